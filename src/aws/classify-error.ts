@@ -1,0 +1,62 @@
+// Maps what the AWS SDK throws to aws-credd's two failure kinds. Transient:
+// retry with backoff while the old credentials serve. Permanent: a person has
+// to change something; report once and wait. Decided by error name, HTTP status
+// and Node error code, never by message text.
+import { UpstreamError, type FailureKind } from '../core/errors.js'
+
+const TRANSIENT_NAMES = new Set([
+  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
+  'RequestLimitExceeded', 'BandwidthLimitExceeded', 'RequestThrottled', 'SlowDown', 'EC2ThrottledException',
+  'IDPCommunicationError', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalError',
+  'InternalServerException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'NetworkingError', 'AbortError',
+])
+
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH',
+  'ECONNABORTED', 'EADDRNOTAVAIL', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+])
+
+/** The fix to show for well-known refusals, by error name. `%p` is the profile. */
+const FIXES: Record<string, string> = {
+  AccessDenied: 'check that the role\'s trust policy allows the source identity of profile "%p" and that its external_id matches',
+  AccessDeniedException: 'check the permissions of the identity behind profile "%p"',
+  InvalidClientTokenId: 'the access key of the source of profile "%p" is not valid: update it with `aws configure`',
+  SignatureDoesNotMatch: 'the secret key of the source of profile "%p" is wrong: update it with `aws configure`',
+  ExpiredToken: 'the source credentials of profile "%p" expired: renew them (or their SSO login)',
+  ExpiredTokenException: 'the web identity token of profile "%p" expired: check what writes web_identity_token_file',
+  InvalidIdentityToken: 'the web identity token of profile "%p" was refused: check web_identity_token_file and the role\'s OIDC provider',
+  RegionDisabledException: 'activate STS in that region or set a different `region` for profile "%p"',
+}
+
+export interface SdkErrorShape {
+  name?: string
+  code?: string
+  message?: string
+  $metadata?: { httpStatusCode?: number }
+  $fault?: 'client' | 'server'
+}
+
+export const failureKindOf = (e: SdkErrorShape): FailureKind => {
+  const name = e.name ?? ''
+  if (TRANSIENT_NAMES.has(name)) return 'transient'
+  if (e.code && TRANSIENT_NODE_CODES.has(e.code)) return 'transient'
+  const status = e.$metadata?.httpStatusCode
+  if (status === 429 || (status !== undefined && status >= 500)) return 'transient'
+  if (e.$fault === 'server') return 'transient'
+  if (status !== undefined && status >= 400) return 'permanent'
+  if (name in FIXES) return 'permanent'
+  // Unknown: most likely the network or a parse error from a proxy. Retrying with backoff is safe.
+  return 'transient'
+}
+
+/** Wrap an SDK error for one link's call, keeping the original as `cause`. */
+export const fromSdkError = (profile: string, action: string, e: unknown): UpstreamError => {
+  const err = (e ?? {}) as SdkErrorShape
+  const name = err.name && err.name !== 'Error' ? err.name : err.code ?? 'Error'
+  const kind = failureKindOf(err)
+  const detail = (err.message ?? String(e)).split('\n')[0]
+  const fix =
+    FIXES[name]?.replaceAll('%p', profile) ??
+    (kind === 'transient' ? 'none needed if it passes; aws-credd retries with backoff (check network access and endpoint settings if it persists)' : undefined)
+  return new UpstreamError(profile, `profile "${profile}": ${action} failed: ${name}: ${detail}`, { code: name, kind, fix, cause: e })
+}

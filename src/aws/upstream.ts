@@ -1,0 +1,139 @@
+// The real Upstream: one call per link kind, each built from
+// @aws-sdk/credential-providers except SSO (see sso-role-credentials.ts).
+// Providers are kept per link so their STS clients (and sockets) are reused
+// across renewals; the source credentials are handed in at each call.
+import {
+  fromContainerMetadata,
+  fromEnv,
+  fromInstanceMetadata,
+  fromProcess,
+  fromTemporaryCredentials,
+  fromTokenFile,
+} from '@aws-sdk/credential-providers'
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
+import type { Credentials } from '../core/credentials.js'
+import { ProfileError } from '../core/errors.js'
+import type { Link, LinkId } from '../core/links.js'
+import type { Upstream } from '../engine/ports.js'
+import { fromSdkError } from './classify-error.js'
+import { sdkClientConfig } from './client-config.js'
+import { SsoRoleCredentials } from './sso-role-credentials.js'
+
+export interface AwsUpstreamOptions {
+  configFile: string
+  credentialsFile: string
+  ssoCacheDir: string
+  now: () => number
+}
+
+/** AWS's own default session name prefix would be `aws-sdk-js-<ms>`; ours says who assumed it. */
+const sessionName = (profile: string, now: number): string =>
+  `aws-credd-${profile}-${now}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64)
+
+interface Held {
+  provider: AwsCredentialIdentityProvider
+  source: { current?: Credentials }
+  fingerprint: string
+}
+
+export class AwsUpstream implements Upstream {
+  private providers = new Map<LinkId, Held>()
+  private sso: SsoRoleCredentials
+
+  constructor(private readonly opts: AwsUpstreamOptions) {
+    this.sso = new SsoRoleCredentials(opts.ssoCacheDir, opts.now)
+  }
+
+  async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {
+    if (link.kind === 'static') {
+      return { accessKeyId: link.accessKeyId, secretAccessKey: link.secretAccessKey, sessionToken: link.sessionToken, expiresAt: link.expiresAt }
+    }
+    if (link.kind === 'sso') return this.sso.fetch(link)
+    const held = this.providerFor(link)
+    held.source.current = source
+    try {
+      return toCredentials(await held.provider(), link)
+    } catch (e) {
+      if (e instanceof ProfileError) throw e
+      throw fromSdkError(link.profile, actionOf(link), e)
+    }
+  }
+
+  private providerFor(link: Exclude<Link, { kind: 'static' | 'sso' }>): Held {
+    const fingerprint = JSON.stringify(link)
+    const old = this.providers.get(link.id)
+    if (old && old.fingerprint === fingerprint) return old
+    const source: Held['source'] = {}
+    const held: Held = { provider: this.build(link, source), source, fingerprint }
+    this.providers.set(link.id, held)
+    return held
+  }
+
+  private build(link: Exclude<Link, { kind: 'static' | 'sso' }>, source: Held['source']): AwsCredentialIdentityProvider {
+    const clientConfig = sdkClientConfig(link.region, link.endpoint)
+    switch (link.kind) {
+      case 'assume-role': {
+        if (link.mfaSerial) {
+          return () => {
+            throw new ProfileError(link.profile, `profile "${link.profile}" needs an MFA code (mfa_serial = ${link.mfaSerial}) and a daemon cannot prompt for one`, 'use a profile without mfa_serial for now (MFA sessions come with `aws-credd mfa`)', 'MfaRequired')
+          }
+        }
+        return fromTemporaryCredentials({
+          params: {
+            RoleArn: link.roleArn,
+            RoleSessionName: link.roleSessionName ?? sessionName(link.profile, this.opts.now()),
+            ...(link.externalId ? { ExternalId: link.externalId } : {}),
+            ...(link.durationSeconds ? { DurationSeconds: link.durationSeconds } : {}),
+          },
+          masterCredentials: async () => {
+            if (!source.current) throw new Error(`no source credentials for ${link.id}`)
+            return toIdentity(source.current)
+          },
+          clientConfig,
+        })
+      }
+      case 'web-identity':
+        // fromTokenFile reads the file at every call: Kubernetes rotates it.
+        return fromTokenFile({
+          webIdentityTokenFile: link.webIdentityTokenFile,
+          roleArn: link.roleArn,
+          roleSessionName: link.roleSessionName ?? sessionName(link.profile, this.opts.now()),
+          ...(link.durationSeconds ? { durationSeconds: link.durationSeconds } : {}),
+          clientConfig,
+        })
+      case 'process':
+        return fromProcess({ profile: link.profile, filepath: this.opts.credentialsFile, configFilepath: this.opts.configFile, ignoreCache: true })
+      case 'credential-source':
+        if (link.credentialSource === 'Environment') return fromEnv()
+        if (link.credentialSource === 'EcsContainer') return fromContainerMetadata({ timeout: 5000, maxRetries: 0 })
+        return fromInstanceMetadata({ timeout: 5000, maxRetries: 0 })
+    }
+  }
+}
+
+const actionOf = (link: Link): string =>
+  link.kind === 'assume-role'
+    ? `AssumeRole ${link.roleArn}`
+    : link.kind === 'web-identity'
+      ? `AssumeRoleWithWebIdentity ${link.roleArn}`
+      : link.kind === 'process'
+        ? 'credential_process'
+        : link.kind === 'credential-source'
+          ? `credential_source ${link.credentialSource}`
+          : link.kind
+
+const toIdentity = (c: Credentials): AwsCredentialIdentity => ({
+  accessKeyId: c.accessKeyId,
+  secretAccessKey: c.secretAccessKey,
+  sessionToken: c.sessionToken,
+  ...(c.expiresAt !== undefined ? { expiration: new Date(c.expiresAt) } : {}),
+})
+
+const toCredentials = (id: AwsCredentialIdentity, link: Link): Credentials => ({
+  accessKeyId: id.accessKeyId,
+  secretAccessKey: id.secretAccessKey,
+  sessionToken: id.sessionToken,
+  expiresAt: id.expiration?.getTime(),
+  accountId: (id as { accountId?: string }).accountId,
+  roleArn: link.kind === 'assume-role' || link.kind === 'web-identity' ? link.roleArn : undefined,
+})

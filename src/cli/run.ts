@@ -1,0 +1,114 @@
+// `aws-credd run`: parse → validate config → wire the real effects → run until a signal.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Config } from '../core/config-schema.js'
+import { configSearchPath, defaultConfig } from '../core/config-schema.js'
+import { ConfigError, describeError } from '../core/errors.js'
+import { AwsUpstream } from '../aws/upstream.js'
+import { Daemon } from '../engine/daemon.js'
+import { guardUpstream } from '../engine/guarded-upstream.js'
+import { awsPaths, readAwsFiles } from '../files/aws-config-files.js'
+import { CredentialsFileWriter } from '../files/credentials-file.js'
+import { readConfigFile } from '../files/daemon-config.js'
+import { PathWatcher, type WatchTarget } from '../files/path-watcher.js'
+import { systemClock } from '../runtime/clock.js'
+import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
+
+export interface RunOptions {
+  config?: string
+  logLevel?: string
+  logFormat?: string
+}
+
+/** Changes are read this long after the last event, so an editor's burst of writes is one reload. */
+const DEBOUNCE_MS = 150
+
+export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  const configPath = opts.config ? resolve(opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
+  const readConfig = async (): Promise<Config> => {
+    const config = configPath ? await readConfigFile(configPath) : defaultConfig()
+    return withOverrides(config, opts)
+  }
+  let config: Config
+  try {
+    config = await readConfig()
+  } catch (e) {
+    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    return e instanceof ConfigError ? 2 : 1
+  }
+
+  const logger = createLogger({ level: config.log.level, format: config.log.format })
+  const paths = awsPaths(env)
+  const clock = systemClock
+  const daemon = new Daemon({
+    clock,
+    logger,
+    random: Math.random,
+    env,
+    readConfig,
+    readAwsFiles: () => readAwsFiles(env),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now() }), clock, registerSecret),
+    writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
+    credentialsFile: paths.credentialsFile,
+  })
+  try {
+    await daemon.start()
+  } catch (e) {
+    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    return e instanceof ConfigError ? 2 : 1
+  }
+  logger.info(`aws-credd running: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
+
+  const targets = (): WatchTarget[] => {
+    const files: WatchTarget[] = [{ path: paths.configFile }, { path: paths.credentialsFile }, { path: paths.ssoCacheDir, dir: true }]
+    for (const link of daemon.view().graph?.links.values() ?? []) if (link.kind === 'web-identity') files.push({ path: link.webIdentityTokenFile })
+    if (configPath) files.push({ path: configPath })
+    return files
+  }
+  let pendingAws: NodeJS.Timeout | undefined
+  let pendingConfig: NodeJS.Timeout | undefined
+  const watcher = new PathWatcher((target) => {
+    if (target === configPath) {
+      clearTimeout(pendingConfig)
+      pendingConfig = setTimeout(() => void daemon.reloadConfig().then(() => watcher.setTargets(targets())), DEBOUNCE_MS)
+      return
+    }
+    clearTimeout(pendingAws)
+    pendingAws = setTimeout(() => void daemon.reloadAwsFiles().then(() => watcher.setTargets(targets())), DEBOUNCE_MS)
+  })
+  await watcher.start(targets())
+
+  return new Promise<number>((done) => {
+    let stopping = false
+    const stop = (signal: string): void => {
+      if (stopping) return
+      stopping = true
+      logger.info(`stopping (${signal})`)
+      clearTimeout(pendingAws)
+      clearTimeout(pendingConfig)
+      daemon.stop()
+      // Finish a write in progress (never leave a temp file), but never take more than 2 seconds.
+      const finish = Promise.race([daemon.output.drain(), new Promise((r) => setTimeout(r, 1500).unref())])
+      void finish.then(() => watcher.close()).finally(() => done(0))
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGHUP', () => void daemon.reloadConfig().then(() => watcher.setTargets(targets())))
+  })
+}
+
+const LEVELS = new Set(['error', 'warn', 'info', 'debug'])
+const FORMATS = new Set(['auto', 'text', 'json'])
+
+const withOverrides = (config: Config, opts: RunOptions): Config => {
+  if (opts.logLevel !== undefined && !LEVELS.has(opts.logLevel)) throw new ConfigError(`--log-level: "${opts.logLevel}" is not a level`, 'use error, warn, info or debug')
+  if (opts.logFormat !== undefined && !FORMATS.has(opts.logFormat)) throw new ConfigError(`--log-format: "${opts.logFormat}" is not a format`, 'use auto, text or json')
+  return {
+    ...config,
+    log: {
+      ...config.log,
+      ...(opts.logLevel ? { level: opts.logLevel as LogLevel } : {}),
+      ...(opts.logFormat ? { format: opts.logFormat as Config['log']['format'] } : {}),
+    },
+  }
+}

@@ -1,0 +1,119 @@
+// Delivers each profile's credentials to its `writeTo` section of the
+// credentials file. Updates that arrive together (ten profiles renewed at start)
+// become one locked read-edit-write; a failed write is retried with backoff and
+// never blocks renewals.
+import type { Credentials } from '../core/credentials.js'
+import { CreddError, describeError } from '../core/errors.js'
+import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
+import type { Clock, Logger, TimerHandle } from './ports.js'
+
+export interface SectionUpdate {
+  section: string
+  profile: string
+  credentials: Credentials | null
+}
+
+/** The file side: src/files/credentials-file.ts in production, a fake in tests. */
+export interface SectionWriter {
+  apply(updates: SectionUpdate[]): Promise<void>
+}
+
+export interface CredentialsOutputDeps {
+  writer: SectionWriter
+  clock: Clock
+  logger: Logger
+  policy: RenewalPolicy
+  random: () => number
+  onWriteError?: (section: string, error: CreddError | Error) => void
+}
+
+export class CredentialsFileOutput {
+  private targets = new Map<string, string>() // profile → section
+  private pending = new Map<string, SectionUpdate>() // section → latest update
+  private timer: TimerHandle | undefined
+  private flushing: Promise<void> | undefined
+  private failures = 0
+  private lastError = new Map<string, string>()
+
+  constructor(private readonly deps: CredentialsOutputDeps) {}
+
+  /** Which section each profile writes to (from the daemon config). */
+  setTargets(targets: Map<string, string>): void {
+    this.targets = new Map(targets)
+  }
+
+  sectionOf(profile: string): string | undefined {
+    return this.targets.get(profile)
+  }
+
+  onCredentials(profile: string, credentials: Credentials | null): void {
+    const section = this.targets.get(profile)
+    if (section === undefined) return
+    this.pending.set(section, { section, profile, credentials })
+    this.kick(0)
+  }
+
+  /** Resolves once everything queued so far is written (or has failed). */
+  async drain(): Promise<void> {
+    while (this.flushing || (this.pending.size > 0 && this.failures === 0)) {
+      if (!this.flushing) this.flush()
+      await this.flushing
+    }
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private kick(delay: number): void {
+    if (this.timer !== undefined || this.flushing) return
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = undefined
+      this.flush()
+    }, delay)
+  }
+
+  private flush(): void {
+    if (this.flushing || this.pending.size === 0) return
+    const batch = [...this.pending.values()]
+    this.pending.clear()
+    this.flushing = this.deps.writer
+      .apply(batch)
+      .then(() => {
+        this.failures = 0
+        for (const u of batch) {
+          this.lastError.delete(u.section)
+          this.deps.logger.info(u.credentials ? `wrote credentials to [${u.section}]` : `removed expired credentials from [${u.section}]`, {
+            profile: u.profile,
+            section: u.section,
+            ...(u.credentials ? { accessKeyId: u.credentials.accessKeyId } : {}),
+          })
+        }
+      })
+      .catch((e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e))
+        // Newer updates queued meanwhile win over the failed batch.
+        for (const u of batch) if (!this.pending.has(u.section)) this.pending.set(u.section, u)
+        const permanent = err instanceof CreddError && err.kind === 'permanent'
+        for (const u of batch) {
+          const msg = describeError(err)
+          if (this.lastError.get(u.section) !== msg) this.deps.logger.error(msg, { profile: u.profile, section: u.section })
+          this.lastError.set(u.section, msg)
+          this.deps.onWriteError?.(u.section, err)
+        }
+        if (permanent) {
+          // Waits for the next renewal or file change rather than retrying a refusal.
+          for (const u of batch) this.pending.delete(u.section)
+          return
+        }
+        this.failures++
+      })
+      .finally(() => {
+        this.flushing = undefined
+        if (this.pending.size > 0) {
+          this.kick(this.failures ? retryDelay(this.failures, this.deps.policy, this.deps.random()) : 0)
+        }
+      })
+  }
+}

@@ -1,0 +1,159 @@
+// Assembles one running aws-credd: config → ~/.aws → profile graph → refresher
+// → outputs, plus the watchers that feed changes back in. A bad file at any
+// step keeps the last good state running and says why in one line.
+import type { Config } from '../core/config-schema.js'
+import { describeError, type CreddError } from '../core/errors.js'
+import { chainOf, type ProfileGraph } from '../core/links.js'
+import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
+import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
+import type { AwsFiles } from '../files/aws-config-files.js'
+import { CredentialsFileOutput, type SectionWriter } from './credentials-output.js'
+import { logEvent } from './event-log.js'
+import type { EngineEvent } from './events.js'
+import type { Clock, Logger, Upstream } from './ports.js'
+import { Refresher } from './refresher.js'
+
+/** The effects a daemon needs; production wiring is in src/cli/run.ts, tests pass fakes. */
+export interface DaemonDeps {
+  clock: Clock
+  logger: Logger
+  random: () => number
+  env: Record<string, string | undefined>
+  readConfig: () => Promise<Config>
+  readAwsFiles: () => Promise<AwsFiles>
+  upstream: Upstream
+  writer: SectionWriter
+  /** Where the credentials file is, for messages. */
+  credentialsFile: string
+  onEvent?: (e: EngineEvent) => void
+}
+
+export class Daemon {
+  private config!: Config
+  private files: AwsFiles | undefined
+  private graph: ProfileGraph | undefined
+  private wanted: string[] = []
+  private policy!: RenewalPolicy
+  readonly refresher: Refresher
+  readonly output: CredentialsFileOutput
+  private lastFileError: string | undefined
+  private waitingSaid = false
+
+  constructor(private readonly deps: DaemonDeps) {
+    this.policy = defaultPolicy()
+    const policyRef = (): RenewalPolicy => this.policy
+    this.output = new CredentialsFileOutput({
+      writer: deps.writer,
+      clock: deps.clock,
+      logger: deps.logger,
+      get policy() {
+        return policyRef()
+      },
+      random: deps.random,
+    })
+    this.refresher = new Refresher({
+      clock: deps.clock,
+      upstream: deps.upstream,
+      get policy() {
+        return policyRef()
+      },
+      random: deps.random,
+      onCredentials: (profile, creds) => this.output.onCredentials(profile, creds),
+      onEvent: (e) => {
+        logEvent(deps.logger, e, this.graph, deps.clock.now())
+        deps.onEvent?.(e)
+      },
+    })
+  }
+
+  /** Throws ConfigError for a bad config: the caller exits 2 before anything else happens. */
+  async start(): Promise<void> {
+    this.applyConfig(await this.deps.readConfig())
+    await this.reloadAwsFiles()
+  }
+
+  /** The daemon's own config changed (SIGHUP or the file): a bad new one is logged and the old one kept. */
+  async reloadConfig(): Promise<boolean> {
+    let next: Config
+    try {
+      next = await this.deps.readConfig()
+    } catch (e) {
+      this.deps.logger.error(`${describeError(e)} (keeping the previous config)`)
+      return false
+    }
+    this.applyConfig(next)
+    this.deps.logger.info('config reloaded')
+    this.install()
+    return true
+  }
+
+  /** Something under ~/.aws changed. */
+  async reloadAwsFiles(): Promise<void> {
+    try {
+      this.files = await this.deps.readAwsFiles()
+      this.lastFileError = undefined
+    } catch (e) {
+      const msg = describeError(e)
+      if (msg !== this.lastFileError) this.deps.logger.error(`${msg} (keeping the last good state)`)
+      this.lastFileError = msg
+      return
+    }
+    this.install()
+    // A person may just have fixed what was failing (aws sso login, a new key): retry now.
+    this.refresher.poke()
+  }
+
+  stop(): void {
+    this.refresher.stop()
+    this.output.stop()
+  }
+
+  /** The profiles being kept fresh, and the graph they resolve to. */
+  view(): { wanted: string[]; graph: ProfileGraph | undefined; config: Config } {
+    return { wanted: [...this.wanted], graph: this.graph, config: this.config }
+  }
+
+  private applyConfig(config: Config): void {
+    this.config = config
+    this.policy = defaultPolicy(config.refresh.before)
+  }
+
+  private install(): void {
+    if (!this.files) return
+    const configured = this.config.profiles.map((p) => p.profile)
+    const all = configured.length > 0 ? configured : discoverProfiles(this.files)
+    const graph = buildProfileGraph(this.files, all, this.deps.env)
+    // Zero-config keeps only profiles whose credentials expire; long-term keys need no daemon.
+    this.wanted = configured.length > 0 ? configured : all.filter((p) => graph.roots.has(p) && isTemporaryRoot(graph, p))
+    this.graph = graph
+    this.output.setTargets(this.writeTargets(graph))
+    this.refresher.update(graph, this.wanted)
+    if (this.wanted.length === 0 && !this.waitingSaid) {
+      this.deps.logger.info(`no profiles with temporary credentials in ${this.files.configFile} yet; watching it (add one with \`aws configure sso\`)`)
+    }
+    this.waitingSaid = this.wanted.length === 0
+  }
+
+  /** writeTo sections, minus any that is itself part of a chain aws-credd resolves (that would feed back). */
+  private writeTargets(graph: ProfileGraph): Map<string, string> {
+    const inChains = new Set<string>()
+    for (const id of graph.roots.values()) for (const l of chainOf(graph, id)) inChains.add(l.profile)
+    const targets = new Map<string, string>()
+    for (const p of this.config.profiles) {
+      if (!p.writeTo) continue
+      if (inChains.has(p.writeTo)) {
+        this.deps.logger.error(
+          `writeTo "${p.writeTo}" of profile "${p.profile}" is itself a profile that aws-credd resolves; writing keys there would change what it means; fix: choose another writeTo name in the config`,
+        )
+        continue
+      }
+      targets.set(p.profile, p.writeTo)
+    }
+    return targets
+  }
+
+  /** Profile errors currently known, for status and doctor. */
+  errors(): Map<string, CreddError> {
+    return this.refresher.snapshot().profileErrors
+  }
+}

@@ -1,0 +1,33 @@
+// How engine events read in the log: one line each, quiet when a failure repeats.
+import { formatDuration } from '../core/duration.js'
+import type { ProfileGraph } from '../core/links.js'
+import type { EngineEvent } from './events.js'
+import type { Logger } from './ports.js'
+
+export const logEvent = (logger: Logger, e: EngineEvent, graph: ProfileGraph | undefined, now: number): void => {
+  const isRoot = (profile: string, link: string): boolean => graph?.roots.get(profile) === link
+  switch (e.type) {
+    case 'renewed': {
+      const life = e.expiresAt === undefined ? 'does not expire' : `expires in ${formatDuration(e.expiresAt - now)}`
+      const line = `${e.first ? 'obtained' : 'renewed'} ${e.kind} credentials, ${life}`
+      if (isRoot(e.profile, e.link)) logger.info(line, { profile: e.profile })
+      else logger.debug(line, { profile: e.profile, link: e.link })
+      return
+    }
+    case 'failed': {
+      const fields = { profile: e.profile, code: e.error.code, kind: e.kind, attempt: e.attempt, ...(e.retryAt ? { retryIn: formatDuration(e.retryAt - now) } : {}) }
+      if (e.repeated) logger.debug(e.error.message, fields)
+      else if (e.kind === 'permanent') logger.error(e.error.message, fields)
+      else logger.warn(e.error.message, fields)
+      return
+    }
+    case 'recovered':
+      logger.info(`recovered after ${formatDuration(e.downFor)}`, { profile: e.profile })
+      return
+    case 'expired':
+      logger.warn('credentials expired before a renewal succeeded; removed from outputs until one does', { profile: e.profile })
+      return
+    case 'profile-error':
+      logger.error(e.error.message, { profile: e.profile, code: e.error.code })
+  }
+}

@@ -1,0 +1,82 @@
+// Watches files and folders that may not exist yet. Each target is watched
+// through its nearest existing folder at depth 0 (never recursively), so a
+// missing ~/.aws, a deleted and recreated sso/cache folder, or a token file
+// replaced by rename are all seen, and the rest of $HOME costs nothing.
+import { existsSync, statSync } from 'node:fs'
+import { dirname, resolve, sep } from 'node:path'
+import { watch, type FSWatcher } from 'chokidar'
+
+export interface WatchTarget {
+  path: string
+  /** A folder whose direct children matter (the SSO cache); otherwise a single file. */
+  dir?: boolean
+}
+
+export class PathWatcher {
+  private watcher: FSWatcher | undefined
+  private anchors = new Set<string>()
+  private targets: WatchTarget[] = []
+
+  constructor(private readonly onChange: (target: string, event: string) => void, private readonly usePolling = false) {}
+
+  async start(targets: WatchTarget[]): Promise<void> {
+    this.watcher = watch([], { ignoreInitial: true, depth: 0, persistent: true, usePolling: this.usePolling, interval: 250 })
+    this.watcher.on('all', (event, path) => this.handle(event, resolve(path)))
+    this.watcher.on('error', () => undefined) // a vanished folder; the next event re-anchors
+    const ready = new Promise<void>((r) => this.watcher!.once('ready', () => r()))
+    this.setTargets(targets)
+    await ready
+  }
+
+  setTargets(targets: WatchTarget[]): void {
+    this.targets = targets.map((t) => ({ ...t, path: resolve(t.path) }))
+    this.rearm()
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close()
+    this.watcher = undefined
+  }
+
+  private rearm(): void {
+    if (!this.watcher) return
+    const want = new Set<string>()
+    for (const t of this.targets) {
+      want.add(nearestExisting(dirname(t.path)))
+      if (t.dir && isDir(t.path)) want.add(t.path)
+    }
+    const add = [...want].filter((a) => !this.anchors.has(a))
+    if (add.length) this.watcher.add(add)
+    this.anchors = new Set([...this.anchors, ...add])
+  }
+
+  private handle(event: string, path: string): void {
+    if (event === 'addDir' || event === 'unlinkDir') this.rearm()
+    for (const t of this.targets) {
+      const relevant =
+        path === t.path ||
+        (t.dir === true && dirname(path) === t.path) ||
+        // A folder on the way to the target appeared or vanished.
+        ((event === 'addDir' || event === 'unlinkDir') && t.path.startsWith(path + sep))
+      if (relevant) this.onChange(t.path, event)
+    }
+  }
+}
+
+const nearestExisting = (dir: string): string => {
+  let d = dir
+  while (!existsSync(d)) {
+    const up = dirname(d)
+    if (up === d) break
+    d = up
+  }
+  return d
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,148 @@
+import t, { type Test } from 'tap'
+import {
+  configSearchPath,
+  defaultConfig,
+  didYouMean,
+  InvalidConfigError,
+  parseConfig,
+} from '../../src/core/config-schema.js'
+import { ConfigError } from '../../src/core/errors.js'
+
+/** The one-line message parseConfig throws for `json`. */
+const problem = (t: Test, json: unknown): string => {
+  try {
+    parseConfig(json, 'config.json')
+  } catch (e) {
+    t.type(e, ConfigError)
+    const msg = (e as Error).message
+    t.notMatch(msg, /\n/, 'message is one line')
+    t.match(msg, /^config\.json: /, 'message names the file')
+    return msg
+  }
+  t.fail(`expected ${JSON.stringify(json)} to be rejected`)
+  return ''
+}
+
+t.test('defaults', async (t) => {
+  const want = { profiles: [], refresh: { before: 20 * 60_000 }, log: { level: 'info', format: 'auto' } }
+  t.strictSame(defaultConfig(), want)
+  t.strictSame(parseConfig({}, 'config.json'), want)
+  t.strictSame(parseConfig({ refresh: {}, log: {} }, 'config.json'), want)
+  t.strictSame(parseConfig({ log: { level: 'debug' } }, 'c').log, { level: 'debug', format: 'auto' }, 'partial section keeps other defaults')
+})
+
+t.test('a full config parses, durations in ms', async (t) => {
+  const c = parseConfig(
+    {
+      $schema: './config.schema.json',
+      profiles: [{ profile: 'dev-sso', writeTo: 'dev' }, { profile: 'prod' }],
+      refresh: { before: '1h30m' },
+      log: { level: 'warn', format: 'json' },
+    },
+    'config.json',
+  )
+  t.equal(c.refresh.before, 90 * 60_000)
+  t.strictSame(c.profiles, [{ profile: 'dev-sso', writeTo: 'dev' }, { profile: 'prod' }])
+  t.same(c.log, { level: 'warn', format: 'json' })
+})
+
+t.test('unknown keys, top level and nested, with did-you-mean', async (t) => {
+  t.equal(problem(t, { refresh: { befor: '20m' } }), 'config.json: refresh.befor: unknown key (did you mean "before"?)')
+  t.equal(problem(t, { lgo: {} }), 'config.json: lgo: unknown key (did you mean "log"?)')
+  t.equal(problem(t, { Profiles: [] }), 'config.json: Profiles: unknown key (did you mean "profiles"?)')
+  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "log"$/)
+  t.match(problem(t, { profiles: [{ profile: 'a', writeto: 'b' }] }), 'profiles[0].writeto: unknown key (did you mean "writeTo"?)')
+  t.match(problem(t, { log: { formt: 'json', levl: 'x' } }), /^config\.json: log: unknown keys "formt" \(did you mean "format"\?\), "levl" \(did you mean "level"\?\)$/)
+  t.match(problem(t, { a: 1, b: 2 }), /^config\.json: unknown keys "a", "b"$/)
+})
+
+t.test('an unknown key is reported before the problems it causes', async (t) => {
+  const msg = problem(t, { profiles: [{ profle: 'dev' }] })
+  t.match(msg, /^config\.json: profiles\[0\]\.profle: unknown key \(did you mean "profile"\?\) \(and 1 more problem\)$/)
+  try {
+    parseConfig({ profiles: [{ profle: 'dev' }] }, 'config.json')
+  } catch (e) {
+    t.type(e, InvalidConfigError)
+    t.strictSame((e as InvalidConfigError).problems, [
+      'config.json: profiles[0].profle: unknown key (did you mean "profile"?)',
+      'config.json: profiles[0].profile: missing; it is required',
+    ])
+  }
+})
+
+t.test('durations: each mistake names key and value', async (t) => {
+  t.equal(
+    problem(t, { refresh: { before: '20 minutes' } }),
+    'config.json: refresh.before: "20 minutes" is not a duration; use a number followed by ms, s, m, h or d, such as "20m" or "1h30m"',
+  )
+  t.match(problem(t, { refresh: { before: 1200 } }), /^config\.json: refresh\.before: 1200 is not a duration: a bare number has no unit/)
+  t.match(problem(t, { refresh: { before: '1200' } }), /refresh\.before: "1200" is not a duration: a bare number has no unit; write "1200s" or "1200m"$/)
+  t.match(problem(t, { refresh: { before: '0m' } }), /refresh\.before: "0m" is zero/)
+  t.match(problem(t, { refresh: { before: '30m1h' } }), /refresh\.before: "30m1h" .*largest to smallest/)
+  t.match(problem(t, { refresh: { before: null } }), /refresh\.before: null is not a duration/)
+  t.match(problem(t, { refresh: '20m' }), /^config\.json: refresh: "20m" is not an object$/)
+})
+
+t.test('profiles: shape, names and duplicates', async (t) => {
+  t.equal(problem(t, { profiles: 'dev' }), 'config.json: profiles: "dev" is not a list')
+  t.equal(problem(t, { profiles: [{}] }), 'config.json: profiles[0].profile: missing; it is required')
+  t.equal(problem(t, { profiles: [{ profile: 7 }] }), 'config.json: profiles[0].profile: 7 is not a string')
+  t.equal(problem(t, { profiles: ['dev'] }), 'config.json: profiles[0]: "dev" is not an object')
+  t.match(problem(t, { profiles: [{ profile: '' }] }), /^config\.json: profiles\[0\]\.profile: must not be empty/)
+  t.match(problem(t, { profiles: [{ profile: 'a', writeTo: 'dev]' }] }), /profiles\[0\]\.writeTo: "dev\]" cannot be a credentials-file section name: it must not contain brackets/)
+  t.match(problem(t, { profiles: [{ profile: 'a', writeTo: 'x\ny' }] }), /profiles\[0\]\.writeTo: "x\\ny" cannot be/, 'newline shown escaped')
+  t.match(problem(t, { profiles: [{ profile: 'a', writeTo: ' dev' }] }), /profiles\[0\]\.writeTo: " dev" has spaces/)
+  t.equal(
+    problem(t, { profiles: [{ profile: 'dev' }, { profile: 'x' }, { profile: 'dev' }] }),
+    'config.json: profiles[2].profile: "dev" is listed twice (also profiles[0]); remove one',
+  )
+  t.equal(
+    problem(t, { profiles: [{ profile: 'a', writeTo: 'w' }, { profile: 'b', writeTo: 'w' }] }),
+    'config.json: profiles[1].writeTo: "w" is also written by profiles[0]; give each profile its own section',
+  )
+  t.equal(
+    problem(t, { profiles: [{ profile: 'dev' }, { profile: 'b', writeTo: 'dev' }] }),
+    'config.json: profiles[1].writeTo: "dev" is the profile of profiles[0]; writing keys there would change what that profile means; choose another section name, such as "dev-creds"',
+  )
+  t.match(problem(t, { profiles: [{ profile: 'dev', writeTo: 'dev' }] }), /profiles\[0\]\.writeTo: "dev" is its own profile/)
+  t.strictSame(
+    parseConfig({ profiles: [{ profile: 'a' }, { profile: 'b' }] }, 'c').profiles,
+    [{ profile: 'a' }, { profile: 'b' }],
+    'profiles without writeTo do not clash',
+  )
+  t.match(problem(t, { profiles: [{ profile: 7 }, { profile: 7 }] }), /7 is not a string \(and 1 more problem\)$/, 'invalid entries are not compared')
+})
+
+t.test('log settings', async (t) => {
+  t.equal(problem(t, { log: { level: 'inf' } }), 'config.json: log.level: "inf" is not one of "error", "warn", "info", "debug" (did you mean "info"?)')
+  t.equal(problem(t, { log: { level: 'verbose' } }), 'config.json: log.level: "verbose" is not one of "error", "warn", "info", "debug"')
+  t.match(problem(t, { log: { format: 'jsn' } }), /log\.format: "jsn" is not one of "auto", "text", "json" \(did you mean "json"\?\)/)
+  t.match(problem(t, { log: { level: 3 } }), /log\.level: 3 is not one of/)
+})
+
+t.test('the file must hold an object', async (t) => {
+  t.equal(problem(t, []), 'config.json: the file must contain a JSON object, not a list')
+  t.equal(problem(t, null), 'config.json: the file must contain a JSON object, not null')
+  t.equal(problem(t, 'x'), 'config.json: the file must contain a JSON object, not "x"')
+  t.equal(problem(t, { $schema: 3 }), 'config.json: $schema: 3 is not a string')
+})
+
+t.test('long values are shortened in messages', async (t) => {
+  const msg = problem(t, { log: { level: 'x'.repeat(500) } })
+  t.ok(msg.length < 200, `short: ${msg.length}`)
+})
+
+t.test('didYouMean', async (t) => {
+  t.equal(didYouMean('befor', ['before']), 'before')
+  t.equal(didYouMean('BEFORE', ['before']), 'before')
+  t.equal(didYouMean('lgo', ['log', 'profiles']), 'log')
+  t.equal(didYouMean('colour', ['log', 'profiles']), undefined)
+})
+
+t.test('configSearchPath', async (t) => {
+  t.equal(configSearchPath({ XDG_CONFIG_HOME: '/x/cfg', HOME: '/home/u' }), '/x/cfg/aws-credd/config.json')
+  t.equal(configSearchPath({ HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
+  t.equal(configSearchPath({ XDG_CONFIG_HOME: '', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
+  t.equal(configSearchPath({ XDG_CONFIG_HOME: 'rel', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json', 'relative XDG ignored')
+  t.throws(() => configSearchPath({}), { name: 'ConfigError', message: /neither XDG_CONFIG_HOME nor HOME/ })
+})

@@ -1,0 +1,51 @@
+import t from 'tap'
+import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { PathWatcher } from '../../src/files/path-watcher.js'
+
+const waitFor = async (cond: () => boolean, ms = 3000): Promise<boolean> => {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (cond()) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return cond()
+}
+
+t.test('sees files and folders appear, change, vanish and come back', async (t) => {
+  const home = t.testdir({})
+  const aws = join(home, '.aws')
+  const config = join(aws, 'config')
+  const cache = join(aws, 'sso', 'cache')
+  const seen: string[] = []
+  const w = new PathWatcher((target) => seen.push(target))
+  await w.start([{ path: config }, { path: cache, dir: true }])
+  t.teardown(() => w.close())
+
+  mkdirSync(aws, { mode: 0o700 })
+  writeFileSync(config, '[default]\n')
+  t.ok(await waitFor(() => seen.includes(config)), 'config created inside a folder that did not exist')
+
+  mkdirSync(cache, { recursive: true })
+  await waitFor(() => seen.includes(cache))
+  seen.length = 0
+  writeFileSync(join(cache, 'abc.json'), '{}')
+  t.ok(await waitFor(() => seen.includes(cache)), 'file in the SSO cache')
+
+  seen.length = 0
+  writeFileSync(join(aws, 'config.tmp'), '[profile x]\n')
+  renameSync(join(aws, 'config.tmp'), config)
+  t.ok(await waitFor(() => seen.includes(config)), 'replaced by rename')
+
+  rmSync(join(aws, 'sso'), { recursive: true })
+  await new Promise((r) => setTimeout(r, 200))
+  seen.length = 0
+  mkdirSync(cache, { recursive: true })
+  writeFileSync(join(cache, 'def.json'), '{}')
+  t.ok(await waitFor(() => seen.includes(cache)), 'cache folder deleted and recreated is still watched')
+
+  seen.length = 0
+  writeFileSync(join(aws, 'unrelated'), 'x')
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(seen, [], 'unrelated files do not trigger')
+})

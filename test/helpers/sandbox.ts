@@ -1,0 +1,109 @@
+// A throwaway HOME with ~/.aws files and a way to run the built CLI inside it,
+// so integration tests never touch the real ~/.aws or real AWS.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const CLI = join(process.cwd(), 'dist', 'cli', 'main.js')
+
+export interface Sandbox {
+  home: string
+  configFile: string
+  credentialsFile: string
+  ssoCacheDir: string
+  env: NodeJS.ProcessEnv
+}
+
+/** Env for a child that sees only the sandbox: no real AWS variables leak in from the test runner. */
+export const sandbox = (home: string, extra: Record<string, string> = {}): Sandbox => {
+  const aws = join(home, '.aws')
+  mkdirSync(aws, { recursive: true, mode: 0o700 })
+  const configFile = join(aws, 'config')
+  const credentialsFile = join(aws, 'credentials')
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('TAP')) env[k] = v
+  Object.assign(env, {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_RUNTIME_DIR: join(home, 'run'),
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1', // botocore reads only this one
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  })
+  return { home, configFile, credentialsFile, ssoCacheDir: join(aws, 'sso', 'cache'), env }
+}
+
+export const writeAws = (sb: Sandbox, config: string, credentials?: string): void => {
+  writeFileSync(sb.configFile, config, { mode: 0o600 })
+  if (credentials !== undefined) writeFileSync(sb.credentialsFile, credentials, { mode: 0o600 })
+}
+
+export interface Running {
+  child: ChildProcess
+  output: () => string
+  waitFor: (re: RegExp, ms?: number) => Promise<string>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Start the built CLI; collects stdout+stderr; `waitFor` resolves on the first match. */
+export const runCli = (args: string[], env: NodeJS.ProcessEnv): Running => {
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const waiters: Array<{ re: RegExp; resolve: (m: string) => void }> = []
+  const onData = (d: Buffer): void => {
+    out += d.toString()
+    for (const w of [...waiters]) {
+      const m = out.match(w.re)
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(m[0])
+      }
+    }
+  }
+  child.stdout!.on('data', onData)
+  child.stderr!.on('data', onData)
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })))
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor: (re, ms = 15_000) =>
+      new Promise<string>((resolve, reject) => {
+        const m = out.match(re)
+        if (m) return resolve(m[0])
+        const timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms waiting for ${re}; output so far:\n${out}`)), ms)
+        waiters.push({ re, resolve: (s) => (clearTimeout(timer), resolve(s)) })
+        void exited.then(() => setTimeout(() => reject(new Error(`exited while waiting for ${re}; output:\n${out}`)), 50))
+      }),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    },
+  }
+}
+
+/** Run a command to completion (the AWS CLI, python3), capturing output. */
+export const runTool = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.stdin.end(input ?? '')
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+
+export const until = async (cond: () => boolean | Promise<boolean>, ms = 10_000, step = 50): Promise<boolean> => {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await cond()) return true
+    await new Promise((r) => setTimeout(r, step))
+  }
+  return cond()
+}
