@@ -51,13 +51,6 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,
   })
-  try {
-    await daemon.start()
-  } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
-    return e instanceof ConfigError ? 2 : 1
-  }
-  logger.info(`aws-credd running: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
 
   const targets = (): WatchTarget[] => {
     const files: WatchTarget[] = [{ path: paths.configFile }, { path: paths.credentialsFile }, { path: paths.ssoCacheDir, dir: true }]
@@ -76,7 +69,17 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     clearTimeout(pendingAws)
     pendingAws = setTimeout(() => void daemon.reloadAwsFiles().then(() => watcher.setTargets(targets())), DEBOUNCE_MS)
   })
+  // Watch before the first read, so a change made while it runs is not missed.
   await watcher.start(targets())
+  try {
+    await daemon.start()
+  } catch (e) {
+    await watcher.close()
+    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    return e instanceof ConfigError ? 2 : 1
+  }
+  watcher.setTargets(targets())
+  logger.info(`aws-credd running: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
 
   return new Promise<number>((done) => {
     let stopping = false

@@ -7,6 +7,7 @@
 // for editors (config.schema.json) is generated from this file by
 // scripts/write-schema.mjs, and a test fails until it is regenerated.
 
+import { sectionNameProblem } from './ini-section-edit.js'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
@@ -108,6 +109,10 @@ const profileEntry = section({
     description: 'Name of a profile in ~/.aws/config (or ~/.aws/credentials) whose credentials aws-credd keeps fresh.',
   }),
   writeTo: iniName('credentials-file section name')
+    // Names one of the readers (the JS SDK, botocore) would misread are refused up front.
+    .refine((s) => sectionNameProblem(s) === undefined, {
+      error: (iss) => `${show(iss.input)} cannot be a credentials-file section: it ${sectionNameProblem(String(iss.input))}; pick a plain name such as "app"`,
+    })
     .optional()
     .meta({
       description:

@@ -22,11 +22,15 @@
 //  - A line either reader takes as one of our keys (any case, `=` or `:`) is ours: the first
 //    rewritten in place (lowercase key, indentation kept), the other copies dropped, since a
 //    copy is a last-wins override for the SDK and a DuplicateOptionError for botocore. A key
-//    line's continuation lines belong to it and go with it.
+//    line's continuation lines belong to it and go with it. An indented copy only the SDK
+//    reads as our key (botocore: continuation of the key above) stays, and ours goes below it.
 //  - Duplicate [name] sections are folded into the first (later headers removed, their lines
-//    moved up in order): the SDK reads the same merge and botocore can read the file again.
+//    moved up in order): the SDK reads the same merge and botocore can read the file again
+//    (unless both copies share another key, which botocore refused before too).
 //  - New keys go after the section's last key line, unindented: never a continuation line,
-//    never inside an SDK sub-section. A lone \r is not a line break (the SDK's split).
+//    never inside an SDK sub-section.
+// Known gaps: a lone \r is not a line break here (the SDK's split) but is for Python; a UTF-8
+// BOM stops botocore reading the file at all; neither is ours to fix.
 
 /** Every marker we write starts like this; any comment line starting so marks the section as ours. */
 export const MARKER_PREFIX = '# managed by aws-credd'

@@ -320,13 +320,15 @@ export const buildProfileGraph = (files: AwsProfileData, wanted: string[], env: 
   return graph
 }
 
-/** False only for profiles whose credentials are long-term keys (nothing to renew), or that did not resolve. */
+/**
+ * True when a daemon has something to renew: the profile's credentials come from a
+ * call (role, SSO, web identity, process). Static keys, even with a session token
+ * (perhaps written by aws-credd itself), cannot be renewed from the files.
+ */
 export const isTemporaryRoot = (graph: ProfileGraph, profile: string): boolean => {
   const id = graph.roots.get(profile)
   const link = id === undefined ? undefined : graph.links.get(id)
-  if (!link) return false
-  if (link.kind !== 'static') return true
-  return link.sessionToken !== undefined || link.expiresAt !== undefined
+  return link !== undefined && link.kind !== 'static'
 }
 
 /** Every profile name in the files, config file order first: the zero-config set. */

@@ -65,6 +65,8 @@ export interface Emulator {
   approveDevice(userCode: string): void
   /** Every WebIdentityToken received, in order (proves a token file was re-read). */
   webIdentityTokens: readonly string[]
+  /** When temporary credentials issued here (STS or the SSO portal) expire; undefined if never issued. */
+  expiryOf(accessKeyId: string): number | undefined
   faults: {
     /** The next `count` (default 1) requests to `service` get this error in its wire format.
      *  SDK clients retry 5xx/throttling answers, and each attempt uses one. */
@@ -192,6 +194,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     approveDevice: (code) => approveDevice(state, code),
     webIdentityTokens: state.webIdentityTokens,
+    expiryOf: (accessKeyId) => state.sessions.get(accessKeyId)?.expiresAt,
     faults: {
       next: (service, fault, count = 1) => {
         for (let i = 0; i < count; i++) queued[service].push(fault)

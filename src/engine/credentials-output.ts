@@ -28,7 +28,7 @@ export interface CredentialsOutputDeps {
 }
 
 export class CredentialsFileOutput {
-  private targets = new Map<string, string>() // profile → section
+  private sectionByProfile = new Map<string, string>() // profile → section
   private pending = new Map<string, SectionUpdate>() // section → latest update
   private timer: TimerHandle | undefined
   private flushing: Promise<void> | undefined
@@ -39,15 +39,16 @@ export class CredentialsFileOutput {
 
   /** Which section each profile writes to (from the daemon config). */
   setTargets(targets: Map<string, string>): void {
-    this.targets = new Map(targets)
+    this.sectionByProfile = new Map(targets)
   }
 
-  sectionOf(profile: string): string | undefined {
-    return this.targets.get(profile)
+  /** Profile → section, as last set. */
+  targets(): ReadonlyMap<string, string> {
+    return this.sectionByProfile
   }
 
   onCredentials(profile: string, credentials: Credentials | null): void {
-    const section = this.targets.get(profile)
+    const section = this.sectionByProfile.get(profile)
     if (section === undefined) return
     this.pending.set(section, { section, profile, credentials })
     this.kick(0)

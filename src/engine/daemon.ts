@@ -122,12 +122,22 @@ export class Daemon {
     if (!this.files) return
     const configured = this.config.profiles.map((p) => p.profile)
     const all = configured.length > 0 ? configured : discoverProfiles(this.files)
-    const graph = buildProfileGraph(this.files, all, this.deps.env)
+    const graph = keepLastGood(buildProfileGraph(this.files, all, this.deps.env), this.graph)
     // Zero-config keeps only profiles whose credentials expire; long-term keys need no daemon.
-    this.wanted = configured.length > 0 ? configured : all.filter((p) => graph.roots.has(p) && isTemporaryRoot(graph, p))
+    // Profiles that hold only settings (a region) are not errors here; broken temporary ones are reported.
+    this.wanted =
+      configured.length > 0
+        ? configured
+        : all.filter((p) => (graph.roots.has(p) ? isTemporaryRoot(graph, p) : graph.errors.get(p)?.code !== 'NoCredentials'))
     this.graph = graph
+    const before = new Map(this.output.targets())
     this.output.setTargets(this.writeTargets(graph))
     this.refresher.update(graph, this.wanted)
+    // A section newly named in writeTo gets the credentials held now, not at the next renewal.
+    for (const [profile, section] of this.output.targets()) {
+      const creds = before.get(profile) === section ? undefined : this.refresher.current(profile)
+      if (creds) this.output.onCredentials(profile, creds)
+    }
     if (this.wanted.length === 0 && !this.waitingSaid) {
       this.deps.logger.info(`no profiles with temporary credentials in ${this.files.configFile} yet; watching it (add one with \`aws configure sso\`)`)
     }
@@ -156,4 +166,22 @@ export class Daemon {
   errors(): Map<string, CreddError> {
     return this.refresher.snapshot().profileErrors
   }
+}
+
+/**
+ * A profile that resolved before and does not now (a half-saved edit, a typo)
+ * keeps its last good chain: it is still renewed and served, and the error is
+ * logged until the file is fixed.
+ */
+const keepLastGood = (next: ProfileGraph, previous: ProfileGraph | undefined): ProfileGraph => {
+  if (!previous) return next
+  for (const profile of next.errors.keys()) {
+    const root = previous.roots.get(profile)
+    if (root === undefined) continue
+    const chain = chainOf(previous, root)
+    if (chain.some((l) => next.links.has(l.id) && next.links.get(l.id) !== l && JSON.stringify(next.links.get(l.id)) !== JSON.stringify(l))) continue
+    for (const l of chain) if (!next.links.has(l.id)) next.links.set(l.id, l)
+    next.roots.set(profile, root)
+  }
+  return next
 }

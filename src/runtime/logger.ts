@@ -113,14 +113,23 @@ const SESSION_TOKEN = /(?:FwoGZXIvYXdzE|IQoJb3JpZ2lu)[A-Za-z0-9+/=%]*/g
 const LONG_BASE64 = /[A-Za-z0-9+/=_%-]{100,}/g
 /** A standalone 40-character base64 word with mixed case and digits: an AWS secret access key. */
 const SECRET_KEY_SHAPE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g
-const looksRandom = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s)
+/**
+ * Random base64 is about 40% uppercase; a kebab-case file path or a sentence is
+ * almost all lowercase. This keeps the shape rules off paths and prose (a long
+ * test-fixture path was once redacted), while registered secrets are caught
+ * whatever their shape.
+ */
+const looksRandom = (s: string) => {
+  const upper = s.replace(/[^A-Z]/g, '').length
+  return /[a-z]/.test(s) && /[0-9]/.test(s) && upper >= s.length * 0.15
+}
 
 /** `text` with every registered secret and every secret-looking value replaced by [redacted]. */
 export const redactText = (text: string): string =>
   replaceRegistered(text)
     .replace(NAMED_VALUE, (_m, name: string) => name + REDACTED)
     .replace(SESSION_TOKEN, REDACTED)
-    .replace(LONG_BASE64, REDACTED)
+    .replace(LONG_BASE64, (m) => (looksRandom(m) ? REDACTED : m))
     .replace(SECRET_KEY_SHAPE, (m) => (looksRandom(m) ? REDACTED : m))
 
 /**

@@ -332,7 +332,7 @@ t.test('shared sources are one link, failed chains leave nothing behind', async 
 
 t.test('isTemporaryRoot', async (t) => {
   t.equal(isTemporaryRoot(graph, 'default'), false, 'long-term keys')
-  t.equal(isTemporaryRoot(graph, 'temp'), true, 'static session credentials')
+  t.equal(isTemporaryRoot(graph, 'temp'), false, 'static session credentials cannot be renewed from the files')
   t.equal(isTemporaryRoot(graph, 'r3'), true)
   t.equal(isTemporaryRoot(graph, 'sso-new'), true)
   t.equal(isTemporaryRoot(graph, 'selfish'), true, 'root is the role, not its keys')
