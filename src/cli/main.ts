@@ -32,6 +32,10 @@ export const buildProgram = (): Command => {
   return program
 }
 
+// The SDK prints a multi-line notice about Node 20 to stderr, which breaks JSON log
+// lines; `run` logs the same advice as one line instead.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 const main = async (): Promise<void> => {
   try {
     await buildProgram().parseAsync(process.argv)

@@ -79,6 +79,9 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     return e instanceof ConfigError ? 2 : 1
   }
   watcher.setTargets(targets())
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
+  }
   logger.info(`aws-credd running: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
 
   return new Promise<number>((done) => {
