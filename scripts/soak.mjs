@@ -39,7 +39,7 @@ const renewals = Math.ceil(number(args.renewals, args.quick ? 20 : 100, 'renewal
 // The SDK used in this process must never see the caller's AWS settings or real ~/.aws.
 for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k]
 const self = sandbox('self', 'http://127.0.0.1:9')
-Object.assign(process.env, { AWS_CONFIG_FILE: join(self.home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(self.home, 'none'), AWS_EC2_METADATA_DISABLED: 'true' })
+Object.assign(process.env, { AWS_CONFIG_FILE: join(self.home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(self.home, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' })
 
 const cleanups = []
 const cleanup = async () => {

@@ -145,6 +145,7 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
   await poll
   f.rssKiB.end = rssKiB(d.pid)
   const exit = await d.stop()
+  writeFileSync(join(sb.home, 'daemon.log'), d.output())
   if (exit.code !== 0) rec.violation(`the daemon exited with ${exit.code ?? exit.signal} on SIGTERM`)
 
   const final = read()

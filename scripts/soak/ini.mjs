@@ -36,8 +36,8 @@ export const withoutSection = (text, name) => {
 
 /**
  * A file is complete when it ends with a newline, every line is blank, a comment, a header
- * or `key = value` with a value, and every section holding a key id holds its secret (and a
- * session token for temporary ASIA ids). Returns the sections, or the first problem.
+ * or `key = value` with a value, and every section holding a temporary (ASIA) key id also
+ * holds its secret and session token. Returns the sections, or the first problem.
  */
 export const strictParse = (text) => {
   if (text.length === 0) return { problem: 'the file is empty' }
@@ -56,10 +56,11 @@ export const strictParse = (text) => {
     if (!kv || !current) return { problem: `line ${i + 1} is neither a header nor "key = value"` }
     current[kv[1]] = kv[2]
   }
+  // Other programs may hold partial long-term sections (aws configure set writes one key at a
+  // time); temporary keys are only usable with all three.
   for (const [name, s] of Object.entries(sections)) {
-    if (s.aws_access_key_id === undefined) continue
-    if (!s.aws_secret_access_key) return { problem: `[${name}] has a key id but no secret` }
-    if (s.aws_access_key_id.startsWith('ASIA') && !s.aws_session_token) return { problem: `[${name}] has a temporary key id but no session token` }
+    if (!s.aws_access_key_id?.startsWith('ASIA')) continue
+    if (!s.aws_secret_access_key || !s.aws_session_token) return { problem: `[${name}] has a temporary key id without its secret and session token` }
   }
   return { sections }
 }

@@ -105,6 +105,7 @@ export const renewalWatch = async ({ minutes, cleanups }) => {
   f.rssKiB.end = rssKiB(d.pid)
   f.rssKiB.max = Math.max(f.rssKiB.max, f.rssKiB.end ?? 0)
   const exit = await d.stop()
+  writeFileSync(join(sb.home, 'daemon.log'), d.output())
   if (exit.code !== 0) rec.violation(`the daemon exited with ${exit.code ?? exit.signal} on SIGTERM`)
   f.distinctKeyIds = keyIds.size
   f.renewals = Math.max(0, keyIds.size - 1)
