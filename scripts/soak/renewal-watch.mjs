@@ -163,7 +163,7 @@ export const checkDaemonOutput = (out, secrets, rec, f) => {
   for (const s of secrets) if (s && out.includes(s)) rec.violation('a secret appears in the daemon log')
   const warnings = out.split('\n').filter((l) => /"level":"(warn|error)"/.test(l))
   f.daemonWarnings = warnings.length
-  f.daemonWarningSamples = [...new Set(warnings.map((l) => l.match(/"message":"([^"]*)"/)?.[1] ?? l.slice(0, 200)))].slice(0, 5)
+  f.daemonWarningSamples = [...new Set(warnings.map((l) => l.match(/"msg":"((?:[^"\\]|\\.)*)"/)?.[1] ?? l.slice(0, 200)))].slice(0, 5)
 }
 
 /** ~/.aws holds config and credentials only (no temp file, no lock), and credentials is 0600. */

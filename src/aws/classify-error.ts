@@ -32,12 +32,17 @@ export interface SdkErrorShape {
   name?: string
   code?: string
   message?: string
-  $metadata?: { httpStatusCode?: number }
+  /** clockSkewCorrected: the SDK saw the local clock was minutes off and adjusted its client (see below). */
+  $metadata?: { httpStatusCode?: number; clockSkewCorrected?: boolean }
   $fault?: 'client' | 'server'
 }
 
 export const failureKindOf = (e: SdkErrorShape): FailureKind => {
   const name = e.name ?? ''
+  // A request signed with a clock minutes off is refused (403 SignatureDoesNotMatch,
+  // "Signature expired"); the SDK then corrects that client's clock offset, so the
+  // same call succeeds next time. The SDK's own retry treats it as retryable too.
+  if (e.$metadata?.clockSkewCorrected) return 'transient'
   if (TRANSIENT_NAMES.has(name)) return 'transient'
   if (e.code && TRANSIENT_NODE_CODES.has(e.code)) return 'transient'
   const status = e.$metadata?.httpStatusCode
@@ -55,8 +60,9 @@ export const fromSdkError = (profile: string, action: string, e: unknown): Upstr
   const name = err.name && err.name !== 'Error' ? err.name : err.code ?? 'Error'
   const kind = failureKindOf(err)
   const detail = (err.message ?? String(e)).split('\n')[0]
-  const fix =
-    FIXES[name]?.replaceAll('%p', profile) ??
+  const fix = err.$metadata?.clockSkewCorrected
+    ? 'this computer\'s clock is minutes off; aws-credd retries with the corrected time (sync the clock with NTP to stop it)'
+    : FIXES[name]?.replaceAll('%p', profile) ??
     (kind === 'transient' ? 'none needed if it passes; aws-credd retries with backoff (check network access and endpoint settings if it persists)' : undefined)
   return new UpstreamError(profile, `profile "${profile}": ${action} failed: ${name}: ${detail}`, { code: name, kind, fix, cause: e })
 }

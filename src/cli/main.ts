@@ -26,7 +26,8 @@ export const buildProgram = (): Command => {
     .option('--log-format <format>', 'auto | text | json (overrides the config)')
     .action(async (opts: { config?: string; logLevel?: string; logFormat?: string }) => {
       const { runCommand } = await import('./run.js')
-      process.exitCode = await runCommand(opts)
+      // Exit explicitly: idle keep-alive sockets of SDK clients must not hold a stopped daemon open.
+      process.exit(await runCommand(opts))
     })
 
   return program

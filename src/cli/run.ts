@@ -69,6 +69,10 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     clearTimeout(pendingAws)
     pendingAws = setTimeout(() => void daemon.reloadAwsFiles().then(() => watcher.setTargets(targets())), DEBOUNCE_MS)
   })
+  logger.info(`aws-credd starting: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
+  }
   // Watch before the first read, so a change made while it runs is not missed.
   await watcher.start(targets())
   try {
@@ -79,10 +83,6 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     return e instanceof ConfigError ? 2 : 1
   }
   watcher.setTargets(targets())
-  if (Number(process.versions.node.split('.')[0]) < 22) {
-    logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
-  }
-  logger.info(`aws-credd running: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
 
   return new Promise<number>((done) => {
     let stopping = false
