@@ -95,7 +95,7 @@ const rows = [
   ['editor', 'outside [app] byte-identical', String(e.byteIdentical ?? '-')],
   ['editor', 'partial reads (in-place writers) / [app] reverted', `${e.partialReads ?? '-'} / ${e.appRevertedByOtherWriters ?? '-'}`],
   ['editor', 'AssumeRole calls (errors)', `${e.assumeRoleCalls ?? '-'} (${e.stsErrors ?? '-'})`],
-  ['editor', 'daemon RSS start / end', `${mib(e.rssKiB?.start)} / ${mib(e.rssKiB?.end)}`],
+  ['editor', 'daemon RSS start / end / max', `${mib(e.rssKiB?.start)} / ${mib(e.rssKiB?.end)} / ${mib(e.rssKiB?.max)}`],
   ['both', 'daemon warnings logged (watch / editor)', `${w.daemonWarnings ?? '-'} / ${e.daemonWarnings ?? '-'}`],
   ['both', 'violations', String(violations.length)],
 ]

@@ -44,7 +44,8 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
   let polling = true
   let lastSeen
   const poll = (async () => {
-    while (polling) {
+    for (let n = 0; polling; n++) {
+      if (n % 100 === 0) f.rssKiB.max = Math.max(f.rssKiB.max, rssKiB(d.pid) ?? 0)
       const text = read()
       if (strictParse(text).problem) f.partialReads++
       const id = keyIdIn(text, 'app')
@@ -174,7 +175,7 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
   f.awsProfilesCreated = awsProfiles.length
   f.assumeRoleCalls = emu.calls.filter((c) => c.action === 'AssumeRole').length
   f.stsErrors = emu.calls.filter((c) => c.action === 'AssumeRole' && c.status !== 200).length
-  f.rssKiB.max = Math.max(f.rssKiB.start ?? 0, f.rssKiB.end ?? 0)
+  f.rssKiB.max = Math.max(f.rssKiB.max, f.rssKiB.end ?? 0)
   checkDaemonOutput(d.output(), secrets, rec, f)
   f.awsDir = checkAwsDir(sb, rec)
   await emu.close()

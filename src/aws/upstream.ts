@@ -1,7 +1,9 @@
 // The real Upstream: one call per link kind, each built from
 // @aws-sdk/credential-providers except SSO (see sso-role-credentials.ts).
-// Providers are kept per link so their STS clients (and sockets) are reused
-// across renewals; the source credentials are handed in at each call.
+// Providers are built per call: the SDK client inside fromTemporaryCredentials
+// memoizes the first source credentials it sees, so a kept provider would go on
+// signing with a source that was renewed or fixed. Sockets are shared anyway
+// through one request handler (client-config.ts).
 import {
   fromContainerMetadata,
   fromEnv,
@@ -13,7 +15,7 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
 import type { Credentials } from '../core/credentials.js'
 import { ProfileError } from '../core/errors.js'
-import type { Link, LinkId } from '../core/links.js'
+import type { Link } from '../core/links.js'
 import type { Upstream } from '../engine/ports.js'
 import { fromSdkError } from './classify-error.js'
 import { sdkClientConfig } from './client-config.js'
@@ -30,14 +32,7 @@ export interface AwsUpstreamOptions {
 const sessionName = (profile: string, now: number): string =>
   `aws-credd-${profile}-${now}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64)
 
-interface Held {
-  provider: AwsCredentialIdentityProvider
-  source: { current?: Credentials }
-  fingerprint: string
-}
-
 export class AwsUpstream implements Upstream {
-  private providers = new Map<LinkId, Held>()
   private sso: SsoRoleCredentials
 
   constructor(private readonly opts: AwsUpstreamOptions) {
@@ -49,27 +44,15 @@ export class AwsUpstream implements Upstream {
       return { accessKeyId: link.accessKeyId, secretAccessKey: link.secretAccessKey, sessionToken: link.sessionToken, expiresAt: link.expiresAt }
     }
     if (link.kind === 'sso') return this.sso.fetch(link)
-    const held = this.providerFor(link)
-    held.source.current = source
     try {
-      return toCredentials(await held.provider(), link)
+      return toCredentials(await this.build(link, source)(), link)
     } catch (e) {
       if (e instanceof ProfileError) throw e
       throw fromSdkError(link.profile, actionOf(link), e)
     }
   }
 
-  private providerFor(link: Exclude<Link, { kind: 'static' | 'sso' }>): Held {
-    const fingerprint = JSON.stringify(link)
-    const old = this.providers.get(link.id)
-    if (old && old.fingerprint === fingerprint) return old
-    const source: Held['source'] = {}
-    const held: Held = { provider: this.build(link, source), source, fingerprint }
-    this.providers.set(link.id, held)
-    return held
-  }
-
-  private build(link: Exclude<Link, { kind: 'static' | 'sso' }>, source: Held['source']): AwsCredentialIdentityProvider {
+  private build(link: Exclude<Link, { kind: 'static' | 'sso' }>, source: Credentials | undefined): AwsCredentialIdentityProvider {
     const clientConfig = sdkClientConfig(link.region, link.endpoint)
     switch (link.kind) {
       case 'assume-role': {
@@ -86,8 +69,8 @@ export class AwsUpstream implements Upstream {
             ...(link.durationSeconds ? { DurationSeconds: link.durationSeconds } : {}),
           },
           masterCredentials: async () => {
-            if (!source.current) throw new Error(`no source credentials for ${link.id}`)
-            return toIdentity(source.current)
+            if (!source) throw new Error(`no source credentials for ${link.id}`)
+            return toIdentity(source)
           },
           clientConfig,
         })

@@ -34,6 +34,7 @@ export class CredentialsFileOutput {
   private flushing: Promise<void> | undefined
   private failures = 0
   private lastError = new Map<string, string>()
+  private stopped = false
 
   constructor(private readonly deps: CredentialsOutputDeps) {}
 
@@ -62,13 +63,15 @@ export class CredentialsFileOutput {
     }
   }
 
+  /** No more timed writes; `drain()` still finishes what is queued. */
   stop(): void {
+    this.stopped = true
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer)
     this.timer = undefined
   }
 
   private kick(delay: number): void {
-    if (this.timer !== undefined || this.flushing) return
+    if (this.stopped || this.timer !== undefined || this.flushing) return
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = undefined
       this.flush()
@@ -94,20 +97,16 @@ export class CredentialsFileOutput {
       })
       .catch((e: unknown) => {
         const err = e instanceof Error ? e : new Error(String(e))
-        // Newer updates queued meanwhile win over the failed batch.
-        for (const u of batch) if (!this.pending.has(u.section)) this.pending.set(u.section, u)
-        const permanent = err instanceof CreddError && err.kind === 'permanent'
         for (const u of batch) {
           const msg = describeError(err)
           if (this.lastError.get(u.section) !== msg) this.deps.logger.error(msg, { profile: u.profile, section: u.section })
           this.lastError.set(u.section, msg)
           this.deps.onWriteError?.(u.section, err)
         }
-        if (permanent) {
-          // Waits for the next renewal or file change rather than retrying a refusal.
-          for (const u of batch) this.pending.delete(u.section)
-          return
-        }
+        // A refusal is not retried: the next renewal or file change tries again.
+        if (err instanceof CreddError && err.kind === 'permanent') return
+        // Newer updates queued meanwhile win over the failed batch.
+        for (const u of batch) if (!this.pending.has(u.section)) this.pending.set(u.section, u)
         this.failures++
       })
       .finally(() => {

@@ -131,10 +131,14 @@ export class Daemon {
         : all.filter((p) => (graph.roots.has(p) ? isTemporaryRoot(graph, p) : graph.errors.get(p)?.code !== 'NoCredentials'))
     this.graph = graph
     const before = new Map(this.output.targets())
-    this.output.setTargets(this.writeTargets(graph))
+    const after = this.writeTargets(graph)
+    // Withdrawals (a profile gone or redefined) go to the sections it wrote until now…
     this.refresher.update(graph, this.wanted)
+    // …and so does the removal of keys from a section no longer named in writeTo.
+    for (const [profile, section] of before) if (after.get(profile) !== section) this.output.onCredentials(profile, null)
+    this.output.setTargets(after)
     // A section newly named in writeTo gets the credentials held now, not at the next renewal.
-    for (const [profile, section] of this.output.targets()) {
+    for (const [profile, section] of after) {
       const creds = before.get(profile) === section ? undefined : this.refresher.current(profile)
       if (creds) this.output.onCredentials(profile, creds)
     }

@@ -24,5 +24,3 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void
   debug(msg: string, fields?: LogFields): void
 }
-
-export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} }

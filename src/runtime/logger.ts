@@ -6,16 +6,14 @@
 //      aws_secret_access_key, long base64 session tokens).
 // The rest of the code depends only on the small Logger interface below.
 
+import type { LogFields, Logger as EngineLogger } from '../engine/ports.js'
 import winston from 'winston'
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
-export type LogFields = Record<string, unknown>
+export type { LogFields }
 
-export interface Logger {
-  error(msg: string, fields?: LogFields): void
-  warn(msg: string, fields?: LogFields): void
-  info(msg: string, fields?: LogFields): void
-  debug(msg: string, fields?: LogFields): void
+/** The engine's Logger port, plus child loggers. */
+export interface Logger extends EngineLogger {
   /** A logger that adds `fields` (e.g. `{ profile }`) to every line. */
   child(fields: LogFields): Logger
 }
