@@ -23,5 +23,8 @@ export const sdkClientConfig = (region: string | undefined, endpoint: string | u
   region: region ?? 'us-east-1',
   ...(endpoint ? { endpoint } : {}),
   maxAttempts: 1, // aws-credd's own backoff decides retries
+  // core/endpoints.ts already applied the SDK's precedence per link; without this the
+  // client would look again in AWS_PROFILE's or [default]'s endpoint_url.
+  ignoreConfiguredEndpointUrls: true,
   requestHandler: sharedRequestHandler(),
 })

@@ -18,11 +18,16 @@ const sessionName = (link: SsoLink): string => link.ssoSession ?? link.startUrl
 
 export class SsoRoleCredentials {
   private clients = new Map<string, SSOClient>()
-  constructor(private readonly cacheDir: string, private readonly now: () => number) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly now: () => number,
+    private readonly registerSecret: (s: string) => void = () => undefined,
+  ) {}
 
   async fetch(link: SsoLink): Promise<Credentials> {
     const file = ssoCacheFile(this.cacheDir, link.cacheKey)
     const token = await readSsoToken(file)
+    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.registerSecret(secret)
     const fix = loginCommand(link)
     if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing')
     const expiresAt = Date.parse(token.expiresAt)

@@ -26,6 +26,8 @@ export interface AwsUpstreamOptions {
   credentialsFile: string
   ssoCacheDir: string
   now: () => number
+  /** Tells the log redactor about SSO tokens read from the cache. */
+  registerSecret?: (s: string) => void
 }
 
 /** AWS's own default session name prefix would be `aws-sdk-js-<ms>`; ours says who assumed it. */
@@ -36,7 +38,7 @@ export class AwsUpstream implements Upstream {
   private sso: SsoRoleCredentials
 
   constructor(private readonly opts: AwsUpstreamOptions) {
-    this.sso = new SsoRoleCredentials(opts.ssoCacheDir, opts.now)
+    this.sso = new SsoRoleCredentials(opts.ssoCacheDir, opts.now, opts.registerSecret)
   }
 
   async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {
@@ -48,7 +50,7 @@ export class AwsUpstream implements Upstream {
       return toCredentials(await this.build(link, source)(), link)
     } catch (e) {
       if (e instanceof ProfileError) throw e
-      throw fromSdkError(link.profile, actionOf(link), e)
+      throw fromSdkError(link.profile, actionOf(link), link.kind === 'process' ? withoutCommandLine(e) : e)
     }
   }
 
@@ -120,3 +122,15 @@ const toCredentials = (id: AwsCredentialIdentity, link: Link): Credentials => ({
   accountId: (id as { accountId?: string }).accountId,
   roleArn: link.kind === 'assume-role' || link.kind === 'web-identity' ? link.roleArn : undefined,
 })
+
+/**
+ * The SDK reports a failed credential_process as Node's "Command failed: <the
+ * command line>\n<its stderr>"; either may hold a token, so only the fact and
+ * the exit code are kept.
+ */
+const withoutCommandLine = (e: unknown): unknown => {
+  const err = e as { message?: string; name?: string; code?: unknown }
+  if (typeof err?.message !== 'string' || !/Command failed|credential_process|exited/i.test(err.message)) return e
+  const exit = /code[: ]+(\d+)/i.exec(err.message)?.[1]
+  return { name: 'CredentialProcessFailed', message: `the command exited with an error${exit ? ` (code ${exit})` : ''}; run it by hand to see why`, $fault: 'client' }
+}

@@ -5,7 +5,7 @@ import type { Config } from '../core/config-schema.js'
 import { configSearchPath, defaultConfig } from '../core/config-schema.js'
 import { ConfigError, describeError } from '../core/errors.js'
 import { AwsUpstream } from '../aws/upstream.js'
-import { Daemon } from '../engine/daemon.js'
+import { Daemon, type ChangeKind } from '../engine/daemon.js'
 import { guardUpstream } from '../engine/guarded-upstream.js'
 import { awsPaths, readAwsFiles } from '../files/aws-config-files.js'
 import { CredentialsFileWriter } from '../files/credentials-file.js'
@@ -24,7 +24,13 @@ export interface RunOptions {
 const DEBOUNCE_MS = 150
 
 export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const configPath = opts.config ? resolve(opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
+  let configPath: string | undefined
+  try {
+    configPath = opts.config ? resolve(opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
+  } catch (e) {
+    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    return 2
+  }
   const readConfig = async (): Promise<Config> => {
     const config = configPath ? await readConfigFile(configPath) : defaultConfig()
     return withOverrides(config, opts)
@@ -47,7 +53,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     env,
     readConfig,
     readAwsFiles: () => readAwsFiles(env),
-    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now() }), clock, registerSecret),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret }), clock, registerSecret),
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,
   })
@@ -58,17 +64,24 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     if (configPath) files.push({ path: configPath })
     return files
   }
-  let pendingAws: NodeJS.Timeout | undefined
-  let pendingConfig: NodeJS.Timeout | undefined
-  const watcher = new PathWatcher((target) => {
-    if (target === configPath) {
-      clearTimeout(pendingConfig)
-      pendingConfig = setTimeout(() => void daemon.reloadConfig().then(() => watcher.setTargets(targets())), DEBOUNCE_MS)
-      return
-    }
-    clearTimeout(pendingAws)
-    pendingAws = setTimeout(() => void daemon.reloadAwsFiles().then(() => watcher.setTargets(targets())), DEBOUNCE_MS)
-  })
+  // Events are grouped per kind and applied DEBOUNCE_MS after the last one.
+  const pending = new Map<ChangeKind | 'config', NodeJS.Timeout>()
+  const apply = (kind: ChangeKind | 'config'): Promise<unknown> => (kind === 'config' ? daemon.reloadConfig() : daemon.reloadAwsFiles(kind))
+  const watcher = new PathWatcher(
+    (target) => {
+      const kind: ChangeKind | 'config' =
+        target === configPath ? 'config' : target === paths.ssoCacheDir ? 'sso-cache' : target === paths.configFile || target === paths.credentialsFile ? 'files' : 'token-file'
+      clearTimeout(pending.get(kind))
+      pending.set(
+        kind,
+        setTimeout(() => {
+          pending.delete(kind)
+          void apply(kind).then(() => watcher.setTargets(targets()))
+        }, DEBOUNCE_MS),
+      )
+    },
+    { onError: (e) => logger.error(`watching ~/.aws failed: ${describeError(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
+  )
   logger.info(`aws-credd starting: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
   if (Number(process.versions.node.split('.')[0]) < 22) {
     logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
@@ -90,8 +103,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       if (stopping) return
       stopping = true
       logger.info(`stopping (${signal})`)
-      clearTimeout(pendingAws)
-      clearTimeout(pendingConfig)
+      for (const t of pending.values()) clearTimeout(t)
       daemon.stop()
       // Finish a write in progress (never leave a temp file), but never take more than 2 seconds.
       const finish = Promise.race([daemon.output.drain(), new Promise((r) => setTimeout(r, 1500).unref())])

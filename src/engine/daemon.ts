@@ -13,6 +13,9 @@ import type { EngineEvent } from './events.js'
 import type { Clock, Logger, Upstream } from './ports.js'
 import { Refresher } from './refresher.js'
 
+/** Which watched thing changed. */
+export type ChangeKind = 'files' | 'sso-cache' | 'token-file'
+
 /** The effects a daemon needs; production wiring is in src/cli/run.ts, tests pass fakes. */
 export interface DaemonDeps {
   clock: Clock
@@ -37,6 +40,7 @@ export class Daemon {
   readonly refresher: Refresher
   readonly output: CredentialsFileOutput
   private lastFileError: string | undefined
+  private filesDigest: string | undefined
   private waitingSaid = false
 
   constructor(private readonly deps: DaemonDeps) {
@@ -83,14 +87,24 @@ export class Daemon {
     }
     this.applyConfig(next)
     this.deps.logger.info('config reloaded')
+    if (this.files) this.filesDigest = this.digestOf(this.files)
     this.install()
     return true
   }
 
-  /** Something under ~/.aws changed. */
-  async reloadAwsFiles(): Promise<void> {
+  /**
+   * Something under ~/.aws changed. `what` says which: the config or credentials
+   * file, the SSO token cache, or a web-identity token file.
+   */
+  async reloadAwsFiles(what: ChangeKind = 'files'): Promise<void> {
+    if (what === 'sso-cache' || what === 'token-file') {
+      // A person may just have logged in, or a token was rotated: retry what depends on it.
+      this.refresher.poke(what === 'sso-cache' ? 'sso' : 'web-identity')
+      return
+    }
+    let files: AwsFiles
     try {
-      this.files = await this.deps.readAwsFiles()
+      files = await this.deps.readAwsFiles()
       this.lastFileError = undefined
     } catch (e) {
       const msg = describeError(e)
@@ -98,8 +112,15 @@ export class Daemon {
       this.lastFileError = msg
       return
     }
+    // aws-credd's own writes change only its writeTo sections: nothing it resolves,
+    // so they must not re-plan or retry anything (no feedback loop).
+    const digest = this.digestOf(files)
+    const changed = digest !== this.filesDigest
+    this.files = files
+    this.filesDigest = digest
+    if (!changed) return
     this.install()
-    // A person may just have fixed what was failing (aws sso login, a new key): retry now.
+    // A person may just have fixed what was failing (a new key, a corrected role): retry now.
     this.refresher.poke()
   }
 
@@ -111,6 +132,13 @@ export class Daemon {
   /** The profiles being kept fresh, and the graph they resolve to. */
   view(): { wanted: string[]; graph: ProfileGraph | undefined; config: Config } {
     return { wanted: [...this.wanted], graph: this.graph, config: this.config }
+  }
+
+  /** Identity of what the files say, leaving out the sections aws-credd writes. */
+  private digestOf(files: AwsFiles): string {
+    const written = new Set(this.config.profiles.map((p) => p.writeTo).filter((w): w is string => w !== undefined))
+    const profiles = Object.entries(files.profiles).filter(([name]) => !written.has(name))
+    return JSON.stringify([files.configFile, files.credentialsFile, profiles, files.ssoSessions, files.services])
   }
 
   private applyConfig(config: Config): void {

@@ -37,6 +37,37 @@ export const fingerprintOf = (links: Map<LinkId, Link>, id: LinkId, seen = new S
 
 export const newState = (link: Link, fingerprint: string): LinkState => ({ link, fingerprint, withdrawn: false })
 
+/** Fields that decide whose credentials a link yields: if they differ, old credentials are someone else's. */
+const identityOf = (l: Link): string => {
+  switch (l.kind) {
+    case 'static':
+      return `static ${l.accessKeyId}`
+    case 'assume-role':
+    case 'web-identity':
+      return `${l.kind} ${l.roleArn}`
+    case 'sso':
+      return `sso ${l.accountId} ${l.roleName}`
+    default:
+      return `${l.kind} ${l.profile}`
+  }
+}
+
+/**
+ * State for a redefined link. When it still yields the same identity (a new
+ * role_session_name, region, endpoint, or a rotated source key), its valid
+ * credentials keep serving until the new definition's first fetch, due now.
+ */
+export const carryOver = (old: LinkState | undefined, link: Link, fingerprint: string, now: number): LinkState => {
+  const next = newState(link, fingerprint)
+  if (old?.creds && identityOf(old.link) === identityOf(link)) {
+    next.creds = old.creds
+    next.obtainedAt = old.obtainedAt
+    next.renewAt = now
+    next.withdrawn = old.withdrawn
+  }
+  return next
+}
+
 /** Credentials an output may hold now, or undefined. */
 export const servable = (s: LinkState, policy: RenewalPolicy, now: number): Credentials | undefined =>
   s.creds && isServable({ obtainedAt: s.obtainedAt ?? now, expiresAt: s.creds.expiresAt }, policy, now) ? s.creds : undefined

@@ -5,10 +5,10 @@
 // serving while a renewal runs or retries, until just before they expire.
 import type { Credentials } from '../core/credentials.js'
 import type { CreddError } from '../core/errors.js'
-import { sourceOf, type LinkId, type ProfileGraph } from '../core/links.js'
+import { sourceOf, type Link, type LinkId, type LinkKind, type ProfileGraph } from '../core/links.js'
 import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
 import type { EngineEvent, EventListener } from './events.js'
-import { asCreddError, fingerprintOf, newState, recordSuccess, servable, serveDeadline, viaSource, type LinkState } from './link-state.js'
+import { asCreddError, carryOver, fingerprintOf, recordSuccess, servable, serveDeadline, viaSource, type LinkState } from './link-state.js'
 import type { Clock, TimerHandle, Upstream } from './ports.js'
 
 export interface RefresherDeps {
@@ -21,6 +21,12 @@ export interface RefresherDeps {
   onCredentials: (profile: string, creds: Credentials | null) => void
   onEvent?: EventListener
 }
+
+/** The longest the refresher sleeps before looking at the wall clock again. */
+export const MAX_SLEEP = 30_000
+
+/** Retries triggered by a change are spread over this long. */
+const POKE_SPREAD = 250
 
 /** A source's old credentials are still used to sign a renewal if they have this much life left. */
 const SOURCE_GRACE = 60_000
@@ -43,7 +49,7 @@ export class Refresher {
       if (!link) return
       const fp = fingerprintOf(graph.links, id)
       const old = this.links.get(id)
-      next.set(id, old && old.fingerprint === fp ? old : newState(link, fp))
+      next.set(id, old && old.fingerprint === fp ? old : carryOver(old, link, fp, this.deps.clock.now()))
       const src = sourceOf(link)
       if (src !== undefined) visit(src)
     }
@@ -55,9 +61,10 @@ export class Refresher {
         visit(id)
       }
     }
-    // A profile that left the graph, or whose root was redefined, withdraws what outputs hold.
+    // A profile that left the graph, or whose root now means another identity, withdraws what outputs hold.
     for (const [profile, id] of this.roots) {
-      if (roots.get(profile) !== id || next.get(id) !== this.links.get(id)) this.deps.onCredentials(profile, null)
+      const kept = next.get(id)
+      if (roots.get(profile) !== id || !kept || (kept !== this.links.get(id) && kept.creds === undefined)) this.deps.onCredentials(profile, null)
     }
     const errors = new Map<string, CreddError>()
     for (const profile of profiles) {
@@ -72,16 +79,38 @@ export class Refresher {
     this.schedule()
   }
 
-  /** Something the user can change changed (a file, a login): retry failed links now, with a fresh backoff. */
-  poke(): void {
+  /**
+   * Something a person can change changed (a file, a login): retry failed links
+   * now, with a fresh backoff. `affects` narrows it to chains containing a link of
+   * that kind (an SSO cache change does not retry an AccessDenied role). Spread
+   * over a quarter second so that many failing profiles do not call at once.
+   */
+  poke(affects?: LinkKind): void {
     const now = this.deps.clock.now()
-    for (const s of this.links.values()) {
-      if (s.failure) {
-        s.failure.retryAt = now
-        s.failure.attempts = 0
-      }
+    const hit = affects === undefined ? undefined : this.chainsWith(affects)
+    for (const [id, s] of this.links) {
+      if (!s.failure || (hit && !hit.has(id))) continue
+      s.failure.retryAt = now + Math.floor(POKE_SPREAD * this.deps.random())
+      s.failure.attempts = 0
     }
     this.schedule()
+  }
+
+  /** Ids of links whose chain (themselves or a source) contains a link of `kind`. */
+  private chainsWith(kind: LinkKind): Set<LinkId> {
+    const out = new Set<LinkId>()
+    for (const id of this.links.keys()) {
+      for (let cur: LinkId | undefined = id, n = 0; cur !== undefined && n < 64; n++) {
+        const link: Link | undefined = this.links.get(cur)?.link
+        if (!link) break
+        if (link.kind === kind) {
+          out.add(id)
+          break
+        }
+        cur = sourceOf(link)
+      }
+    }
+    return out
   }
 
   /** Re-evaluate against the wall clock: after a suspend, timers may be late. */
@@ -145,8 +174,10 @@ export class Refresher {
     }
     if (at === undefined) return
     const delay = Math.max(0, at - this.deps.clock.now())
-    // setTimeout overflows past ~24.8 days; waking early just re-plans.
-    this.timer = this.deps.clock.setTimeout(() => this.wake(), Math.min(delay, 2 ** 31 - 1))
+    // Node timers run on a monotonic clock that stops while a machine is suspended, so
+    // a 10-hour timer can fire hours after the credentials died. Waking at least every
+    // MAX_SLEEP re-plans against the wall clock; waking early costs nothing.
+    this.timer = this.deps.clock.setTimeout(() => this.wake(), Math.min(delay, MAX_SLEEP))
   }
 
   /** Single-flight fetch of one link (its source first, when needed). */
@@ -217,6 +248,12 @@ export class Refresher {
         ? now + retryDelay(attempts, this.deps.policy, this.deps.random())
         : now + this.deps.policy.permanentRecheck
     s.failure = { error, kind: error.kind, attempts, since: s.failure?.since ?? now, retryAt }
+    // Nothing obtained yet and a person must act: whatever a previous run left in the
+    // outputs cannot be vouched for, so it is removed rather than left to expire there.
+    if (!s.creds && error.kind === 'permanent' && !s.withdrawn) {
+      s.withdrawn = true
+      for (const [profile, rootId] of this.roots) if (rootId === s.link.id) this.deps.onCredentials(profile, null)
+    }
     this.emit({ type: 'failed', link: s.link.id, profile: s.link.profile, error, kind: error.kind, attempt: attempts, repeated, retryAt })
   }
 

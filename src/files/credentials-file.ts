@@ -161,8 +161,11 @@ export class CredentialsFileWriter {
     const refusals: CredentialsFileError[] = []
     for (const u of updates) {
       const info = inspectSection(next, u.section)
-      // Long-term keys someone put there by hand: overwriting them would destroy the only copy.
-      if (!info.managed && isLongTermKeyId(info.values[KEY_ID] ?? '')) {
+      // Long-term keys someone put there by hand (even inside a section aws-credd manages,
+      // as `aws configure set` keeps our marker): overwriting them would destroy the only
+      // copy. aws-credd itself writes AKIA keys only for a static profile, and then the same ones.
+      const present = info.values[KEY_ID] ?? ''
+      if (isLongTermKeyId(present) && (!info.managed || present !== u.credentials?.accessKeyId)) {
         refusals.push(new CredentialsFileError(file, `${file}: section [${u.section}] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile ${u.profile}`, {
           code: 'UnmanagedLongTermKeys', fix: `set another "writeTo" section for profile ${u.profile}, or move those keys out of [${u.section}]`,
         }))

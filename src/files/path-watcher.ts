@@ -17,12 +17,24 @@ export class PathWatcher {
   private anchors = new Set<string>()
   private targets: WatchTarget[] = []
 
-  constructor(private readonly onChange: (target: string, event: string) => void, private readonly usePolling = false) {}
+  private errorSaid = false
+
+  constructor(
+    private readonly onChange: (target: string, event: string) => void,
+    private readonly opts: { usePolling?: boolean; onError?: (e: unknown) => void } = {},
+  ) {}
 
   async start(targets: WatchTarget[]): Promise<void> {
-    this.watcher = watch([], { ignoreInitial: true, depth: 0, persistent: true, usePolling: this.usePolling, interval: 250 })
+    this.watcher = watch([], { ignoreInitial: true, depth: 0, persistent: true, usePolling: this.opts.usePolling ?? false, interval: 250 })
     this.watcher.on('all', (event, path) => this.handle(event, resolve(path)))
-    this.watcher.on('error', () => undefined) // a vanished folder; the next event re-anchors
+    this.watcher.on('error', (e) => {
+      // A vanished folder is re-anchored by the next event; anything else (the inotify
+      // watch limit) means changes may go unseen, which a person must hear about once.
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || this.errorSaid) return
+      this.errorSaid = true
+      this.opts.onError?.(e)
+    })
     const ready = new Promise<void>((r) => this.watcher!.once('ready', () => r()))
     this.setTargets(targets)
     await ready
@@ -38,6 +50,11 @@ export class PathWatcher {
     this.watcher = undefined
   }
 
+  /**
+   * Add the folders the targets need now. Folders no longer needed stay watched
+   * (depth 0, cheap): chokidar's unwatch also ignores everything below a path,
+   * which would hide a folder created inside it later.
+   */
   private rearm(): void {
     if (!this.watcher) return
     const want = new Set<string>()
@@ -47,10 +64,14 @@ export class PathWatcher {
     }
     const add = [...want].filter((a) => !this.anchors.has(a))
     if (add.length) this.watcher.add(add)
-    this.anchors = new Set([...this.anchors, ...add])
+    for (const a of add) this.anchors.add(a)
   }
 
   private handle(event: string, path: string): void {
+    if (event === 'unlinkDir') {
+      // The folder and everything under it are gone from chokidar's view: re-add when they return.
+      for (const a of [...this.anchors]) if (a === path || a.startsWith(path + sep)) this.anchors.delete(a)
+    }
     if (event === 'addDir' || event === 'unlinkDir') this.rearm()
     for (const t of this.targets) {
       const relevant =

@@ -211,3 +211,33 @@ t.test('a profile dropped from the config has its section withdrawn', async (t) 
   t.same(daemon.view().wanted, ['sso'])
   t.equal(writer.sections.get('app'), null, 'its credentials are removed from [app], not left to expire there')
 })
+
+// Regression (review): every write of the credentials file fired the watcher, and
+// the reload retried every failing profile at once, so a permanent AccessDenied was
+// retried after each renewal of any other profile.
+t.test("aws-credd's own writes neither re-plan nor retry failing profiles", async (t) => {
+  const { clock, upstream, daemon, state } = setup(t, { profiles: [{ profile: 'role', writeTo: 'app' }, { profile: 'sso' }] })
+  upstream.fault.set('sso:sso', 'permanent')
+  await daemon.start()
+  await clock.advance(1000)
+  t.equal(upstream.callsFor('sso:sso').length, 1)
+  // What the file holds after aws-credd wrote [app]: only that section differs.
+  const written = { ...baseProfiles(), app: { aws_access_key_id: 'ASIAEXAMPLEEXAMPLE01', aws_secret_access_key: 'x'.repeat(40), aws_session_token: 'y'.repeat(60) } }
+  state.files = () => filesOf(written)
+  for (let i = 0; i < 5; i++) {
+    await daemon.reloadAwsFiles('files')
+    await clock.advance(1000)
+  }
+  t.equal(upstream.callsFor('sso:sso').length, 1, 'the refused SSO profile was not retried')
+  t.equal(upstream.callsFor('assume-role:role').length, 1, 'nothing was re-fetched')
+  // A real edit by a person does retry it.
+  state.files = () => filesOf({ ...written, extra: { region: 'us-west-2' } })
+  await daemon.reloadAwsFiles('files')
+  await clock.advance(1000)
+  t.equal(upstream.callsFor('sso:sso').length, 2, 'a change made by a person retries it')
+  // A login (a change in the SSO cache) retries SSO chains only.
+  await daemon.reloadAwsFiles('sso-cache')
+  await clock.advance(1000)
+  t.equal(upstream.callsFor('sso:sso').length, 3)
+  t.equal(upstream.callsFor('assume-role:role').length, 1)
+})

@@ -122,11 +122,11 @@ t.test('permanent failures are reported once and wait for a change', async (t) =
   await clock.advance(9 * MIN)
   t.equal(upstream.callsFor('sso:dev').length, 1, 'one call, no retry loop')
   t.equal(events.filter((e) => e.type === 'failed').length, 1)
-  t.equal(outputs.get('dev'), undefined)
+  t.equal(outputs.get('dev'), null, 'whatever a previous run left is withdrawn')
   upstream.fault.delete('sso:dev')
   refresher.poke()
-  await clock.advance(10)
-  t.equal(upstream.callsFor('sso:dev').length, 2, 'a change retries at once')
+  await clock.advance(300)
+  t.equal(upstream.callsFor('sso:dev').length, 2, 'a change retries within a quarter second')
   t.ok(outputs.get('dev'))
 })
 
@@ -137,6 +137,23 @@ t.test('a permanent failure is rechecked rarely even without a change', async (t
   await clock.advance(60 * MIN)
   const n = upstream.callsFor('sso:dev').length
   t.ok(n >= 5 && n <= 7, `${n} checks in an hour`)
+})
+
+t.test('after a suspend longer than the credentials live, renewal follows within 30 seconds without any outside wake', async (t) => {
+  const { clock, upstream, outputs, refresher, writes } = setup(12)
+  upstream.lifetimes.set('sso:dev', 12 * 3600)
+  refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
+  await clock.advance(10)
+  const before = outputs.get('dev')!
+  clock.jump(13 * 3600_000) // the laptop slept 13 hours: monotonic timers did not advance
+  const woke = clock.now()
+  await clock.advance(30_000)
+  const after = outputs.get('dev')
+  t.ok(after && after.accessKeyId !== before.accessKeyId, 'renewed')
+  t.ok(after!.expiresAt! > clock.now(), 'with live credentials')
+  const renewedAt = upstream.callsFor('sso:dev')[1]!
+  t.ok(renewedAt - woke <= 30_000, `within ${renewedAt - woke}ms of waking`)
+  t.ok(writes.every((w) => w.creds === null || w.creds.expiresAt! > w.at), 'nothing expired was ever handed to an output')
 })
 
 t.test('a wall-clock jump of two hours renews at once on wake', async (t) => {
@@ -173,9 +190,33 @@ t.test('updating the graph keeps unchanged links and refetches changed ones', as
   await clock.advance(10)
   t.equal(upstream.callsFor('assume-role:app').length, 1, 'same definition: no new call')
   refresher.update(graphOf([staticLink('base'), roleLink('app', 'static:base', { externalId: 'x' } as never)], { app: 'assume-role:app' }), ['app'])
+  t.notOk(writes.some((w) => w.creds === null), 'same role: its valid credentials keep serving meanwhile')
   await clock.advance(10)
   t.equal(upstream.callsFor('assume-role:app').length, 2, 'changed definition: fetched again')
-  t.ok(writes.some((w) => w.creds === null), 'outputs of the old definition withdrawn first')
+  refresher.update(graphOf([staticLink('base'), roleLink('app', 'static:base', { roleArn: 'arn:aws:iam::123456789012:role/other' } as never)], { app: 'assume-role:app' }), ['app'])
+  t.ok(writes.some((w) => w.creds === null), 'another role: the old identity is withdrawn at once')
+  await clock.advance(10)
+  t.equal(upstream.callsFor('assume-role:app').length, 3)
+})
+
+t.test('a change retries only the chains it can affect, spread out', async (t) => {
+  const { clock, upstream, refresher } = setup(19)
+  upstream.fault.set('sso:a', 'permanent')
+  upstream.fault.set('assume-role:b', 'permanent')
+  refresher.update(graphOf([ssoLink('a'), staticLink('s'), roleLink('b', 'static:s')], { a: 'sso:a', b: 'assume-role:b' }), ['a', 'b'])
+  await clock.advance(10)
+  refresher.poke('sso')
+  await clock.advance(1000)
+  t.equal(upstream.callsFor('sso:a').length, 2, 'the SSO chain retried')
+  t.equal(upstream.callsFor('assume-role:b').length, 1, 'the role chain was not')
+})
+
+t.test('a permanent failure before anything was obtained withdraws what a previous run left', async (t) => {
+  const { clock, upstream, refresher, writes } = setup(23)
+  upstream.fault.set('sso:dev', 'permanent')
+  refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
+  await clock.advance(10)
+  t.same(writes.map((w) => w.creds), [null])
 })
 
 t.test('profile errors are reported once per distinct message', async (t) => {

@@ -98,10 +98,16 @@ t.test('refuses a section holding long-term keys it did not write; the marker ma
   await t.rejects(w.apply([{ section: 'app', profile: 'dev', credentials: fresh() }, { section: 'ok', profile: 'ok', credentials: other }]), { code: 'UnmanagedLongTermKeys' })
   t.equal((await sdkRead(file)).ok?.aws_access_key_id, other.accessKeyId, 'the other sections of the same apply are still written')
 
+  // Regression: `aws configure set aws_access_key_id AKIA… --profile app` keeps our
+  // marker; the marker must not license overwriting the long-term key put there.
   writeFileSync(file, `[app]\n${defaultMarker('dev')}\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n`)
-  const c = fresh()
-  await w.apply([{ section: 'app', profile: 'dev', credentials: c }])
-  await bothRead(t, file, keysOf(c))
+  const inside = read(file)
+  await t.rejects(w.apply([{ section: 'app', profile: 'dev', credentials: fresh() }]), { code: 'UnmanagedLongTermKeys' })
+  t.equal(read(file), inside, 'a long-term key inside a managed section is kept')
+  // A static profile's own long-term keys, written by aws-credd before, are rewritten as they are.
+  const same = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }
+  await w.apply([{ section: 'app', profile: 'dev', credentials: same }])
+  await bothRead(t, file, keysOf(same))
 })
 
 t.test('symlinked credentials file: the target is written and the link kept', async (t) => {

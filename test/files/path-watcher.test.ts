@@ -44,6 +44,22 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   writeFileSync(join(cache, 'def.json'), '{}')
   t.ok(await waitFor(() => seen.includes(cache)), 'cache folder deleted and recreated is still watched')
 
+  // The whole ~/.aws removed and made again (a dotfiles reset): still watched afterwards.
+  rmSync(aws, { recursive: true })
+  await new Promise((r) => setTimeout(r, 200))
+  mkdirSync(aws)
+  writeFileSync(config, '[default]\n')
+  t.ok(await waitFor(() => seen.includes(config)), 'config in a recreated ~/.aws')
+  await new Promise((r) => setTimeout(r, 200))
+  seen.length = 0
+  writeFileSync(config, '[default]\nregion = eu-west-1\n')
+  t.ok(await waitFor(() => seen.includes(config)), 'later edits in the recreated ~/.aws are seen too')
+  mkdirSync(cache, { recursive: true })
+  await new Promise((r) => setTimeout(r, 200))
+  seen.length = 0
+  writeFileSync(join(cache, 'ghi.json'), '{}')
+  t.ok(await waitFor(() => seen.includes(cache)), 'and a new sso/cache inside it')
+
   seen.length = 0
   writeFileSync(join(aws, 'unrelated'), 'x')
   await new Promise((r) => setTimeout(r, 300))

@@ -45,8 +45,14 @@ export class FakeClock implements Clock {
     before?.(this.t)
   }
 
-  /** The wall clock jumps (suspend/resume, NTP) without any timer firing. */
-  jump(ms: number): void { this.t += ms }
+  /**
+   * The wall clock jumps (suspend/resume, NTP) while Node's timers, which run on a
+   * monotonic clock, do not see it: each pending timer still needs the same delay.
+   */
+  jump(ms: number): void {
+    this.t += ms
+    for (const timer of this.timers) timer.at += ms
+  }
 }
 
 /** Deterministic uniform [0,1) generator (mulberry32) for reproducible jitter. */
