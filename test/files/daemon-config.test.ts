@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { findSyntaxError, parseJson, readConfigFile } from '../../src/files/daemon-config.js'
+import { readConfigFile } from '../../src/files/daemon-config.js'
 import { defaultConfig } from '../../src/core/config-schema.js'
 import { ConfigError } from '../../src/core/errors.js'
 
@@ -30,14 +30,19 @@ t.test('reads and validates a good file', async (t) => {
 })
 
 t.test('syntax errors name line and column', async (t) => {
-  t.equal(await failure(t, '{\n  "refresh": { "before": "20m" }\n  "log": {}\n}'), `line 3, column 3: expected ',' or '}', found "\\""; fix: fix the JSON syntax (comments and trailing commas are not allowed)`)
-  t.match(await failure(t, '{\n  "profiles": [],\n}\n'), /^line 3, column 1: trailing comma before '}'/)
+  t.equal(await failure(t, '{\n  "refresh": { "before": "20m" }\n  "log": {}\n}'), "line 3, column 3: expected ',' between entries; fix: fix the JSON syntax (comments and trailing commas are not allowed)")
+  t.match(await failure(t, '{\n  "profiles": [],\n}\n'), /^line 3, column 1: expected a "key" \(a trailing comma\?\)/)
   t.match(await failure(t, '{\n  // my profiles\n  "profiles": []\n}'), /^line 2, column 3: comments are not allowed in JSON/)
-  t.match(await failure(t, '{ "log": { "level": info } }'), /^line 1, column 21: expected a value/)
-  t.match(await failure(t, '{ "profiles": [ {"profile": "a"} '), /^line 1, column 34: expected ',' or '\]', found the end of the file/)
-  t.match(await failure(t, '{ "a": "x\ny" }'), /^line 1, column 10: line break or control character inside a string/)
-  t.match(await failure(t, '{} {}'), /^line 1, column 4: expected the end of the file/)
+  t.match(await failure(t, '{ "log": { "level": info } }'), /^line 1, column 21: not a JSON value/)
+  t.match(await failure(t, '{ "profiles": [ {"profile": "a"} '), /^line 1, column 34: expected '\]'/)
+  t.match(await failure(t, '{ "a": "x\ny" }'), /^line 1, column \d+: /)
+  t.match(await failure(t, '{} {}'), /^line 1, column 4: unexpected text after the end/)
   t.match(await failure(t, '  \n'), /^the file is empty/)
+  for (const text of ['{\n  "a": 1\n  "b": 2}', '[1,]', '{', "{'a': 1}"]) {
+    const msg = await failure(t, text)
+    t.notMatch(msg, /\n/, 'one line')
+    t.notMatch(msg, /position \d+|is not valid JSON/, 'no raw V8 text')
+  }
 })
 
 t.test('schema errors come through with the file name', async (t) => {
@@ -50,19 +55,4 @@ t.test('missing file: error with a fix, or defaults when asked', async (t) => {
   await t.rejects(readConfigFile(file), { name: 'ConfigError', message: `${file}: config file not found; fix: create it (see config.example.json) or leave out --config to run with defaults` })
   t.strictSame(await readConfigFile(file, { ifMissing: 'defaults' }), defaultConfig())
   await t.rejects(readConfigFile(dir), { name: 'ConfigError', message: /is a directory/ })
-})
-
-t.test('findSyntaxError agrees with JSON.parse', async (t) => {
-  const samples = ['{}', '[]', '"x"', '1', '-0.5e+3', 'true', 'null', '{"a":[1,{"b":"\\u00e9\\n"}]}', ' [ 1 , 2 ] ',
-    '{', '[1,]', '01', '{"a"}', '{"a":1 "b":2}', 'tru', '"\\x"', '"\\u12"', '[1 2]', '{a:1}', "{'a':1}", '1.', '[-]', 'nul']
-  for (const s of samples) {
-    let valid = true
-    try {
-      JSON.parse(s)
-    } catch {
-      valid = false
-    }
-    t.equal(findSyntaxError(s) === undefined, valid, s)
-  }
-  t.throws(() => parseJson('[1,]', 'x.json'), { message: /^x\.json: line 1, column 4: trailing comma before '\]'/ })
 })
