@@ -26,7 +26,9 @@ const DEBOUNCE_MS = 150
 export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
   let configPath: string | undefined
   try {
-    configPath = opts.config ? resolve(opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
+    // Under `npm start -- --config x.json` npm runs in the package folder; INIT_CWD is where the user was.
+    const base = env.npm_lifecycle_event === 'start' && env.INIT_CWD ? env.INIT_CWD : '.'
+    configPath = opts.config ? resolve(base, opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
   } catch (e) {
     process.stderr.write(`aws-credd: ${describeError(e)}\n`)
     return 2

@@ -88,9 +88,9 @@ export class CredentialsFileOutput {
         this.failures = 0
         for (const u of batch) {
           this.lastError.delete(u.section)
-          this.deps.logger.info(u.credentials ? `wrote credentials to [${u.section}]` : `removed expired credentials from [${u.section}]`, {
+          // Why keys are cleared (expired, profile removed, login needed) is logged by the engine.
+          this.deps.logger.info(u.credentials ? `wrote credentials to [${u.section}]` : `cleared the keys in [${u.section}]`, {
             profile: u.profile,
-            section: u.section,
             ...(u.credentials ? { accessKeyId: u.credentials.accessKeyId } : {}),
           })
         }
@@ -99,7 +99,7 @@ export class CredentialsFileOutput {
         const err = e instanceof Error ? e : new Error(String(e))
         for (const u of batch) {
           const msg = describeError(err)
-          if (this.lastError.get(u.section) !== msg) this.deps.logger.error(msg, { profile: u.profile, section: u.section })
+          if (this.lastError.get(u.section) !== msg) this.deps.logger.error(msg, { profile: u.profile })
           this.lastError.set(u.section, msg)
           this.deps.onWriteError?.(u.section, err)
         }

@@ -2,7 +2,7 @@
 // → outputs, plus the watchers that feed changes back in. A bad file at any
 // step keeps the last good state running and says why in one line.
 import type { Config } from '../core/config-schema.js'
-import { describeError, type CreddError } from '../core/errors.js'
+import { ConfigError, describeError, type CreddError } from '../core/errors.js'
 import { chainOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
@@ -41,6 +41,9 @@ export class Daemon {
   readonly output: CredentialsFileOutput
   private lastFileError: string | undefined
   private filesDigest: string | undefined
+  private lastWarnings = ''
+  /** writeTo names that clash with a resolved profile, as of the last install. */
+  private clashes: string[] = []
   private waitingSaid = false
 
   constructor(private readonly deps: DaemonDeps) {
@@ -64,7 +67,7 @@ export class Daemon {
       random: deps.random,
       onCredentials: (profile, creds) => this.output.onCredentials(profile, creds),
       onEvent: (e) => {
-        logEvent(deps.logger, e, this.graph, deps.clock.now())
+        logEvent(deps.logger, e, (profile, link) => this.refresher.snapshot().roots.get(profile) === link, deps.clock.now())
         deps.onEvent?.(e)
       },
     })
@@ -74,6 +77,13 @@ export class Daemon {
   async start(): Promise<void> {
     this.applyConfig(await this.deps.readConfig())
     await this.reloadAwsFiles()
+    // At start a writeTo that would feed back is a config mistake (exit 2); later, after
+    // an edit of ~/.aws, it is logged and that one output skipped.
+    const clash = this.clashes[0]
+    if (clash) {
+      this.stop()
+      throw new ConfigError(clash, 'choose another writeTo name in the config')
+    }
   }
 
   /** The daemon's own config changed (SIGHUP or the file): a bad new one is logged and the old one kept. */
@@ -114,10 +124,14 @@ export class Daemon {
     }
     // aws-credd's own writes change only its writeTo sections: nothing it resolves,
     // so they must not re-plan or retry anything (no feedback loop).
+    const warnings = (files.warnings ?? []).join('\n')
+    if (warnings !== this.lastWarnings) for (const w of files.warnings ?? []) this.deps.logger.warn(w)
+    this.lastWarnings = warnings
     const digest = this.digestOf(files)
     const changed = digest !== this.filesDigest
     this.files = files
     this.filesDigest = digest
+    this.reassertOutputs(files)
     if (!changed) return
     this.install()
     // A person may just have fixed what was failing (a new key, a corrected role): retry now.
@@ -132,6 +146,20 @@ export class Daemon {
   /** The profiles being kept fresh, and the graph they resolve to. */
   view(): { wanted: string[]; graph: ProfileGraph | undefined; config: Config } {
     return { wanted: [...this.wanted], graph: this.graph, config: this.config }
+  }
+
+  /**
+   * Another program may have replaced the credentials file (a restored backup, a
+   * sync tool): any section that no longer holds what aws-credd holds now is
+   * rewritten at once rather than at the next renewal. aws-credd's own writes match,
+   * so they cause nothing.
+   */
+  private reassertOutputs(files: AwsFiles): void {
+    for (const [profile, section] of this.output.targets()) {
+      const inFile = files.profiles[section]?.aws_access_key_id
+      const held = this.refresher.current(profile)
+      if (held && inFile !== held.accessKeyId) this.output.onCredentials(profile, held)
+    }
   }
 
   /** Identity of what the files say, leaving out the sections aws-credd writes. */
@@ -181,16 +209,18 @@ export class Daemon {
     const inChains = new Set<string>()
     for (const id of graph.roots.values()) for (const l of chainOf(graph, id)) inChains.add(l.profile)
     const targets = new Map<string, string>()
+    const clashes: string[] = []
     for (const p of this.config.profiles) {
       if (!p.writeTo) continue
       if (inChains.has(p.writeTo)) {
-        this.deps.logger.error(
-          `writeTo "${p.writeTo}" of profile "${p.profile}" is itself a profile that aws-credd resolves; writing keys there would change what it means; fix: choose another writeTo name in the config`,
-        )
+        const reason = `writeTo "${p.writeTo}" of profile "${p.profile}" is itself a profile that aws-credd resolves; writing keys there would change what it means`
+        clashes.push(reason)
+        if (!this.clashes.includes(reason)) this.deps.logger.error(`${reason}; fix: choose another writeTo name in the config`)
         continue
       }
       targets.set(p.profile, p.writeTo)
     }
+    this.clashes = clashes
     return targets
   }
 

@@ -1,11 +1,10 @@
 // How engine events read in the log: one line each, quiet when a failure repeats.
 import { formatDuration } from '../core/duration.js'
-import type { ProfileGraph } from '../core/links.js'
 import type { EngineEvent } from './events.js'
 import type { Logger } from './ports.js'
 
-export const logEvent = (logger: Logger, e: EngineEvent, graph: ProfileGraph | undefined, now: number): void => {
-  const isRoot = (profile: string, link: string): boolean => graph?.roots.get(profile) === link
+/** `isRoot(profile, link)`: the link yields a kept profile's credentials (others are logged at debug). */
+export const logEvent = (logger: Logger, e: EngineEvent, isRoot: (profile: string, link: string) => boolean, now: number): void => {
   switch (e.type) {
     case 'renewed': {
       const life = e.expiresAt === undefined ? 'does not expire' : `expires in ${formatDuration(e.expiresAt - now)}`
@@ -15,7 +14,9 @@ export const logEvent = (logger: Logger, e: EngineEvent, graph: ProfileGraph | u
       return
     }
     case 'failed': {
-      const fields = { profile: e.profile, code: e.error.code, kind: e.kind, attempt: e.attempt, ...(e.retryAt ? { retryIn: formatDuration(e.retryAt - now) } : {}) }
+      // A permanent failure waits for a change; its rare recheck is not a countdown worth showing.
+      const next = e.retryAt === undefined ? {} : e.kind === 'transient' ? { retryIn: formatDuration(e.retryAt - now) } : { waiting: 'for a change (or a recheck)' }
+      const fields = { profile: e.profile, code: e.error.code, kind: e.kind, attempt: e.attempt, ...next }
       if (e.repeated) logger.debug(e.error.message, fields)
       else if (e.kind === 'permanent') logger.error(e.error.message, fields)
       else logger.warn(e.error.message, fields)
@@ -28,6 +29,9 @@ export const logEvent = (logger: Logger, e: EngineEvent, graph: ProfileGraph | u
       logger.warn('credentials expired before a renewal succeeded; removed from outputs until one does', { profile: e.profile })
       return
     case 'profile-error':
-      logger.error(e.error.message, { profile: e.profile, code: e.error.code })
+      logger.error(e.keptLastGood ? `${e.error.message} (keeping its last good definition until this is fixed)` : e.error.message, {
+        profile: e.profile,
+        code: e.error.code,
+      })
   }
 }

@@ -18,6 +18,12 @@ export type EngineEvent =
     }
   | { type: 'recovered'; link: LinkId; profile: string; downFor: number }
   | { type: 'expired'; profile: string }
-  | { type: 'profile-error'; profile: string; error: CreddError }
+  | {
+      type: 'profile-error'
+      profile: string
+      error: CreddError
+      /** The profile resolved before: its last good chain keeps being renewed and served. */
+      keptLastGood: boolean
+    }
 
 export type EventListener = (e: EngineEvent) => void

@@ -71,7 +71,7 @@ export class Refresher {
       const err = graph.errors.get(profile)
       if (!err) continue
       errors.set(profile, err)
-      if (this.profileErrors.get(profile)?.message !== err.message) this.emit({ type: 'profile-error', profile, error: err })
+      if (this.profileErrors.get(profile)?.message !== err.message) this.emit({ type: 'profile-error', profile, error: err, keptLastGood: roots.has(profile) })
     }
     this.links = next
     this.roots = roots

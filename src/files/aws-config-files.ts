@@ -11,6 +11,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { loadSharedConfigFiles, loadSsoSessionData } from '@smithy/shared-ini-file-loader'
 import { AwsFileError } from '../core/errors.js'
+import { lintIni } from '../core/ini-lint.js'
 import type { AwsProfileData } from '../core/profile-graph.js'
 
 type Sections = Record<string, Record<string, string>>
@@ -23,6 +24,8 @@ type Sections = Record<string, Record<string, string>>
 export interface AwsFiles extends AwsProfileData {
   configFile: string
   credentialsFile: string
+  /** Lines other readers (botocore, the AWS CLI) would refuse, one message each. */
+  warnings?: string[]
 }
 
 export interface AwsPaths {
@@ -65,7 +68,7 @@ const errCode = (e: unknown): string | undefined =>
  * SDK would silently treat as empty: unreadable, a directory, not text, or the
  * one thing its parser rejects (a profile named __proto__).
  */
-const checkFile = async (file: string, envVar: string): Promise<boolean> => {
+const checkFile = async (file: string, envVar: string, warnings: string[]): Promise<boolean> => {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -79,6 +82,7 @@ const checkFile = async (file: string, envVar: string): Promise<boolean> => {
     if (code === 'ENOTDIR') throw new AwsFileError(file, `cannot read ${file}: a parent of it is not a directory`, `fix the path or ${envVar}`, e)
     throw new AwsFileError(file, `cannot read ${file}: ${code ?? (e instanceof Error ? e.message : String(e))}`, `check that ${file} is a readable file`, e)
   }
+  for (const p of lintIni(text)) warnings.push(`${file} line ${p.line}: ${p.problem}; the AWS CLI and botocore refuse this file (the JS SDK skips the line)`)
   if (text.includes('\u0000')) throw new AwsFileError(file, `${file} is not a text file (it contains NUL bytes)`, `restore it from a backup or rewrite it as INI text`)
   // Mirrors the SDK's parseIni, whose only refusal is these two section names.
   for (const line of text.split(/\r?\n/)) {
@@ -115,7 +119,8 @@ const isProfileKey = (key: string): string | undefined => (SECTION_PREFIXES.some
  */
 export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
   const paths = awsPaths(env)
-  await Promise.all([checkFile(paths.configFile, 'AWS_CONFIG_FILE'), checkFile(paths.credentialsFile, 'AWS_SHARED_CREDENTIALS_FILE')])
+  const warnings: string[] = []
+  await Promise.all([checkFile(paths.configFile, 'AWS_CONFIG_FILE', warnings), checkFile(paths.credentialsFile, 'AWS_SHARED_CREDENTIALS_FILE', warnings)])
 
   // ignoreCache: the loader memoises file reads process-wide; we re-read on every change.
   const { configFile, credentialsFile } = await loadSharedConfigFiles({
@@ -140,5 +145,6 @@ export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
     ssoSessions: copySections(ssoSessions, (k) => k),
     // The SDK looks up `services` sections in the config file only.
     services: copySections(configFile, withPrefix('services.')),
+    warnings,
   }
 }

@@ -66,7 +66,7 @@ export const parseJson = (text: string, path: string): unknown => {
     const offset = first?.offset ?? body.length
     const code = first ? printParseErrorCode(first.error) : 'ValueExpected'
     const { line, column } = lineColumn(body, offset)
-    throw new ConfigError(`${path}: line ${line}, column ${column}: ${PROBLEMS[code] ?? code}`, 'fix the JSON syntax (comments and trailing commas are not allowed)', e)
+    throw new ConfigError(`${path}: line ${line}, column ${column}: ${PROBLEMS[code] ?? code}`, 'correct the JSON there (comments and trailing commas are not allowed)', e)
   }
 }
 

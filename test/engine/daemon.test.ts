@@ -108,13 +108,21 @@ t.test('configured profiles are written to their writeTo and renewed', async (t)
   t.not(writer.sections.get('app')?.accessKeyId, first?.accessKeyId, 'renewals are written')
 })
 
-t.test('a writeTo naming a profile in a chain is refused with a logged error', async (t) => {
-  const { clock, daemon, writer, errors } = setup(t, { profiles: [{ profile: 'role', writeTo: 'keys' }] })
-  await daemon.start()
+t.test('a writeTo naming a profile in a chain: a config error at start, a logged error after an edit', async (t) => {
+  const { clock, daemon, writer } = setup(t, { profiles: [{ profile: 'role', writeTo: 'keys' }] })
+  await t.rejects(daemon.start(), { name: 'ConfigError', message: /writeTo "keys" of profile "role" is itself a profile.*fix: / })
   await clock.advance(HOUR)
   t.notOk(writer.sections.has('keys'), 'the source profile\'s section is never overwritten')
-  t.ok(daemon.refresher.current('role'), 'the profile itself is still kept fresh')
-  t.match(errors().map((e) => e.msg), [/writeTo "keys" of profile "role".*fix: /])
+
+  // Started fine; then ~/.aws is edited so that [app] becomes the source of the chain.
+  const later = setup(t, { profiles: [{ profile: 'role', writeTo: 'app' }] })
+  await later.daemon.start()
+  await later.clock.advance(1000)
+  later.state.files = () => filesOf({ ...baseProfiles(), app: { ...KEYS }, role: { role_arn: 'arn:aws:iam::123456789012:role/app', source_profile: 'app' } })
+  await later.daemon.reloadAwsFiles('files')
+  await later.clock.advance(HOUR)
+  t.ok(later.daemon.refresher.current('role'), 'the profile itself is still kept fresh')
+  t.match(later.errors().map((e) => e.msg), [/writeTo "app" of profile "role".*fix: /])
 })
 
 t.test('~/.aws unreadable on reload: the last good state keeps running and the error is logged once', async (t) => {
@@ -240,4 +248,27 @@ t.test("aws-credd's own writes neither re-plan nor retry failing profiles", asyn
   await clock.advance(1000)
   t.equal(upstream.callsFor('sso:sso').length, 3)
   t.equal(upstream.callsFor('assume-role:role').length, 1)
+})
+
+// Regression (new-user test): a restored backup of ~/.aws put old keys back into
+// [app]; they stayed there, expired, until the next scheduled renewal.
+t.test('a section overwritten by another program is rewritten at once with the credentials held', async (t) => {
+  const { clock, upstream, daemon, state, writer } = setup(t, { profiles: [{ profile: 'role', writeTo: 'app' }] })
+  await daemon.start()
+  await clock.advance(1000)
+  const held = daemon.refresher.current('role')!
+  t.equal(writer.sections.get('app')?.accessKeyId, held.accessKeyId)
+  const writesBefore = writer.writes.length
+  // Our own write read back: nothing to do.
+  state.files = () => filesOf({ ...baseProfiles(), app: { aws_access_key_id: held.accessKeyId, aws_secret_access_key: 'x'.repeat(40) } })
+  await daemon.reloadAwsFiles('files')
+  await clock.advance(1000)
+  t.equal(writer.writes.length, writesBefore, 'no write for our own content')
+  // A backup restored with old keys in [app].
+  state.files = () => filesOf({ ...baseProfiles(), app: { aws_access_key_id: 'ASIAOLDOLDOLDOLDOLD1', aws_secret_access_key: 'x'.repeat(40) } })
+  await daemon.reloadAwsFiles('files')
+  await clock.advance(1000)
+  t.equal(writer.writes.length, writesBefore + 1, 'rewritten')
+  t.equal(writer.sections.get('app')?.accessKeyId, held.accessKeyId, 'with the credentials held now')
+  t.equal(upstream.callsFor('assume-role:role').length, 1, 'without a new renewal')
 })

@@ -35,7 +35,7 @@ t.test('awsPaths', async (t) => {
 t.test('missing files are empty files', async (t) => {
   const { env } = setup(t, {})
   const files = await readAwsFiles(env)
-  t.same(files, { configFile: env.AWS_CONFIG_FILE, credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE, profiles: {}, ssoSessions: {}, services: {} })
+  t.same(files, { configFile: env.AWS_CONFIG_FILE, credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE, profiles: {}, ssoSessions: {}, services: {}, warnings: [] })
 })
 
 const CONFIG = `# comment
@@ -144,4 +144,12 @@ t.test('permission denied', { skip: process.getuid?.() === 0 ? 'root can read an
   const { env } = setup(t, { credentials: `[default]\naws_access_key_id = ${KEY}\n` })
   chmodSync(env.AWS_SHARED_CREDENTIALS_FILE, 0o000)
   await t.rejects(readAwsFiles(env), { code: 'AwsFileUnreadable', message: /permission denied.*fix: .*chmod/ })
+})
+
+t.test('lines botocore would refuse come back as warnings naming file and line', async (t) => {
+  const { env } = setup(t, { config: '[profile a]\nregion = us-east-1\n[profile b\n' })
+  const files = await readAwsFiles(env)
+  t.equal(files.warnings?.length, 1)
+  t.match(files.warnings?.[0], /config line 3: section header "\[profile b" has no closing \]; the AWS CLI and botocore refuse this file/)
+  t.ok(files.profiles.a, 'the rest is still read')
 })

@@ -30,7 +30,7 @@ t.test('reads and validates a good file', async (t) => {
 })
 
 t.test('syntax errors name line and column', async (t) => {
-  t.equal(await failure(t, '{\n  "refresh": { "before": "20m" }\n  "log": {}\n}'), "line 3, column 3: expected ',' between entries; fix: fix the JSON syntax (comments and trailing commas are not allowed)")
+  t.equal(await failure(t, '{\n  "refresh": { "before": "20m" }\n  "log": {}\n}'), "line 3, column 3: expected ',' between entries; fix: correct the JSON there (comments and trailing commas are not allowed)")
   t.match(await failure(t, '{\n  "profiles": [],\n}\n'), /^line 3, column 1: expected a "key" \(a trailing comma\?\)/)
   t.match(await failure(t, '{\n  // my profiles\n  "profiles": []\n}'), /^line 2, column 3: comments are not allowed in JSON/)
   t.match(await failure(t, '{ "log": { "level": info } }'), /^line 1, column 21: not a JSON value/)
