@@ -7,6 +7,9 @@ import { CreddError, describeError } from '../core/errors.js'
 import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 
+/** Longer than the writer's own lock wait (about 14 s), so a busy lock is reported by the writer. */
+export const WRITE_TIMEOUT_MS = 30_000
+
 export interface SectionUpdate {
   section: string
   profile: string
@@ -70,6 +73,18 @@ export class CredentialsFileOutput {
     this.timer = undefined
   }
 
+  /** A write that never settles (a hung network mount) must not block every later one. */
+  private withTimeout(write: Promise<void>): Promise<void> {
+    let timer: unknown
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.deps.clock.setTimeout(
+        () => reject(new CreddError(`writing the credentials file took more than ${WRITE_TIMEOUT_MS / 1000}s`, { code: 'CredentialsFileWriteTimeout', kind: 'transient', fix: 'check the disk or network mount holding ~/.aws; aws-credd retries' })),
+        WRITE_TIMEOUT_MS,
+      )
+    })
+    return Promise.race([write, timeout]).finally(() => this.deps.clock.clearTimeout(timer))
+  }
+
   private kick(delay: number): void {
     if (this.stopped || this.timer !== undefined || this.flushing) return
     this.timer = this.deps.clock.setTimeout(() => {
@@ -82,8 +97,7 @@ export class CredentialsFileOutput {
     if (this.flushing || this.pending.size === 0) return
     const batch = [...this.pending.values()]
     this.pending.clear()
-    this.flushing = this.deps.writer
-      .apply(batch)
+    this.flushing = this.withTimeout(this.deps.writer.apply(batch))
       .then(() => {
         this.failures = 0
         for (const u of batch) {

@@ -225,3 +225,24 @@ t.test('setTargets replaces the targets; stop() cancels a pending write', async 
   await output.drain()
   t.same(writer.batches[0]?.map((u) => u.section), ['ops-creds'], 'dev lost its target; ops was added')
 })
+
+// Review finding: a writer that never settles blocked every later write, withdrawals included.
+t.test('a write that never settles times out and later writes still happen', async (t) => {
+  const { CredentialsFileOutput, WRITE_TIMEOUT_MS } = await import('../../src/engine/credentials-output.js')
+  const { defaultPolicy } = await import('../../src/core/renewal-plan.js')
+  const { FakeClock, seeded } = await import('../helpers/fake-clock.js')
+  const { recordingLogger } = await import('../../src/runtime/logger.js')
+  const clock = new FakeClock()
+  const applied: unknown[] = []
+  let hang = true
+  const out = new CredentialsFileOutput({
+    writer: { apply: async (u) => { if (hang) return new Promise<void>(() => undefined); applied.push(u) } },
+    clock, logger: recordingLogger(), policy: defaultPolicy(), random: seeded(1),
+  })
+  out.setTargets(new Map([['dev', 'app']]))
+  out.onCredentials('dev', { accessKeyId: 'ASIAFIRSTFIRSTFIRST1', secretAccessKey: 's'.repeat(40), expiresAt: clock.now() + 3600_000 })
+  await clock.advance(10)
+  hang = false
+  await clock.advance(WRITE_TIMEOUT_MS + 10 * 60_000)
+  t.equal(applied.length, 1, 'retried after the timeout and written')
+})
