@@ -36,7 +36,7 @@ export class Daemon {
   private files: AwsFiles | undefined
   private graph: ProfileGraph | undefined
   private wanted: string[] = []
-  private policy!: RenewalPolicy
+  private readonly policy: RenewalPolicy
   readonly refresher: Refresher
   readonly output: CredentialsFileOutput
   private lastFileError: string | undefined
@@ -47,27 +47,17 @@ export class Daemon {
   private waitingSaid = false
 
   constructor(private readonly deps: DaemonDeps) {
+    // One policy object shared by refresher and output; a config reload updates it in place.
     this.policy = defaultPolicy()
-    const policyRef = (): RenewalPolicy => this.policy
-    this.output = new CredentialsFileOutput({
-      writer: deps.writer,
-      clock: deps.clock,
-      logger: deps.logger,
-      get policy() {
-        return policyRef()
-      },
-      random: deps.random,
-    })
+    this.output = new CredentialsFileOutput({ writer: deps.writer, clock: deps.clock, logger: deps.logger, policy: this.policy, random: deps.random })
     this.refresher = new Refresher({
       clock: deps.clock,
       upstream: deps.upstream,
-      get policy() {
-        return policyRef()
-      },
+      policy: this.policy,
       random: deps.random,
       onCredentials: (profile, creds) => this.output.onCredentials(profile, creds),
       onEvent: (e) => {
-        logEvent(deps.logger, e, (profile, link) => this.refresher.snapshot().roots.get(profile) === link, deps.clock.now())
+        logEvent(deps.logger, e, (profile, link) => this.refresher.rootOf(profile) === link, deps.clock.now())
         deps.onEvent?.(e)
       },
     })
@@ -171,7 +161,7 @@ export class Daemon {
 
   private applyConfig(config: Config): void {
     this.config = config
-    this.policy = defaultPolicy(config.refresh.before)
+    Object.assign(this.policy, defaultPolicy(config.refresh.before))
   }
 
   private install(): void {

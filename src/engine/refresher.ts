@@ -143,6 +143,11 @@ export class Refresher {
     return { roots: new Map(this.roots), links: new Map(this.links), profileErrors: new Map(this.profileErrors) }
   }
 
+  /** The link that yields a kept profile's credentials. */
+  rootOf(profile: string): LinkId | undefined {
+    return this.roots.get(profile)
+  }
+
   /** What an output may serve for a profile right now (never expired credentials). */
   current(profile: string): Credentials | undefined {
     const id = this.roots.get(profile)
