@@ -30,6 +30,17 @@ export const buildProgram = (): Command => {
       process.exit(await runCommand(opts))
     })
 
+  program
+    .command('login')
+    .description('log in to an SSO session with the device flow and write the token where `aws sso login` does')
+    .option('--sso-session <name>', 'the [sso-session NAME] to log in to')
+    .option('--profile <name>', 'a profile whose SSO session to log in to (default: $AWS_PROFILE, or the only session)')
+    .option('--no-browser', 'print the link instead of opening a browser')
+    .action(async (opts: { ssoSession?: string; profile?: string; browser: boolean }) => {
+      const { loginCommand } = await import('./login.js')
+      process.exit(await loginCommand(opts))
+    })
+
   return program
 }
 

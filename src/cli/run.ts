@@ -11,6 +11,10 @@ import { awsPaths, readAwsFiles } from '../files/aws-config-files.js'
 import { CredentialsFileWriter } from '../files/credentials-file.js'
 import { readConfigFile } from '../files/daemon-config.js'
 import { PathWatcher, type WatchTarget } from '../files/path-watcher.js'
+import { buildChannels } from '../alerts/channels.js'
+import { AwsSsoOidc } from '../aws/sso-oidc.js'
+import { AlertDispatcher } from '../engine/alert-dispatcher.js'
+import { ssoCacheStore } from '../files/sso-cache.js'
 import { systemClock } from '../runtime/clock.js'
 import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
 
@@ -48,6 +52,15 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   const logger = createLogger({ level: config.log.level, format: config.log.format })
   const paths = awsPaths(env)
   const clock = systemClock
+  const dispatcherFor = (c: Config): AlertDispatcher =>
+    new AlertDispatcher({ channels: buildChannels(c.alerts, { logger, env }), clock, logger, random: Math.random })
+  let dispatcher: AlertDispatcher
+  try {
+    dispatcher = dispatcherFor(config)
+  } catch (e) {
+    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    return e instanceof ConfigError ? 2 : 1
+  }
   const daemon = new Daemon({
     clock,
     logger,
@@ -58,7 +71,25 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret }), clock, registerSecret),
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,
+    oidc: new AwsSsoOidc(() => clock.now()),
+    ssoCache: ssoCacheStore(paths.ssoCacheDir),
+    alert: (a) => dispatcher.send(a),
+    registerSecret,
   })
+  const reload = async (): Promise<void> => {
+    if (!(await daemon.reloadConfig())) return
+    // Alert channels follow the new config; alerts already queued finish on the old ones.
+    let next: AlertDispatcher
+    try {
+      next = dispatcherFor(daemon.view().config)
+    } catch (e) {
+      logger.error(`${describeError(e)} (keeping the previous alert channels)`)
+      return
+    }
+    const old = dispatcher
+    void old.idle().then(() => old.stop())
+    dispatcher = next
+  }
 
   const targets = (): WatchTarget[] => {
     const files: WatchTarget[] = [{ path: paths.configFile }, { path: paths.credentialsFile }, { path: paths.ssoCacheDir, dir: true }]
@@ -68,7 +99,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   }
   // Events are grouped per kind and applied DEBOUNCE_MS after the last one.
   const pending = new Map<ChangeKind | 'config', NodeJS.Timeout>()
-  const apply = (kind: ChangeKind | 'config'): Promise<unknown> => (kind === 'config' ? daemon.reloadConfig() : daemon.reloadAwsFiles(kind))
+  const apply = (kind: ChangeKind | 'config'): Promise<unknown> => (kind === 'config' ? reload() : daemon.reloadAwsFiles(kind))
   const watcher = new PathWatcher(
     (target) => {
       const kind: ChangeKind | 'config' =
@@ -107,13 +138,13 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       logger.info(`stopping (${signal})`)
       for (const t of pending.values()) clearTimeout(t)
       daemon.stop()
-      // Finish a write in progress (never leave a temp file), but never take more than 2 seconds.
-      const finish = Promise.race([daemon.output.drain(), new Promise((r) => setTimeout(r, 1500).unref())])
+      // Finish a write in progress (never leave a temp file) and deliver queued alerts, but never take more than 2 seconds.
+      const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle()]), new Promise((r) => setTimeout(r, 1500).unref())])
       void finish.then(() => watcher.close()).finally(() => done(0))
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
-    process.on('SIGHUP', () => void daemon.reloadConfig().then(() => watcher.setTargets(targets())))
+    process.on('SIGHUP', () => void reload().then(() => watcher.setTargets(targets())))
   })
 }
 

@@ -44,7 +44,8 @@ export const didYouMean = (word: string, choices: readonly string[]): string | u
   let bestScore = Infinity
   for (const c of choices) {
     const l = c.toLowerCase()
-    const score = l === w ? 0 : l.startsWith(w) || w.startsWith(l) ? 1 : distance(w, l)
+    // A prefix counts only when it is long enough to mean something ("a" is not "alerts").
+    const score = l === w ? 0 : Math.min(w.length, l.length) >= 3 && (l.startsWith(w) || w.startsWith(l)) ? 1 : distance(w, l)
     if (score < bestScore) [best, bestScore] = [c, score]
   }
   return best !== undefined && bestScore <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined
@@ -172,11 +173,58 @@ const log = section({
   .prefault({})
   .meta({ description: 'Logging. Secrets are never logged at any level.' })
 
+const sso = section({
+  refreshBefore: duration('Refresh an SSO access token this long before it expires (capped at half its lifetime).', '15m'),
+  deviceLogin: z
+    .enum(['off', 'alert'])
+    .default('off')
+    .meta({
+      description:
+        '"alert": when a session needs a login, start the device login and send its link through the alert channels, so a person can approve it from a phone; "off": only say that a login is needed.',
+    }),
+})
+  .prefault({})
+  .meta({ description: 'SSO sessions (IAM Identity Center): every one in ~/.aws/config is kept alive without further config.' })
+
+const webhook = section({
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .meta({ description: 'Receives a JSON POST per alert (event, message, text, ssoSession or profile, profiles, verificationUriComplete). Slack and Mattermost incoming webhooks show `text` as is.' }),
+  headers: z.record(z.string(), z.string()).optional().meta({ description: 'Extra HTTP headers, such as an Authorization header.' }),
+}).meta({ description: 'A webhook for alerts.' })
+
+const alerts = section({
+  warnBefore: duration('Send relogin-soon this long before a login becomes necessary.', '30m'),
+  repeat: duration('Repeat an alert for a condition that persists no more often than this.', '1h'),
+  failingAfter: duration('Send refresh-failing when renewals have been failing (transiently) for this long.', '10m'),
+  desktop: z.boolean().default(true).meta({ description: 'Desktop notifications through notify-send, when a desktop session is there.' }),
+  webhook: webhook.optional(),
+  command: z
+    .string()
+    .min(1, { error: 'must not be empty; remove the key or write a command' })
+    .optional()
+    .meta({ description: 'A shell command run per alert, with the facts in AWS_CREDD_EVENT, AWS_CREDD_MESSAGE, AWS_CREDD_SSO_SESSION, AWS_CREDD_PROFILE, AWS_CREDD_PROFILES, AWS_CREDD_VERIFICATION_URI_COMPLETE, AWS_CREDD_FIX.' }),
+})
+  .prefault({})
+  .meta({ description: 'Telling a person when they must log in again. The log always gets every alert.' })
+
+const mfa = section({
+  sessionDuration: duration('Lifetime of the GetSessionToken session kept for an MFA device (15m to 36h); roles are assumed from it without asking again.', '12h').refine(
+    (ms) => ms >= 15 * 60_000 && ms <= 36 * 3600_000,
+    { error: 'must be between 15m and 36h (the limits of GetSessionToken)' },
+  ),
+})
+  .prefault({})
+  .meta({ description: 'Profiles with mfa_serial: a code given with `aws-credd mfa PROFILE CODE` opens a session that lasts this long.' })
+
 /** Every top-level key. New sections go here. */
 const configShape = {
   $schema: z.string().optional().meta({ description: 'Path or URL of config.schema.json, so editors can check this file.' }),
   profiles,
   refresh,
+  sso,
+  alerts,
+  mfa,
   log,
 }
 

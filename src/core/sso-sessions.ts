@@ -65,8 +65,13 @@ export const listSsoSessions = (files: AwsProfileData, env: Env, graph?: Profile
 export const findSsoSession = (sessions: SsoSessionInfo[], files: AwsProfileData, by: { ssoSession?: string; profile?: string }): SsoSessionInfo | undefined => {
   if (by.ssoSession !== undefined) return sessions.find((s) => s.ssoSession === by.ssoSession)
   if (by.profile === undefined) return sessions.length === 1 ? sessions[0] : undefined
-  const d = files.profiles[by.profile]
-  if (!d) return undefined
-  const key = d.sso_session ?? d.sso_start_url
-  return key === undefined ? undefined : sessions.find((s) => s.cacheKey === key)
+  // A role profile logs in through the SSO session at the start of its chain.
+  const seen = new Set<string>()
+  for (let name: string | undefined = by.profile; name !== undefined && !seen.has(name); name = files.profiles[name]?.source_profile) {
+    seen.add(name)
+    const d = files.profiles[name]
+    const key = d?.sso_session ?? d?.sso_start_url
+    if (key !== undefined) return sessions.find((s) => s.cacheKey === key)
+  }
+  return undefined
 }

@@ -1,7 +1,11 @@
 // Assembles one running aws-credd: config → ~/.aws → profile graph → refresher
 // → outputs, plus the watchers that feed changes back in. A bad file at any
 // step keeps the last good state running and says why in one line.
+import type { Alert } from '../alerts/alert.js'
+import type { SsoOidc } from '../aws/sso-oidc.js'
 import type { Config } from '../core/config-schema.js'
+import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
+import { listSsoSessions } from '../core/sso-sessions.js'
 import { ConfigError, describeError, type CreddError } from '../core/errors.js'
 import { chainOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
@@ -11,7 +15,10 @@ import { CredentialsFileOutput, type SectionWriter } from './credentials-output.
 import { logEvent } from './event-log.js'
 import type { EngineEvent } from './events.js'
 import type { Clock, Logger, Upstream } from './ports.js'
+import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
+import type { AlertTiming } from './sso-alerts.js'
+import { SsoKeeper, type SsoCacheStore } from './sso-keeper.js'
 
 /** Which watched thing changed. */
 export type ChangeKind = 'files' | 'sso-cache' | 'token-file'
@@ -28,6 +35,11 @@ export interface DaemonDeps {
   writer: SectionWriter
   /** Where the credentials file is, for messages. */
   credentialsFile: string
+  oidc: SsoOidc
+  ssoCache: SsoCacheStore
+  /** Delivers an alert (the dispatcher's send: never blocks, never throws). */
+  alert: (a: Alert) => void
+  registerSecret?: (s: string) => void
   onEvent?: (e: EngineEvent) => void
 }
 
@@ -37,7 +49,11 @@ export class Daemon {
   private graph: ProfileGraph | undefined
   private wanted: string[] = []
   private readonly policy: RenewalPolicy
+  private readonly ssoPolicy: SsoPolicy = defaultSsoPolicy()
+  private readonly alerting: AlertTiming & { deviceLogin: 'off' | 'alert' } = { warnBefore: 0, repeat: 0, failingAfter: 0, deviceLogin: 'off' }
   readonly refresher: Refresher
+  readonly sso: SsoKeeper
+  private readonly profileAlerts: ProfileAlerts
   readonly output: CredentialsFileOutput
   private lastFileError: string | undefined
   private filesDigest: string | undefined
@@ -45,6 +61,8 @@ export class Daemon {
   /** writeTo names that clash with a resolved profile, as of the last install. */
   private clashes: string[] = []
   private waitingSaid = false
+  /** The keeper's read of the SSO cache after the last install. */
+  private ssoReady: Promise<void> = Promise.resolve()
 
   constructor(private readonly deps: DaemonDeps) {
     // One policy object shared by refresher and output; a config reload updates it in place.
@@ -58,8 +76,23 @@ export class Daemon {
       onCredentials: (profile, creds) => this.output.onCredentials(profile, creds),
       onEvent: (e) => {
         logEvent(deps.logger, e, (profile, link) => this.refresher.rootOf(profile) === link, deps.clock.now())
+        this.profileAlerts.onEvent(e, deps.clock.now())
         deps.onEvent?.(e)
       },
+    })
+    this.profileAlerts = new ProfileAlerts(this.alerting, deps.alert, (p) => `run: aws-credd mfa ${p} CODE (the current code of its MFA device)`)
+    this.sso = new SsoKeeper({
+      clock: deps.clock,
+      logger: deps.logger,
+      random: deps.random,
+      oidc: deps.oidc,
+      cache: deps.ssoCache,
+      policy: this.ssoPolicy,
+      alerting: this.alerting,
+      alert: deps.alert,
+      // A new token: SSO profiles waiting for one retry now.
+      onTokenChanged: () => this.refresher.poke('sso'),
+      registerSecret: deps.registerSecret,
     })
   }
 
@@ -67,6 +100,7 @@ export class Daemon {
   async start(): Promise<void> {
     this.applyConfig(await this.deps.readConfig())
     await this.reloadAwsFiles()
+    await this.ssoReady
     // At start a writeTo that would feed back is a config mistake (exit 2); later, after
     // an edit of ~/.aws, it is logged and that one output skipped.
     const clash = this.clashes[0]
@@ -97,9 +131,15 @@ export class Daemon {
    * file, the SSO token cache, or a web-identity token file.
    */
   async reloadAwsFiles(what: ChangeKind = 'files'): Promise<void> {
-    if (what === 'sso-cache' || what === 'token-file') {
-      // A person may just have logged in, or a token was rotated: retry what depends on it.
-      this.refresher.poke(what === 'sso-cache' ? 'sso' : 'web-identity')
+    if (what === 'sso-cache') {
+      // A person may just have logged in: the keeper re-reads the cache and pokes SSO profiles.
+      await this.sso.reload()
+      this.refresher.poke('sso')
+      return
+    }
+    if (what === 'token-file') {
+      // A web identity token was rotated: retry what depends on it.
+      this.refresher.poke('web-identity')
       return
     }
     let files: AwsFiles
@@ -130,6 +170,7 @@ export class Daemon {
 
   stop(): void {
     this.refresher.stop()
+    this.sso.stop()
     this.output.stop()
   }
 
@@ -162,6 +203,13 @@ export class Daemon {
   private applyConfig(config: Config): void {
     this.config = config
     Object.assign(this.policy, defaultPolicy(config.refresh.before))
+    Object.assign(this.ssoPolicy, { refreshBefore: config.sso.refreshBefore, warnBefore: config.alerts.warnBefore })
+    Object.assign(this.alerting, {
+      warnBefore: config.alerts.warnBefore,
+      repeat: config.alerts.repeat,
+      failingAfter: config.alerts.failingAfter,
+      deviceLogin: config.sso.deviceLogin,
+    })
   }
 
   private install(): void {
@@ -176,6 +224,8 @@ export class Daemon {
         ? configured
         : all.filter((p) => (graph.roots.has(p) ? isTemporaryRoot(graph, p) : graph.errors.get(p)?.code !== 'NoCredentials'))
     this.graph = graph
+    // Every SSO session in the files is kept alive, whether or not a wanted profile uses it.
+    this.ssoReady = this.sso.setSessions(listSsoSessions(this.files, this.deps.env, graph))
     const before = new Map(this.output.targets())
     const after = this.writeTargets(graph)
     // Withdrawals (a profile gone or redefined) go to the sections it wrote until now…

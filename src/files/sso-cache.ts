@@ -2,23 +2,14 @@
 // key is the sso-session name, or the start URL for legacy profiles (botocore's
 // SSOTokenLoader._generate_cache_key and the SDK's getSSOTokenFilepath agree).
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AwsFileError } from '../core/errors.js'
+import { serializeSsoToken, type SsoCachedToken } from '../core/sso-token.js'
+import { writeFileAtomic } from './atomic-write.js'
 
-export interface SsoCachedToken {
-  startUrl?: string
-  region?: string
-  accessToken: string
-  /** `2026-01-31T12:00:00Z`, as the AWS CLI writes it. */
-  expiresAt: string
-  clientId?: string
-  clientSecret?: string
-  registrationExpiresAt?: string
-  refreshToken?: string
-  /** Fields this version does not know are kept as they are. */
-  [other: string]: unknown
-}
+export type { SsoCachedToken } from '../core/sso-token.js'
 
 export const ssoCacheFile = (cacheDir: string, cacheKey: string): string =>
   join(cacheDir, `${createHash('sha1').update(cacheKey).digest('hex')}.json`)
@@ -48,3 +39,31 @@ export const readSsoToken = async (path: string): Promise<SsoCachedToken | undef
   }
   return token as SsoCachedToken
 }
+
+/**
+ * Replaces the cache file atomically (0600, folder 0700) with the bytes the AWS CLI
+ * would write. With `replacing`, the write is cancelled (false) when the file no
+ * longer holds that access token: someone logged in while a refresh was in flight,
+ * and their new token must win over ours.
+ */
+export const writeSsoToken = async (path: string, token: SsoCachedToken, replacing?: string): Promise<boolean> => {
+  const stillOurs = (): boolean => {
+    if (replacing === undefined) return true
+    try {
+      return (JSON.parse(readFileSync(path, 'utf8')) as { accessToken?: unknown }).accessToken === replacing
+    } catch {
+      return false
+    }
+  }
+  try {
+    return await writeFileAtomic(path, serializeSsoToken(token), { mode: 0o600, beforeRename: stillOurs })
+  } catch (e) {
+    throw new AwsFileError(path, `${path}: cannot write the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'check that ~/.aws/sso/cache is writable by this user')
+  }
+}
+
+/** The token cache folder as the keeper sees it: by cache key (session name or start URL). */
+export const ssoCacheStore = (cacheDir: string) => ({
+  read: (cacheKey: string) => readSsoToken(ssoCacheFile(cacheDir, cacheKey)),
+  write: (cacheKey: string, token: SsoCachedToken, replacing?: string) => writeSsoToken(ssoCacheFile(cacheDir, cacheKey), token, replacing),
+})

@@ -24,7 +24,14 @@ const problem = (t: Test, json: unknown): string => {
 }
 
 t.test('defaults', async (t) => {
-  const want = { profiles: [], refresh: { before: 20 * 60_000 }, log: { level: 'info', format: 'auto' } }
+  const want = {
+    profiles: [],
+    refresh: { before: 20 * 60_000 },
+    sso: { refreshBefore: 15 * 60_000, deviceLogin: 'off' },
+    alerts: { warnBefore: 30 * 60_000, repeat: 3600_000, failingAfter: 10 * 60_000, desktop: true },
+    mfa: { sessionDuration: 12 * 3600_000 },
+    log: { level: 'info', format: 'auto' },
+  }
   t.strictSame(defaultConfig(), want)
   t.strictSame(parseConfig({}, 'config.json'), want)
   t.strictSame(parseConfig({ refresh: {}, log: {} }, 'config.json'), want)
@@ -50,7 +57,7 @@ t.test('unknown keys, top level and nested, with did-you-mean', async (t) => {
   t.equal(problem(t, { refresh: { befor: '20m' } }), 'config.json: refresh.befor: unknown key (did you mean "before"?)')
   t.equal(problem(t, { lgo: {} }), 'config.json: lgo: unknown key (did you mean "log"?)')
   t.equal(problem(t, { Profiles: [] }), 'config.json: Profiles: unknown key (did you mean "profiles"?)')
-  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "log"$/)
+  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "log"$/)
   t.match(problem(t, { profiles: [{ profile: 'a', writeto: 'b' }] }), 'profiles[0].writeto: unknown key (did you mean "writeTo"?)')
   t.match(problem(t, { log: { formt: 'json', levl: 'x' } }), /^config\.json: log: unknown keys "formt" \(did you mean "format"\?\), "levl" \(did you mean "level"\?\)$/)
   t.match(problem(t, { a: 1, b: 2 }), /^config\.json: unknown keys "a", "b"$/)
@@ -145,4 +152,17 @@ t.test('configSearchPath', async (t) => {
   t.equal(configSearchPath({ XDG_CONFIG_HOME: '', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
   t.equal(configSearchPath({ XDG_CONFIG_HOME: 'rel', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json', 'relative XDG ignored')
   t.throws(() => configSearchPath({}), { name: 'ConfigError', message: /neither XDG_CONFIG_HOME nor HOME/ })
+})
+
+t.test('sso, alerts and mfa', async (t) => {
+  const c = parseConfig({ sso: { deviceLogin: 'alert', refreshBefore: '5m' }, alerts: { webhook: { url: 'https://hooks.example/T/B/secret', headers: { Authorization: 'Bearer x' } }, command: 'logger' }, mfa: { sessionDuration: '36h' } }, 'config.json')
+  t.equal(c.sso.deviceLogin, 'alert')
+  t.equal(c.sso.refreshBefore, 5 * 60_000)
+  t.equal(c.alerts.webhook?.url, 'https://hooks.example/T/B/secret')
+  t.equal(c.mfa.sessionDuration, 36 * 3600_000)
+  const bad = problem(t, { alerts: { webhook: { url: 'ftp://hooks.example/T/B/secret' } } })
+  t.match(bad, /alerts\.webhook\.url: must be an http/)
+  t.notMatch(bad, /secret/, 'a webhook URL is never echoed: it holds a token')
+  t.match(problem(t, { mfa: { sessionDuration: '37h' } }), /mfa\.sessionDuration: must be between 15m and 36h/)
+  t.match(problem(t, { sso: { deviceLogin: 'alret' } }), /sso\.deviceLogin: "alret" is not one of "off", "alert" \(did you mean "alert"\?\)/)
 })

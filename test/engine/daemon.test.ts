@@ -12,6 +12,8 @@ import type { AwsFiles } from '../../src/files/aws-config-files.js'
 import { recordingLogger } from '../../src/runtime/logger.js'
 import { FakeClock, seeded } from '../helpers/fake-clock.js'
 import { FakeUpstream } from '../helpers/fake-upstream.js'
+import { cachedToken, FakeSsoOidc, MemorySsoCache } from '../helpers/fake-sso.js'
+import type { Alert } from '../../src/alerts/alert.js'
 
 const HOUR = 3600_000
 const KEYS = { aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE', aws_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }
@@ -50,6 +52,10 @@ const setup = (t: Tap, config: unknown, profiles: Profiles = baseProfiles()) => 
   const upstream = new FakeUpstream(clock)
   const writer = new MemoryWriter()
   const logger = recordingLogger()
+  const ssoCache = new MemorySsoCache()
+  // A person logged in to "corp" long ago, with a token that lasts: the keeper has nothing to say.
+  ssoCache.files.set('corp', cachedToken(clock.now(), 100 * 86400, { refreshable: false }))
+  const alerts: Alert[] = []
   const state: { config: () => Config; files: () => AwsFiles } = {
     config: () => parseConfig(config, 'config.json'),
     files: () => filesOf(profiles),
@@ -64,10 +70,13 @@ const setup = (t: Tap, config: unknown, profiles: Profiles = baseProfiles()) => 
     upstream,
     writer,
     credentialsFile: '/home/test/.aws/credentials',
+    oidc: new FakeSsoOidc(clock),
+    ssoCache,
+    alert: (a) => alerts.push(a),
   })
   t.teardown(() => daemon.stop())
   const errors = () => logger.entries.filter((e) => e.level === 'error')
-  return { clock, upstream, writer, logger, daemon, state, errors }
+  return { clock, upstream, writer, logger, daemon, state, errors, alerts, ssoCache }
 }
 
 t.test('zero config keeps only temporary profiles: roles and SSO, not keys, not settings', async (t) => {

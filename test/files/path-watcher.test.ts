@@ -28,6 +28,8 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
 
   mkdirSync(cache, { recursive: true })
   await waitFor(() => seen.includes(cache))
+  // The folder's own appearance is reported (and a reader then lists it); give the new watch a moment.
+  await new Promise((r) => setTimeout(r, 200))
   seen.length = 0
   writeFileSync(join(cache, 'abc.json'), '{}')
   t.ok(await waitFor(() => seen.includes(cache)), 'file in the SSO cache')

@@ -1,0 +1,99 @@
+// Runs the user's own command (`alerts.command`) for each alert, with the facts
+// in AWS_CREDD_* variables, so any notifier (ntfy, a pager, a script) can be plugged in.
+import { spawn } from 'node:child_process'
+import type { Alert, AlertChannel } from './alert.js'
+import { AlertChannelError } from './channel-error.js'
+import { alertTime, firstLine } from './format.js'
+
+export const COMMAND_TIMEOUT_MS = 30_000
+const STDERR_KEEP = 4096
+const FIX = 'run alerts.command by hand to see why it fails'
+
+export interface CommandOptions {
+  command: string
+  /** The daemon's own environment, passed on to the command. */
+  env: NodeJS.ProcessEnv
+  timeoutMs?: number
+}
+
+/** The AWS_CREDD_* variables for `a`; absent facts are empty, so nothing inherited is mistaken for them. */
+export const commandEnv = (a: Alert): Record<string, string> => ({
+  AWS_CREDD_EVENT: a.event,
+  AWS_CREDD_MESSAGE: a.message,
+  AWS_CREDD_SSO_SESSION: a.ssoSession ?? '',
+  AWS_CREDD_PROFILE: a.profile ?? '',
+  AWS_CREDD_PROFILES: a.profiles.join(','),
+  AWS_CREDD_VERIFICATION_URI_COMPLETE: a.verificationUriComplete ?? '',
+  AWS_CREDD_USER_CODE: a.userCode ?? '',
+  AWS_CREDD_FIX: a.fix ?? '',
+  AWS_CREDD_TIME: alertTime(a.at),
+})
+
+export const commandChannel = (opts: CommandOptions): AlertChannel => {
+  const timeoutMs = opts.timeoutMs ?? COMMAND_TIMEOUT_MS
+  // The command line is never quoted in an error: it may carry a token.
+  const fail = (reason: string): AlertChannelError => new AlertChannelError('command', reason, { fix: FIX })
+  return {
+    name: 'command',
+    send: (a) =>
+      new Promise<void>((resolve, reject) => {
+        let stderr = ''
+        let timedOut = false
+        let exitCode: number | null | undefined
+        let signal: NodeJS.Signals | null = null
+        const child = spawn('/bin/sh', ['-c', opts.command], {
+          env: { ...opts.env, ...commandEnv(a) },
+          stdio: ['ignore', 'ignore', 'pipe'],
+          // Its own process group, so a timeout also kills what the shell started.
+          detached: true,
+        })
+        const killGroup = (): void => {
+          try {
+            if (child.pid) process.kill(-child.pid, 'SIGKILL')
+          } catch {
+            // already gone
+          }
+        }
+        const timer = setTimeout(() => {
+          // Either the shell still runs, or it failed and something it started still holds stderr.
+          timedOut = exitCode === undefined
+          killGroup()
+          child.stderr?.destroy()
+          if (exitCode !== undefined) finish()
+        }, timeoutMs)
+        let settled = false
+        const finish = (): void => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          if (timedOut) return reject(fail(`did not finish within ${timeoutMs / 1000}s and was killed`))
+          if (exitCode === 0) return resolve()
+          const detail = firstLine(stderr)
+          const how = exitCode === null ? `was killed by ${signal}` : `exited with ${exitCode}`
+          reject(fail(`${how}${detail ? `: ${detail}` : ''}`))
+        }
+        child.stderr!.setEncoding('utf8')
+        child.stderr!.on('data', (d: string) => {
+          if (stderr.length < STDERR_KEEP) stderr += d
+        })
+        child.stderr!.on('error', () => {})
+        child.once('error', (e: NodeJS.ErrnoException) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          reject(fail(`cannot run /bin/sh: ${e.code ?? e.message}`))
+        })
+        child.once('exit', (code, sig) => {
+          exitCode = code
+          signal = sig
+          // Success needs no stderr, and a background job the command left may hold it open for long.
+          if (timedOut || code === 0) {
+            child.stderr?.destroy()
+            finish()
+          }
+        })
+        // A failure waits for 'close', which comes after the last stderr bytes (bounded by the timeout).
+        child.once('close', finish)
+      }),
+  }
+}

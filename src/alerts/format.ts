@@ -1,0 +1,41 @@
+// The texts every channel shows, so a desktop popup, a Slack message and a
+// script see the same words and the same time format.
+import type { Alert } from './alert.js'
+
+/** `2026-01-31T12:00:00Z`: ISO 8601 without fractional seconds. */
+export const alertTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+/** The first line of `text`, trimmed and cut to `max` characters. */
+export const firstLine = (text: string, max = 200): string => {
+  const line = text.trim().split(/\r?\n/)[0]?.trim() ?? ''
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}
+
+const subject = (a: Alert): string =>
+  a.ssoSession !== undefined ? `SSO session ${a.ssoSession}` : a.profile !== undefined ? `profile ${a.profile}` : 'credentials'
+
+/** A short title, e.g. "aws-credd: SSO session dev needs login". */
+export const alertTitle = (a: Alert): string => {
+  const s = subject(a)
+  switch (a.event) {
+    case 'relogin-soon': return `aws-credd: ${s} needs login soon`
+    case 'relogin-required': return `aws-credd: ${s} needs login`
+    case 'login-started': return `aws-credd: login started for ${s}`
+    case 'recovered': return `aws-credd: ${s} works again`
+    case 'refresh-failing': return `aws-credd: ${s} cannot refresh`
+    case 'mfa-required': return `aws-credd: ${s} needs an MFA code`
+  }
+}
+
+/**
+ * The message, then the login link on its own line (chat apps turn it into a
+ * link), the user code to compare with the one the browser shows, and the fix
+ * when the message does not already say it.
+ */
+export const alertText = (a: Alert, opts: { fix?: boolean } = {}): string => {
+  const lines = [a.message]
+  if (a.verificationUriComplete) lines.push(a.verificationUriComplete)
+  if (a.userCode) lines.push(`Code: ${a.userCode}`)
+  if ((opts.fix ?? true) && a.fix && !a.message.includes(a.fix)) lines.push(`Fix: ${a.fix}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,173 @@
+// The webhook channel against a real local HTTP server: what is POSTed, and that
+// a failure names scheme://host but never the secret path, query or password.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t, { type Test } from 'tap'
+import type { Alert } from '../../src/alerts/alert.js'
+import { AlertChannelError } from '../../src/alerts/channel-error.js'
+import { webhookChannel } from '../../src/alerts/webhook-channel.js'
+import { ConfigError } from '../../src/core/errors.js'
+
+const TOKEN = 'T0EXAMPLE/B0EXAMPLE/xoxbFakeWebhookSecret123'
+
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  event: 'relogin-required',
+  message: 'SSO session "dev" needs login: run aws-credd login --sso-session dev',
+  ssoSession: 'dev',
+  profiles: ['dev-admin', 'dev-read'],
+  verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
+  userCode: 'ABCD-EFGH',
+  fix: 'aws-credd login --sso-session dev',
+  at: Date.UTC(2026, 0, 31, 12, 0, 0, 123),
+  ...over,
+})
+
+interface Received { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }
+
+/** A loopback server; `answer` decides each response (or never answers). */
+const serve = async (t: Test, answer: (req: Received, res: ServerResponse) => void) => {
+  const received: Received[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (d: string) => (body += d))
+    req.on('end', () => {
+      const r = { method: req.method, url: req.url, headers: req.headers, body }
+      received.push(r)
+      answer(r, res)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const { port } = server.address() as AddressInfo
+  return { received, base: `http://127.0.0.1:${port}` }
+}
+
+const ok = (_r: Received, res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok')
+
+t.test('POSTs the alert as JSON with a text chat apps show as is', async (t) => {
+  const { received, base } = await serve(t, ok)
+  const ch = webhookChannel({ url: `${base}/services/${TOKEN}?x=1`, headers: { 'X-Extra': 'yes' } })
+  t.equal(ch.name, 'webhook')
+  await ch.send(alert())
+  t.equal(received.length, 1)
+  const [req] = received
+  t.equal(req!.method, 'POST')
+  t.equal(req!.url, `/services/${TOKEN}?x=1`)
+  t.equal(req!.headers['content-type'], 'application/json')
+  t.equal(req!.headers['x-extra'], 'yes')
+  const body = JSON.parse(req!.body)
+  t.match(body, {
+    event: 'relogin-required',
+    message: alert().message,
+    ssoSession: 'dev',
+    profiles: ['dev-admin', 'dev-read'],
+    verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
+    userCode: 'ABCD-EFGH',
+    fix: 'aws-credd login --sso-session dev',
+  })
+  t.equal(body.time, '2026-01-31T12:00:00Z', 'ISO time without fractional seconds')
+  t.match(body.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+  // The message already says the fix, so it is not repeated; the link is on its own line.
+  t.equal(body.text, `${alert().message}\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH`)
+})
+
+t.test('text ends with the fix when the message does not say it; absent fields are left out', async (t) => {
+  const { received, base } = await serve(t, ok)
+  const a = alert({
+    event: 'refresh-failing', message: 'profile "ops" cannot refresh: AccessDenied', ssoSession: undefined, profile: 'ops', profiles: ['ops'],
+    verificationUriComplete: undefined, userCode: undefined, fix: 'fix the trust policy of role ops',
+  })
+  await webhookChannel({ url: `${base}/hook` }).send(a)
+  const body = JSON.parse(received[0]!.body)
+  t.equal(body.text, 'profile "ops" cannot refresh: AccessDenied\nFix: fix the trust policy of role ops')
+  t.equal(body.profile, 'ops')
+  t.notOk('ssoSession' in body)
+  t.notOk('verificationUriComplete' in body)
+  t.notOk('userCode' in body)
+})
+
+t.test('a user:password in the URL is sent as Basic auth, not in the URL', async (t) => {
+  const { received, base } = await serve(t, ok)
+  await webhookChannel({ url: base.replace('http://', 'http://alerts:p%40ssword@') + '/hook' }).send(alert())
+  t.equal(received[0]!.headers.authorization, `Basic ${Buffer.from('alerts:p@ssword').toString('base64')}`)
+})
+
+t.test('non-2xx: rejected with the status and scheme://host only', async (t) => {
+  const { base } = await serve(t, (r, res) => {
+    if (r.url!.startsWith('/gone')) return res.writeHead(404).end('no_service')
+    if (r.url!.startsWith('/echo')) return res.writeHead(400).end(`bad request to ${r.url} with ${r.headers.authorization}`)
+    res.writeHead(503).end()
+  })
+  const secretUrl = (path: string) => base.replace('http://', 'http://alerts:Sup3rSecretPw@') + `/${path}/${TOKEN}?token=QueryTokenEXAMPLE`
+  const check = async (path: string, status: number, kind: string, hint = '') => {
+    const err = await webhookChannel({ url: secretUrl(path), headers: { Authorization: 'Bearer HeaderSecretEXAMPLE' } }).send(alert()).then(() => undefined, (e: unknown) => e)
+    t.type(err, AlertChannelError)
+    const e = err as AlertChannelError
+    t.equal(e.kind, kind, `${status} is ${kind}`)
+    t.match(e.message, `alert channel webhook: ${base} answered HTTP ${status}${hint}`)
+    t.notMatch(e.message, /\n/, 'one line')
+    for (const secret of [path, 'xoxbFakeWebhookSecret123', 'T0EXAMPLE', 'QueryTokenEXAMPLE', 'Sup3rSecretPw', 'HeaderSecretEXAMPLE', 'alerts@']) {
+      t.notOk(e.message.includes(secret), `message does not contain ${secret}`)
+    }
+  }
+  await check('gone', 404, 'permanent', ' (no_service)')
+  await check('echo', 400, 'permanent') // a body that echoes the request is not shown
+  await check('busy', 503, 'transient')
+})
+
+t.test('a redirect is not followed', async (t) => {
+  const { received, base } = await serve(t, (r, res) => {
+    if (r.url === '/moved') return res.writeHead(302, { location: '/elsewhere' }).end()
+    ok(r, res)
+  })
+  const err = await webhookChannel({ url: `${base}/moved` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  t.match((err as Error).message, 'answered HTTP 302')
+  t.equal((err as AlertChannelError).kind, 'permanent')
+  t.same(received.map((r) => r.url), ['/moved'])
+})
+
+t.test('a server that never answers: rejected after the (short, injected) timeout', async (t) => {
+  const { received, base } = await serve(t, () => {})
+  const err = await webhookChannel({ url: `${base}/services/${TOKEN}`, timeoutMs: 200 }).send(alert()).then(() => undefined, (e: unknown) => e)
+  t.equal(received.length, 1, 'the request arrived')
+  t.type(err, AlertChannelError)
+  t.match((err as Error).message, `alert channel webhook: ${base} no answer within 0.2s`)
+  t.notOk((err as Error).message.includes(TOKEN))
+})
+
+t.test('nobody listening: the network error code, not the URL', async (t) => {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  await new Promise((r) => server.close(r))
+  const err = await webhookChannel({ url: `${closed}/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  t.match((err as Error).message, `alert channel webhook: ${closed} request failed: ECONNREFUSED`)
+  t.notOk((err as Error).message.includes(TOKEN))
+})
+
+t.test('a refused request (fetch forbids this port) says why without the URL', async (t) => {
+  const err = await webhookChannel({ url: `http://127.0.0.1:1/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  t.match((err as Error).message, 'alert channel webhook: http://127.0.0.1:1 request failed: bad port')
+  t.notOk((err as Error).message.includes(TOKEN))
+})
+
+t.test('an unusable URL or header is a ConfigError that does not quote it', async (t) => {
+  t.throws(() => webhookChannel({ url: 'not a url/services/' + TOKEN }), ConfigError)
+  t.throws(() => webhookChannel({ url: `ftp://example.com/${TOKEN}` }), { message: /must start with https:\/\/ or http:\/\//, name: 'ConfigError' })
+  try {
+    webhookChannel({ url: 'https://hooks.example.com/x', headers: { Authorization: 'Bearer Secret\nInjected' } })
+    t.fail('should throw')
+  } catch (e) {
+    t.type(e, ConfigError)
+    t.notMatch((e as Error).message, /Secret/)
+  }
+  try {
+    webhookChannel({ url: `https://hooks.example.com/services/${TOKEN} x` })
+  } catch (e) {
+    t.notOk((e as Error).message.includes(TOKEN))
+  }
+})
