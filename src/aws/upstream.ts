@@ -15,13 +15,18 @@ import {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
 import type { Credentials } from '../core/credentials.js'
 import { ProfileError } from '../core/errors.js'
-import type { Link } from '../core/links.js'
+import { mfaSerialOf, type Link } from '../core/links.js'
 import type { Upstream } from '../engine/ports.js'
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromSdkError } from './classify-error.js'
 import { sdkClientConfig } from './client-config.js'
 import { SsoRoleCredentials } from './sso-role-credentials.js'
 
 export interface AwsUpstreamOptions {
+  /** Codes given with `aws-credd mfa`; without it, MFA profiles fail with MfaRequired. */
+  mfaCodes?: { take(serial: string): string | undefined }
+  /** GetSessionToken lifetime for MFA sessions (config mfa.sessionDuration), in seconds. */
+  mfaSessionSeconds?: () => number
   configFile: string
   credentialsFile: string
   ssoCacheDir: string
@@ -50,25 +55,35 @@ export class AwsUpstream implements Upstream {
       return toCredentials(await this.build(link, source)(), link)
     } catch (e) {
       if (e instanceof ProfileError) throw e
-      throw fromSdkError(link.profile, actionOf(link), link.kind === 'process' ? withoutCommandLine(e) : e)
+      const err = fromSdkError(link.profile, actionOf(link), link.kind === 'process' ? withoutCommandLine(e) : e)
+      const serial = mfaSerialOf(link)
+      if (serial && err.code === 'AccessDenied') {
+        // Most likely a wrong or stale code: ask for a new one, as the alert will.
+        throw new ProfileError(link.profile, `profile "${link.profile}": the code for MFA device ${serial} was refused (${err.reason})`, `run: aws-credd mfa ${link.profile} CODE with the device's current code`, 'MfaRequired')
+      }
+      throw err
     }
+  }
+
+  /** The code given with `aws-credd mfa`, or MfaRequired (permanent: it waits for the code, then a poke retries). */
+  private mfaCode(profile: string, serial: string): string {
+    const code = this.opts.mfaCodes?.take(serial)
+    if (code) return code
+    throw new ProfileError(profile, `profile "${profile}" needs a code from MFA device ${serial}`, `run: aws-credd mfa ${profile} CODE (the current code of that device)`, 'MfaRequired')
   }
 
   private build(link: Exclude<Link, { kind: 'static' | 'sso' }>, source: Credentials | undefined): AwsCredentialIdentityProvider {
     const clientConfig = sdkClientConfig(link.region, link.endpoint)
     switch (link.kind) {
       case 'assume-role': {
-        if (link.mfaSerial) {
-          return () => {
-            throw new ProfileError(link.profile, `profile "${link.profile}" needs an MFA code (mfa_serial = ${link.mfaSerial}) and a daemon cannot prompt for one`, 'use a profile without mfa_serial for now (MFA sessions come with `aws-credd mfa`)', 'MfaRequired')
-          }
-        }
+        const code = link.mfaSerial ? this.mfaCode(link.profile, link.mfaSerial) : undefined
         return fromTemporaryCredentials({
           params: {
             RoleArn: link.roleArn,
             RoleSessionName: link.roleSessionName ?? sessionName(link.profile, this.opts.now()),
             ...(link.externalId ? { ExternalId: link.externalId } : {}),
             ...(link.durationSeconds ? { DurationSeconds: link.durationSeconds } : {}),
+            ...(code ? { SerialNumber: link.mfaSerial, TokenCode: code } : {}),
           },
           masterCredentials: async () => {
             if (!source) throw new Error(`no source credentials for ${link.id}`)
@@ -76,6 +91,17 @@ export class AwsUpstream implements Upstream {
           },
           clientConfig,
         })
+      }
+      case 'mfa-session': {
+        const code = this.mfaCode(link.profile, link.mfaSerial)
+        return async () => {
+          if (!source) throw new Error(`no source credentials for ${link.id}`)
+          const client = new STSClient({ ...clientConfig, credentials: toIdentity(source) })
+          const out = await client.send(new GetSessionTokenCommand({ SerialNumber: link.mfaSerial, TokenCode: code, DurationSeconds: this.opts.mfaSessionSeconds?.() ?? 43200 }))
+          const c = out.Credentials
+          if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) throw { name: 'InvalidResponse', message: 'GetSessionToken answered without credentials', $fault: 'server' }
+          return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration }
+        }
       }
       case 'web-identity':
         // fromTokenFile reads the file at every call: Kubernetes rotates it.
@@ -97,6 +123,7 @@ export class AwsUpstream implements Upstream {
 }
 
 const actionOf = (link: Link): string =>
+  link.kind === 'mfa-session' ? `GetSessionToken (MFA ${link.mfaSerial})` :
   link.kind === 'assume-role'
     ? `AssumeRole ${link.roleArn}`
     : link.kind === 'web-identity'

@@ -41,6 +41,16 @@ export const buildProgram = (): Command => {
       process.exit(await loginCommand(opts))
     })
 
+  program
+    .command('mfa')
+    .description('give the running daemon a code from the MFA device of PROFILE (profiles with mfa_serial)')
+    .argument('<profile>', 'the profile whose chain has mfa_serial')
+    .argument('<code>', 'the six digits the device shows now')
+    .action(async (profile: string, code: string) => {
+      const { mfaCommand } = await import('./mfa.js')
+      process.exit(await mfaCommand(profile, code))
+    })
+
   return program
 }
 

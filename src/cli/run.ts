@@ -15,6 +15,13 @@ import { buildChannels } from '../alerts/channels.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { AlertDispatcher } from '../engine/alert-dispatcher.js'
 import { ssoCacheStore } from '../files/sso-cache.js'
+import { controlApi } from '../engine/control-api.js'
+import { MfaCodes } from '../engine/mfa-codes.js'
+import { startControlServer } from '../serve/control-server.js'
+import { ensureRuntimeDir } from '../serve/runtime-dir.js'
+import { controlSocketPath } from './control-client.js'
+import type { Listener } from '../serve/listener.js'
+import { dirname } from 'node:path'
 import { systemClock } from '../runtime/clock.js'
 import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
 
@@ -61,6 +68,8 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     process.stderr.write(`aws-credd: ${describeError(e)}\n`)
     return e instanceof ConfigError ? 2 : 1
   }
+  const mfaCodes = new MfaCodes(() => clock.now())
+  let mfaSeconds = Math.floor(config.mfa.sessionDuration / 1000)
   const daemon = new Daemon({
     clock,
     logger,
@@ -68,7 +77,8 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     env,
     readConfig,
     readAwsFiles: () => readAwsFiles(env),
-    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret }), clock, registerSecret),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: () => mfaSeconds }), clock, registerSecret),
+    mfaCodes,
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,
     oidc: new AwsSsoOidc(() => clock.now()),
@@ -78,6 +88,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   })
   const reload = async (): Promise<void> => {
     if (!(await daemon.reloadConfig())) return
+    mfaSeconds = Math.floor(daemon.view().config.mfa.sessionDuration / 1000)
     // Alert channels follow the new config; alerts already queued finish on the old ones.
     let next: AlertDispatcher
     try {
@@ -119,12 +130,23 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   if (Number(process.versions.node.split('.')[0]) < 22) {
     logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
   }
+  // The control socket first: a second daemon for the same user stops here, naming the first.
+  let control: Listener
+  try {
+    const socket = controlSocketPath(env)
+    await ensureRuntimeDir(dirname(socket))
+    control = await startControlServer(socket, controlApi(daemon))
+  } catch (e) {
+    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    return 1
+  }
   // Watch before the first read, so a change made while it runs is not missed.
   await watcher.start(targets())
   try {
     await daemon.start()
   } catch (e) {
     await watcher.close()
+    await control.close()
     process.stderr.write(`aws-credd: ${describeError(e)}\n`)
     return e instanceof ConfigError ? 2 : 1
   }
@@ -140,7 +162,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       daemon.stop()
       // Finish a write in progress (never leave a temp file) and deliver queued alerts, but never take more than 2 seconds.
       const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle()]), new Promise((r) => setTimeout(r, 1500).unref())])
-      void finish.then(() => watcher.close()).finally(() => done(0))
+      void finish.then(() => Promise.all([watcher.close(), control.close()])).finally(() => done(0))
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))

@@ -37,6 +37,19 @@ export interface AssumeRoleLink extends LinkBase {
   source: LinkId
 }
 
+/**
+ * A GetSessionToken session for an MFA device, signed by long-term keys: roles with
+ * mfa_serial are assumed from it without a new code each hour (aws-vault does the
+ * same). Shared by every role profile with the same source and device. The code
+ * comes from `aws-credd mfa PROFILE CODE`; a daemon cannot prompt.
+ */
+export interface MfaSessionLink extends LinkBase {
+  kind: 'mfa-session'
+  mfaSerial: string
+  /** The static (AKIA…) link whose keys call GetSessionToken. */
+  source: LinkId
+}
+
 export interface CredentialSourceLink extends LinkBase {
   kind: 'credential-source'
   credentialSource: 'Environment' | 'Ec2InstanceMetadata' | 'EcsContainer'
@@ -68,11 +81,15 @@ export interface SsoLink extends LinkBase {
   cacheKey: string
 }
 
-export type Link = StaticLink | AssumeRoleLink | CredentialSourceLink | WebIdentityLink | ProcessLink | SsoLink
+export type Link = StaticLink | AssumeRoleLink | MfaSessionLink | CredentialSourceLink | WebIdentityLink | ProcessLink | SsoLink
 export type LinkKind = Link['kind']
 
 /** Links that take another link's credentials as input. */
-export const sourceOf = (link: Link): LinkId | undefined => (link.kind === 'assume-role' ? link.source : undefined)
+export const sourceOf = (link: Link): LinkId | undefined => (link.kind === 'assume-role' || link.kind === 'mfa-session' ? link.source : undefined)
+
+/** The MFA device a link needs a code for, if any. */
+export const mfaSerialOf = (link: Link): string | undefined =>
+  link.kind === 'mfa-session' ? link.mfaSerial : link.kind === 'assume-role' ? link.mfaSerial : undefined
 
 export interface ProfileGraph {
   links: Map<LinkId, Link>

@@ -193,13 +193,22 @@ class Resolver {
       w.path.pop()
     }
     const { region, endpoint } = this.placement(w, profile, d, 'sts')
+    let mfaSerial = str(d, 'mfa_serial')
+    const sourceLink = w.staged.get(source)
+    if (mfaSerial !== undefined && sourceLink?.kind === 'static' && sourceLink.sessionToken === undefined) {
+      // Long-term keys can hold an MFA session (GetSessionToken): one code lasts hours, not one AssumeRole.
+      source = this.stage(w, {
+        kind: 'mfa-session', id: `mfa-session:${sourceLink.profile}:${mfaSerial}`, profile, region, endpoint, mfaSerial, source,
+      })
+      mfaSerial = undefined
+    }
     return this.stage(w, compact({
       kind: 'assume-role' as const, id: `assume-role:${profile}`, profile, region, endpoint,
       roleArn: str(d, 'role_arn') as string,
       roleSessionName: str(d, 'role_session_name'),
       externalId: str(d, 'external_id'),
       durationSeconds,
-      mfaSerial: str(d, 'mfa_serial'),
+      mfaSerial,
       source,
     }))
   }

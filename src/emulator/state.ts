@@ -36,6 +36,8 @@ export interface Session {
   account: string
   /** IAM ARN of the role behind an assumed-role session; undefined for GetSessionToken. */
   roleArn?: string
+  /** GetSessionToken was called with an MFA code. */
+  mfa?: boolean
 }
 
 export interface OidcClient {
@@ -103,7 +105,7 @@ export class EmulatorState {
     return user
   }
 
-  issueSession(who: Pick<Session, 'arn' | 'userId' | 'account' | 'roleArn'>, seconds: number): Session {
+  issueSession(who: Pick<Session, 'arn' | 'userId' | 'account' | 'roleArn' | 'mfa'>, seconds: number): Session {
     const session: Session = {
       ...who,
       accessKeyId: awsId('ASIA'),

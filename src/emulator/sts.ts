@@ -101,10 +101,11 @@ const roleParam = (state: EmulatorState, p: URLSearchParams): Role => {
   return role
 }
 
-const checkMfa = (p: URLSearchParams, required: boolean): void => {
+const checkMfa = (p: URLSearchParams, required: boolean, callerHasMfa = false): void => {
   const serial = p.get('SerialNumber')
   const code = p.get('TokenCode')
-  if (!serial && !code && !required) return
+  // A session from GetSessionToken with a code carries MFA into roles assumed from it (aws:MultiFactorAuthPresent).
+  if (!serial && !code && (!required || callerHasMfa)) return
   // Any six digits pass: the emulator has no authenticator to compare with.
   if (!serial || !code || !/^\d{6}$/.test(code))
     fail(403, 'AccessDenied', 'MultiFactorAuthentication failed with invalid MFA one time pass code.')
@@ -145,7 +146,7 @@ const assumeRole = (state: EmulatorState, caller: Caller, p: URLSearchParams): E
     fail(403, 'AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${role.arn}`)
   if (role.externalId !== undefined && p.get('ExternalId') !== role.externalId)
     fail(403, 'AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${role.arn} (ExternalId does not match)`)
-  checkMfa(p, role.requireMfa)
+  checkMfa(p, role.requireMfa, caller.kind === 'session' && caller.session.mfa === true)
   const chained = caller.kind === 'session' && caller.session.roleArn !== undefined
   const seconds = chained
     ? durationParam(p, 3600, 900, CHAINED_ROLE_MAX_SECONDS, 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.')
@@ -189,7 +190,8 @@ const getSessionToken = (state: EmulatorState, caller: Caller, p: URLSearchParam
   checkMfa(p, false)
   const seconds = durationParam(p, 43200, 900, 129600, 'The requested DurationSeconds exceeds the 36 hour limit for GetSessionToken.')
   const { arn, userId, account } = caller.user
-  return ok('GetSessionToken', { Credentials: credentialsXml(state.issueSession({ arn, userId, account }, seconds)) })
+  const mfa = p.get('TokenCode') !== null
+  return ok('GetSessionToken', { Credentials: credentialsXml(state.issueSession({ arn, userId, account, mfa }, seconds)) })
 }
 
 const getCallerIdentity = (caller: Caller): EmuResponse => {

@@ -7,7 +7,7 @@ import type { Config } from '../core/config-schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
 import { ConfigError, describeError, type CreddError } from '../core/errors.js'
-import { chainOf, type ProfileGraph } from '../core/links.js'
+import { chainOf, mfaSerialOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
 import type { AwsFiles } from '../files/aws-config-files.js'
@@ -15,10 +15,12 @@ import { CredentialsFileOutput, type SectionWriter } from './credentials-output.
 import { logEvent } from './event-log.js'
 import type { EngineEvent } from './events.js'
 import type { Clock, Logger, Upstream } from './ports.js'
+import type { MfaCodes } from './mfa-codes.js'
 import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
 import type { AlertTiming } from './sso-alerts.js'
 import { SsoKeeper, type SsoCacheStore } from './sso-keeper.js'
+import { statusView, type StatusView } from './status-view.js'
 
 /** Which watched thing changed. */
 export type ChangeKind = 'files' | 'sso-cache' | 'token-file'
@@ -40,6 +42,8 @@ export interface DaemonDeps {
   /** Delivers an alert (the dispatcher's send: never blocks, never throws). */
   alert: (a: Alert) => void
   registerSecret?: (s: string) => void
+  /** Where `aws-credd mfa` codes wait for the upstream (the same object the upstream takes them from). */
+  mfaCodes?: MfaCodes
   onEvent?: (e: EngineEvent) => void
 }
 
@@ -262,6 +266,31 @@ export class Daemon {
     }
     this.clashes = clashes
     return targets
+  }
+
+  /**
+   * A code from `aws-credd mfa PROFILE CODE`: kept for the MFA device of the
+   * profile's chain and every renewal waiting for it retried now. Undefined when
+   * accepted, else why not (one line with the fix).
+   */
+  provideMfaCode(profile: string, code: string): string | undefined {
+    if (!/^\d{6}$/.test(code)) return "that is not an MFA code; give the six digits the device shows now"
+    const root = this.graph?.roots.get(profile)
+    if (root === undefined || !this.wanted.includes(profile)) return `profile "${profile}" is not kept by this daemon; known: ${this.wanted.join(', ') || 'none'}`
+    const serial = chainOf(this.graph!, root).map(mfaSerialOf).find((s) => s !== undefined)
+    if (serial === undefined) return `profile "${profile}" has no mfa_serial in its chain; it needs no code`
+    if (!this.deps.mfaCodes) return 'this daemon takes no MFA codes'
+    this.deps.mfaCodes.put(serial, code)
+    this.deps.logger.info(`MFA code received for ${serial} (profile "${profile}")`)
+    this.refresher.poke('mfa-session')
+    this.refresher.poke('assume-role')
+    return undefined
+  }
+
+  /** Everything `status` shows, as of now. */
+  status(): StatusView {
+    const snap = this.refresher.snapshot()
+    return statusView({ wanted: this.wanted, roots: snap.roots, links: snap.links, profileErrors: snap.profileErrors, sso: this.sso.view(), policy: this.policy, now: this.deps.clock.now() })
   }
 
   /** Profile errors currently known, for status and doctor. */

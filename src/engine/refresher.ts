@@ -88,9 +88,12 @@ export class Refresher {
   poke(affects?: LinkKind): void {
     const now = this.deps.clock.now()
     const hit = affects === undefined ? undefined : this.chainsWith(affects)
+    const roots = new Set(this.roots.values())
     for (const [id, s] of this.links) {
       if (!s.failure || (hit && !hit.has(id))) continue
-      s.failure.retryAt = now + Math.floor(POKE_SPREAD * this.deps.random())
+      // Only the profiles' own fetches are spread; a source they need must be due by then,
+      // or the first of them would find it still "backing off" and fail again.
+      s.failure.retryAt = roots.has(id) ? now + Math.floor(POKE_SPREAD * this.deps.random()) : now
       s.failure.attempts = 0
     }
     this.schedule()

@@ -60,9 +60,11 @@ source_profile = base
 external_id = ext-1
 role_session_name = s1
 duration_seconds = 900
-mfa_serial = arn:aws:iam::111111111111:mfa/me
 region = eu-west-1
 ${role('r2', 'source_profile = r1')}
+${role('mfa-a', 'source_profile = base\nmfa_serial = arn:aws:iam::111111111111:mfa/me')}
+${role('mfa-b', 'source_profile = base\nmfa_serial = arn:aws:iam::111111111111:mfa/me')}
+${role('mfa-temp', 'source_profile = temp\nmfa_serial = arn:aws:iam::111111111111:mfa/me')}
 ${role('r3', 'source_profile = r2\nexternal_id = ext-3')}
 ${role('shared-a', 'source_profile = base')}
 ${role('shared-b', 'source_profile = base')}
@@ -162,6 +164,10 @@ const rows: Row[] = [
   { profile: 'nobody', error: 'ProfileNotFound', match: /fix: add \[profile nobody\]/, sdk: true },
   { profile: 'r3', chain: ['assume-role:r3', 'assume-role:r2', 'assume-role:r1', 'static:base'], sdk: true },
   { profile: 'shared-a', chain: ['assume-role:shared-a', 'static:base'], sdk: true },
+  // Not the SDK's calls on purpose: long-term keys hold one MFA session (GetSessionToken) for every role behind the device.
+  { profile: 'mfa-a', chain: ['assume-role:mfa-a', 'mfa-session:base:arn:aws:iam::111111111111:mfa/me', 'static:base'], sdk: false },
+  { profile: 'mfa-b', chain: ['assume-role:mfa-b', 'mfa-session:base:arn:aws:iam::111111111111:mfa/me', 'static:base'], sdk: false },
+  { profile: 'mfa-temp', chain: ['assume-role:mfa-temp', 'static:temp'], sdk: false },
   { profile: 'shared-b', chain: ['assume-role:shared-b', 'static:base'], sdk: true },
   { profile: 'loop', error: 'ProfileCycle', match: /cycle: loop → loop/, sdk: true },
   { profile: 'c1', error: 'ProfileCycle', match: /cycle: c1 → c2 → c3 → c1/, sdk: true },
@@ -294,8 +300,12 @@ const link = (id: string): Link | undefined => graph.links.get(id)
 t.test('link fields', async (t) => {
   t.same(link('assume-role:r1'), {
     kind: 'assume-role', id: 'assume-role:r1', profile: 'r1', region: 'eu-west-1', roleArn: arn('111111111111', 'r1'),
-    roleSessionName: 's1', externalId: 'ext-1', durationSeconds: 900, mfaSerial: 'arn:aws:iam::111111111111:mfa/me', source: 'static:base',
+    roleSessionName: 's1', externalId: 'ext-1', durationSeconds: 900, source: 'static:base',
   })
+  t.match(link('assume-role:mfa-a'), { source: 'mfa-session:base:arn:aws:iam::111111111111:mfa/me' })
+  t.equal((link('assume-role:mfa-a') as { mfaSerial?: string }).mfaSerial, undefined, 'the code goes to GetSessionToken, not to every AssumeRole')
+  t.match(link('mfa-session:base:arn:aws:iam::111111111111:mfa/me'), { kind: 'mfa-session', mfaSerial: 'arn:aws:iam::111111111111:mfa/me', source: 'static:base' })
+  t.match(link('assume-role:mfa-temp'), { mfaSerial: 'arn:aws:iam::111111111111:mfa/me', source: 'static:temp' }, 'temporary keys cannot call GetSessionToken: the code goes to AssumeRole')
   t.same(link('static:base'), { kind: 'static', id: 'static:base', profile: 'base', accessKeyId: 'AKIABASEEXAMPLE00001', secretAccessKey: SECRET },
     'credentials-file keys override the config file; no region on a static link')
   t.same(link('static:temp'), {

@@ -228,3 +228,17 @@ t.test('profile errors are reported once per distinct message', async (t) => {
   refresher.update(g, ['bad'])
   t.equal(events.filter((e) => e.type === 'profile-error').length, 1)
 })
+
+t.test('regression: after a poke, a role waiting on its failed source recovers at once (not after the 10-minute recheck)', async (t) => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    const { clock, upstream, outputs, refresher } = setup(seed)
+    upstream.fault.set('sso:base', 'permanent')
+    refresher.update(graphOf([ssoLink('base'), roleLink('app', 'sso:base')], { app: 'assume-role:app' }), ['app'])
+    await clock.advance(1000)
+    t.notOk(outputs.get('app'), 'nothing while the source is refused')
+    upstream.fault.delete('sso:base')
+    refresher.poke('sso')
+    await clock.advance(1000)
+    t.ok(outputs.get('app'), `served within a second of the poke (seed ${seed})`)
+  }
+})

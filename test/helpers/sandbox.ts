@@ -1,8 +1,21 @@
 // A throwaway HOME with ~/.aws files and a way to run the built CLI inside it,
 // so integration tests never touch the real ~/.aws or real AWS.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+// Unix socket paths are limited to 107 bytes: the runtime folder lives under a short
+// temp path, not inside the (long) test folder, and goes away with the test process.
+const runtimeDirs: string[] = []
+process.on('exit', () => {
+  for (const d of runtimeDirs) rmSync(d, { recursive: true, force: true })
+})
+const shortRuntimeDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'credd-'))
+  runtimeDirs.push(d)
+  return d
+}
 
 export const CLI = join(process.cwd(), 'dist', 'cli', 'main.js')
 
@@ -25,7 +38,7 @@ export const sandbox = (home: string, extra: Record<string, string> = {}): Sandb
   Object.assign(env, {
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_RUNTIME_DIR: join(home, 'run'),
+    XDG_RUNTIME_DIR: shortRuntimeDir(),
     AWS_CONFIG_FILE: configFile,
     AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
     AWS_EC2_METADATA_DISABLED: 'true',

@@ -1,0 +1,71 @@
+// What `aws-credd status`, the control socket and the live table show: per
+// profile and per SSO session, where credentials come from, whether they can be
+// served now, when they expire and renew, and the last error with its fix.
+import type { CreddError } from '../core/errors.js'
+import { chainOf, type Link, type LinkId } from '../core/links.js'
+import type { RenewalPolicy } from '../core/renewal-plan.js'
+import { servable, type LinkState } from './link-state.js'
+import type { SsoSessionView } from './sso-keeper.js'
+
+/** fresh: served, nothing wrong. stale-ok: served, but renewals fail. unavailable: nothing valid to serve. */
+export type ProfileHealth = 'fresh' | 'renewing-failed' | 'unavailable' | 'pending'
+
+export interface ProfileStatus {
+  profile: string
+  /** The chain from the profile to what needs no input, e.g. "assume-role ← static". */
+  source: string
+  health: ProfileHealth
+  expiresAt?: number
+  nextRenewalAt?: number
+  lastError?: string
+  /** The SSO session the chain starts from, if any. */
+  ssoSession?: string
+}
+
+export interface StatusView {
+  profiles: ProfileStatus[]
+  ssoSessions: SsoSessionView[]
+}
+
+export interface StatusInput {
+  wanted: string[]
+  roots: Map<string, LinkId>
+  links: Map<LinkId, Readonly<LinkState>>
+  profileErrors: Map<string, CreddError>
+  sso: SsoSessionView[]
+  policy: RenewalPolicy
+  now: number
+}
+
+const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? l.ssoSession ?? `profile ${l.profile}` : undefined)
+
+export const statusView = (i: StatusInput): StatusView => {
+  const profiles = i.wanted.map((profile): ProfileStatus => {
+    const root = i.roots.get(profile)
+    const err = i.profileErrors.get(profile)
+    if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err?.message ?? 'not resolved yet' }
+    const chain = chainOf({ links: new Map([...i.links].map(([id, s]) => [id, s.link])) }, root)
+    const states = chain.map((l) => i.links.get(l.id)).filter((s): s is Readonly<LinkState> => s !== undefined)
+    const rootState = i.links.get(root)
+    const failure = states.find((s) => s.failure)?.failure
+    const creds = rootState && servable(rootState as LinkState, i.policy, i.now)
+    const health: ProfileHealth = creds ? (failure || err ? 'renewing-failed' : 'fresh') : failure || err ? 'unavailable' : rootState?.creds ? 'unavailable' : 'pending'
+    return {
+      profile,
+      source: chain.map((l) => l.kind).join(' ← '),
+      health,
+      expiresAt: creds?.expiresAt,
+      nextRenewalAt: failure?.retryAt ?? rootState?.renewAt,
+      lastError: failure?.error.message ?? err?.message,
+      ssoSession: chain.map(sessionLabel).find((s) => s !== undefined),
+    }
+  })
+  return { profiles, ssoSessions: i.sso }
+}
+
+/** `aws-credd status` exit code: 0 all fresh, 1 something needs attention, 2 a profile has nothing valid. */
+export const statusExitCode = (v: StatusView): 0 | 1 | 2 => {
+  if (v.profiles.some((p) => p.health === 'unavailable' || p.health === 'pending')) return 2
+  if (v.profiles.some((p) => p.health !== 'fresh') || v.ssoSessions.some((s) => s.state !== 'fresh')) return 1
+  return 0
+}

@@ -1,0 +1,124 @@
+// An IMDSv2 look-alike serving one profile as an EC2 instance role, for SDKs and tools
+// that only know the instance metadata service (AWS_EC2_METADATA_SERVICE_ENDPOINT).
+// Only the paths the SDKs use for credentials: PUT /latest/api/token, then
+// GET /latest/meta-data/iam/security-credentials/ and .../<role>; 404 for the rest.
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import { ConfigError } from '../core/errors.js'
+import type { Logger } from '../engine/ports.js'
+import { BodyCache, imdsBody, unavailable, unservableReason } from './credential-body.js'
+import type { CredentialLookup } from './credential-lookup.js'
+import { requestGuard, type GuardConfig } from './guards.js'
+import { ImdsSessions } from './imds-sessions.js'
+import { guardConfigFor, startListener, type ListenOptions, type Listener } from './listener.js'
+import { prepare, prepareError, refusalAnswer, type OnRequest, type Prepared } from './reply.js'
+import { pathOf, requestHandler } from './request-handler.js'
+
+export const IMDS_TOKEN_PATH = '/latest/api/token'
+export const IMDS_CREDENTIALS_PATH = '/latest/meta-data/iam/security-credentials/'
+/** EC2's bounds for X-aws-ec2-metadata-token-ttl-seconds. */
+export const MAX_TOKEN_TTL_SECONDS = 21600
+
+export interface ImdsConfig {
+  /** The profile served as the instance role. */
+  profile: string
+  /** The role name SDKs see (default: the profile name, which must then be a valid IAM role name). */
+  roleName?: string
+  /** Serve requests without a session token (IMDSv1). Off by default, as on hardened EC2 instances. */
+  allowV1?: boolean
+}
+
+export interface ImdsHandlerOptions extends ImdsConfig {
+  lookup: CredentialLookup
+  now: () => number
+  guard: GuardConfig
+  /** Source of the session tokens' randomness (tests pass a fixed one). */
+  randomBytes?: (n: number) => Buffer
+  /** At most this many live session tokens are kept (default 1024). */
+  maxSessions?: number
+}
+
+export interface ImdsEndpointOptions extends ListenOptions, ImdsConfig {
+  lookup: CredentialLookup
+  now: () => number
+  logger?: Logger
+  onRequest?: OnRequest
+  randomBytes?: (n: number) => Buffer
+  maxSessions?: number
+}
+
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
+
+/** The role name the endpoint will list, or an error naming the fix. */
+export const imdsRoleName = (cfg: ImdsConfig): string => {
+  const name = cfg.roleName ?? cfg.profile
+  if (!ROLE_NAME.test(name))
+    throw new ConfigError(`IMDS endpoint: role name ${JSON.stringify(name)} is not a valid IAM role name (letters, digits and +=,.@_- up to 64)`, 'set "roleName"')
+  return name
+}
+
+const NOT_FOUND = prepareError(404, 'not found; only IAM role credentials are served here', 'NotFound')
+const NEED_PUT = prepareError(405, 'session tokens are issued by PUT', 'MethodNotAllowed', { allow: 'PUT' })
+const NEED_GET = prepareError(405, 'only GET is served here', 'MethodNotAllowed', { allow: 'GET' })
+const FORWARDED = prepareError(403, 'token requests carrying X-Forwarded-For are refused (as on EC2)', 'Forbidden')
+const BAD_TTL = prepareError(400, `X-aws-ec2-metadata-token-ttl-seconds must be a whole number from 1 to ${MAX_TOKEN_TTL_SECONDS}`, 'BadRequest')
+const NO_SESSION = prepareError(401, 'a valid X-aws-ec2-metadata-token is required: get one with PUT /latest/api/token', 'Unauthorized')
+
+const ttlOf = (header: string | string[] | undefined): number | undefined => {
+  if (typeof header !== 'string' || !/^\d{1,5}$/.test(header)) return undefined
+  const ttl = Number(header)
+  return ttl >= 1 && ttl <= MAX_TOKEN_TTL_SECONDS ? ttl : undefined
+}
+
+/** The routing and checks, apart from any socket. */
+export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage) => Prepared) => {
+  const roleName = imdsRoleName(opts)
+  const guard = requestGuard(opts.guard)
+  const sessions = new ImdsSessions(opts.now, opts.randomBytes ?? randomBytes, opts.maxSessions)
+  const bodies = new BodyCache((c) => imdsBody(c, opts.now()))
+  const roleList = prepare(200, 'text/plain', roleName)
+  const rolePath = IMDS_CREDENTIALS_PATH + roleName
+
+  const issueToken = (req: IncomingMessage): Prepared => {
+    // A proxy in front of IMDS adds this header; refusing it keeps a proxy from minting tokens for others.
+    if (req.headers['x-forwarded-for'] !== undefined) return FORWARDED
+    const ttl = ttlOf(req.headers['x-aws-ec2-metadata-token-ttl-seconds'])
+    if (ttl === undefined) return BAD_TTL
+    return prepare(200, 'text/plain', sessions.issue(ttl), { 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) })
+  }
+
+  // On EC2 an invalid token is refused even where IMDSv1 is allowed.
+  const hasSession = (req: IncomingMessage): boolean => {
+    const token = req.headers['x-aws-ec2-metadata-token']
+    if (typeof token !== 'string') return opts.allowV1 === true && token === undefined
+    return sessions.isValid(token)
+  }
+
+  return (req) => {
+    const refused = guard(req.socket.remoteAddress, req.headers)
+    if (refused) return refusalAnswer(refused)
+    const path = pathOf(req.url)
+    if (path === IMDS_TOKEN_PATH) return req.method === 'PUT' ? issueToken(req) : NEED_PUT
+    const isList = path === IMDS_CREDENTIALS_PATH || path === IMDS_CREDENTIALS_PATH.slice(0, -1)
+    if (!isList && path !== rolePath) return NOT_FOUND
+    if (req.method !== 'GET') return NEED_GET
+    if (!hasSession(req)) return NO_SESSION
+    const found = opts.lookup.lookup(opts.profile)
+    if (found.kind === 'unknown') return NOT_FOUND
+    if (isList) return roleList
+    if (found.kind === 'unavailable') return unavailable(found.reason)
+    const why = unservableReason(opts.profile, found.creds, opts.now())
+    return why ? unavailable(why) : bodies.get(found.creds)
+  }
+}
+
+/** Starts the endpoint; clients set AWS_EC2_METADATA_SERVICE_ENDPOINT to `url`. */
+export const startImdsEndpoint = async (opts: ImdsEndpointOptions): Promise<Listener> => {
+  const decide = imdsDecider({ ...opts, guard: guardConfigFor(opts) })
+  return startListener({
+    ...(opts.listen ? { listen: opts.listen } : {}),
+    ...(opts.socket !== undefined ? { socket: opts.socket } : {}),
+    handler: requestHandler('imds', decide, opts),
+    onClientError: (status) => opts.onRequest?.('imds', status),
+  })
+}

@@ -1,0 +1,44 @@
+// The one way the endpoints answer: fixed headers (never cached, never CORS, never
+// sniffed), JSON refusals that name the problem without echoing anything sent to
+// us, and a count per status for metrics.
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+
+export type EndpointName = 'container' | 'imds'
+/** Called once per answered request (including refusals), e.g. to count by status. */
+export type OnRequest = (endpoint: EndpointName, status: number) => void
+
+/** A refusal decided before any credentials are looked at. */
+export interface Refusal {
+  status: number
+  message: string
+  /** Extra headers, e.g. `allow` on a 405. */
+  headers?: OutgoingHttpHeaders
+}
+
+/** An answer built once and sent many times (the hot path writes no JSON per request). */
+export interface Prepared {
+  status: number
+  body: Buffer
+  headers: OutgoingHttpHeaders
+}
+
+const COMMON = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const
+
+export const prepare = (status: number, contentType: string, body: string | Buffer, extra: OutgoingHttpHeaders = {}): Prepared => {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body
+  return { status, body: bytes, headers: { ...COMMON, 'content-type': contentType, 'content-length': bytes.length, ...extra } }
+}
+
+export const prepareJson = (status: number, value: unknown, extra?: OutgoingHttpHeaders): Prepared =>
+  prepare(status, 'application/json', JSON.stringify(value), extra)
+
+/** `{"message": ...}` plus a stable `code` for programs. */
+export const prepareError = (status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared =>
+  prepareJson(status, code ? { message, code } : { message }, extra)
+
+export const send = (res: ServerResponse, answer: Prepared): void => {
+  res.writeHead(answer.status, answer.headers)
+  res.end(answer.body)
+}
+
+export const refusalAnswer = (r: Refusal): Prepared => prepareError(r.status, r.message, undefined, r.headers)

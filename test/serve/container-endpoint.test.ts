@@ -1,0 +1,181 @@
+// The container endpoint over real HTTP with every header under the test's control:
+// what it answers, and each refusal (token, Host, browser, body, header size, method,
+// path, unknown/unavailable/expired credentials). No secret ever appears in a refusal.
+import t, { type Test } from 'tap'
+import type { Credentials } from '../../src/core/credentials.js'
+import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
+import type { CredentialLookup, Lookup } from '../../src/serve/credential-lookup.js'
+import type { Listener } from '../../src/serve/listener.js'
+import { fakeCreds, raw, rawBytes, type RawAnswer } from '../helpers/serve.js'
+
+const TOKEN = 'test-token-0123456789abcdef'
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
+let now = T0
+const creds = fakeCreds(T0 + 3600_500, { accountId: '123456789012', roleArn: 'arn:aws:iam::123456789012:role/app' })
+const profiles = new Map<string, Lookup>([
+  ['app', { kind: 'ok', creds }],
+  ['my app', { kind: 'ok', creds: fakeCreds(T0 + 900_000) }],
+  ['sso-dev', { kind: 'unavailable', reason: 'SSO session dev needs login: run aws-credd login --sso-session dev' }],
+  ['long-term', { kind: 'ok', creds: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }],
+])
+const lookup: CredentialLookup = {
+  lookup: (p) => {
+    if (p === 'boom') throw new Error('lookup bug')
+    return profiles.get(p) ?? { kind: 'unknown' }
+  },
+}
+const statuses: number[] = []
+const ep: Listener = await startContainerEndpoint({
+  listen: { port: 0 },
+  token: TOKEN,
+  lookup,
+  now: () => now,
+  onRequest: (endpoint, status) => statuses.push(endpoint === 'container' ? status : -1),
+})
+t.teardown(() => ep.close())
+const port = (ep.address as { port: number }).port
+
+const get = (path: string, headers: Record<string, string> = { authorization: TOKEN }, method = 'GET', body?: string): Promise<RawAnswer> =>
+  raw({ port, path, headers, method, ...(body !== undefined ? { body } : {}) })
+
+/** No refusal or error may carry any part of the credentials or the token. */
+const noSecrets = (t: Test, a: RawAnswer, c: Credentials = creds): void => {
+  t.notOk([c.secretAccessKey, c.sessionToken!, c.accessKeyId, TOKEN].some((s) => a.body.includes(s)), 'no secret in the body')
+}
+
+t.beforeEach(() => {
+  now = T0
+})
+
+t.test('serves the credentials in the container format, never cached, no CORS', async (t) => {
+  const a = await get('/v1/credentials/app')
+  t.equal(a.status, 200)
+  t.same(a.json, {
+    AccessKeyId: creds.accessKeyId,
+    SecretAccessKey: creds.secretAccessKey,
+    Token: creds.sessionToken,
+    Expiration: '2026-01-01T13:00:00Z', // whole seconds, rounded down, Z
+    AccountId: '123456789012',
+    RoleArn: 'arn:aws:iam::123456789012:role/app',
+  })
+  t.equal(a.headers['content-type'], 'application/json')
+  t.equal(a.headers['cache-control'], 'no-store')
+  t.notOk(Object.keys(a.headers).some((h) => h.startsWith('access-control-')), 'no CORS header')
+  t.equal(ep.url, `http://127.0.0.1:${port}`)
+})
+
+t.test('the profile is URL-decoded; AccountId and RoleArn only when known; a query is ignored', async (t) => {
+  const a = await get('/v1/credentials/my%20app?x=1')
+  t.equal(a.status, 200)
+  t.same(Object.keys(a.json), ['AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration'])
+  t.equal(a.json.Expiration, '2026-01-01T12:15:00Z')
+  t.equal((await get('/v1/credentials/%E0%A4%A')).status, 400, 'malformed percent-encoding')
+})
+
+t.test('token: missing 401, wrong 403 (whatever its length), exact only', async (t) => {
+  for (const [headers, status] of [
+    [{}, 401],
+    [{ authorization: 'nope' }, 403],
+    [{ authorization: TOKEN + 'x' }, 403],
+    [{ authorization: TOKEN.slice(0, -1) }, 403],
+    [{ authorization: `Bearer ${TOKEN}` }, 403],
+    [{ authorization: TOKEN.toUpperCase() }, 403],
+  ] as const) {
+    const a = await get('/v1/credentials/app', headers)
+    t.equal(a.status, status, JSON.stringify(headers))
+    t.type(a.json?.message, 'string')
+    noSecrets(t, a)
+  }
+  t.equal((await get('/v1/credentials/nobody', {})).status, 401, 'no token: the profile is not even looked up')
+})
+
+t.test('Host must name this machine, even with the right token (DNS rebinding)', async (t) => {
+  for (const host of ['localhost', `localhost:${port}`, 'LocalHost', '127.0.0.1', `127.0.0.1:${port}`, '127.8.9.10:80', '[::1]', `[::1]:${port}`]) {
+    t.equal((await get('/v1/credentials/app', { authorization: TOKEN, host })).status, 200, `Host: ${host}`)
+  }
+  for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io', '0.0.0.0', '127.0.0.256', '[::2]', 'localhost:port']) {
+    const a = await get('/v1/credentials/app', { authorization: TOKEN, host })
+    t.equal(a.status, 403, `Host: ${JSON.stringify(host)}`)
+    t.match(a.json?.message, /Host/)
+    noSecrets(t, a)
+  }
+  const noHost = await rawBytes(port, `GET /v1/credentials/app HTTP/1.0\r\nauthorization: ${TOKEN}\r\n\r\n`)
+  t.match(noHost, /^HTTP\/1\.1 403 /, 'no Host at all (HTTP/1.0)')
+  t.notOk(noHost.includes(creds.secretAccessKey))
+})
+
+t.test('browsers are refused: any Origin, or Sec-Fetch-* headers', async (t) => {
+  const browserHeaders: Array<Record<string, string>> = [
+    { origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-mode': 'cors' },
+  ]
+  for (const extra of browserHeaders) {
+    const a = await get('/v1/credentials/app', { authorization: TOKEN, ...extra })
+    t.equal(a.status, 403, JSON.stringify(extra))
+    t.match(a.json?.message, /browser/)
+    noSecrets(t, a)
+  }
+})
+
+t.test('requests with a body are refused', async (t) => {
+  const a = await get('/v1/credentials/app', { authorization: TOKEN, 'content-type': 'text/plain', 'content-length': '5' }, 'GET', 'hello')
+  t.equal(a.status, 400)
+  t.equal(a.headers.connection, 'close', 'the unread body ends the connection')
+  t.match(a.json?.message, /body/)
+  const chunked = await get('/v1/credentials/app', { authorization: TOKEN, 'transfer-encoding': 'chunked' }, 'GET', 'hello')
+  t.equal(chunked.status, 400)
+  noSecrets(t, chunked)
+  t.equal((await get('/v1/credentials/app', { authorization: TOKEN, 'content-length': '0' })).status, 200, 'an empty body is fine')
+})
+
+t.test('oversized headers are refused with 431 before any handler runs', async (t) => {
+  const a = await get('/v1/credentials/app', { authorization: TOKEN, 'x-padding': 'a'.repeat(9000) })
+  t.equal(a.status, 431)
+  t.match(a.json?.message, /headers over 8192 bytes/)
+  t.equal(statuses.at(-1), 431, 'counted')
+})
+
+t.test('method, path, unknown and unavailable profiles', async (t) => {
+  const post = await get('/v1/credentials/app', { authorization: TOKEN }, 'POST')
+  t.equal(post.status, 405)
+  t.equal(post.headers.allow, 'GET')
+  for (const path of ['/', '/v1/credentials/', '/v1/credentials/app/x', '/v1/credentials', '/latest/meta-data/']) t.equal((await get(path)).status, 404, path)
+  const unknown = await get('/v1/credentials/nobody')
+  t.equal(unknown.status, 404)
+  t.match(unknown.json, { message: /profile "nobody" is not served/ })
+  const sso = await get('/v1/credentials/sso-dev')
+  t.equal(sso.status, 503)
+  t.same(sso.json, { message: 'SSO session dev needs login: run aws-credd login --sso-session dev', code: 'CredentialsUnavailable' })
+})
+
+t.test('expired credentials are never served, whatever the lookup says', async (t) => {
+  now = creds.expiresAt! - 1
+  t.equal((await get('/v1/credentials/app')).status, 200, 'one millisecond before expiry')
+  now = creds.expiresAt!
+  const a = await get('/v1/credentials/app')
+  t.equal(a.status, 503, 'at expiry')
+  t.match(a.json?.message, /profile "app" expired at 2026-01-01T13:00:00Z/)
+  noSecrets(t, a)
+  now = creds.expiresAt! + 86_400_000
+  t.equal((await get('/v1/credentials/app')).status, 503, 'long after')
+})
+
+t.test('long-term keys are never served', async (t) => {
+  const a = await get('/v1/credentials/long-term')
+  t.equal(a.status, 503)
+  t.match(a.json?.message, /long-term keys/)
+  t.notOk(a.body.includes('wJalrXUtnFEMI'), 'no secret')
+})
+
+t.test('a failing lookup answers 500 without details', async (t) => {
+  const a = await get('/v1/credentials/boom')
+  t.equal(a.status, 500)
+  t.notOk(a.body.includes('lookup bug'))
+})
+
+t.test('every answer is counted by status', async (t) => {
+  statuses.length = 0
+  await get('/v1/credentials/app')
+  await get('/v1/credentials/app', {})
+  await get('/nope')
+  t.same(statuses, [200, 401, 404])
+})

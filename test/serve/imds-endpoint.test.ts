@@ -1,0 +1,187 @@
+// The IMDSv2 emulation over real HTTP: the token dance, the two credential paths, and
+// each refusal (no or expired session token, bad TTL, X-Forwarded-For, browser, Host,
+// unknown/unavailable/expired credentials), with an injected clock.
+import t from 'tap'
+import { ConfigError } from '../../src/core/errors.js'
+import type { Lookup } from '../../src/serve/credential-lookup.js'
+import { imdsRoleName, startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
+import { ImdsSessions } from '../../src/serve/imds-sessions.js'
+import type { Listener } from '../../src/serve/listener.js'
+import { fakeCreds, raw, type RawAnswer } from '../helpers/serve.js'
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
+let now = T0
+const creds = fakeCreds(T0 + 3600_000, { accountId: '123456789012' })
+let answer: Lookup = { kind: 'ok', creds }
+const asked: string[] = []
+const start = (extra: { allowV1?: boolean; roleName?: string } = {}): Promise<Listener> =>
+  startImdsEndpoint({
+    listen: { port: 0 },
+    profile: 'ec2-app',
+    lookup: { lookup: (p) => (asked.push(p), answer) },
+    now: () => now,
+    ...extra,
+  })
+const ep = await start()
+t.teardown(() => ep.close())
+const port = (ep.address as { port: number }).port
+
+const call = (method: string, path: string, headers: Record<string, string> = {}, p = port): Promise<RawAnswer> => raw({ port: p, method, path, headers })
+const session = async (ttl = '21600', p = port): Promise<string> => {
+  const a = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }, p)
+  if (a.status !== 200) throw new Error(`token request answered ${a.status}: ${a.body}`)
+  return a.body
+}
+const noSecret = (a: RawAnswer): boolean => !a.body.includes(creds.secretAccessKey) && !a.body.includes(creds.sessionToken!)
+
+t.beforeEach(() => {
+  now = T0
+  answer = { kind: 'ok', creds }
+})
+
+t.test('token, role list, credentials: what EC2 answers', async (t) => {
+  const put = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '300' })
+  t.equal(put.status, 200)
+  t.equal(put.headers['content-type'], 'text/plain')
+  t.equal(put.headers['x-aws-ec2-metadata-token-ttl-seconds'], '300')
+  t.match(put.body, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url')
+  const h = { 'x-aws-ec2-metadata-token': put.body }
+  const list = await call('GET', '/latest/meta-data/iam/security-credentials/', h)
+  t.equal(list.status, 200)
+  t.equal(list.body, 'ec2-app', 'the role name (default: the profile)')
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials', h)).body, 'ec2-app', 'also without the slash')
+  const got = await call('GET', '/latest/meta-data/iam/security-credentials/ec2-app', h)
+  t.equal(got.status, 200)
+  t.same(got.json, {
+    Code: 'Success',
+    LastUpdated: '2026-01-01T12:00:00Z',
+    Type: 'AWS-HMAC',
+    AccessKeyId: creds.accessKeyId,
+    SecretAccessKey: creds.secretAccessKey,
+    Token: creds.sessionToken,
+    Expiration: '2026-01-01T13:00:00Z',
+    AccountId: '123456789012',
+  })
+  t.equal(got.headers['cache-control'], 'no-store')
+  t.ok(asked.every((p) => p === 'ec2-app'), 'always the configured profile')
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/other-role', h)).status, 404, 'another role name')
+  t.equal((await call('GET', '/latest/meta-data/instance-id', h)).status, 404, 'paths the SDKs do not need')
+})
+
+t.test('GETs need a session token: missing, unknown or expired → 401', async (t) => {
+  const path = '/latest/meta-data/iam/security-credentials/ec2-app'
+  const none = await call('GET', path)
+  t.equal(none.status, 401)
+  t.match(none.json?.message, /X-aws-ec2-metadata-token/)
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/')).status, 401, 'the role list too')
+  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': 'made-up-token-made-up-token-made-up-token00' })).status, 401)
+  const token = await session('60')
+  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': token })).status, 200, 'within its TTL')
+  now = T0 + 59_999
+  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': token })).status, 200, 'just before its TTL ends')
+  now = T0 + 60_000
+  const late = await call('GET', path, { 'x-aws-ec2-metadata-token': token })
+  t.equal(late.status, 401, 'expired with the injected clock')
+  t.ok(noSecret(late))
+})
+
+t.test('TTL must be a whole number of seconds from 1 to 21600', async (t) => {
+  for (const ttl of ['0', '21601', 'abc', '-5', '1.5', '', '1e3', '0x10', '999999']) {
+    const a = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl })
+    t.equal(a.status, 400, `ttl ${JSON.stringify(ttl)}`)
+  }
+  t.equal((await call('PUT', '/latest/api/token')).status, 400, 'missing')
+  for (const ttl of ['1', '21600', '00060']) t.equal((await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl })).status, 200, `ttl ${ttl}`)
+})
+
+t.test('a token PUT through a proxy (X-Forwarded-For) is refused', async (t) => {
+  const a = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'x-forwarded-for': '10.0.0.9' })
+  t.equal(a.status, 403)
+  t.match(a.json?.message, /X-Forwarded-For/)
+})
+
+t.test('methods: token only by PUT, the rest only by GET', async (t) => {
+  const token = await session()
+  const getToken = await call('GET', '/latest/api/token')
+  t.equal(getToken.status, 405)
+  t.equal(getToken.headers.allow, 'PUT')
+  const put = await call('PUT', '/latest/meta-data/iam/security-credentials/ec2-app', { 'x-aws-ec2-metadata-token': token })
+  t.equal(put.status, 405)
+  t.equal(put.headers.allow, 'GET')
+})
+
+t.test('the shared guards apply: Host, browsers, bodies', async (t) => {
+  const token = await session()
+  const path = '/latest/meta-data/iam/security-credentials/ec2-app'
+  for (const [headers, status] of [
+    [{ host: 'evil.example', 'x-aws-ec2-metadata-token': token }, 403],
+    [{ origin: 'https://evil.example', 'x-aws-ec2-metadata-token': token }, 403],
+    [{ 'sec-fetch-mode': 'no-cors', 'x-aws-ec2-metadata-token': token }, 403],
+  ] as Array<[Record<string, string>, number]>) {
+    const a = await call('GET', path, headers)
+    t.equal(a.status, status, JSON.stringify(Object.keys(headers)))
+    t.ok(noSecret(a))
+  }
+  const rebound = await call('PUT', '/latest/api/token', { host: 'evil.example', 'x-aws-ec2-metadata-token-ttl-seconds': '60' })
+  t.equal(rebound.status, 403, 'a rebinding page cannot even get a session token')
+  const withBody = await raw({ port, method: 'PUT', path: '/latest/api/token', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'content-length': '2' }, body: 'hi' })
+  t.equal(withBody.status, 400)
+})
+
+t.test('unknown profile 404, unavailable 503 with the reason, expired never served', async (t) => {
+  const h = { 'x-aws-ec2-metadata-token': await session() }
+  const path = '/latest/meta-data/iam/security-credentials/ec2-app'
+  answer = { kind: 'unknown' }
+  t.equal((await call('GET', path, h)).status, 404)
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/', h)).status, 404, 'no role listed')
+  answer = { kind: 'unavailable', reason: 'SSO session dev needs login: run aws-credd login --sso-session dev' }
+  const down = await call('GET', path, h)
+  t.equal(down.status, 503)
+  t.equal(down.json?.message, 'SSO session dev needs login: run aws-credd login --sso-session dev')
+  answer = { kind: 'ok', creds }
+  now = creds.expiresAt!
+  const expired = await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })
+  t.equal(expired.status, 503)
+  t.match(expired.json?.message, /expired/)
+  t.ok(noSecret(expired))
+})
+
+t.test('allowV1 serves requests without a token, but still refuses a wrong one', async (t) => {
+  const v1 = await start({ allowV1: true, roleName: 'WebRole' })
+  t.teardown(() => v1.close())
+  const p = (v1.address as { port: number }).port
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/', {}, p)).body, 'WebRole')
+  const got = await call('GET', '/latest/meta-data/iam/security-credentials/WebRole', {}, p)
+  t.equal(got.status, 200)
+  t.equal(got.json.AccessKeyId, creds.accessKeyId)
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/ec2-app', {}, p)).status, 404, 'only the configured role name')
+  t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/WebRole', { 'x-aws-ec2-metadata-token': 'wrong' }, p)).status, 401)
+})
+
+t.test('role names must be valid IAM role names', async (t) => {
+  t.equal(imdsRoleName({ profile: 'dev' }), 'dev')
+  t.equal(imdsRoleName({ profile: 'my profile', roleName: 'Dev+Role@x' }), 'Dev+Role@x')
+  t.throws(() => imdsRoleName({ profile: 'my profile' }), ConfigError)
+  t.throws(() => imdsRoleName({ profile: 'x', roleName: 'a/b' }), /set "roleName"/)
+})
+
+t.test('issued session tokens stay bounded: expired ones go first, then the oldest', async (t) => {
+  let clock = T0
+  let n = 0
+  const sessions = new ImdsSessions(() => clock, (size) => Buffer.alloc(size, ++n), 3)
+  const a = sessions.issue(10)
+  const b = sessions.issue(1000)
+  const c = sessions.issue(1000)
+  t.equal(sessions.size, 3)
+  clock = T0 + 10_000
+  const d = sessions.issue(1000)
+  t.equal(sessions.size, 3, 'the expired one made room')
+  t.notOk(sessions.isValid(a))
+  t.ok(sessions.isValid(b) && sessions.isValid(c) && sessions.isValid(d))
+  const e = sessions.issue(1000)
+  t.equal(sessions.size, 3, 'full of live tokens: the oldest went')
+  t.notOk(sessions.isValid(b))
+  t.ok(sessions.isValid(e))
+  for (let i = 0; i < 5000; i++) sessions.issue(1000)
+  t.equal(sessions.size, 3)
+})
