@@ -28,6 +28,8 @@ export const sandbox = (label, emulatorUrl) => {
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1', // botocore reads only this one
     AWS_ENDPOINT_URL: emulatorUrl,
+    // Tests run many daemons at once: each takes a free port instead of 9911.
+    AWS_CREDD_SERVER_LISTEN: '127.0.0.1:0',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   })
   return {

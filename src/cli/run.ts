@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
+import { parseListenAddress } from '../core/listen-address.js'
 import { configSearchPath, defaultConfig } from '../core/config-schema.js'
 import { ConfigError, describeError } from '../core/errors.js'
 import { AwsUpstream } from '../aws/upstream.js'
@@ -15,7 +16,8 @@ import { buildChannels } from '../alerts/channels.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { AlertDispatcher } from '../engine/alert-dispatcher.js'
 import { ssoCacheStore } from '../files/sso-cache.js'
-import { controlApi } from '../engine/control-api.js'
+import { controlApi, credentialLookup } from '../engine/control-api.js'
+import { startServing, type Serving } from './serving.js'
 import { MfaCodes } from '../engine/mfa-codes.js'
 import { startControlServer } from '../serve/control-server.js'
 import { ensureRuntimeDir } from '../serve/runtime-dir.js'
@@ -46,7 +48,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   }
   const readConfig = async (): Promise<Config> => {
     const config = configPath ? await readConfigFile(configPath) : defaultConfig()
-    return withOverrides(config, opts)
+    return withOverrides(config, opts, env)
   }
   let config: Config
   try {
@@ -132,10 +134,17 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   }
   // The control socket first: a second daemon for the same user stops here, naming the first.
   let control: Listener
+  let serving: Serving
   try {
     const socket = controlSocketPath(env)
-    await ensureRuntimeDir(dirname(socket))
-    control = await startControlServer(socket, controlApi(daemon))
+    const runtimeDir = await ensureRuntimeDir(dirname(socket))
+    control = await startControlServer(socket, controlApi(daemon, () => ({ pid: process.pid, containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined, imdsEndpoint: serving?.imdsUrl })))
+    try {
+      serving = await startServing(config, { lookup: credentialLookup(daemon), now: () => clock.now(), logger, runtimeDir })
+    } catch (e) {
+      await control.close()
+      throw e
+    }
   } catch (e) {
     process.stderr.write(`aws-credd: ${describeError(e)}\n`)
     return 1
@@ -146,7 +155,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     await daemon.start()
   } catch (e) {
     await watcher.close()
-    await control.close()
+    await Promise.all([control.close(), serving.close()])
     process.stderr.write(`aws-credd: ${describeError(e)}\n`)
     return e instanceof ConfigError ? 2 : 1
   }
@@ -162,7 +171,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       daemon.stop()
       // Finish a write in progress (never leave a temp file) and deliver queued alerts, but never take more than 2 seconds.
       const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle()]), new Promise((r) => setTimeout(r, 1500).unref())])
-      void finish.then(() => Promise.all([watcher.close(), control.close()])).finally(() => done(0))
+      void finish.then(() => Promise.all([watcher.close(), control.close(), serving.close()])).finally(() => done(0))
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
@@ -173,7 +182,14 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
 const LEVELS = new Set(['error', 'warn', 'info', 'debug'])
 const FORMATS = new Set(['auto', 'text', 'json'])
 
-const withOverrides = (config: Config, opts: RunOptions): Config => {
+const withOverrides = (config: Config, opts: RunOptions, env: NodeJS.ProcessEnv): Config => {
+  // A sidecar container is configured through its environment: AWS_CREDD_SERVER_LISTEN=0.0.0.0:9911.
+  const listenEnv = env.AWS_CREDD_SERVER_LISTEN
+  if (listenEnv !== undefined && listenEnv !== '') {
+    const parsed = listenEnv === 'off' ? false : parseListenAddress(listenEnv)
+    if (typeof parsed === 'string') throw new ConfigError(`AWS_CREDD_SERVER_LISTEN: ${parsed}`, 'unset it or write host:port')
+    config = { ...config, server: { ...config.server, listen: parsed } }
+  }
   if (opts.logLevel !== undefined && !LEVELS.has(opts.logLevel)) throw new ConfigError(`--log-level: "${opts.logLevel}" is not a level`, 'use error, warn, info or debug')
   if (opts.logFormat !== undefined && !FORMATS.has(opts.logFormat)) throw new ConfigError(`--log-format: "${opts.logFormat}" is not a format`, 'use auto, text or json')
   return {

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { DURATION_PATTERN, durationProblem, parseDuration } from './duration.js'
+import { parseListenAddress, type ListenAddress } from './listen-address.js'
 
 // ---- building blocks -------------------------------------------------------
 
@@ -217,6 +218,46 @@ const mfa = section({
   .prefault({})
   .meta({ description: 'Profiles with mfa_serial: a code given with `aws-credd mfa PROFILE CODE` opens a session that lasts this long.' })
 
+/** "host:port" parsed, or "off" (false). */
+const listenAddress = (description: string, defaultText?: string) => {
+  const base = z.string().transform((value, ctx): ListenAddress | false => {
+    if (value === 'off') return false
+    const parsed = parseListenAddress(value)
+    if (typeof parsed !== 'string') return parsed
+    ctx.issues.push({ code: 'custom', message: parsed, input: value })
+    return z.NEVER
+  })
+  const meta = { description: `${description} "host:port", or "off".`, type: 'string' } as const
+  return (defaultText === undefined ? base.optional() : base.prefault(defaultText)).meta({ ...meta, ...(defaultText ? { default: defaultText } : {}) })
+}
+
+const server = section({
+  listen: listenAddress(
+    'Where the container-credentials endpoint listens (AWS_CONTAINER_CREDENTIALS_FULL_URI=http://HOST:PORT/v1/credentials/PROFILE). Loopback only unless you mean otherwise: anything else is logged as a warning. The environment variable AWS_CREDD_SERVER_LISTEN overrides it (for containers).',
+    '127.0.0.1:9911',
+  ),
+  socket: z.string().min(1).optional().meta({ description: 'Also (or instead, with listen "off") serve on this unix socket, created 0600.' }),
+  tokenFile: z.string().min(1).optional().meta({ description: 'File holding the endpoint\'s auth token (0600, no newline; for AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE). Created with a random token unless it holds one. Default: token in the runtime folder ($XDG_RUNTIME_DIR/aws-credd).' }),
+})
+  .prefault({})
+  .meta({ description: 'The container-credentials endpoint every AWS SDK can refresh from.' })
+
+const imds = section({
+  listen: listenAddress('Where an IMDSv2-compatible endpoint listens (AWS_EC2_METADATA_SERVICE_ENDPOINT=http://HOST:PORT). Off unless set.'),
+  profile: iniName('profile name').optional().meta({ description: 'The profile served as the instance role (required with listen).' }),
+  roleName: z.string().min(1).optional().meta({ description: 'The role name shown to clients (default: the profile name).' }),
+  allowV1: z.boolean().default(false).meta({ description: 'Also answer IMDSv1 requests without a session token (not recommended).' }),
+})
+  .prefault({})
+  .refine((v) => !v.listen || v.profile !== undefined, { error: 'imds.listen needs imds.profile: name the profile to serve as the instance role', path: ['profile'] })
+  .meta({ description: 'An EC2 instance metadata (IMDSv2) endpoint for tools that only know instance roles.' })
+
+const metrics = section({
+  listen: listenAddress('Where Prometheus metrics (/metrics) and health checks (/healthz, /readyz) are served. Off unless set.'),
+})
+  .prefault({})
+  .meta({ description: 'Metrics and health endpoints.' })
+
 /** Every top-level key. New sections go here. */
 const configShape = {
   $schema: z.string().optional().meta({ description: 'Path or URL of config.schema.json, so editors can check this file.' }),
@@ -225,6 +266,9 @@ const configShape = {
   sso,
   alerts,
   mfa,
+  server,
+  imds,
+  metrics,
   log,
 }
 

@@ -27,10 +27,11 @@ export const credentialLookup = (daemon: Daemon): CredentialLookup => ({
   },
 })
 
-export const controlApi = (daemon: Daemon): ControlApi => {
+/** `extra`: facts only the process knows (its pid, where its endpoints listen), added to status. */
+export const controlApi = (daemon: Daemon, extra: () => Record<string, unknown> = () => ({})): ControlApi => {
   const lookup = credentialLookup(daemon)
   return {
-    status: () => [200, daemon.status()],
+    status: () => [200, { ...daemon.status(), ...extra() }],
     credentials: (profile) => {
       const l = lookup.lookup(profile)
       if (l.kind === 'unknown') return [404, { message: `profile "${profile}" is not kept by this daemon; known: ${daemon.view().wanted.join(', ') || 'none'}` }]

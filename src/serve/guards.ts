@@ -60,7 +60,9 @@ export const checkHost = (host: string | undefined, cfg: GuardConfig): Refusal |
 
 // Stops any browser request (cross-site fetch, form, rebinding): browsers send Origin or Sec-Fetch-*, SDKs never do.
 export const checkNotBrowser = (headers: IncomingHttpHeaders): Refusal | undefined => {
-  if (headers.origin !== undefined || headers['sec-fetch-site'] !== undefined || headers['sec-fetch-mode'] !== undefined)
+  // Browsers send Sec-Fetch-Site/-Dest on every request; Node's own fetch (undici) sends only
+  // Sec-Fetch-Mode, so that one alone must not shut out Node programs.
+  if (headers.origin !== undefined || headers['sec-fetch-site'] !== undefined || headers['sec-fetch-dest'] !== undefined)
     return { status: 403, message: 'requests from web browsers are refused' }
   return undefined
 }

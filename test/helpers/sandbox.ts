@@ -44,6 +44,8 @@ export const sandbox = (home: string, extra: Record<string, string> = {}): Sandb
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1', // botocore reads only this one
+    // Tests run many daemons at once: each takes a free port instead of 9911.
+    AWS_CREDD_SERVER_LISTEN: '127.0.0.1:0',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   })

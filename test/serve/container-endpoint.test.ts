@@ -106,7 +106,7 @@ t.test('Host must name this machine, even with the right token (DNS rebinding)',
 
 t.test('browsers are refused: any Origin, or Sec-Fetch-* headers', async (t) => {
   const browserHeaders: Array<Record<string, string>> = [
-    { origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-mode': 'cors' },
+    { origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-dest': 'document' },
   ]
   for (const extra of browserHeaders) {
     const a = await get('/v1/credentials/app', { authorization: TOKEN, ...extra })

@@ -116,7 +116,7 @@ t.test('the shared guards apply: Host, browsers, bodies', async (t) => {
   for (const [headers, status] of [
     [{ host: 'evil.example', 'x-aws-ec2-metadata-token': token }, 403],
     [{ origin: 'https://evil.example', 'x-aws-ec2-metadata-token': token }, 403],
-    [{ 'sec-fetch-mode': 'no-cors', 'x-aws-ec2-metadata-token': token }, 403],
+    [{ 'sec-fetch-dest': 'empty', 'x-aws-ec2-metadata-token': token }, 403],
   ] as Array<[Record<string, string>, number]>) {
     const a = await call('GET', path, headers)
     t.equal(a.status, status, JSON.stringify(Object.keys(headers)))
