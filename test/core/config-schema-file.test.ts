@@ -15,8 +15,13 @@ t.test('config.example.json is valid and points at the schema', async (t) => {
   const example = JSON.parse(readFileSync(root('config.example.json'), 'utf8'))
   t.equal(example.$schema, './config.schema.json')
   const c = parseConfig(example, 'config.example.json')
-  t.strictSame(c.profiles, [{ profile: 'dev-sso', writeTo: 'dev' }])
+  t.strictSame(c.profiles, [{ profile: 'dev-sso', writeTo: 'dev' }, { profile: 'deploy' }])
   t.equal(c.refresh.before, 20 * 60_000)
+  // The example spells out the defaults: parsing it gives what no config gives, apart from profiles and the webhook.
+  const { profiles: _p, alerts, ...rest } = c
+  const { profiles: _d, alerts: defaultAlerts, ...defaults } = parseConfig({}, 'defaults')
+  t.strictSame(rest, defaults)
+  t.strictSame({ ...alerts, webhook: undefined }, { ...defaultAlerts, webhook: undefined })
 })
 
 type Node = { [k: string]: unknown; properties?: Record<string, Node>; items?: Node }
