@@ -18,7 +18,7 @@ t.test('config.example.json is valid and points at the schema', async (t) => {
   t.strictSame(c.profiles, [{ profile: 'dev-sso', writeTo: 'dev' }, { profile: 'deploy' }])
   t.equal(c.refresh.before, 20 * 60_000)
   // The example spells out the defaults: parsing it gives what no config gives, apart from profiles and the webhook.
-  const { profiles: _p, alerts, ...rest } = c
+  const { profiles: _p, alerts, $schema: _s, ...rest } = c
   const { profiles: _d, alerts: defaultAlerts, ...defaults } = parseConfig({}, 'defaults')
   // "off" is written out in the example; absent means off too.
   const offAsAbsent = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'listen' && x === false ? undefined : x)))
