@@ -3,7 +3,7 @@
 import type { Alert } from './alert.js'
 
 /** `2026-01-31T12:00:00Z`: ISO 8601 without fractional seconds. */
-export const alertTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+export { awsTimestamp as alertTime } from '../core/aws-time.js'
 
 /** The first line of `text`, trimmed and cut to `max` characters. */
 export const firstLine = (text: string, max = 200): string => {

@@ -5,7 +5,9 @@ import type { Credentials } from '../core/credentials.js'
 import { prepareError, prepareJson, type Prepared } from './reply.js'
 
 /** `2026-01-31T12:00:00Z`: whole seconds (rounded down, so never later than the truth) and Z, as the SDKs parse. */
-export const awsTime = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+/** Whole seconds with a Z: the JS SDK's container provider accepts nothing else. */
+export { awsTimestamp as awsTime } from '../core/aws-time.js'
+import { awsTimestamp as awsTime } from '../core/aws-time.js'
 
 /** Why these credentials must not be served at `now`, or undefined when they may be. */
 export const unservableReason = (profile: string, c: Credentials, now: number): string | undefined => {
