@@ -18,6 +18,8 @@ import { AlertDispatcher } from '../engine/alert-dispatcher.js'
 import { ssoCacheStore } from '../files/sso-cache.js'
 import { controlApi, credentialLookup } from '../engine/control-api.js'
 import { startServing, type Serving } from './serving.js'
+import { DaemonMetrics } from '../serve/metrics.js'
+import { readiness, type StatusView } from '../engine/status-view.js'
 import { MfaCodes } from '../engine/mfa-codes.js'
 import { startControlServer } from '../serve/control-server.js'
 import { ensureRuntimeDir } from '../serve/runtime-dir.js'
@@ -71,6 +73,9 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     return e instanceof ConfigError ? 2 : 1
   }
   const mfaCodes = new MfaCodes(() => clock.now())
+  // Metrics read the daemon's status at scrape time and count its events; the daemon is created below.
+  let started = false
+  const metrics: DaemonMetrics = new DaemonMetrics({ view: (): StatusView => daemon.status(), now: () => clock.now() })
   let mfaSeconds = Math.floor(config.mfa.sessionDuration / 1000)
   const daemon = new Daemon({
     clock,
@@ -85,7 +90,11 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     credentialsFile: paths.credentialsFile,
     oidc: new AwsSsoOidc(() => clock.now()),
     ssoCache: ssoCacheStore(paths.ssoCacheDir),
-    alert: (a) => dispatcher.send(a),
+    alert: (a) => {
+      metrics.onAlert(a.event)
+      dispatcher.send(a)
+    },
+    onEvent: metrics.onEngineEvent,
     registerSecret,
   })
   const reload = async (): Promise<void> => {
@@ -140,7 +149,15 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     const runtimeDir = await ensureRuntimeDir(dirname(socket))
     control = await startControlServer(socket, controlApi(daemon, () => ({ pid: process.pid, containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined, imdsEndpoint: serving?.imdsUrl })))
     try {
-      serving = await startServing(config, { lookup: credentialLookup(daemon), now: () => clock.now(), logger, runtimeDir })
+      serving = await startServing(config, {
+        lookup: credentialLookup(daemon),
+        now: () => clock.now(),
+        logger,
+        runtimeDir,
+        onRequest: metrics.onEndpointRequest,
+        metrics,
+        ready: () => readiness(started, daemon.status()),
+      })
     } catch (e) {
       await control.close()
       throw e
@@ -160,6 +177,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     return e instanceof ConfigError ? 2 : 1
   }
   watcher.setTargets(targets())
+  started = true
 
   return new Promise<number>((done) => {
     let stopping = false

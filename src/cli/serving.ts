@@ -11,6 +11,8 @@ import { startContainerEndpoint } from '../serve/container-endpoint.js'
 import { startImdsEndpoint } from '../serve/imds-endpoint.js'
 import type { Listener } from '../serve/listener.js'
 import type { OnRequest } from '../serve/reply.js'
+import type { DaemonMetrics } from '../serve/metrics.js'
+import { startMetricsEndpoint, type Readiness } from '../serve/metrics-endpoint.js'
 
 export interface Serving {
   /** Base URL of the container endpoint, when it runs. */
@@ -26,6 +28,9 @@ export interface ServingDeps {
   logger: Logger
   runtimeDir: string
   onRequest?: OnRequest
+  /** For the metrics endpoint, when configured. */
+  metrics?: DaemonMetrics
+  ready?: () => Readiness
 }
 
 export const startServing = async (config: Config, deps: ServingDeps): Promise<Serving> => {
@@ -61,6 +66,13 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
       if (l.warning) deps.logger.warn(l.warning)
       out.imdsUrl = l.url
       deps.logger.info(`IMDSv2 endpoint on ${l.url} serving profile "${i.profile}": set AWS_EC2_METADATA_SERVICE_ENDPOINT=${l.url}`)
+    }
+    const m = config.metrics
+    if (m.listen && deps.metrics) {
+      const l = await startMetricsEndpoint({ listen: m.listen, metrics: deps.metrics, ready: deps.ready ?? (() => ({ ready: true })), logger: deps.logger })
+      listeners.push(l)
+      if (l.warning) deps.logger.warn(l.warning)
+      deps.logger.info(`metrics on ${l.url}/metrics; health checks ${l.url}/healthz and ${l.url}/readyz`)
     }
   } catch (e) {
     await close()

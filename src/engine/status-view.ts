@@ -69,3 +69,10 @@ export const statusExitCode = (v: StatusView): 0 | 1 | 2 => {
   if (v.profiles.some((p) => p.health !== 'fresh') || v.ssoSessions.some((s) => s.state !== 'fresh')) return 1
   return 0
 }
+
+/** Ready (for /readyz, systemd READY=1) once started and every profile was resolved once or has a definite error. */
+export const readiness = (started: boolean, v: StatusView): { ready: boolean; reason?: string } => {
+  if (!started) return { ready: false, reason: 'starting' }
+  const pending = v.profiles.filter((p) => p.health === 'pending').map((p) => p.profile)
+  return pending.length ? { ready: false, reason: `waiting for the first credentials of ${pending.join(', ')}` } : { ready: true }
+}

@@ -30,6 +30,9 @@ t.test('defaults', async (t) => {
     sso: { refreshBefore: 15 * 60_000, deviceLogin: 'off' },
     alerts: { warnBefore: 30 * 60_000, repeat: 3600_000, failingAfter: 10 * 60_000, desktop: true },
     mfa: { sessionDuration: 12 * 3600_000 },
+    server: { listen: { host: '127.0.0.1', port: 9911 } },
+    imds: { allowV1: false },
+    metrics: {},
     log: { level: 'info', format: 'auto' },
   }
   t.strictSame(defaultConfig(), want)
@@ -57,7 +60,7 @@ t.test('unknown keys, top level and nested, with did-you-mean', async (t) => {
   t.equal(problem(t, { refresh: { befor: '20m' } }), 'config.json: refresh.befor: unknown key (did you mean "before"?)')
   t.equal(problem(t, { lgo: {} }), 'config.json: lgo: unknown key (did you mean "log"?)')
   t.equal(problem(t, { Profiles: [] }), 'config.json: Profiles: unknown key (did you mean "profiles"?)')
-  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "log"$/)
+  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "server", "imds", "metrics", "log"$/)
   t.match(problem(t, { profiles: [{ profile: 'a', writeto: 'b' }] }), 'profiles[0].writeto: unknown key (did you mean "writeTo"?)')
   t.match(problem(t, { log: { formt: 'json', levl: 'x' } }), /^config\.json: log: unknown keys "formt" \(did you mean "format"\?\), "levl" \(did you mean "level"\?\)$/)
   t.match(problem(t, { a: 1, b: 2 }), /^config\.json: unknown keys "a", "b"$/)
@@ -165,4 +168,14 @@ t.test('sso, alerts and mfa', async (t) => {
   t.notMatch(bad, /secret/, 'a webhook URL is never echoed: it holds a token')
   t.match(problem(t, { mfa: { sessionDuration: '37h' } }), /mfa\.sessionDuration: must be between 15m and 36h/)
   t.match(problem(t, { sso: { deviceLogin: 'alret' } }), /sso\.deviceLogin: "alret" is not one of "off", "alert" \(did you mean "alert"\?\)/)
+})
+
+t.test('listen addresses', async (t) => {
+  t.same(parseConfig({ server: { listen: '0.0.0.0:9911' } }, 'c.json').server.listen, { host: '0.0.0.0', port: 9911 })
+  t.same(parseConfig({ server: { listen: '[::1]:80' } }, 'c.json').server.listen, { host: '::1', port: 80 })
+  t.same(parseConfig({ server: { listen: ':9911' } }, 'c.json').server.listen, { host: '127.0.0.1', port: 9911 }, 'no host: loopback')
+  t.equal(parseConfig({ server: { listen: 'off' } }, 'c.json').server.listen, false)
+  t.match(problem(t, { server: { listen: 'localhost' } }), /server\.listen: "localhost" is not host:port/)
+  t.match(problem(t, { server: { listen: '1.2.3.4:70000' } }), /port 70000 is over 65535/)
+  t.match(problem(t, { imds: { listen: '127.0.0.1:9912' } }), /imds\.profile: imds\.listen needs imds\.profile/)
 })

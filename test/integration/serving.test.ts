@@ -82,7 +82,7 @@ t.test('IMDSv2 endpoint: botocore as on an instance; v1 requests refused', async
   const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })
   sample(emu, sb)
   const cfg = join(sb.home, 'c.json')
-  writeFileSync(cfg, JSON.stringify({ profiles: [{ profile: 'deploy' }], imds: { listen: '127.0.0.1:0', profile: 'deploy' }, alerts: { desktop: false } }))
+  writeFileSync(cfg, JSON.stringify({ profiles: [{ profile: 'deploy' }], imds: { listen: '127.0.0.1:0', profile: 'deploy' }, metrics: { listen: '127.0.0.1:0' }, alerts: { desktop: false } }))
   const d = runCli(['run', '--config', cfg, '--log-format', 'text'], sb.env)
   t.teardown(() => d.stop())
   const line = await d.waitFor(/IMDSv2 endpoint on (http:\/\/127\.0\.0\.1:\d+)/, 10_000)
@@ -94,4 +94,11 @@ t.test('IMDSv2 endpoint: botocore as on an instance; v1 requests refused', async
   t.equal(v1.status, 401)
   const browser = await fetch(`${url}/latest/meta-data/iam/security-credentials/`, { headers: { 'sec-fetch-site': 'cross-site' } })
   t.equal(browser.status, 403, 'a browser is refused')
+
+  const metricsUrl = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(d.output())![1]!
+  t.equal((await fetch(`${metricsUrl}/readyz`)).status, 200, 'ready: the one profile was resolved')
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text()
+  t.match(text, /aws_credd_credentials_expiry_seconds\{profile="deploy"\} \d+/)
+  t.match(text, /aws_credd_endpoint_requests_total\{endpoint="imds",status="401"\} 1/)
+  t.match(text, /aws_credd_renewals_total\{profile="deploy"\} [1-9]/)
 })
