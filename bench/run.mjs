@@ -9,10 +9,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { endpointBench } from './endpoint.mjs'
+import { processBench } from './process.mjs'
 
 /** name → run(options); add a benchmark by adding a line here. */
 const BENCHMARKS = {
   endpoint: (o) => endpointBench(o),
+  process: (o) => processBench(o),
 }
 
 const usage = `usage: node bench/run.mjs [--seconds N] [--only ${Object.keys(BENCHMARKS).join('|')}]`

@@ -102,3 +102,26 @@ t.test('IMDSv2 endpoint: botocore as on an instance; v1 requests refused', async
   t.match(text, /aws_credd_endpoint_requests_total\{endpoint="imds",status="401"\} 1/)
   t.match(text, /aws_credd_renewals_total\{profile="deploy"\} [1-9]/)
 })
+
+t.test('the AWS CLI authenticates through credential_process = aws-credd process PROFILE', async (t) => {
+  const emu = await startEmulator()
+  t.teardown(() => emu.close())
+  const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })
+  sample(emu, sb)
+  const d = runCli(['run', '--log-format', 'text'], sb.env)
+  t.teardown(() => d.stop())
+  await d.waitFor(/\[deploy\] obtained/, 10_000)
+  const cli = join(process.cwd(), 'dist', 'cli', 'main.js')
+  const config = readFileSync(sb.configFile, 'utf8') + `\n[profile via-process]\ncredential_process = ${process.execPath} ${cli} process deploy\nregion = us-east-1\n`
+  writeFileSync(sb.configFile, config)
+  const env = { ...sb.env, AWS_PROFILE: 'via-process' }
+  delete env.AWS_ENDPOINT_URL // the CLI v1 does not read it: pass the emulator explicitly
+  const arn = await new Promise<string>((resolve, reject) =>
+    execFile('aws', ['sts', 'get-caller-identity', '--endpoint-url', emu.url, '--query', 'Arn', '--output', 'text'], { env }, (err, out, errOut) =>
+      err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out.trim()),
+    ),
+  )
+  t.match(arn, /assumed-role\/Deploy\//)
+  const served = emu.calls.filter((c) => c.action === 'AssumeRole').length
+  t.equal(served, 1, 'the credentials came from the daemon: no second AssumeRole')
+})

@@ -1,0 +1,116 @@
+// `aws-credd env PROFILE [--format sh|fish|json]`: the variables that point any AWS
+// SDK at the daemon's container endpoint for one profile, printed for a shell's eval.
+// The token goes by file name, never by value, so it cannot land in shell history.
+// Also the shared part of `aws-credd exec`, which applies the same variables.
+import { askDaemon, controlSocketPath } from './control-client.js'
+
+/** Where a command writes: injected by tests, the real streams otherwise. */
+export interface CommandIo {
+  stdout(text: string): void
+  /** One line, without its newline. */
+  stderr(line: string): void
+}
+
+export const stdIo: CommandIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (line) => void process.stderr.write(`${line}\n`),
+}
+
+export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
+export const TOKEN_FILE = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'
+
+/**
+ * Removed so the SDKs use the endpoint: keys in the environment come first in every
+ * default chain, AWS_PROFILE would pick a profile instead, and a RELATIVE_URI (left
+ * over from ECS) beats a FULL_URI in botocore and the JS SDK, as a token set by value
+ * next to the file makes the JS SDK warn.
+ */
+export const UNSET_VARS = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+] as const
+
+export interface ContainerEnv {
+  set: Record<string, string>
+  unset: string[]
+}
+
+export interface ContainerEndpoint {
+  url: string
+  tokenFile: string
+}
+
+export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string): ContainerEnv => ({
+  set: {
+    [FULL_URI]: `${endpoint.url.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`,
+    [TOKEN_FILE]: endpoint.tokenFile,
+  },
+  unset: [...UNSET_VARS],
+})
+
+/** POSIX sh (bash, zsh, dash): nothing is special inside '…' except ' itself. */
+export const shQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`
+
+/** fish: inside '…' only \' and \\ are escapes. */
+export const fishQuote = (value: string): string => `'${value.replace(/[\\']/g, '\\$&')}'`
+
+export const ENV_FORMATS = ['sh', 'fish', 'json'] as const
+export type EnvFormat = (typeof ENV_FORMATS)[number]
+
+export const formatEnv = (e: ContainerEnv, format: EnvFormat): string => {
+  const set = Object.entries(e.set)
+  if (format === 'json') return `${JSON.stringify({ ...e.set, unset: e.unset })}\n`
+  if (format === 'fish') return [...set.map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`), ...e.unset.map((k) => `set -e ${k}`)].join('\n') + '\n'
+  return [...set.map(([k, v]) => `export ${k}=${shQuote(v)}`), `unset ${e.unset.join(' ')}`].join('\n') + '\n'
+}
+
+/** The env for a profile, or why not: 3 no daemon, 1 no endpoint or unknown profile. `warning` when it has no credentials right now. */
+export type EnvLookup = { ok: true; env: ContainerEnv; warning?: string } | { ok: false; code: 1 | 3; message: string }
+
+const isEndpoint = (v: unknown): v is ContainerEndpoint =>
+  typeof v === 'object' && v !== null && typeof (v as ContainerEndpoint).url === 'string' && typeof (v as ContainerEndpoint).tokenFile === 'string'
+
+export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv = process.env): Promise<EnvLookup> => {
+  const socket = controlSocketPath(env)
+  const status = await askDaemon(socket, 'GET', '/v1/status')
+  if (status.status === 'no-daemon') return { ok: false, code: 3, message: `${status.reason}; start it with \`aws-credd run\`` }
+  if (status.status !== 200) return { ok: false, code: 1, message: `the daemon refused its status (${status.status}): ${String(status.body.message ?? '')}` }
+  const endpoint = status.body.containerEndpoint
+  if (!isEndpoint(endpoint)) {
+    return { ok: false, code: 1, message: 'the running daemon serves no container endpoint; set "server": {"listen": "127.0.0.1:9911"} in its config (and AWS_CREDD_SERVER_LISTEN not "off"), then restart it' }
+  }
+  const creds = await askDaemon(socket, 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
+  if (creds.status === 'no-daemon') return { ok: false, code: 3, message: `${creds.reason}; start it with \`aws-credd run\`` }
+  if (creds.status === 404) {
+    const why = String(creds.body.message ?? `profile "${profile}" is not kept by this daemon`)
+    return { ok: false, code: 1, message: `${why}; fix: use a profile the daemon keeps, or add "${profile}" to "profiles" in its config` }
+  }
+  const out: EnvLookup = { ok: true, env: containerEnvFor(endpoint, profile) }
+  // Known but nothing valid now: the endpoint will serve once it has; say why meanwhile.
+  if (creds.status !== 200) out.warning = `profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`
+  return out
+}
+
+export interface EnvOptions {
+  format?: string
+}
+
+export const envCommand = async (profile: string, opts: EnvOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  const format = opts.format ?? 'sh'
+  if (!(ENV_FORMATS as readonly string[]).includes(format)) {
+    io.stderr(`aws-credd env: --format "${format}" is not a format; use sh, fish or json`)
+    return 2
+  }
+  const found = await lookupContainerEnv(profile, env)
+  if (!found.ok) {
+    io.stderr(`aws-credd env: ${found.message}`)
+    return found.code
+  }
+  if (found.warning) io.stderr(`aws-credd env: note: ${found.warning}`)
+  io.stdout(formatEnv(found.env, format as EnvFormat))
+  return 0
+}

@@ -1,0 +1,96 @@
+// The commands and their options (commander). Each command's code lives in its own
+// file and is imported only when that command runs.
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+
+const version = (): string => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+export const buildProgram = (): Command => {
+  const program = new Command()
+  program
+    .name('aws-credd')
+    .description('Keeps temporary AWS credentials fresh for programs that cannot refresh them themselves.')
+    .version(version(), '-v, --version')
+    .showHelpAfterError('(run `aws-credd --help` for usage)')
+    .exitOverride()
+    .enablePositionalOptions()
+
+  program
+    .command('run')
+    .description('run the daemon in the foreground until SIGINT or SIGTERM')
+    .option('-c, --config <file>', 'config file (default: $XDG_CONFIG_HOME/aws-credd/config.json when present)')
+    .option('--log-level <level>', 'error | warn | info | debug (overrides the config)')
+    .option('--log-format <format>', 'auto | text | json (overrides the config)')
+    .action(async (opts: { config?: string; logLevel?: string; logFormat?: string }) => {
+      const { runCommand } = await import('./run.js')
+      // Exit explicitly: idle keep-alive sockets of SDK clients must not hold a stopped daemon open.
+      process.exit(await runCommand(opts))
+    })
+
+  program
+    .command('login')
+    .description('log in to an SSO session with the device flow and write the token where `aws sso login` does')
+    .option('--sso-session <name>', 'the [sso-session NAME] to log in to')
+    .option('--profile <name>', 'a profile whose SSO session to log in to (default: $AWS_PROFILE, or the only session)')
+    .option('--no-browser', 'print the link instead of opening a browser')
+    .action(async (opts: { ssoSession?: string; profile?: string; browser: boolean }) => {
+      const { loginCommand } = await import('./login.js')
+      process.exit(await loginCommand(opts))
+    })
+
+  program
+    .command('mfa')
+    .description('give the running daemon a code from the MFA device of PROFILE (profiles with mfa_serial)')
+    .argument('<profile>', 'the profile whose chain has mfa_serial')
+    .argument('<code>', 'the six digits the device shows now')
+    .action(async (profile: string, code: string) => {
+      const { mfaCommand } = await import('./mfa.js')
+      process.exit(await mfaCommand(profile, code))
+    })
+
+  program
+    .command('process')
+    .description('print the credentials of PROFILE as credential_process JSON (for `credential_process = aws-credd process PROFILE`): from the daemon, else fetched once')
+    .argument('<profile>', 'the profile whose credentials to print')
+    .action(async (profile: string) => {
+      const { processCommand } = await import('./process.js')
+      process.exit(await processCommand(profile))
+    })
+
+  program
+    .command('env')
+    .description('print the variables that point AWS SDKs at the daemon for PROFILE: eval "$(aws-credd env PROFILE)"')
+    .argument('<profile>', 'the profile to serve')
+    .option('--format <format>', 'sh | fish | json', 'sh')
+    .action(async (profile: string, opts: { format: string }) => {
+      const { envCommand } = await import('./env.js')
+      process.exit(await envCommand(profile, opts))
+    })
+
+  program
+    .command('exec')
+    .description('run COMMAND with the credentials of PROFILE served by the daemon; exits with its status')
+    .usage('PROFILE -- COMMAND [ARGS...]')
+    .argument('<profile>', 'the profile to serve')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .passThroughOptions()
+    .action(async (profile: string, command: string[]) => {
+      const { execCommand } = await import('./exec.js')
+      process.exit(await execCommand(profile, command))
+    })
+
+  program
+    .command('status')
+    .description('show the profiles and SSO sessions the daemon keeps; exit 0 all fresh, 1 needs attention, 2 a profile has no valid credentials, 3 no daemon')
+    .option('--json', "print the daemon's status view as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const { statusCommand } = await import('./status.js')
+      process.exit(await statusCommand(opts))
+    })
+
+  return program
+}
+

@@ -1,0 +1,69 @@
+// What `aws-credd status` prints: the daemon's status view as two plain tables (no
+// colours, so it pastes into a ticket), times relative to `now`. Pure: view and `now`
+// in, text out.
+import { formatDuration } from '../core/duration.js'
+import type { StatusView } from '../engine/status-view.js'
+
+/** The status answer of the control socket: the view plus what only the daemon process knows. */
+export interface StatusAnswer extends StatusView {
+  pid?: number
+  containerEndpoint?: { url: string; tokenFile: string }
+  imdsEndpoint?: string
+}
+
+const NONE = '-'
+
+/** "59m 30s", "expired 3m ago", "never" (long-term keys), or "-" when unknown. */
+export const expiresIn = (at: number | undefined, now: number, neverWhenAbsent = false): string => {
+  if (at === undefined) return neverWhenAbsent ? 'never' : NONE
+  return at > now ? formatDuration(at - now) : `expired ${formatDuration(now - at)} ago`
+}
+
+/** "in 44m 10s", or "due now" once the time has come. */
+export const dueIn = (at: number | undefined, now: number): string => {
+  if (at === undefined) return NONE
+  return at > now ? `in ${formatDuration(at - now)}` : 'due now'
+}
+
+/** Left-aligned columns two spaces apart; the last one is not padded (it holds long messages). */
+export const table = (head: string[], rows: string[][]): string => {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  return [line(head), ...rows.map(line)].join('\n')
+}
+
+const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ')
+
+const profileRows = (v: StatusView, now: number): string[][] =>
+  v.profiles.map((p) => [
+    p.profile,
+    p.source,
+    p.health,
+    // Served credentials without an expiry are long-term keys.
+    expiresIn(p.expiresAt, now, p.health === 'fresh' || p.health === 'renewing-failed'),
+    dueIn(p.nextRenewalAt, now),
+    p.lastError ? oneLine(p.lastError) : NONE,
+  ])
+
+const sessionRows = (v: StatusView, now: number): string[][] =>
+  v.ssoSessions.map((s) => {
+    const why = s.state === 'logging-in' && s.verificationUriComplete ? `open ${s.verificationUriComplete}` : s.reason
+    const more = s.lastError && s.lastError !== s.reason ? `; last error: ${s.lastError}` : ''
+    return [s.label, s.state, expiresIn(s.tokenExpiresAt, now), s.profiles.join(',') || NONE, oneLine(why + more)]
+  })
+
+export const formatStatus = (v: StatusAnswer, now: number): string => {
+  const parts: string[] = []
+  parts.push(
+    v.profiles.length > 0
+      ? table(['PROFILE', 'SOURCE', 'STATE', 'EXPIRES IN', 'NEXT RENEWAL', 'LAST ERROR'], profileRows(v, now))
+      : 'No profiles kept: the daemon keeps the profiles with temporary credentials in the AWS config file, or those listed in its config.',
+  )
+  if (v.ssoSessions.length > 0) parts.push(table(['SESSION', 'STATE', 'TOKEN EXPIRES IN', 'PROFILES', 'REASON/LINK'], sessionRows(v, now)))
+  const facts: string[] = []
+  if (v.containerEndpoint) facts.push(`container endpoint: ${v.containerEndpoint.url}/v1/credentials/PROFILE (token file ${v.containerEndpoint.tokenFile})`)
+  if (v.imdsEndpoint) facts.push(`IMDSv2 endpoint: ${v.imdsEndpoint}`)
+  if (v.pid !== undefined) facts.push(`daemon pid ${v.pid}`)
+  if (facts.length > 0) parts.push(facts.join('\n'))
+  return `${parts.join('\n\n')}\n`
+}

@@ -1,0 +1,27 @@
+// `aws-credd status [--json]`: the running daemon's view of every profile and SSO
+// session, with an exit status scripts and monitoring can test: 0 all fresh, 1 something
+// needs attention, 2 a profile has nothing valid to serve, 3 no daemon runs.
+import { statusExitCode } from '../engine/status-view.js'
+import { askDaemon, controlSocketPath } from './control-client.js'
+import { stdIo, type CommandIo } from './env.js'
+import { formatStatus, type StatusAnswer } from './status-format.js'
+
+export interface StatusOptions {
+  json?: boolean
+}
+
+const isView = (b: Record<string, unknown>): b is Record<string, unknown> & StatusAnswer => Array.isArray(b.profiles) && Array.isArray(b.ssoSessions)
+
+export const statusCommand = async (opts: StatusOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): Promise<number> => {
+  const answer = await askDaemon(controlSocketPath(env), 'GET', '/v1/status')
+  if (answer.status === 'no-daemon') {
+    io.stderr(`aws-credd status: ${answer.reason}; start it with \`aws-credd run\``)
+    return 3
+  }
+  if (answer.status !== 200 || !isView(answer.body)) {
+    io.stderr(`aws-credd status: the daemon did not give its status (${answer.status}: ${String(answer.body.message ?? 'unexpected answer')}); fix: restart it (its log says more)`)
+    return 1
+  }
+  io.stdout(opts.json ? `${JSON.stringify(answer.body, null, 2)}\n` : formatStatus(answer.body, now()))
+  return statusExitCode(answer.body)
+}
