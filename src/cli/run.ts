@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
 import { parseListenAddress } from '../core/listen-address.js'
 import { configSearchPath, defaultConfig } from '../core/config-schema.js'
-import { ConfigError, describeError } from '../core/errors.js'
+import { ConfigError, CreddError, describeError } from '../core/errors.js'
 import { AwsUpstream } from '../aws/upstream.js'
 import { Daemon, type ChangeKind } from '../engine/daemon.js'
 import { guardUpstream } from '../engine/guarded-upstream.js'
@@ -23,7 +23,7 @@ import { readiness, type StatusView } from '../engine/status-view.js'
 import { MfaCodes } from '../engine/mfa-codes.js'
 import { startControlServer } from '../serve/control-server.js'
 import { ensureRuntimeDir } from '../serve/runtime-dir.js'
-import { controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocketPath } from './control-client.js'
 import type { Listener } from '../serve/listener.js'
 import { dirname } from 'node:path'
 import { systemClock } from '../runtime/clock.js'
@@ -147,7 +147,15 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   try {
     const socket = controlSocketPath(env)
     const runtimeDir = await ensureRuntimeDir(dirname(socket))
-    control = await startControlServer(socket, controlApi(daemon, () => ({ pid: process.pid, containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined, imdsEndpoint: serving?.imdsUrl })))
+    control = await startControlServer(socket, controlApi(daemon, () => ({ pid: process.pid, containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined, imdsEndpoint: serving?.imdsUrl }))).catch(
+      async (e: unknown) => {
+        // Name the daemon that holds the socket, so the user knows which one to stop.
+        const answer = await askDaemon(socket, 'GET', '/v1/status')
+        const pid = answer.status === 200 ? answer.body.pid : undefined
+        if (pid === undefined) throw e
+        throw new CreddError(`another aws-credd (pid ${String(pid)}) is already running for this user (${socket})`, { code: 'AlreadyRunning', kind: 'permanent', fix: 'use it (aws-credd status), or stop it first' })
+      },
+    )
     try {
       serving = await startServing(config, {
         lookup: credentialLookup(daemon),

@@ -66,5 +66,5 @@ t.test('a second daemon for the same user refuses to start', async (t) => {
   const second = runCli(['run', '--log-format', 'text'], sb.env)
   const done = await second.exited
   t.equal(done.code, 1)
-  t.match(second.output(), /in use by another process/)
+  t.match(second.output(), new RegExp(`another aws-credd \\(pid ${first.child.pid}\\) is already running for this user`))
 })
