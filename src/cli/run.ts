@@ -18,6 +18,8 @@ import { AlertDispatcher } from '../engine/alert-dispatcher.js'
 import { ssoCacheStore } from '../files/sso-cache.js'
 import { controlApi, credentialLookup } from '../engine/control-api.js'
 import { startServing, type Serving } from './serving.js'
+import { superviseUnderSystemd } from './systemd-supervision.js'
+import { startWallClockCheck } from '../runtime/wall-clock-check.js'
 import { DaemonMetrics } from '../serve/metrics.js'
 import { readiness, type StatusView } from '../engine/status-view.js'
 import { MfaCodes } from '../engine/mfa-codes.js'
@@ -186,6 +188,11 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   }
   watcher.setTargets(targets())
   started = true
+  const supervisor = superviseUnderSystemd(env, logger, () => daemon.status(), () => readiness(started, daemon.status()))
+  const wallClock = startWallClockCheck((jumped) => {
+    if (jumped !== undefined) logger.warn(`the wall clock moved ${Math.round(jumped / 1000)} s in 30 s (resume from suspend, or an NTP step): renewing whatever is due now`)
+    daemon.wake()
+  })
 
   return new Promise<number>((done) => {
     let stopping = false
@@ -193,15 +200,25 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       if (stopping) return
       stopping = true
       logger.info(`stopping (${signal})`)
+      supervisor.stopping()
+      wallClock.stop()
       for (const t of pending.values()) clearTimeout(t)
       daemon.stop()
       // Finish a write in progress (never leave a temp file) and deliver queued alerts, but never take more than 2 seconds.
       const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle()]), new Promise((r) => setTimeout(r, 1500).unref())])
-      void finish.then(() => Promise.all([watcher.close(), control.close(), serving.close()])).finally(() => done(0))
+      void finish.then(() => Promise.all([watcher.close(), control.close(), serving.close()])).finally(() => {
+        supervisor.close()
+        done(0)
+      })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
-    process.on('SIGHUP', () => void reload().then(() => watcher.setTargets(targets())))
+    process.on('SIGHUP', () => {
+      supervisor.reloading()
+      void reload()
+        .then(() => watcher.setTargets(targets()))
+        .finally(() => supervisor.reloaded())
+    })
   })
 }
 

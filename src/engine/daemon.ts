@@ -172,6 +172,12 @@ export class Daemon {
     this.refresher.poke()
   }
 
+  /** Re-take every timed decision against the wall clock now: whatever is due or expired is renewed at once. */
+  wake(): void {
+    this.refresher.wake()
+    this.sso.wake()
+  }
+
   stop(): void {
     this.refresher.stop()
     this.sso.stop()

@@ -93,6 +93,11 @@ export class SsoKeeper {
     this.evaluate()
   }
 
+  /** Look again now against the wall clock (after a suspend or a clock jump). */
+  wake(): void {
+    this.evaluate()
+  }
+
   stop(): void {
     this.stopped = true
     this.deps.clock.clearTimeout(this.timer)

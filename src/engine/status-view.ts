@@ -76,3 +76,17 @@ export const readiness = (started: boolean, v: StatusView): { ready: boolean; re
   const pending = v.profiles.filter((p) => p.health === 'pending').map((p) => p.profile)
   return pending.length ? { ready: false, reason: `waiting for the first credentials of ${pending.join(', ')}` } : { ready: true }
 }
+
+/** One line for systemd's STATUS= and the terminal title: "2 profiles fresh, 1 SSO session needs login". */
+export const statusLine = (v: StatusView): string => {
+  const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
+  const fresh = v.profiles.filter((p) => p.health === 'fresh').length
+  const failing = v.profiles.filter((p) => p.health === 'renewing-failed').length
+  const none = v.profiles.filter((p) => p.health === 'unavailable').length
+  const login = v.ssoSessions.filter((s) => s.state === 'relogin-required' || s.state === 'logging-in').length
+  const parts = [count(fresh, 'profile fresh', 'profiles fresh')]
+  if (failing) parts.push(`${failing} failing to renew`)
+  if (none) parts.push(`${none} without credentials`)
+  if (login) parts.push(`${count(login, 'SSO session needs', 'SSO sessions need')} login`)
+  return parts.join(', ')
+}

@@ -281,3 +281,22 @@ t.test('a section overwritten by another program is rewritten at once with the c
   t.equal(writer.sections.get('app')?.accessKeyId, held.accessKeyId, 'with the credentials held now')
   t.equal(upstream.callsFor('assume-role:role').length, 1, 'without a new renewal')
 })
+
+t.test('a wall-clock jump of two hours (resume from suspend) is followed by renewals within 30 seconds', async (t) => {
+  for (const viaCron of [true, false]) {
+    const { clock, upstream, daemon, writer } = setup(t, { profiles: [{ profile: 'role', writeTo: 'app' }] })
+    await daemon.start()
+    await clock.advance(0)
+    const before = upstream.callsFor('assume-role:role').length
+    const held = writer.sections.get('app')
+    // The machine slept: the wall clock is two hours on, the (monotonic) timers are not.
+    clock.jump(2 * HOUR)
+    if (viaCron) daemon.wake() // the 30-second wall-clock cron tick
+    await clock.advance(viaCron ? 0 : 30_000)
+    t.ok(upstream.callsFor('assume-role:role').length > before, `renewed ${viaCron ? 'at the cron tick' : 'within 30 s by the capped timer'}`)
+    const now = writer.sections.get('app')
+    t.not(now?.accessKeyId, held?.accessKeyId)
+    t.ok((now?.expiresAt ?? 0) > clock.now(), 'what the file holds is valid again')
+    daemon.stop()
+  }
+})
