@@ -114,7 +114,7 @@ t.test('the AWS CLI authenticates through credential_process = aws-credd process
   const cli = join(process.cwd(), 'dist', 'cli', 'main.js')
   const config = readFileSync(sb.configFile, 'utf8') + `\n[profile via-process]\ncredential_process = ${process.execPath} ${cli} process deploy\nregion = us-east-1\n`
   writeFileSync(sb.configFile, config)
-  const env = { ...sb.env, AWS_PROFILE: 'via-process' }
+  const env: NodeJS.ProcessEnv = { ...sb.env, AWS_PROFILE: 'via-process' }
   delete env.AWS_ENDPOINT_URL // the CLI v1 does not read it: pass the emulator explicitly
   const arn = await new Promise<string>((resolve, reject) =>
     execFile('aws', ['sts', 'get-caller-identity', '--endpoint-url', emu.url, '--query', 'Arn', '--output', 'text'], { env }, (err, out, errOut) =>
