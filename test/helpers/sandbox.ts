@@ -66,8 +66,9 @@ export interface Running {
 }
 
 /** Start the built CLI; collects stdout+stderr; `waitFor` resolves on the first match. */
-export const runCli = (args: string[], env: NodeJS.ProcessEnv): Running => {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start the built CLI (or another copy of it, `cli`: an installed package). */
+export const runCli = (args: string[], env: NodeJS.ProcessEnv, cli = CLI): Running => {
+  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const waiters: Array<{ re: RegExp; resolve: (m: string) => void }> = []
   const onData = (d: Buffer): void => {
