@@ -18,13 +18,15 @@ RUN npm install --global --omit=dev --omit=optional --no-audit --no-fund /tmp/pk
  && mkdir -p /run/credd && chown node:node /run/credd && chmod 700 /run/credd
 # The node image's unprivileged user; mount ~/.aws at /home/node/.aws and the config at /config.
 USER node
+# The app shares this container's network namespace (a pod, or compose's network_mode: service:…),
+# so 127.0.0.1:9911 reaches it; the AWS SDKs accept only loopback for AWS_CONTAINER_CREDENTIALS_FULL_URI
+# over http. AWS_CREDD_SERVER_LISTEN changes it if you really need another address.
 ENV HOME=/home/node \
     XDG_RUNTIME_DIR=/run/credd \
-    AWS_CREDD_SERVER_LISTEN=0.0.0.0:9911
+    AWS_CREDD_SERVER_LISTEN=127.0.0.1:9911
 WORKDIR /home/node
 VOLUME ["/home/node/.aws", "/config"]
-# The container endpoint, for a neighbour container (put server.tokenFile on a shared volume).
-EXPOSE 9911
+# Put server.tokenFile on a volume shared with the app (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).
 # Healthy while the daemon answers on its control socket (status exits 3 when it does not).
 HEALTHCHECK --interval=30s --timeout=5s CMD ["sh", "-c", "aws-credd status >/dev/null 2>&1; test $? -ne 3"]
 ENTRYPOINT ["aws-credd"]
