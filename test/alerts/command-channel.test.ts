@@ -7,18 +7,9 @@ import type { Alert } from '../../src/alerts/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { commandChannel } from '../../src/alerts/command-channel.js'
 import { until } from '../helpers/sandbox.js'
+import { sampleAlert } from '../helpers/alerts.js'
 
-const alert = (over: Partial<Alert> = {}): Alert => ({
-  event: 'relogin-required',
-  message: 'SSO session "dev" needs login: run aws-credd login --sso-session dev',
-  ssoSession: 'dev',
-  profiles: ['dev-admin', 'dev-read'],
-  verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
-  userCode: 'ABCD-EFGH',
-  fix: 'aws-credd login --sso-session dev',
-  at: Date.UTC(2026, 0, 31, 12, 0, 0, 456),
-  ...over,
-})
+const alert = sampleAlert
 
 /** `env -0` output as a map (values may hold newlines). */
 const readEnv = (file: string): Record<string, string> =>

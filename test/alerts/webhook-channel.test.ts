@@ -7,20 +7,11 @@ import type { Alert } from '../../src/alerts/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { webhookChannel } from '../../src/alerts/webhook-channel.js'
 import { ConfigError } from '../../src/core/errors.js'
+import { sampleAlert } from '../helpers/alerts.js'
 
 const TOKEN = 'T0EXAMPLE/B0EXAMPLE/xoxbFakeWebhookSecret123'
 
-const alert = (over: Partial<Alert> = {}): Alert => ({
-  event: 'relogin-required',
-  message: 'SSO session "dev" needs login: run aws-credd login --sso-session dev',
-  ssoSession: 'dev',
-  profiles: ['dev-admin', 'dev-read'],
-  verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
-  userCode: 'ABCD-EFGH',
-  fix: 'aws-credd login --sso-session dev',
-  at: Date.UTC(2026, 0, 31, 12, 0, 0, 123),
-  ...over,
-})
+const alert = sampleAlert
 
 interface Received { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }
 

@@ -2,22 +2,16 @@
 // signer and XML/JSON parser, reached both by endpoint_url and by the
 // AWS_ENDPOINT_URL_* variables. HOME and the config files point into a temp dir.
 import t from 'tap'
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
+import { findPython } from '../helpers/python.js'
 import { startEmulator } from '../../src/emulator/emulator.js'
 
 const run = promisify(execFile)
 
-const findPython = (): string | undefined => {
-  try {
-    return execFileSync('python3', ['-c', 'import boto3, sys; print(sys.executable)'], { encoding: 'utf8' }).trim()
-  } catch {
-    return undefined
-  }
-}
-const python = findPython()
+const python = findPython('boto3')
 const awsScript = python ? join(dirname(python), 'aws') : ''
 const hasCli = awsScript !== '' && existsSync(awsScript)
 

@@ -2,9 +2,10 @@
 // an empty config: its container provider (token in the environment or in a file) and
 // its IMDSv2 provider find our endpoints, and the keys sign a GetCallerIdentity the
 // emulator's STS verifies. Also proves botocore refreshes from the endpoint near expiry.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { findPython } from '../helpers/python.js'
 import t from 'tap'
 import { startEmulator } from '../../src/emulator/emulator.js'
 import { loadOrCreateAuthToken } from '../../src/serve/auth-token.js'
@@ -15,14 +16,7 @@ import { roleCredentials } from '../helpers/serve.js'
 
 const run = promisify(execFile)
 
-const findPython = (): string | undefined => {
-  try {
-    return execFileSync('python3', ['-c', 'import botocore, sys; print(sys.executable)'], { encoding: 'utf8' }).trim()
-  } catch {
-    return undefined
-  }
-}
-const python = findPython()
+const python = findPython('botocore')
 const skip = python || process.env.CI ? false : 'python3 with botocore not found'
 
 const SCRIPT = `

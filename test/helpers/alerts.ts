@@ -1,0 +1,14 @@
+// A sample alert for the channel tests.
+import type { Alert } from '../../src/alerts/alert.js'
+
+export const sampleAlert = (over: Partial<Alert> = {}): Alert => ({
+  event: 'relogin-required',
+  message: 'SSO session "dev" needs login: run aws-credd login --sso-session dev',
+  ssoSession: 'dev',
+  profiles: ['dev-admin', 'dev-read'],
+  verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
+  userCode: 'ABCD-EFGH',
+  fix: 'aws-credd login --sso-session dev',
+  at: Date.UTC(2026, 0, 31, 12, 0, 0, 456),
+  ...over,
+})
