@@ -1,0 +1,37 @@
+// The deploy/ examples stay consistent with the daemon: the sample config is valid,
+// and the app in each example points at the sidecar the way the SDKs require
+// (loopback URL, the token file the config names, a shared network namespace).
+import t from 'tap'
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { parseConfig } from '../../src/core/config-schema.js'
+
+const yaml = (file: string): Record<string, any> =>
+  JSON.parse(execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))[0]))', file], { encoding: 'utf8' }))
+
+const config = parseConfig(JSON.parse(readFileSync('deploy/config/config.json', 'utf8')), 'deploy/config/config.json')
+const tokenFile = config.server.tokenFile!
+
+t.test('docker-compose: the app shares the sidecar network and reads its token', async (t) => {
+  const c = yaml('deploy/docker-compose.yml')
+  const app = c.services.app
+  t.equal(app.network_mode, 'service:aws-credd')
+  t.match(app.environment.AWS_CONTAINER_CREDENTIALS_FULL_URI, /^http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/app$/)
+  t.equal(app.environment.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, tokenFile)
+  t.ok(config.profiles.some((p) => p.profile === 'app' && p.writeTo === 'app-static'), 'the static-keys tool reads the section aws-credd writes')
+  t.match(c.services['legacy-tool'].entrypoint.join(' '), /--profile app-static/)
+})
+
+t.test('kubernetes: sidecar and app in one pod, token on a shared emptyDir, non-root', async (t) => {
+  const pod = yaml('deploy/kubernetes-pod.yaml')
+  const [credd, app] = pod.spec.containers
+  t.equal(credd.name, 'aws-credd')
+  t.equal(pod.spec.securityContext.runAsNonRoot, true)
+  const env = Object.fromEntries(app.env.map((e: { name: string; value: string }) => [e.name, e.value]))
+  t.match(env.AWS_CONTAINER_CREDENTIALS_FULL_URI, /^http:\/\/127\.0\.0\.1:9911\//)
+  t.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, tokenFile)
+  const shared = (c: { volumeMounts: Array<{ name: string; mountPath: string }> }) => c.volumeMounts.find((m) => m.name === 'shared')?.mountPath
+  t.equal(shared(credd), '/shared')
+  t.equal(shared(app), '/shared')
+  t.ok(credd.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/run/credd'), 'a writable runtime folder with a read-only root')
+})
