@@ -4,7 +4,8 @@
 // {port, path, headers} when listening; exits when its stdin closes.
 // Usage: node bench/endpoint-server.mjs credd|bare [expiresAt epoch ms]
 import { createServer } from 'node:http'
-import { awsTime, staticLookup, startContainerEndpoint } from '../dist/serve/index.js'
+import { staticLookup, startContainerEndpoint } from '../dist/serve/index.js'
+import { awsTimestamp as awsTime } from '../dist/core/aws-time.js'
 
 export const TOKEN = 'benchmark-token-not-a-secret-0123456789abc'
 export const PROFILE = 'bench'

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process'
 import type { Alert, AlertChannel } from './alert.js'
 import { AlertChannelError } from './channel-error.js'
-import { alertTime, firstLine } from './format.js'
+import { awsTimestamp } from '../core/aws-time.js'
+import { firstLine } from './format.js'
 
 export const COMMAND_TIMEOUT_MS = 30_000
 const STDERR_KEEP = 4096
@@ -26,7 +27,7 @@ export const commandEnv = (a: Alert): Record<string, string> => ({
   AWS_CREDD_VERIFICATION_URI_COMPLETE: a.verificationUriComplete ?? '',
   AWS_CREDD_USER_CODE: a.userCode ?? '',
   AWS_CREDD_FIX: a.fix ?? '',
-  AWS_CREDD_TIME: alertTime(a.at),
+  AWS_CREDD_TIME: awsTimestamp(a.at),
 })
 
 export const commandChannel = (opts: CommandOptions): AlertChannel => {

@@ -2,9 +2,12 @@
 // Present only when a session bus and notify-send exist: on a server or in a
 // container the channel is silently absent instead of failing every alert.
 import { execFile } from 'node:child_process'
-import { accessSync, constants, existsSync } from 'node:fs'
-import { basename, delimiter, join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import type { Logger } from '../engine/ports.js'
+import { findExecutable } from '../runtime/find-executable.js'
+
+export { findExecutable }
 import type { Alert, AlertChannel } from './alert.js'
 import { AlertChannelError } from './channel-error.js'
 import { alertText, alertTitle, firstLine } from './format.js'
@@ -31,20 +34,6 @@ export const execFileSpawn: SpawnFile = (file, args, opts) =>
       reject(e instanceof Error ? e : new Error(String(e)))
     }
   })
-
-/** The executable `name` on `path`, if any. */
-export const findExecutable = (name: string, path: string | undefined): string | undefined => {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (!dir) continue
-    try {
-      accessSync(join(dir, name), constants.X_OK)
-      return join(dir, name)
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined
-}
 
 /** The session bus address: the variable, or the systemd user bus socket that GDBus may not look for itself. */
 const busAddress = (env: NodeJS.ProcessEnv): string | undefined => {

@@ -1,9 +1,6 @@
 // The texts every channel shows, so a desktop popup, a Slack message and a
-// script see the same words and the same time format.
+// script see the same words (times: core/aws-time.ts).
 import type { Alert } from './alert.js'
-
-/** `2026-01-31T12:00:00Z`: ISO 8601 without fractional seconds. */
-export { awsTimestamp as alertTime } from '../core/aws-time.js'
 
 /** The first line of `text`, trimmed and cut to `max` characters. */
 export const firstLine = (text: string, max = 200): string => {

@@ -4,7 +4,8 @@
 import { ConfigError } from '../core/errors.js'
 import type { Alert, AlertChannel } from './alert.js'
 import { AlertChannelError } from './channel-error.js'
-import { alertText, alertTime, firstLine } from './format.js'
+import { awsTimestamp } from '../core/aws-time.js'
+import { alertText, firstLine } from './format.js'
 
 export const WEBHOOK_TIMEOUT_MS = 10_000
 
@@ -27,7 +28,7 @@ export const webhookBody = (a: Alert): Record<string, unknown> => ({
   verificationUriComplete: a.verificationUriComplete,
   userCode: a.userCode,
   fix: a.fix,
-  time: alertTime(a.at),
+  time: awsTimestamp(a.at),
 })
 
 /** scheme://host[:port] only: no user, password, path or query. */

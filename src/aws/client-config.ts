@@ -28,3 +28,20 @@ export const sdkClientConfig = (region: string | undefined, endpoint: string | u
   ignoreConfiguredEndpointUrls: true,
   requestHandler: sharedRequestHandler(),
 })
+
+/**
+ * One SDK client per region and endpoint, made on first use: clients hold no
+ * credentials here (SSO and SSO-OIDC calls are unsigned), so they can be kept.
+ */
+export const clientsByPlacement = <C>(make: (config: ReturnType<typeof sdkClientConfig>) => C) => {
+  const clients = new Map<string, C>()
+  return (region: string | undefined, endpoint: string | undefined): C => {
+    const key = `${region ?? ''} ${endpoint ?? ''}`
+    let c = clients.get(key)
+    if (!c) {
+      c = make(sdkClientConfig(region, endpoint))
+      clients.set(key, c)
+    }
+    return c
+  }
+}

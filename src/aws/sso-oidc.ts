@@ -9,10 +9,10 @@ import {
   StartDeviceAuthorizationCommand,
 } from '@aws-sdk/client-sso-oidc'
 import { CreddError, type FailureKind } from '../core/errors.js'
-import type { SsoSessionInfo } from '../core/sso-sessions.js'
+import { loginAdvice, type SsoSessionInfo } from '../core/sso-sessions.js'
 import type { ClientRegistration, TokenAnswer } from '../core/sso-token.js'
 import { failureKindOf, type SdkErrorShape } from './classify-error.js'
-import { sdkClientConfig } from './client-config.js'
+import { clientsByPlacement } from './client-config.js'
 
 export type OAuthCode =
   | 'invalid_grant' | 'invalid_client' | 'authorization_pending' | 'slow_down' | 'expired_token'
@@ -58,13 +58,12 @@ export interface SsoOidc {
   pollDeviceToken(session: SsoSessionInfo, reg: ClientRegistration, deviceCode: string): Promise<TokenAnswer>
 }
 
-export const loginFix = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string =>
-  s.ssoSession ? `run: aws-credd login --sso-session ${s.ssoSession} (or aws sso login --sso-session ${s.ssoSession})` : `run: aws-credd login --${s.label} (or aws sso login --${s.label})`
+export const loginFix = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => `run: ${loginAdvice(s)}`
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 export class AwsSsoOidc implements SsoOidc {
-  private clients = new Map<string, SSOOIDCClient>()
+  private readonly clientFor = clientsByPlacement((config) => new SSOOIDCClient(config))
   constructor(private readonly now: () => number, private readonly clientName = 'aws-credd') {}
 
   async refresh(session: SsoSessionInfo, t: { clientId: string; clientSecret: string; refreshToken: string }): Promise<TokenAnswer> {
@@ -121,13 +120,7 @@ export class AwsSsoOidc implements SsoOidc {
   }
 
   private client(session: SsoSessionInfo): SSOOIDCClient {
-    const key = `${session.region} ${session.oidcEndpoint ?? ''}`
-    let c = this.clients.get(key)
-    if (!c) {
-      c = new SSOOIDCClient(sdkClientConfig(session.region, session.oidcEndpoint))
-      this.clients.set(key, c)
-    }
-    return c
+    return this.clientFor(session.region, session.oidcEndpoint)
   }
 }
 

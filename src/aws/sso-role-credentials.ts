@@ -6,18 +6,18 @@ import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso'
 import type { Credentials } from '../core/credentials.js'
 import { SsoTokenError } from '../core/errors.js'
 import type { SsoLink } from '../core/links.js'
+import { loginFlag } from '../core/sso-sessions.js'
 import { readSsoToken, ssoCacheFile } from '../files/sso-cache.js'
 import { fromSdkError } from './classify-error.js'
-import { sdkClientConfig } from './client-config.js'
+import { clientsByPlacement } from './client-config.js'
 
 /** What a person runs to log in again for this link. */
-export const loginCommand = (link: Pick<SsoLink, 'ssoSession' | 'profile'>): string =>
-  link.ssoSession ? `aws sso login --sso-session ${link.ssoSession}` : `aws sso login --profile ${link.profile}`
+export const loginCommand = (link: Pick<SsoLink, 'ssoSession' | 'profile'>): string => `aws sso login ${loginFlag(link.ssoSession, link.profile)}`
 
 const sessionName = (link: SsoLink): string => link.ssoSession ?? link.startUrl
 
 export class SsoRoleCredentials {
-  private clients = new Map<string, SSOClient>()
+  private readonly clientFor = clientsByPlacement((config) => new SSOClient(config))
   constructor(
     private readonly cacheDir: string,
     private readonly now: () => number,
@@ -59,12 +59,6 @@ export class SsoRoleCredentials {
   }
 
   private client(link: SsoLink): SSOClient {
-    const key = `${link.ssoRegion} ${link.endpoint ?? ''}`
-    let c = this.clients.get(key)
-    if (!c) {
-      c = new SSOClient(sdkClientConfig(link.ssoRegion, link.endpoint))
-      this.clients.set(key, c)
-    }
-    return c
+    return this.clientFor(link.ssoRegion, link.endpoint)
   }
 }

@@ -22,6 +22,18 @@ export interface SsoSessionInfo extends SsoSessionRef {
 
 type Env = Record<string, string | undefined>
 
+/** How `aws sso login` and `aws-credd login` name a session: by name, or by the legacy profile that holds its start URL. */
+export const loginFlag = (ssoSession: string | undefined, legacyProfile: string): string =>
+  ssoSession ? `--sso-session ${ssoSession}` : `--profile ${legacyProfile}`
+
+export const sessionLoginFlag = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => loginFlag(s.ssoSession, s.label.replace(/^profile /, ''))
+
+/** What a person runs to log in again, both ways. */
+export const loginAdvice = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => {
+  const flag = sessionLoginFlag(s)
+  return `aws-credd login ${flag} (or aws sso login ${flag})`
+}
+
 const DEFAULT_SCOPES = ['sso:account:access']
 
 export const listSsoSessions = (files: AwsProfileData, env: Env, graph?: ProfileGraph): SsoSessionInfo[] => {

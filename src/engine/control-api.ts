@@ -2,6 +2,7 @@
 // endpoints and `aws-credd process`), status, and MFA codes. Answers come from
 // memory; nothing here waits for AWS.
 import { awsTimestamp } from '../core/aws-time.js'
+import { sessionLoginFlag } from '../core/sso-sessions.js'
 import type { ControlApi } from '../serve/control-server.js'
 import type { CredentialLookup, Lookup } from '../serve/credential-lookup.js'
 import type { Daemon } from './daemon.js'
@@ -12,7 +13,7 @@ const unavailableReason = (daemon: Daemon, profile: string): string => {
   const p = view.profiles.find((x) => x.profile === profile)
   const session = p?.ssoSession && view.ssoSessions.find((s) => s.label === p.ssoSession)
   if (session && (session.state === 'relogin-required' || session.state === 'logging-in')) {
-    const how = session.verificationUriComplete ? `open ${session.verificationUriComplete}` : `run aws-credd login --${session.ssoSession ? `sso-session ${session.ssoSession}` : session.label}`
+    const how = session.verificationUriComplete ? `open ${session.verificationUriComplete}` : `run aws-credd login ${sessionLoginFlag(session)}`
     return `SSO session ${session.label} needs login: ${how}`
   }
   if (p?.lastError) return p.lastError
@@ -21,7 +22,7 @@ const unavailableReason = (daemon: Daemon, profile: string): string => {
 
 export const credentialLookup = (daemon: Daemon): CredentialLookup => ({
   lookup(profile: string): Lookup {
-    if (!daemon.view().wanted.includes(profile)) return { kind: 'unknown' }
+    if (!daemon.keeps(profile)) return { kind: 'unknown' }
     const creds = daemon.refresher.current(profile)
     return creds ? { kind: 'ok', creds } : { kind: 'unavailable', reason: unavailableReason(daemon, profile) }
   },

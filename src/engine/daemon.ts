@@ -136,7 +136,8 @@ export class Daemon {
    */
   async reloadAwsFiles(what: ChangeKind = 'files'): Promise<void> {
     if (what === 'sso-cache') {
-      // A person may just have logged in: the keeper re-reads the cache and pokes SSO profiles.
+      // A person may just have logged in: the keeper re-reads the cache, and SSO chains that
+      // wait for a token retry (whatever the keeper makes of the file: it may hold a session it does not track).
       await this.sso.reload()
       this.refresher.poke('sso')
       return
@@ -182,6 +183,11 @@ export class Daemon {
     this.refresher.stop()
     this.sso.stop()
     this.output.stop()
+  }
+
+  /** Whether this daemon keeps `profile` fresh (asked on every endpoint request: no copying). */
+  keeps(profile: string): boolean {
+    return this.wanted.includes(profile)
   }
 
   /** The profiles being kept fresh, and the graph they resolve to. */

@@ -3,9 +3,9 @@
 import type { Alert } from '../alerts/alert.js'
 import type { Condition } from '../core/alert-gate.js'
 import type { SsoDecision, SsoFacts } from '../core/sso-session-state.js'
-import type { SsoSessionInfo } from '../core/sso-sessions.js'
+import { loginAdvice, type SsoSessionInfo } from '../core/sso-sessions.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { loginFix, type DeviceAuthorization } from '../aws/sso-oidc.js'
+import type { DeviceAuthorization } from '../aws/sso-oidc.js'
 
 export interface AlertTiming {
   /** Warn this long before a login becomes necessary. */
@@ -34,7 +34,7 @@ export const sessionAlert = (
 ): Alert => {
   const who = `SSO session "${s.label}"`
   const again = reminder ? ' (reminder)' : ''
-  const fix = loginFix(s).replace(/^run: /, '')
+  const fix = loginAdvice(s)
   const base = { ssoSession: s.label, profiles: [...s.profiles], at: now }
   switch (event) {
     case 'logging-in':

@@ -15,6 +15,7 @@ import { startDeviceLogin, type DeviceLogin } from './device-login.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 import { sessionAlert, sessionCondition, type AlertTiming } from './sso-alerts.js'
 import { gateAlert } from '../core/alert-gate.js'
+import { MAX_SLEEP } from './refresher.js'
 
 /** Reads and writes the token cache by cache key (sha1 input). */
 export interface SsoCacheStore {
@@ -66,7 +67,6 @@ interface Entry {
   starting?: boolean
 }
 
-const MAX_SLEEP = 30_000
 
 export class SsoKeeper {
   private entries = new Map<string, Entry>()
@@ -118,11 +118,6 @@ export class SsoKeeper {
     }))
   }
 
-  /** The session an SSO profile depends on, for messages ("needs login: run …"). */
-  sessionOf(cacheKey: string): SsoSessionView | undefined {
-    return this.view().find((v) => this.entries.get(cacheKey)?.info.label === v.label)
-  }
-
   private async readCache(e: Entry): Promise<void> {
     let token: SsoCachedToken | undefined
     try {
@@ -137,13 +132,7 @@ export class SsoKeeper {
     for (const s of secretsOfToken(token)) this.deps.registerSecret?.(s)
     const changed = token?.accessToken !== e.token?.accessToken || token?.refreshToken !== e.token?.refreshToken
     const obtainedAt = e.facts.token && token?.accessToken === e.token?.accessToken ? e.facts.token.obtainedAt : undefined
-    e.token = token
-    e.facts.token = token && {
-      expiresAt: Date.parse(token.expiresAt),
-      refreshable: canRefresh(token, this.deps.clock.now()),
-      registrationExpiresAt: token.registrationExpiresAt ? Date.parse(token.registrationExpiresAt) : undefined,
-      obtainedAt,
-    }
+    this.hold(e, token, obtainedAt)
     if (changed && token) {
       // Someone logged in (or another tool refreshed): earlier refusals were about the old token.
       e.facts.refused = undefined
@@ -154,6 +143,17 @@ export class SsoKeeper {
         e.facts.login = undefined
       }
       this.deps.onTokenChanged(e.info)
+    }
+  }
+
+  /** The token a session now has, and the facts the decisions read from it. */
+  private hold(e: Entry, token: SsoCachedToken | undefined, obtainedAt: number | undefined): void {
+    e.token = token
+    e.facts.token = token && {
+      expiresAt: Date.parse(token.expiresAt),
+      refreshable: canRefresh(token, this.deps.clock.now()),
+      registrationExpiresAt: token.registrationExpiresAt ? Date.parse(token.registrationExpiresAt) : undefined,
+      obtainedAt,
     }
   }
 
@@ -218,8 +218,7 @@ export class SsoKeeper {
           await this.readCache(e)
           return
         }
-        e.token = next
-        e.facts.token = { expiresAt: Date.parse(next.expiresAt), refreshable: canRefresh(next, this.deps.clock.now()), registrationExpiresAt: e.facts.token?.registrationExpiresAt, obtainedAt: this.deps.clock.now() }
+        this.hold(e, next, this.deps.clock.now())
         e.facts.failing = undefined
         e.facts.refused = undefined
         this.deps.logger.info(`SSO session "${e.info.label}": token refreshed, valid until ${next.expiresAt}`, { ssoSession: e.info.label })

@@ -40,11 +40,12 @@ export interface StatusInput {
 const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? l.ssoSession ?? `profile ${l.profile}` : undefined)
 
 export const statusView = (i: StatusInput): StatusView => {
+  const graph = { links: new Map([...i.links].map(([id, s]) => [id, s.link])) }
   const profiles = i.wanted.map((profile): ProfileStatus => {
     const root = i.roots.get(profile)
     const err = i.profileErrors.get(profile)
     if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err?.message ?? 'not resolved yet' }
-    const chain = chainOf({ links: new Map([...i.links].map(([id, s]) => [id, s.link])) }, root)
+    const chain = chainOf(graph, root)
     const states = chain.map((l) => i.links.get(l.id)).filter((s): s is Readonly<LinkState> => s !== undefined)
     const rootState = i.links.get(root)
     const failure = states.find((s) => s.failure)?.failure

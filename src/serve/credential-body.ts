@@ -5,8 +5,7 @@ import type { Credentials } from '../core/credentials.js'
 import { prepareError, prepareJson, type Prepared } from './reply.js'
 
 /** `2026-01-31T12:00:00Z`: whole seconds (rounded down, so never later than the truth) and Z, as the SDKs parse. */
-/** Whole seconds with a Z: the JS SDK's container provider accepts nothing else. */
-export { awsTimestamp as awsTime } from '../core/aws-time.js'
+// Whole seconds with a Z: the JS SDK's container provider accepts nothing else.
 import { awsTimestamp as awsTime } from '../core/aws-time.js'
 
 /** Why these credentials must not be served at `now`, or undefined when they may be. */

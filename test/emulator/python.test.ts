@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { findPython } from '../helpers/python.js'
+import { cleanPythonEnv, findPython } from '../helpers/python.js'
 import { startEmulator } from '../../src/emulator/emulator.js'
 
 const run = promisify(execFile)
@@ -15,15 +15,7 @@ const python = findPython('boto3')
 const awsScript = python ? join(dirname(python), 'aws') : ''
 const hasCli = awsScript !== '' && existsSync(awsScript)
 
-// A clean environment: no AWS_* from the caller, no real ~/.aws.
-const cleanEnv = (home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH,
-  HOME: home,
-  AWS_CONFIG_FILE: join(home, 'config'),
-  AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-  AWS_DEFAULT_REGION: 'us-east-1',
-  ...extra,
-})
+const cleanEnv = cleanPythonEnv
 
 const SCRIPT = `
 import json, sys, boto3

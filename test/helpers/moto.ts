@@ -2,9 +2,8 @@
 // trust policies and permission policies (see test/integration/moto.test.ts for
 // what moto 5.2 does and does not enforce).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
-import { delimiter, join } from 'node:path'
+import { findExecutable } from '../../src/runtime/find-executable.js'
 import { runTool } from './sandbox.js'
 
 /** The seed script below makes exactly this many IAM calls; moto counts them against INITIAL_NO_AUTH_ACTION_COUNT. */
@@ -19,18 +18,7 @@ export interface Moto {
 
 export type MotoStart = { ok: true; moto: Moto } | { ok: false; missing: boolean; reason: string }
 
-export const findOnPath = (name: string, path = process.env.PATH ?? ''): string | undefined => {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue
-    try {
-      accessSync(join(dir, name), constants.X_OK)
-      return join(dir, name)
-    } catch {
-      // not here
-    }
-  }
-  return undefined
-}
+export const findOnPath = (name: string, path = process.env.PATH ?? ''): string | undefined => findExecutable(name, path)
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {

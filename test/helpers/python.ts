@@ -10,3 +10,13 @@ export const findPython = (module = 'boto3'): string | undefined => {
     return undefined
   }
 }
+
+/** An environment for a Python client with nothing but what the test gives it: no AWS_* from the caller, no real ~/.aws. */
+export const cleanPythonEnv = (home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: home,
+  AWS_CONFIG_FILE: `${home}/config`,
+  AWS_SHARED_CREDENTIALS_FILE: `${home}/credentials`,
+  AWS_DEFAULT_REGION: 'us-east-1',
+  ...extra,
+})

@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/emulator.js'
 import { askDaemon, controlSocketPath } from '../../src/cli/control-client.js'
 import { awsTime, writeSsoToken } from '../helpers/aws-fixtures.js'
 import { runCli, sandbox, until, writeAws, type Sandbox } from '../helpers/sandbox.js'
+import { cleanPythonEnv } from '../helpers/python.js'
 
 const START = 'https://example.awsapps.com/start'
 
@@ -35,7 +36,7 @@ const python = (script: string, env: NodeJS.ProcessEnv): Promise<string> =>
 
 /** botocore with nothing but the given credential variables, calling the emulator's STS. */
 const botocoreArn = (emu: Emulator, sb: Sandbox, vars: Record<string, string>): Promise<string> => {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: sb.home, AWS_CONFIG_FILE: join(sb.home, 'empty'), AWS_SHARED_CREDENTIALS_FILE: join(sb.home, 'empty'), AWS_DEFAULT_REGION: 'us-east-1', ...vars }
+  const env = cleanPythonEnv(sb.home, { AWS_CONFIG_FILE: join(sb.home, 'empty'), AWS_SHARED_CREDENTIALS_FILE: join(sb.home, 'empty'), ...vars })
   writeFileSync(join(sb.home, 'empty'), '')
   return python(`import boto3\nprint(boto3.client('sts', endpoint_url='${emu.url}').get_caller_identity()['Arn'])`, env)
 }

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { findPython } from '../helpers/python.js'
+import { cleanPythonEnv, findPython } from '../helpers/python.js'
 import t from 'tap'
 import { startEmulator } from '../../src/emulator/emulator.js'
 import { loadOrCreateAuthToken } from '../../src/serve/auth-token.js'
@@ -30,14 +30,7 @@ print(json.dumps({'method': creds.method, 'arn': sts.get_caller_identity()['Arn'
 
 /** botocore in an environment that has nothing but what the test gives it. */
 const botocore = async (home: string, emuUrl: string, extra: Record<string, string>): Promise<{ method: string; arn: string }> => {
-  const env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    AWS_CONFIG_FILE: join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-    AWS_DEFAULT_REGION: 'us-east-1',
-    ...extra,
-  }
+  const env = cleanPythonEnv(home, extra)
   const { stdout } = await run(python!, ['-c', SCRIPT, emuUrl], { env })
   return JSON.parse(stdout) as { method: string; arn: string }
 }
