@@ -24,7 +24,8 @@ export const buildProgram = (): Command => {
     .option('-c, --config <file>', 'config file (default: $XDG_CONFIG_HOME/aws-credd/config.json when present)')
     .option('--log-level <level>', 'error | warn | info | debug (overrides the config)')
     .option('--log-format <format>', 'auto | text | json (overrides the config)')
-    .action(async (opts: { config?: string; logLevel?: string; logFormat?: string }) => {
+    .option('--no-tty', 'plain log lines without the live table, even on a terminal')
+    .action(async (opts: { config?: string; logLevel?: string; logFormat?: string; tty: boolean }) => {
       const { runCommand } = await import('./run.js')
       // Exit explicitly: idle keep-alive sockets of SDK clients must not hold a stopped daemon open.
       process.exit(await runCommand(opts))
@@ -89,6 +90,16 @@ export const buildProgram = (): Command => {
     .action(async (opts: { json?: boolean }) => {
       const { statusCommand } = await import('./status.js')
       process.exit(await statusCommand(opts))
+    })
+
+  program
+    .command('demo')
+    .description('watch aws-credd at work without an AWS account: a local AWS emulator, a sample ~/.aws in a temporary folder, and the daemon; Ctrl-C removes it all')
+    .option('--lifetime <seconds>', 'how long credentials and SSO tokens live in the demo', '60')
+    .option('--no-tty', 'plain log lines without the live table')
+    .action(async (opts: { lifetime: string; tty: boolean }) => {
+      const { demoCommand } = await import('./demo.js')
+      process.exit(await demoCommand(opts))
     })
 
   return program

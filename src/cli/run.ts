@@ -27,14 +27,19 @@ import { startControlServer } from '../serve/control-server.js'
 import { ensureRuntimeDir } from '../serve/runtime-dir.js'
 import { askDaemon, controlSocketPath } from './control-client.js'
 import type { Listener } from '../serve/listener.js'
+import type { Logger } from '../engine/ports.js'
 import { dirname } from 'node:path'
 import { systemClock } from '../runtime/clock.js'
+import { LiveTerminal } from '../runtime/live-terminal.js'
+import { liveFrame } from './live-frame.js'
 import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
 
 export interface RunOptions {
   config?: string
   logLevel?: string
   logFormat?: string
+  /** false with --no-tty: plain log lines even on a terminal. */
+  tty?: boolean
 }
 
 /** Changes are read this long after the last event, so an editor's burst of writes is one reload. */
@@ -62,7 +67,11 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     return e instanceof ConfigError ? 2 : 1
   }
 
-  const logger = createLogger({ level: config.log.level, format: config.log.format })
+  // On a terminal the log scrolls above a live table of the profiles (drawn on stderr, where the log goes).
+  const live: LiveTerminal | undefined = wantsLiveTable(opts, config, env, process.stderr)
+    ? new LiveTerminal({ out: process.stderr, render: (columns): string[] => liveFrame(daemon.status(), clock.now(), { columns, color: !env.NO_COLOR, clock: new Date(clock.now()).toTimeString().slice(0, 8) }) })
+    : undefined
+  const logger: Logger = live ? createLogger({ level: config.log.level, format: 'text', stream: live.logStream, isTTY: true }) : createLogger({ level: config.log.level, format: config.log.format })
   const paths = awsPaths(env)
   const clock = systemClock
   const dispatcherFor = (c: Config): AlertDispatcher =>
@@ -188,6 +197,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   }
   watcher.setTargets(targets())
   started = true
+  live?.start()
   const supervisor = superviseUnderSystemd(env, logger, () => daemon.status(), () => readiness(started, daemon.status()))
   const wallClock = startWallClockCheck((jumped) => {
     if (jumped !== undefined) logger.warn(`the wall clock moved ${Math.round(jumped / 1000)} s in 30 s (resume from suspend, or an NTP step): renewing whatever is due now`)
@@ -208,6 +218,8 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle()]), new Promise((r) => setTimeout(r, 1500).unref())])
       void finish.then(() => Promise.all([watcher.close(), control.close(), serving.close()])).finally(() => {
         supervisor.close()
+        live?.redraw()
+        live?.stop()
         done(0)
       })
     }
@@ -221,6 +233,10 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     })
   })
 }
+
+/** The live table needs a real terminal that understands cursor movement, and text logs. */
+const wantsLiveTable = (opts: RunOptions, config: Config, env: NodeJS.ProcessEnv, out: { isTTY?: boolean }): boolean =>
+  opts.tty !== false && out.isTTY === true && env.TERM !== 'dumb' && config.log.format !== 'json'
 
 const LEVELS = new Set(['error', 'warn', 'info', 'debug'])
 const FORMATS = new Set(['auto', 'text', 'json'])

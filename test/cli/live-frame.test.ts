@@ -1,0 +1,67 @@
+// The live table's frame from a fixed view: columns, relative times, the cut to
+// the terminal width (a wrapped line would break the in-place redraw), colours
+// only on the state words and only when asked.
+import t from 'tap'
+import { fit, liveFrame } from '../../src/cli/live-frame.js'
+import type { StatusView } from '../../src/engine/status-view.js'
+
+const NOW = Date.UTC(2026, 0, 31, 12, 0, 0)
+const s = 1000
+
+const view: StatusView = {
+  profiles: [
+    { profile: 'deploy', source: 'assume-role ← static', health: 'fresh', expiresAt: NOW + 50 * s, nextRenewalAt: NOW + 14 * s },
+    { profile: 'dev', source: 'sso', health: 'unavailable', lastError: 'expired' },
+  ],
+  ssoSessions: [
+    { label: 'corp', ssoSession: 'corp', state: 'fresh', reason: 'token valid', profiles: ['dev'], tokenExpiresAt: NOW + 90 * s, nextRefreshAt: NOW + 45 * s },
+    { label: 'old', ssoSession: 'old', state: 'logging-in', reason: 'waiting', profiles: [], verificationUriComplete: 'http://127.0.0.1:1/device?user_code=ABCD-EFGH' },
+  ],
+}
+
+const ESC = String.fromCharCode(27)
+
+t.test('header, profiles with countdowns, SSO sessions with the next refresh or the login link', async (t) => {
+  const lines = liveFrame(view, NOW, { columns: 200, color: false, clock: '12:00:00' })
+  t.match(lines[0], /^─+$/)
+  t.equal(lines[1], 'aws-credd 12:00:00 · 1 profile fresh, 1 without credentials, 1 SSO session needs login · Ctrl-C stops')
+  t.match(lines[2], /^PROFILE\s+SOURCE\s+STATE\s+EXPIRES IN\s+NEXT RENEWAL$/)
+  t.match(lines[3], /^deploy\s+assume-role ← static\s+fresh\s+50s\s+in 14s$/)
+  t.match(lines[4], /^dev\s+sso\s+unavailable\s+-\s+-$/)
+  t.match(lines[5], /^SSO SESSION\s+STATE\s+TOKEN EXPIRES IN\s+NEXT REFRESH \/ ACTION$/)
+  t.match(lines[6], /^corp\s+fresh\s+1m 30s\s+in 45s$/)
+  t.match(lines[7], /^old\s+logging-in\s+-\s+open http:\/\/127\.0\.0\.1:1\/device\?user_code=ABCD-EFGH$/)
+  t.equal(lines.length, 8)
+  t.notOk(lines.join('').includes(ESC), 'no escape codes without colour')
+})
+
+t.test('every line fits the terminal, so the redraw can count them', async (t) => {
+  for (const columns of [20, 40, 61]) {
+    const lines = liveFrame(view, NOW, { columns, color: false, clock: '12:00:00' })
+    for (const l of lines) t.ok(l.length <= columns - 1, `${JSON.stringify(l)} fits ${columns}`)
+  }
+  t.equal(fit('abcdef', 4), 'abc…')
+  t.equal(fit('abc', 4), 'abc')
+})
+
+t.test('colour marks the state words only; the visible text is unchanged', async (t) => {
+  const plain = liveFrame(view, NOW, { columns: 120, color: false, clock: '12:00:00' })
+  const colored = liveFrame(view, NOW, { columns: 120, color: true, clock: '12:00:00' })
+  const strip = (l: string): string => l.replace(new RegExp(`${ESC}\\[\\d+m`, 'g'), '')
+  t.same(colored.map(strip), plain)
+  t.ok(colored[3]!.includes(`${ESC}[32mfresh${ESC}[0m`), 'fresh in green')
+  t.ok(colored[4]!.includes(`${ESC}[31munavailable${ESC}[0m`), 'unavailable in red')
+  t.ok(colored[7]!.includes(`${ESC}[33mlogging-in${ESC}[0m`), 'logging-in in yellow')
+})
+
+t.test('no profiles: a hint instead of an empty table', async (t) => {
+  const lines = liveFrame({ profiles: [], ssoSessions: [] }, NOW, { columns: 200, color: false, clock: '12:00:00' })
+  t.equal(lines.length, 3)
+  t.match(lines[2], /no profiles kept yet/)
+})
+
+t.test('countdowns in whole seconds, rounded up, so a 1-second redraw does not flicker through milliseconds', async (t) => {
+  const v: StatusView = { profiles: [{ profile: 'p', source: 'sso', health: 'fresh', expiresAt: NOW + 7_300, nextRenewalAt: NOW + 154 }], ssoSessions: [] }
+  const lines = liveFrame(v, NOW, { columns: 200, color: false, clock: '12:00:00' })
+  t.match(lines[3], /^p\s+sso\s+fresh\s+8s\s+in 1s$/)
+})

@@ -1,0 +1,32 @@
+# Runs a command on a pseudo-terminal, as a person at a terminal would: the
+# child sees a TTY of COLUMNS x 30, its output is copied to our stdout, and
+# after PTY_SECONDS a Ctrl-C is typed (the terminal sends SIGINT to the whole
+# foreground process group). Exits with the child's status.
+import fcntl, os, pty, select, struct, sys, termios, time
+
+seconds = float(os.environ.get('PTY_SECONDS', '8'))
+columns = int(os.environ.get('PTY_COLUMNS', '120'))
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 30, columns, 0, 0))
+
+def pump(until):
+    while time.time() < until:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                return False
+            if not data:
+                return False
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+    return True
+
+if pump(time.time() + seconds):
+    os.write(fd, b'\x03')
+    pump(time.time() + 10)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))

@@ -1,0 +1,69 @@
+// `aws-credd demo` as a newcomer runs it: no ~/.aws, no AWS account. With a short
+// lifetime (12 s instead of 60) it shows renewals, an SSO refresh and a re-login
+// alert with a link; opening the link logs the session in again; Ctrl-C (SIGINT)
+// stops everything and removes the temporary folder. On a real terminal the same
+// run draws the live table.
+import t from 'tap'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { CLI, runCli, sandbox } from '../helpers/sandbox.js'
+import { findPython } from '../helpers/python.js'
+
+const folderOf = (out: string): string => out.match(/a sample ~\/\.aws lives in (\S+) \(removed/)![1]!
+
+const leftovers = (folder: string): string => {
+  try {
+    return execFileSync('pgrep', ['-af', folder], { encoding: 'utf8' })
+  } catch {
+    return '' // pgrep exits 1 when nothing matches
+  }
+}
+
+t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SIGINT leaves nothing', async (t) => {
+  const home = t.testdir({})
+  const sb = sandbox(home)
+  const demo = runCli(['demo', '--lifetime', '12', '--no-tty'], sb.env)
+  t.teardown(() => void demo.stop('SIGKILL'))
+  await demo.waitFor(/lives in \S+ \(removed/)
+  const folder = folderOf(demo.output())
+  t.ok(existsSync(join(folder, '.aws', 'config')), 'the sample ~/.aws is in the temporary folder')
+  await demo.waitFor(/\[demo-role\] renewed assume-role credentials/, 20_000)
+  await demo.waitFor(/\[demo-chain\] renewed assume-role credentials/, 20_000)
+  await demo.waitFor(/SSO session "demo": token refreshed/, 20_000)
+  const link = (await demo.waitFor(/verificationUriComplete="http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z]{4}-[A-Z]{4}"/, 20_000)).match(/"(http[^"]+)"/)![1]!
+  t.match(demo.output(), /SSO session "demo-lapsed" needs login: open the link/)
+  const approved = await fetch(link)
+  t.equal(approved.status, 200, 'the emulator approves the code when the link is opened')
+  await demo.waitFor(/SSO session "demo-lapsed": login approved; token written/, 20_000)
+  t.notMatch(demo.output(), /\x1b\[/, 'plain lines with --no-tty')
+  t.notMatch(demo.output(), /"level":/, 'text lines, not JSON, for a person')
+
+  const exit = await demo.stop('SIGINT')
+  t.same(exit, { code: 0, signal: null })
+  t.notOk(existsSync(folder), 'the temporary folder is gone')
+  t.equal(leftovers(folder), '', 'no process of the demo is left')
+  t.same(readdirSync(home).filter((f) => f !== '.aws'), [], 'nothing written to the HOME it was started with')
+  t.same(readdirSync(join(home, '.aws')), [], 'nor to its ~/.aws')
+})
+
+t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', async (t) => {
+  const python = findPython()
+  if (!python) return t.skip('python3 is needed for a pseudo-terminal')
+  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '6', PTY_COLUMNS: '110', TERM: 'xterm' })
+  const child = spawn(python, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  const code = await new Promise<number | null>((r) => child.on('exit', r))
+  t.equal(code, 0, 'Ctrl-C is a clean stop')
+  t.match(out, /aws-credd \d\d:\d\d:\d\d · \d profiles? fresh/, 'the header line')
+  t.match(out, /PROFILE\s+SOURCE\s+STATE\s+EXPIRES IN\s+NEXT RENEWAL/)
+  t.match(out, /demo-chain\s+assume-role ← assume-role ← static\s+\S*fresh/)
+  t.match(out, /SSO SESSION\s+STATE\s+TOKEN EXPIRES IN/)
+  t.ok((out.match(/\x1b\[\d+A\r\x1b\[J/g) ?? []).length >= 3, 'the frame is erased and redrawn in place')
+  t.match(out, /\x1b\[\d+A\r\x1b\[J\S* ?\d{4}-\d\d-\d\dT\S+ info  \[demo-role\] (obtained|renewed)/, 'log lines are written where the frame was, above the new one')
+  t.match(out, /stopping \(SIGINT\)/)
+  const folder = folderOf(out)
+  t.notOk(existsSync(folder), 'the temporary folder is gone')
+  t.equal(leftovers(folder), '')
+})
