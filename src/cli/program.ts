@@ -102,6 +102,18 @@ export const buildProgram = (): Command => {
       process.exit(await demoCommand(opts))
     })
 
+  program
+    .command('doctor')
+    .description('explain what is wrong with each profile and the environment, and the fix; exit 0 ok, 1 warnings, 2 errors')
+    .option('--profile <name>', 'only this profile (and the environment, and the SSO sessions it uses)')
+    .option('--json', 'print the findings as JSON')
+    .option('-c, --config <file>', 'daemon config file (default: $XDG_CONFIG_HOME/aws-credd/config.json when present)')
+    .option('--no-network', 'skip the endpoint, clock-skew and daemon checks')
+    .action(async (opts: { profile?: string; json?: boolean; config?: string; network: boolean }) => {
+      const { doctorCommand } = await import('./doctor.js')
+      process.exit(await doctorCommand(opts))
+    })
+
   return program
 }
 

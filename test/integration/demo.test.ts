@@ -47,11 +47,10 @@ t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SI
   t.same(readdirSync(join(home, '.aws')), [], 'nor to its ~/.aws')
 })
 
-t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', async (t) => {
-  const python = findPython()
-  if (!python) return t.skip('python3 is needed for a pseudo-terminal')
+const python = findPython('pty')
+t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', { skip: python ? false : 'python3 is needed for a pseudo-terminal' }, async (t) => {
   const sb = sandbox(t.testdir({}), { PTY_SECONDS: '6', PTY_COLUMNS: '110', TERM: 'xterm' })
-  const child = spawn(python, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((r) => child.on('exit', r))

@@ -1,0 +1,38 @@
+// `aws-credd doctor [--profile NAME] [--json] [--config FILE] [--no-network]`: gathers
+// the facts (files, then the network unless told not to), runs the pure rules
+// (src/core/doctor), prints them, and exits 0 ok, 1 warnings, 2 errors.
+import { probeAll } from '../aws/doctor-probes.js'
+import type { DaemonFacts, DoctorFacts } from '../core/doctor/facts.js'
+import { probeTargets, runDoctor } from '../core/doctor/index.js'
+import { gatherDoctorFacts } from '../files/doctor-facts.js'
+import { defaultRuntimeDir } from '../serve/runtime-dir.js'
+import { askDaemon, controlSocketPath } from './control-client.js'
+import { formatDoctor } from './doctor-format.js'
+import { stdIo, type CommandIo } from './env.js'
+
+export interface DoctorCommandOptions {
+  profile?: string
+  json?: boolean
+  config?: string
+  /** false with --no-network. */
+  network?: boolean
+}
+
+const daemonFacts = async (env: NodeJS.ProcessEnv): Promise<DaemonFacts> => {
+  const answer = await askDaemon(controlSocketPath(env), 'GET', '/v1/status')
+  if (answer.status === 'no-daemon') return { running: false, reason: answer.reason }
+  const pid = answer.body.pid
+  return typeof pid === 'number' ? { running: true, pid } : { running: true }
+}
+
+export const doctorCommand = async (opts: DoctorCommandOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): Promise<number> => {
+  const base = await gatherDoctorFacts(env, { ...(opts.config !== undefined ? { configPath: opts.config } : {}), runtimeDir: defaultRuntimeDir(env) })
+  let facts: DoctorFacts = base
+  if (opts.network !== false) {
+    const [probes, daemon] = await Promise.all([probeAll(probeTargets(base, opts.profile)), daemonFacts(env)])
+    facts = { ...base, network: { probes, daemon } }
+  }
+  const report = runDoctor(facts, now(), opts.profile !== undefined ? { profile: opts.profile } : {})
+  io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report))
+  return report.exitCode
+}

@@ -1,0 +1,170 @@
+// `aws-credd doctor` as a person runs it: the built CLI in a throwaway HOME, for the
+// five must-have diagnoses (cause, fix, exit status), a clean setup, --json,
+// --profile, clock skew and dead endpoints against the emulator, file modes.
+// Network checks run only where the endpoints point at the emulator or a closed
+// port; everywhere else --no-network keeps the tests off real AWS.
+import t, { type Test } from 'tap'
+import { createHash } from 'node:crypto'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { controlSocketPath } from '../../src/cli/control-client.js'
+import { startEmulator } from '../../src/emulator/emulator.js'
+import { startControlServer } from '../../src/serve/control-server.js'
+import { ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
+import { runCli, sandbox, writeAws, type Sandbox } from '../helpers/sandbox.js'
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+const TOKEN = 'FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE'
+const SSO_TOKEN = 'aoaAAAAAGEXAMPLESSOACCESSTOKEN'
+const ENV_KEY = 'AKIAENVKEY000000AAAA'
+const PROFILE_KEY = 'AKIAPROFILEKEY00BBBB'
+const TEMP_KEY = 'ASIAOLDKEY000000CCCC'
+const keys = (id: string, extra = '') => `aws_access_key_id = ${id}\naws_secret_access_key = ${SECRET}\n${extra}`
+
+const box = (t: Test): Sandbox => sandbox(t.testdir({}))
+
+const doctor = async (t: Test, sb: Sandbox, args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; out: string }> => {
+  const merged: NodeJS.ProcessEnv = { ...sb.env, ...env }
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k]
+  const run = runCli(['doctor', ...args], merged)
+  const { code } = await run.exited
+  const out = run.output()
+  // Whatever the case: no secret, no token, no whole key id.
+  for (const s of [SECRET, TOKEN, SSO_TOKEN]) t.notOk(out.includes(s), 'no secret in the output')
+  t.notMatch(out, /A[KS]IA[A-Z0-9]{16}/, 'key ids are masked')
+  return { code, out }
+}
+
+/** A port nothing listens on: bound once, then closed. */
+const closedPort = async (): Promise<number> => {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+t.test('1. env keys shadowing AWS_PROFILE: warning, both behaviours, the fix; exit 1', async (t) => {
+  const sb = box(t)
+  writeAws(sb, '[profile dev]\nregion = us-east-1\n', `[dev]\n${keys(PROFILE_KEY)}`)
+  const { code, out } = await doctor(t, sb, ['--no-network'], { AWS_PROFILE: 'dev', AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: SECRET })
+  t.equal(code, 1)
+  t.match(out, /^ {2}warning +AWS_ACCESS_KEY_ID \(AKIA…AAAA\) and AWS_PROFILE=dev are both set: botocore and the AWS CLI use the environment keys unless given --profile dev \(boto3: profile_name\), while the JS SDK v3 skips them and uses profile dev \("Multiple credential sources detected"\)\n {11}fix: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN to use profile dev everywhere, or unset AWS_PROFILE to use the keys everywhere$/m)
+  t.match(out, /info +the JS SDK v3 \(default chain\) uses profile dev \(AWS_PROFILE\): static keys AKIA…BBBB \(long-term\)/)
+  t.match(out, /info +botocore \(the AWS CLI, boto3\) uses the environment keys AWS_ACCESS_KEY_ID=AKIA…AAAA/)
+  t.match(out, /\n1 warning, 0 errors \(\d+ notes\)\n$/)
+})
+
+t.test('2. an expired session token in the credentials file: error; exit 2', async (t) => {
+  const sb = box(t)
+  writeAws(sb, '[profile old]\nregion = us-east-1\n', `[old]\n${keys(TEMP_KEY, `aws_session_token = ${TOKEN}\nx_security_token_expires = 2024-05-01T10:00:00+00:00\n`)}`)
+  const { code, out } = await doctor(t, sb, ['--no-network'])
+  t.equal(code, 2)
+  t.match(out, new RegExp(`^Profile old\n {2}error +temporary keys ASIA…CCCC in \\[old\\] of ${sb.credentialsFile} expired \\d+ days ago, at 2024-05-01T10:00:00\\+00:00 \\(x_security_token_expires\\)\n {11}fix: delete the keys from \\[old\\] of ${sb.credentialsFile} or renew them`, 'm'))
+})
+
+t.test('3. an expired SSO session: error with the login commands; exit 2', async (t) => {
+  const sb = box(t)
+  writeAws(sb, '[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\nregion = us-east-1\n')
+  mkdirSync(sb.ssoCacheDir, { recursive: true, mode: 0o700 })
+  const file = join(sb.ssoCacheDir, `${createHash('sha1').update('corp').digest('hex')}.json`)
+  writeFileSync(file, JSON.stringify({ startUrl: 'https://corp.awsapps.com/start', region: 'us-east-1', accessToken: SSO_TOKEN, expiresAt: '2024-01-01T00:00:00Z' }), { mode: 0o600 })
+  const { code, out } = await doctor(t, sb, ['--no-network'])
+  t.equal(code, 2)
+  t.match(out, /^SSO session corp\n {2}error +needs a login: the SSO access token expired and cannot be refreshed \(there is no refresh token\); the access token expired \d+ days ago, at 2024-01-01T00:00:00Z \(used by dev\)\n {11}fix: aws-credd login --sso-session corp \(or aws sso login --sso-session corp\)$/m)
+})
+
+t.test('4. a writeTo section botocore shadows: error naming the provider and the fix; exit 2', async (t) => {
+  const sb = box(t)
+  writeAws(sb,
+    '[profile base]\nregion = us-east-1\n[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\nregion = us-east-1\n[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = base\nregion = us-east-1\n',
+    `[base]\n${keys(PROFILE_KEY)}`)
+  const config = join(sb.home, 'credd.json')
+  writeFileSync(config, JSON.stringify({ profiles: [{ profile: 'app', writeTo: 'dev' }] }))
+  const { code, out } = await doctor(t, sb, ['--no-network', '--config', config])
+  t.equal(code, 2)
+  t.match(out, new RegExp(`^ {2}error +aws-credd writes profile app's keys to \\[dev\\] of ${sb.credentialsFile}, but \\[profile dev\\] of ${sb.configFile} also sets role_arn, source_profile: botocore and the AWS CLI use the assume-role provider for "dev", which comes before the credentials-file keys in botocore's chain, and so does the JS SDK v3 \\(it assumes role_arn before using static keys\\)\n {11}fix: choose another "writeTo" than "dev" in ${config}, or remove role_arn, source_profile from \\[profile dev\\] of ${sb.configFile}$`, 'm'))
+})
+
+t.test('5. a profile without a region: warning with aws configure set; exit 1', async (t) => {
+  const sb = box(t)
+  writeAws(sb, '[profile nr]\noutput = json\n', `[nr]\n${keys(PROFILE_KEY)}`)
+  const { code, out } = await doctor(t, sb, ['--no-network'], { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined })
+  t.equal(code, 1)
+  t.match(out, /^Profile nr\n(?: .*\n)* {2}warning +no region: not in \[profile nr\], and neither AWS_REGION nor AWS_DEFAULT_REGION is set; the AWS CLI and botocore stop with NoRegionError, the JS SDK v3 with "Region is missing"\n {11}fix: aws configure set region REGION --profile nr$/m)
+})
+
+t.test('against the emulator', async (t) => {
+  const emu = await startEmulator()
+  t.teardown(() => emu.close())
+  const clean = (sb: Sandbox): void => writeAws(sb, '[default]\nregion = us-east-1\n[profile app]\nregion = us-east-1\n', `[default]\n${keys(PROFILE_KEY)}[app]\n${keys('AKIAAPPKEY0000002222')}`)
+
+  t.test('a clean setup: the endpoint answers, the clock agrees; exit 0', async (t) => {
+    const sb = box(t)
+    clean(sb)
+    const { code, out } = await doctor(t, sb, [], { AWS_ENDPOINT_URL: emu.url })
+    t.equal(code, 0, out)
+    t.match(out, new RegExp(`ok +the STS endpoint ${emu.url} \\(AWS_ENDPOINT_URL; used by profile default, profile app\\) answers; the clock agrees with it within \\d s`))
+    t.match(out, /info +no aws-credd daemon is running/)
+    t.match(out, /\n0 warnings, 0 errors \(\d+ notes\)\n$/)
+  })
+
+  t.test('--json parses, and its exitCode is the exit status', async (t) => {
+    const sb = box(t)
+    clean(sb)
+    chmodSync(sb.credentialsFile, 0o644)
+    const { code, out } = await doctor(t, sb, ['--json'], { AWS_ENDPOINT_URL_STS: emu.url })
+    const report = JSON.parse(out) as { findings: Array<{ code: string; severity: string; fix?: string; data?: Record<string, unknown> }>; summary: Record<string, number>; exitCode: number }
+    t.equal(report.exitCode, code)
+    t.equal(code, 1)
+    t.same(report.summary.warnings, 1)
+    t.match(report.findings.find((f) => f.code === 'clock-skew'), { severity: 'ok', data: { url: emu.url, service: 'sts' } })
+    t.match(report.findings.find((f) => f.code === 'file-mode'), { severity: 'warning', fix: `chmod 600 ${sb.credentialsFile}` })
+  })
+
+  t.test('--profile limits the output to that profile', async (t) => {
+    const sb = box(t)
+    clean(sb)
+    const { code, out } = await doctor(t, sb, ['--profile', 'app'], { AWS_ENDPOINT_URL_STS: emu.url })
+    t.equal(code, 0)
+    t.match(out, /^Profile app$/m)
+    t.notMatch(out, /^Profile default$/m)
+    t.match(out, /used by profile app\)/, 'only its endpoint was probed')
+  })
+  t.test('keys aws-credd wrote: ok while a daemon runs, a warning when none does', async (t) => {
+    const sb = box(t)
+    writeAws(sb, '[profile dev]\nregion = us-east-1\n', `[dev]\n# managed by aws-credd: profile app; these keys are replaced on every refresh\n${keys(TEMP_KEY, `aws_session_token = ${TOKEN}\n`)}`)
+    const without = await doctor(t, sb, [], { AWS_ENDPOINT_URL_STS: emu.url })
+    t.equal(without.code, 1)
+    t.match(without.out, /warning +temporary keys ASIA…CCCC in \[dev\] of .* were written by aws-credd, but no aws-credd runs to renew them \(no aws-credd daemon is running/)
+    t.match(without.out, /warning +no aws-credd daemon is running .*: the sections it writes are not renewed\n +fix: aws-credd run/)
+    // A stand-in daemon on the sandbox's control socket.
+    const socket = controlSocketPath(sb.env)
+    await ensureRuntimeDir(dirname(socket))
+    const daemon = await startControlServer(socket, { status: () => [200, { profiles: [], ssoSessions: [], pid: 4242 }], credentials: () => [404, {}], mfa: () => [400, {}] })
+    t.teardown(() => daemon.close())
+    const withDaemon = await doctor(t, sb, [], { AWS_ENDPOINT_URL_STS: emu.url })
+    t.equal(withDaemon.code, 0, withDaemon.out)
+    t.match(withDaemon.out, /ok +aws-credd is running \(pid 4242\)/)
+    t.match(withDaemon.out, /ok +temporary keys ASIA…CCCC in \[dev\] of .*, kept fresh by the running aws-credd/)
+  })
+})
+
+t.test('an STS endpoint that does not answer: error naming it and the override; exit 2', async (t) => {
+  const sb = box(t)
+  writeAws(sb, '[default]\nregion = us-east-1\n', `[default]\n${keys(PROFILE_KEY)}`)
+  const url = `http://127.0.0.1:${await closedPort()}`
+  const { code, out } = await doctor(t, sb, [], { AWS_ENDPOINT_URL_STS: url })
+  t.equal(code, 2)
+  t.match(out, new RegExp(`^ {2}error +the STS endpoint ${url} \\(AWS_ENDPOINT_URL_STS; used by profile default\\) does not answer: ECONNREFUSED\n {11}fix: check that ${url} is up, or correct AWS_ENDPOINT_URL_STS$`, 'm'))
+})
+
+t.test('a credentials file readable by others: warning with chmod 600 FILE; exit 1', async (t) => {
+  const sb = box(t)
+  writeAws(sb, '[default]\nregion = us-east-1\n', `[default]\n${keys(PROFILE_KEY)}`)
+  chmodSync(sb.credentialsFile, 0o644)
+  const { code, out } = await doctor(t, sb, ['--no-network'])
+  t.equal(code, 1)
+  t.match(out, new RegExp(`^ {2}warning +${sb.credentialsFile} is mode 644: other users can read your keys\n {11}fix: chmod 600 ${sb.credentialsFile}$`, 'm'))
+})
