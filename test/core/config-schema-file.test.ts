@@ -17,13 +17,14 @@ t.test('config.example.json is valid and points at the schema', async (t) => {
   const c = parseConfig(example, 'config.example.json')
   t.strictSame(c.profiles, [{ profile: 'dev-sso', writeTo: 'dev' }, { profile: 'deploy' }])
   t.equal(c.refresh.before, 20 * 60_000)
-  // The example spells out the defaults: parsing it gives what no config gives, apart from profiles and the webhook.
+  // The example spells out the defaults: parsing it gives what no config gives, apart from profiles, the webhook and the command.
   const { profiles: _p, alerts, $schema: _s, ...rest } = c
   const { profiles: _d, alerts: defaultAlerts, ...defaults } = parseConfig({}, 'defaults')
   // "off" is written out in the example; absent means off too.
   const offAsAbsent = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === 'listen' && x === false ? undefined : x)))
   t.strictSame(offAsAbsent(rest), offAsAbsent(defaults))
-  t.strictSame({ ...alerts, webhook: undefined }, { ...defaultAlerts, webhook: undefined })
+  t.strictSame({ ...alerts, webhook: undefined, command: undefined }, { ...defaultAlerts, webhook: undefined, command: undefined })
+  t.equal(alerts.command, 'logger -t aws-credd "$AWS_CREDD_MESSAGE"')
 })
 
 type Node = { [k: string]: unknown; properties?: Record<string, Node>; items?: Node }
