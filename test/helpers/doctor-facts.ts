@@ -41,3 +41,11 @@ export const makeFacts = (i: FactsInput = {}): DoctorFacts => {
 }
 
 export const keys = (id: string, extra: Section = {}): Section => ({ aws_access_key_id: id, aws_secret_access_key: SECRET, ...extra })
+
+/** Whatever a rule says: no secret key, no session token, no whole access key id. */
+export const assertNoSecrets = (t: { notMatch: (found: unknown, re: RegExp | string, msg: string) => unknown }, findings: unknown): void => {
+  const text = JSON.stringify(findings)
+  t.notMatch(text, SECRET, 'no secret key')
+  t.notMatch(text, TOKEN, 'no session token')
+  t.notMatch(text, /A[KS]IA[A-Z0-9]{16}/, 'no whole key id')
+}

@@ -4,7 +4,7 @@ import t from 'tap'
 import { buildContext } from '../../../src/core/doctor/context.js'
 import { envRules } from '../../../src/core/doctor/env-rules.js'
 import type { Finding, Severity } from '../../../src/core/doctor/findings.js'
-import { ENV_KEY, makeFacts, NOW, PROFILE_KEY, SECRET, TEMP_KEY, TOKEN, keys, type FactsInput } from '../../helpers/doctor-facts.js'
+import { assertNoSecrets, ENV_KEY, makeFacts, NOW, PROFILE_KEY, SECRET, TEMP_KEY, TOKEN, keys, type FactsInput } from '../../helpers/doctor-facts.js'
 
 const run = (i: FactsInput): Finding[] => envRules(buildContext(makeFacts(i), NOW))
 const envKeys = { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: SECRET }
@@ -57,10 +57,7 @@ const cases: Array<[string, FactsInput, Want | { absent: string }]> = [
 for (const [name, input, want] of cases) {
   t.test(name, async (t) => {
     const findings = run(input)
-    const text = JSON.stringify(findings)
-    t.notMatch(text, SECRET, 'no secret key')
-    t.notMatch(text, TOKEN, 'no session token')
-    t.notMatch(text, /A[KS]IA[A-Z0-9]{16}/, 'no whole key id')
+    assertNoSecrets(t, findings)
     if ('absent' in want) {
       t.notOk(findings.some((f) => f.code === want.absent), `no ${want.absent}`)
       return
