@@ -48,4 +48,10 @@ t.test('npm pack → production-only install → --version and a run', { timeout
   t.teardown(() => d.stop())
   t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app-creds'))?.aws_access_key_id?.startsWith('ASIA') === true, 15_000), d.output())
   t.equal((await d.stop()).code, 0)
+
+  // The demo's emulator ships in the package, not only in the repository's test folder.
+  const demo = runCli(['demo', '--no-tty', '--lifetime', '10'], sb.env, join(dir, 'app', 'node_modules', 'aws-credd', 'dist', 'cli', 'main.js'))
+  t.teardown(() => demo.stop('SIGKILL'))
+  await demo.waitFor(/\[demo-chain\] obtained assume-role credentials/, 15_000)
+  t.same(await demo.stop('SIGINT'), { code: 0, signal: null }, demo.output())
 })
