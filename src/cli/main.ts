@@ -5,7 +5,8 @@
 
 // The SDK prints a multi-line notice about Node 20 to stderr, which breaks JSON log
 // lines; `run` logs the same advice as one line instead.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+// `exec` loads no SDK and must hand its command the user's environment unchanged.
+if (process.argv[2] !== 'exec') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
 const main = async (): Promise<void> => {
   try {

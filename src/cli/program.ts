@@ -80,7 +80,8 @@ export const buildProgram = (): Command => {
     .passThroughOptions()
     .action(async (profile: string, command: string[]) => {
       const { execCommand } = await import('./exec.js')
-      process.exit(await execCommand(profile, command))
+      // With passThroughOptions commander keeps the `--` that separates the command; it is not part of it.
+      process.exit(await execCommand(profile, command[0] === '--' ? command.slice(1) : command))
     })
 
   program

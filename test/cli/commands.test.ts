@@ -15,7 +15,7 @@ import { statusCommand } from '../../src/cli/status.js'
 import type { StatusAnswer } from '../../src/cli/status-format.js'
 import { startControlServer, type ControlApi } from '../../src/serve/control-server.js'
 import { ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
-import { sandbox, until, writeAws, type Sandbox } from '../helpers/sandbox.js'
+import { runCli, sandbox, until, writeAws, type Sandbox } from '../helpers/sandbox.js'
 
 const CREDS = { Version: 1, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', SessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN', Expiration: '2026-01-31T13:00:00Z' }
 const ENDPOINT = { url: 'http://127.0.0.1:9911', tokenFile: '/run/user/1000/aws-credd/token' }
@@ -204,6 +204,20 @@ t.test('exec', async (t) => {
     for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) t.notOk(k in seen, `${k} removed`)
     t.equal(seen.KEEP_ME, 'kept')
     t.equal(seen.AWS_REGION, 'us-east-1')
+  })
+  t.test('from the command line: `exec dev -- CMD -opts` runs CMD with its options, the `--` is not the command', async (t) => {
+    const sb = box(t)
+    await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    const out = join(sb.home, 'argv.json')
+    const script = 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), env: process.env })); process.exit(5)'
+    for (const args of [['exec', 'dev', '--', process.execPath, '-e', script, out, '--flag', '--'], ['exec', 'dev', process.execPath, '-e', script, out, '--flag', '--']]) {
+      const r = runCli(args, { ...sb.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined })
+      t.same(await r.exited, { code: 5, signal: null }, `${args.join(' ')}: ${r.output()}`)
+      const seen = JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> }
+      t.same(seen.argv, ['--flag', '--'], "the command's own options and `--` reach it")
+      t.equal(seen.env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'http://127.0.0.1:9911/v1/credentials/dev')
+      t.notOk('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED' in seen.env, "aws-credd's own SDK setting does not leak into the command")
+    }
   })
   t.test('command not found: exit 127, one line', async (t) => {
     const sb = box(t)
