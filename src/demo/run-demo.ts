@@ -71,6 +71,7 @@ export const runDemo = async (opts: DemoOptions): Promise<number> => {
     await emulator.close()
     removeHome()
     process.off('exit', removeHome)
+    out.write(`aws-credd demo: stopped the daemon and the emulator; removed ${home}\n`)
   }
 }
 

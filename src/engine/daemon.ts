@@ -10,6 +10,7 @@ import { ConfigError, describeError, type CreddError } from '../core/errors.js'
 import { chainOf, mfaSerialOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
+import { botocoreShadow } from '../core/doctor/writeto-rules.js'
 import type { AwsFiles } from '../files/aws-config-files.js'
 import { CredentialsFileOutput, type SectionWriter } from './credentials-output.js'
 import { logEvent } from './event-log.js'
@@ -64,6 +65,8 @@ export class Daemon {
   private lastWarnings = ''
   /** writeTo names that clash with a resolved profile, as of the last install. */
   private clashes: string[] = []
+  /** writeTo sections botocore would not read, warned once per change. */
+  private shadowed: string[] = []
   private waitingSaid = false
   /** The keeper's read of the SSO cache after the last install. */
   private ssoReady: Promise<void> = Promise.resolve()
@@ -266,6 +269,7 @@ export class Daemon {
     for (const id of graph.roots.values()) for (const l of chainOf(graph, id)) inChains.add(l.profile)
     const targets = new Map<string, string>()
     const clashes: string[] = []
+    const shadowed: string[] = []
     for (const p of this.config.profiles) {
       if (!p.writeTo) continue
       if (inChains.has(p.writeTo)) {
@@ -275,8 +279,17 @@ export class Daemon {
         continue
       }
       targets.set(p.profile, p.writeTo)
+      // Written anyway (the JS SDK may still read it), but botocore would pick another provider for this name.
+      const profiles = this.files?.profiles ?? {}
+      const shadow = botocoreShadow(Object.prototype.hasOwnProperty.call(profiles, p.writeTo) ? profiles[p.writeTo]! : {})
+      if (shadow) {
+        const reason = `writeTo "${p.writeTo}" of profile "${p.profile}": the profile "${p.writeTo}" also sets ${shadow.keys.join(', ')}, so botocore and the AWS CLI use ${shadow.provider} for it, not the keys aws-credd writes`
+        shadowed.push(reason)
+        if (!this.shadowed.includes(reason)) this.deps.logger.warn(`${reason}; fix: choose another writeTo name in the config, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`)
+      }
     }
     this.clashes = clashes
+    this.shadowed = shadowed
     return targets
   }
 

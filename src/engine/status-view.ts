@@ -39,6 +39,8 @@ export interface StatusInput {
 
 const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? l.ssoSession ?? `profile ${l.profile}` : undefined)
 
+const roundMs = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms))
+
 export const statusView = (i: StatusInput): StatusView => {
   const graph = { links: new Map([...i.links].map(([id, s]) => [id, s.link])) }
   const profiles = i.wanted.map((profile): ProfileStatus => {
@@ -56,7 +58,8 @@ export const statusView = (i: StatusInput): StatusView => {
       source: chain.map((l) => l.kind).join(' ← '),
       health,
       expiresAt: creds?.expiresAt,
-      nextRenewalAt: failure?.retryAt ?? rootState?.renewAt,
+      // Whole milliseconds: jittered plans are fractional, and --json readers expect epoch integers.
+      nextRenewalAt: roundMs(failure?.retryAt ?? rootState?.renewAt),
       lastError: failure?.error.message ?? err?.message,
       ssoSession: chain.map(sessionLabel).find((s) => s !== undefined),
     }

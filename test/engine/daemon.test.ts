@@ -300,3 +300,16 @@ t.test('a wall-clock jump of two hours (resume from suspend) is followed by rene
     daemon.stop()
   }
 })
+
+t.test('a writeTo section that botocore would not read (its profile has role_arn) is written, with one warning', async (t) => {
+  const { daemon, writer, state, clock, logger } = setup(t, { profiles: [{ profile: 'role', writeTo: 'dev' }] })
+  state.files = () => filesOf({ ...baseProfiles(), dev: { role_arn: 'arn:aws:iam::123456789012:role/dev', source_profile: 'keys' } })
+  await daemon.start()
+  await clock.advance(1000)
+  t.match(writer.sections.get('dev')?.accessKeyId, /^ASIA/, 'still written: the JS SDK reads static keys first')
+  const warned = () => logger.entries.filter((e) => e.level === 'warn' && /writeTo "dev" of profile "role".*botocore and the AWS CLI use the assume-role provider.*fix: /.test(e.msg))
+  t.equal(warned().length, 1)
+  await daemon.reloadAwsFiles('files')
+  await clock.advance(1000)
+  t.equal(warned().length, 1, 'not repeated while nothing changed')
+})

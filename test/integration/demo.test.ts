@@ -41,6 +41,7 @@ t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SI
 
   const exit = await demo.stop('SIGINT')
   t.same(exit, { code: 0, signal: null })
+  t.match(demo.output(), new RegExp(`aws-credd demo: stopped the daemon and the emulator; removed ${folder}`), 'says what it removed')
   t.notOk(existsSync(folder), 'the temporary folder is gone')
   t.equal(leftovers(folder), '', 'no process of the demo is left')
   t.same(readdirSync(home).filter((f) => f !== '.aws'), [], 'nothing written to the HOME it was started with')

@@ -132,10 +132,21 @@ const sdkV2Rules = (ctx: DoctorContext): Finding[] => {
     'export AWS_SDK_LOAD_CONFIG=1 (for programs on the JS SDK v2)')]
 }
 
+/** Nothing at all: the first thing a newcomer on a fresh machine needs to hear. */
+const nothingConfigured = (ctx: DoctorContext, choices: CredentialChoice[]): Finding[] => {
+  const env = ctx.facts.env
+  if (Object.keys(ctx.files.profiles).length > 0 || !choices.every((c) => c.source === 'imds' || c.source === 'none')) return []
+  if (set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) || set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) return []
+  return [finding('warning', ENV, 'nothing-configured',
+    `no credentials are configured: no AWS_ACCESS_KEY_ID, no profile in ${ctx.facts.config.path} or ${ctx.facts.credentials.path}; off EC2 the JS SDK fails with "Could not load credentials from any providers" and botocore with "Unable to locate credentials"`,
+    'aws configure sso (IAM Identity Center), or aws configure for access keys; then aws-credd run keeps them fresh')]
+}
+
 export const envRules = (ctx: DoctorContext): Finding[] => {
   const choices = credentialChoices(ctx)
   return [
     ...choices.map(choiceFinding),
+    ...nothingConfigured(ctx, choices),
     ...shadowing(ctx),
     ...profileVariables(ctx),
     ...envKeyRules(ctx),

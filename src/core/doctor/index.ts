@@ -34,7 +34,8 @@ export const runDoctor = (facts: DoctorFacts, now: number, opts: DoctorOptions =
   const only = opts.profile
   if (only !== undefined) {
     const sessions = new Set(facts.ssoSessions.filter((s) => s.info.profiles.includes(only)).map((s) => s.info.label))
-    findings = findings.filter((f) => f.scope === 'environment' || ('profile' in f.scope ? f.scope.profile === only : sessions.has(f.scope.ssoSession)))
+    // A writeTo finding is scoped to the section, and concerns the profile that writes it too.
+    findings = findings.filter((f) => f.scope === 'environment' || f.data?.profile === only || ('profile' in f.scope ? f.scope.profile === only : sessions.has(f.scope.ssoSession)))
     if (!hasProfile(ctx, only) && !facts.daemonConfig.writeTo.some((w) => w.section === only)) {
       findings.push(finding('error', { profile: only }, 'profile-not-found', `profile "${only}" is not defined in ${facts.config.path} or ${facts.credentials.path}`,
         `add ${configHeader(only)} to ${facts.config.path} (aws configure --profile ${only}), or check the name`))

@@ -45,7 +45,7 @@ export const probeTargets = (facts: DoctorFacts, only?: string): ProbeTarget[] =
   }
   const names = only !== undefined ? [only].filter((p) => Object.prototype.hasOwnProperty.call(profiles, p)) : Object.keys(profiles)
   for (const p of names) sts(profiles[p], `profile ${p}`, configHeader(p))
-  if (only === undefined && (names.length === 0 || set(env.AWS_ACCESS_KEY_ID))) sts(undefined, 'the environment keys', 'the environment')
+  if (only === undefined && (names.length === 0 || set(env.AWS_ACCESS_KEY_ID))) sts(undefined, set(env.AWS_ACCESS_KEY_ID) ? 'the environment keys' : 'any program on this machine', 'the environment')
   for (const s of facts.ssoSessions) {
     if (only !== undefined && !s.info.profiles.includes(only)) continue
     const user = `SSO session ${s.info.label}`

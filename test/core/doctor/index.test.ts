@@ -50,3 +50,16 @@ t.test('--profile keeps the environment, that profile and its SSO sessions', asy
   t.match(none.findings.at(-1), { severity: 'error', code: 'profile-not-found', scope: { profile: 'nosuch' }, fix: /add \[profile nosuch\]/ })
   t.equal(none.exitCode, 2)
 })
+
+t.test('--profile NAME also shows the writeTo section NAME writes (regression: a shadowed section showed only under --profile SECTION)', async (t) => {
+  const f = makeFacts({
+    env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' },
+    config: { app: { region: 'eu-west-1', role_arn: 'arn:aws:iam::111111111111:role/a', source_profile: 'base' }, dev: { role_arn: 'arn:aws:iam::111111111111:role/d', source_profile: 'base' } },
+    credentials: { base: keys(PROFILE_KEY) },
+    writeTo: [{ profile: 'app', section: 'dev' }],
+  })
+  const app = runDoctor(f, NOW, { profile: 'app' })
+  t.match(app.findings.find((x) => x.code === 'writeto-shadowed'), { severity: 'error', scope: { profile: 'dev' } })
+  t.equal(app.exitCode, 2)
+  t.notOk(runDoctor(f, NOW, { profile: 'base' }).findings.some((x) => x.code === 'writeto-shadowed'), 'not under an unrelated profile')
+})

@@ -83,10 +83,11 @@ t.test('which STS endpoint each profile uses', async (t) => {
   ], 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS')
   t.same(targets({ config: { a: {}, b: {} } }, 'b'), [['sts', 'https://sts.us-east-1.amazonaws.com', 'the default for us-east-1', 'profile b']], '--profile')
   t.same(targets({ env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:9911/v1/credentials/a', AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9912' } }), [
-    ['sts', 'https://sts.us-east-1.amazonaws.com', 'the default for us-east-1', 'the environment keys'],
+    ['sts', 'https://sts.us-east-1.amazonaws.com', 'the default for us-east-1', 'any program on this machine'],
     ['container', 'http://127.0.0.1:9911/v1/credentials/a', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'the environment'],
     ['imds', 'http://127.0.0.1:9912', 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'the environment'],
-  ], 'the env endpoints')
+  ], 'the env endpoints; no env keys, so not "the environment keys" (regression)')
+  t.same(targets({ env: { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE' } }), [['sts', 'https://sts.us-east-1.amazonaws.com', 'the default for us-east-1', 'the environment keys']], 'env keys')
 })
 
 t.test('SSO sessions: OIDC and portal', async (t) => {
