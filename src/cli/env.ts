@@ -44,10 +44,19 @@ export interface ContainerEndpoint {
   tokenFile: string
 }
 
-export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string): ContainerEnv => ({
+/**
+ * With AWS_PROFILE gone, a program would fall back to [default]'s region (or none):
+ * the profile's own `region` goes along as AWS_REGION (JS SDK) and AWS_DEFAULT_REGION
+ * (botocore), as aws-vault does, unless the caller's environment already names one.
+ */
+export const regionVars = (region: string | undefined, env: NodeJS.ProcessEnv): Record<string, string> =>
+  region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}
+
+export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, region: Record<string, string> = {}): ContainerEnv => ({
   set: {
     [FULL_URI]: `${endpoint.url.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`,
     [TOKEN_FILE]: endpoint.tokenFile,
+    ...region,
   },
   unset: [...UNSET_VARS],
 })
@@ -89,7 +98,9 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
     const why = String(creds.body.message ?? `profile "${profile}" is not kept by this daemon`)
     return { ok: false, code: 1, message: `${why}; fix: use a profile the daemon keeps, or add "${profile}" to "profiles" in its config` }
   }
-  const out: EnvLookup = { ok: true, env: containerEnvFor(endpoint, profile) }
+  const listed = Array.isArray(status.body.profiles) ? (status.body.profiles as Array<{ profile?: unknown; region?: unknown }>) : []
+  const region = listed.find((p) => p.profile === profile)?.region
+  const out: EnvLookup = { ok: true, env: containerEnvFor(endpoint, profile, regionVars(typeof region === 'string' ? region : undefined, env)) }
   // Known but nothing valid now: the endpoint will serve once it has; say why meanwhile.
   if (creds.status !== 200) out.warning = `profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`
   return out

@@ -315,7 +315,12 @@ export class Daemon {
   /** Everything `status` shows, as of now. */
   status(): StatusView {
     const snap = this.refresher.snapshot()
-    return statusView({ wanted: this.wanted, roots: snap.roots, links: snap.links, profileErrors: snap.profileErrors, sso: this.sso.view(), policy: this.policy, now: this.deps.clock.now() })
+    return statusView({ wanted: this.wanted, roots: snap.roots, links: snap.links, profileErrors: snap.profileErrors, sso: this.sso.view(), policy: this.policy, now: this.deps.clock.now(), regionOf: (p) => this.regionOf(p) })
+  }
+
+  private regionOf(profile: string): string | undefined {
+    const region = this.files?.profiles[profile]?.region
+    return typeof region === 'string' && region.trim() ? region.trim() : undefined
   }
 
   /** Profile errors currently known, for status and doctor. */

@@ -20,6 +20,8 @@ export interface ProfileStatus {
   lastError?: string
   /** The SSO session the chain starts from, if any. */
   ssoSession?: string
+  /** The profile's own `region` setting: where a program using it calls by default (exec/env pass it on). */
+  region?: string
 }
 
 export interface StatusView {
@@ -35,6 +37,8 @@ export interface StatusInput {
   sso: SsoSessionView[]
   policy: RenewalPolicy
   now: number
+  /** The profile's own `region` setting, if any. */
+  regionOf?: (profile: string) => string | undefined
 }
 
 const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? l.ssoSession ?? `profile ${l.profile}` : undefined)
@@ -46,7 +50,9 @@ export const statusView = (i: StatusInput): StatusView => {
   const profiles = i.wanted.map((profile): ProfileStatus => {
     const root = i.roots.get(profile)
     const err = i.profileErrors.get(profile)
-    if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err?.message ?? 'not resolved yet' }
+    const region = i.regionOf?.(profile)
+    const where = region ? { region } : {}
+    if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err?.message ?? 'not resolved yet', ...where }
     const chain = chainOf(graph, root)
     const states = chain.map((l) => i.links.get(l.id)).filter((s): s is Readonly<LinkState> => s !== undefined)
     const rootState = i.links.get(root)
@@ -62,6 +68,7 @@ export const statusView = (i: StatusInput): StatusView => {
       nextRenewalAt: roundMs(failure?.retryAt ?? rootState?.renewAt),
       lastError: failure?.error.message ?? err?.message,
       ssoSession: chain.map(sessionLabel).find((s) => s !== undefined),
+      ...where,
     }
   })
   return { profiles, ssoSessions: i.sso }

@@ -205,6 +205,23 @@ t.test('exec', async (t) => {
     t.equal(seen.KEEP_ME, 'kept')
     t.equal(seen.AWS_REGION, 'us-east-1')
   })
+  t.test("the profile's region goes along unless the caller's environment names one", async (t) => {
+    const sb = box(t)
+    const withRegion: StatusAnswer = { ...FRESH, profiles: [{ ...FRESH.profiles[0]!, region: 'eu-west-3' }] }
+    await fakeDaemon(t, sb, { status: [200, withRegion], credentials: { dev: [200, CREDS] } })
+    const out = join(sb.home, 'env.json')
+    const seen = async (env: NodeJS.ProcessEnv): Promise<Record<string, string>> => {
+      t.equal(await execCommand('dev', [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))', out], capture().io, env), 0)
+      return JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>
+    }
+    const none = await seen({ ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined })
+    t.same([none.AWS_REGION, none.AWS_DEFAULT_REGION], ['eu-west-3', 'eu-west-3'], 'both SDK families get it')
+    const mine = await seen({ ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: 'ap-south-1' })
+    t.same([mine.AWS_REGION, mine.AWS_DEFAULT_REGION], [undefined, 'ap-south-1'], "the caller's own choice stands")
+    const c = capture()
+    t.equal(await envCommand('dev', {}, c.io, { ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined }), 0)
+    t.match(c.out(), /^export AWS_REGION='eu-west-3'\nexport AWS_DEFAULT_REGION='eu-west-3'$/m, 'env prints it too')
+  })
   t.test('from the command line: `exec dev -- CMD -opts` runs CMD with its options, the `--` is not the command', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })

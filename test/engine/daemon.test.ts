@@ -94,6 +94,17 @@ t.test('zero config keeps only temporary profiles: roles and SSO, not keys, not 
   t.match(errors().map((e) => e.msg), [/profile "broken".*nowhere/], 'only the broken profile is an error; settings is not')
 })
 
+t.test("status carries each profile's own region (exec and env pass it on)", async (t) => {
+  const profiles = baseProfiles()
+  profiles.role = { ...profiles.role!, region: ' ap-southeast-2 ' }
+  const { daemon, clock } = setup(t, { profiles: [{ profile: 'role' }, { profile: 'sso' }] }, profiles)
+  await daemon.start()
+  await clock.advance(0)
+  const byName = new Map(daemon.status().profiles.map((p) => [p.profile, p]))
+  t.equal(byName.get('role')?.region, 'ap-southeast-2', 'its own setting, trimmed')
+  t.notOk('region' in byName.get('sso')!, 'none set: none claimed (not the source profile\'s, not the SSO region)')
+})
+
 t.test('zero config with no temporary profile says it is waiting', async (t) => {
   const { daemon, logger, upstream, clock } = setup(t, {}, { keys: { ...KEYS }, settings: { region: 'eu-west-1' } })
   await daemon.start()
