@@ -25,6 +25,9 @@ export const superviseUnderSystemd = (
 ): Supervisor => {
   const notifier = createNotifier(env, (msg) => logger.warn(msg))
   if (!notifier.active) return { reloading: () => undefined, reloaded: () => undefined, stopping: () => undefined, close: () => undefined }
+  if (notifier.via === 'systemd-notify') {
+    logger.info('systemd notifications go through the systemd-notify tool (npm did not build the unix-dgram addon); the unit needs NotifyAccess=all, as the shipped units set')
+  }
   const startedAt = Date.now()
   let isReady = false
   let lastStatus = ''

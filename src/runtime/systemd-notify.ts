@@ -1,15 +1,19 @@
 // sd_notify(3) for `Type=notify` units: READY=1 once the first resolution is done,
 // STATUS= lines, WATCHDOG=1 pings, RELOADING=1/STOPPING=1. The protocol is one unix
 // *datagram* per message to $NOTIFY_SOCKET, which Node's `net` cannot send; the
-// maintained `unix-dgram` addon (an optional dependency) does. Without it, the
-// `systemd-notify` tool is used, which needs NotifyAccess=all in the unit. Outside
-// systemd (no NOTIFY_SOCKET) every call is a no-op.
+// maintained `unix-dgram` addon (an optional dependency) does. When npm could not
+// build it (no compiler, no Node headers: npm says so only in its log), the
+// `systemd-notify` tool sends them instead; systemd then hears them from a child
+// process, which is why the shipped units say NotifyAccess=all. Outside systemd (no
+// NOTIFY_SOCKET) every call is a no-op.
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 
 export interface Notifier {
   /** Whether messages go anywhere (running under systemd with Type=notify). */
   readonly active: boolean
+  /** How messages travel: the addon, the systemd-notify tool, or nowhere. */
+  readonly via: 'datagram' | 'systemd-notify' | 'none'
   send(fields: Record<string, string>): void
   close(): void
 }
@@ -23,25 +27,29 @@ export const formatNotify = (fields: Record<string, string>): string =>
     .map(([k, v]) => `${k}=${v.replace(/[\r\n]+/g, ' ')}`)
     .join('\n')
 
-const loadDgram = (): ((type: 'unix_dgram') => DgramSocket) | undefined => {
+type CreateSocket = (type: 'unix_dgram') => DgramSocket
+
+const loadDgram = (): CreateSocket | undefined => {
   try {
-    return (createRequire(import.meta.url)('unix-dgram') as { createSocket: (type: 'unix_dgram') => DgramSocket }).createSocket
+    return (createRequire(import.meta.url)('unix-dgram') as { createSocket: CreateSocket }).createSocket
   } catch {
     return undefined
   }
 }
 
-export const createNotifier = (env: Env = process.env, onError: (msg: string) => void = () => undefined): Notifier => {
+/** `load` finds the addon (tests pass one that finds none, to exercise the tool). */
+export const createNotifier = (env: Env = process.env, onError: (msg: string) => void = () => undefined, load: () => CreateSocket | undefined = loadDgram): Notifier => {
   const target = env.NOTIFY_SOCKET
-  if (!target) return { active: false, send: () => undefined, close: () => undefined }
+  if (!target) return { active: false, via: 'none', send: () => undefined, close: () => undefined }
   // An abstract socket is written "@name"; the kernel wants a leading NUL.
   const path = target.startsWith('@') ? `\0${target.slice(1)}` : target
-  const createSocket = loadDgram()
+  const createSocket = load()
   if (createSocket) {
     const socket = createSocket('unix_dgram')
     socket.on('error', (e) => onError(`systemd notify: ${e.message}`))
     return {
       active: true,
+      via: 'datagram',
       send: (fields) => {
         const buf = Buffer.from(formatNotify(fields))
         socket.send(buf, 0, buf.length, path, (err) => err && onError(`systemd notify: ${err.message}`))
@@ -51,9 +59,10 @@ export const createNotifier = (env: Env = process.env, onError: (msg: string) =>
   }
   return {
     active: true,
+    via: 'systemd-notify',
     send: (fields) => {
       const args = Object.entries(fields).map(([k, v]) => (k === 'READY' ? '--ready' : k === 'STATUS' ? `--status=${v}` : `${k}=${v}`))
-      execFile('systemd-notify', args, { env: { ...process.env, NOTIFY_SOCKET: target } }, (err) => err && onError(`systemd-notify failed: ${err.message.split('\n')[0]}; install the unix-dgram addon or set NotifyAccess=all`))
+      execFile('systemd-notify', args, { env: { ...process.env, NOTIFY_SOCKET: target } }, (err) => err && onError(`systemd-notify failed: ${err.message.split('\n')[0]}; fix: set NotifyAccess=all in the unit, or reinstall aws-credd where npm can build its unix-dgram addon (python3, make, a C++ compiler)`))
     },
     close: () => undefined,
   }

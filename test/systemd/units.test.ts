@@ -27,7 +27,7 @@ for (const u of units) {
     t.equal(r.code, 0, r.out)
     t.equal(r.out.trim(), '', 'no warnings')
     const text = readFileSync(file, 'utf8')
-    for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'UMask=0077', 'SystemCallFilter=@system-service', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6']) {
+    for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'UMask=0077', 'SystemCallFilter=@system-service', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'NotifyAccess=all']) {
       t.match(text, new RegExp(`^${line.replace(/[$()]/g, '\\$&')}$`, 'm'), line)
     }
     t.match(text, /^ReadWritePaths=.*\.aws/m, 'writes only the AWS folder (and the runtime folder)')
