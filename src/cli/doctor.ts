@@ -1,9 +1,11 @@
 // `aws-credd doctor [--profile NAME] [--json] [--config FILE] [--no-network]`: gathers
-// the facts (files, then the network unless told not to), runs the pure rules
+// the facts (files, then the network unless told not to: unsigned probes, plus one
+// signed GetCallerIdentity per set of temporary keys with no known expiry), runs the pure rules
 // (src/core/doctor), prints them, and exits 0 ok, 1 warnings, 2 errors.
+import { checkAllKeys } from '../aws/doctor-key-check.js'
 import { probeAll } from '../aws/doctor-probes.js'
 import type { DaemonFacts, DoctorFacts } from '../core/doctor/facts.js'
-import { probeTargets, runDoctor } from '../core/doctor/index.js'
+import { keyCheckTargets, probeTargets, runDoctor } from '../core/doctor/index.js'
 import { gatherDoctorFacts } from '../files/doctor-facts.js'
 import { defaultRuntimeDir } from '../serve/runtime-dir.js'
 import { askDaemon, controlSocketPath } from './control-client.js'
@@ -29,8 +31,8 @@ export const doctorCommand = async (opts: DoctorCommandOptions = {}, io: Command
   const base = await gatherDoctorFacts(env, { ...(opts.config !== undefined ? { configPath: opts.config } : {}), runtimeDir: defaultRuntimeDir(env) })
   let facts: DoctorFacts = base
   if (opts.network !== false) {
-    const [probes, daemon] = await Promise.all([probeAll(probeTargets(base, opts.profile)), daemonFacts(env)])
-    facts = { ...base, network: { probes, daemon } }
+    const [probes, daemon, keyChecks] = await Promise.all([probeAll(probeTargets(base, opts.profile)), daemonFacts(env), checkAllKeys(keyCheckTargets(base, opts.profile))])
+    facts = { ...base, network: { probes, daemon, ...(keyChecks.length > 0 ? { keyChecks } : {}) } }
   }
   const report = runDoctor(facts, now(), opts.profile !== undefined ? { profile: opts.profile } : {})
   io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report))

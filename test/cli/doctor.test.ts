@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { controlSocketPath } from '../../src/cli/control-client.js'
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { startEmulator } from '../../src/emulator/emulator.js'
 import { startControlServer } from '../../src/serve/control-server.js'
 import { ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
@@ -167,4 +168,48 @@ t.test('a credentials file readable by others: warning with chmod 600 FILE; exit
   const { code, out } = await doctor(t, sb, ['--no-network'])
   t.equal(code, 1)
   t.match(out, new RegExp(`^ {2}warning +${sb.credentialsFile} is mode 644: other users can read your keys\n {11}fix: chmod 600 ${sb.credentialsFile}$`, 'm'))
+})
+
+t.test('temporary keys with no recorded expiry: one signed GetCallerIdentity tells whether AWS still takes them', async (t) => {
+  let now = Date.now()
+  const emu = await startEmulator({ now: () => now, credentialLifetimeSeconds: 900 })
+  t.teardown(() => emu.close())
+  const user = emu.addUser('u')
+  const role = emu.addRole({ name: 'R', trust: [user.arn] })
+  const sts = new STSClient({ region: 'us-east-1', endpoint: emu.url, credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey } })
+  t.teardown(() => sts.destroy())
+  const issued = async () => (await sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'pasted' }))).Credentials!
+  const stale = await issued()
+  const pasted = (c: typeof stale) => `aws_access_key_id = ${c.AccessKeyId}\naws_secret_access_key = ${c.SecretAccessKey}\naws_session_token = ${c.SessionToken}\n`
+  const run = async (sb: Sandbox, env: Record<string, string | undefined> = {}) => {
+    const r = await doctor(t, sb, [], { AWS_ENDPOINT_URL: emu.url, ...env })
+    for (const c of [stale]) t.notOk(r.out.includes(c.SecretAccessKey!) || r.out.includes(c.SessionToken!), 'the pasted secrets stay out of the output')
+    return r
+  }
+
+  const sb = box(t)
+  writeAws(sb, '[profile old]\nregion = us-east-1\n', `[old]\n${pasted(stale)}`)
+  const valid = await run(sb)
+  t.match(valid.out, /warning +temporary keys ASIA…\w{4} in \[old\] of .*: STS accepts them now, but nothing says until when; once they expire/, 'still good: a warning')
+
+  now += 3600_000 // the keys' 15 minutes are long gone
+  const expired = await run(sb)
+  t.equal(expired.code, 2)
+  t.match(expired.out, /^Profile old\n {2}error +temporary keys ASIA…\w{4} in \[old\] of .* have expired: STS answered ExpiredToken \("The security token included in the request is expired"\)\n {11}fix: delete the keys from \[old\]/m)
+
+  // (one sandbox folder per test: each box below replaces the files of the one before)
+  const envBox = box(t)
+  writeAws(envBox, '[default]\nregion = us-east-1\n', '')
+  const inEnv = await run(envBox, { AWS_ACCESS_KEY_ID: stale.AccessKeyId, AWS_SECRET_ACCESS_KEY: stale.SecretAccessKey, AWS_SESSION_TOKEN: stale.SessionToken })
+  t.equal(inEnv.code, 2)
+  t.match(inEnv.out, /error +the environment keys ASIA…\w{4} \(temporary\) have expired: STS answered ExpiredToken/)
+
+  const made = box(t)
+  writeAws(made, '[profile typo]\nregion = us-east-1\n', `[typo]\n${keys(TEMP_KEY, `aws_session_token = ${TOKEN}\n`)}`)
+  const refused = await run(made)
+  t.match(refused.out, /error +STS refuses the temporary keys ASIA…CCCC in \[typo\] of .* \(InvalidClientTokenId\)/)
+
+  const offline = await doctor(t, made, ['--no-network'], { AWS_ENDPOINT_URL: emu.url })
+  t.match(offline.out, /warning +temporary keys ASIA…CCCC in \[typo\] of .*: no expiry recorded with them/, '--no-network: no call, only the warning')
+  t.equal(emu.calls.filter((c) => c.action === 'GetCallerIdentity').length, 4, 'one call per run that had keys to check, none with --no-network')
 })

@@ -3,7 +3,7 @@
 // are written. Built once per run, pure.
 import { buildProfileGraph, type AwsProfileData } from '../profile-graph.js'
 import type { ProfileGraph } from '../links.js'
-import type { DoctorFacts, Section } from './facts.js'
+import type { DoctorFacts, KeyCheckResult, KeyOwner, Section } from './facts.js'
 
 export interface DoctorContext {
   facts: DoctorFacts
@@ -48,3 +48,7 @@ export const keyFile = (ctx: DoctorContext, name: string): 'credentials' | 'conf
 /** `the credentials file [p]` / `the config file [profile p]`, naming the path. */
 export const sectionName = (ctx: DoctorContext, file: 'credentials' | 'config', profile: string): string =>
   file === 'credentials' ? `[${profile}] of ${ctx.facts.credentials.path}` : `${profile === 'default' ? '[default]' : `[profile ${profile}]`} of ${ctx.facts.config.path}`
+
+/** What doctor's signed check said of these keys, if it ran. */
+export const keyCheckFor = (ctx: DoctorContext, owner: KeyOwner): KeyCheckResult | undefined =>
+  ctx.facts.network?.keyChecks?.find((c) => ('env' in owner ? 'env' in c.owner : 'profile' in c.owner && c.owner.profile === owner.profile))

@@ -2,11 +2,12 @@
 // chain uses (credential-chain.ts), what shadows what, and keys that cannot work
 // as set (a temporary key without its token, half a key pair, an expiry passed).
 import type { DoctorContext } from './context.js'
-import { hasProfile } from './context.js'
+import { hasProfile, keyCheckFor } from './context.js'
 import { CLIENT_NAME, credentialChoices, envKeys, type CredentialChoice } from './credential-chain.js'
 import { describeKey, finding, keyKind, maskKeyId, type Finding } from './findings.js'
 
 const ENV = 'environment' as const
+const ENV_KEYS = { env: true } as const
 const set = (v: string | undefined): v is string => v !== undefined && v !== ''
 const SOON_MS = 15 * 60_000
 
@@ -77,6 +78,7 @@ const envKeyRules = (ctx: DoctorContext): Finding[] => {
     out.push(finding('warning', ENV, 'env-long-term-with-token', `AWS_ACCESS_KEY_ID holds a long-term key ${describeKey(id)} but AWS_SESSION_TOKEN is set too: AWS refuses the pair ("The security token included in the request is invalid")`,
       'unset AWS_SESSION_TOKEN'))
   }
+  const check = keyCheckFor(ctx, ENV_KEYS)
   const expRaw = env.AWS_CREDENTIAL_EXPIRATION
   const exp = set(expRaw) ? Date.parse(expRaw) : NaN
   if (Number.isFinite(exp) && exp <= ctx.now) {
@@ -85,8 +87,15 @@ const envKeyRules = (ctx: DoctorContext): Finding[] => {
   } else if (Number.isFinite(exp) && exp - ctx.now <= SOON_MS) {
     out.push(finding('warning', ENV, 'env-keys-expiring', `the environment keys ${describeKey(id)} expire at ${expRaw} (AWS_CREDENTIAL_EXPIRATION)`,
       'export fresh keys soon, or use aws-credd exec PROFILE -- COMMAND, which serves renewed ones'))
+  } else if (check?.outcome === 'expired') {
+    out.push(finding('error', ENV, 'env-keys-expired', `the environment keys ${describeKey(id)} have expired: STS answered ${check.code} ("The security token included in the request is expired")`,
+      'export fresh keys (or run the program with aws-credd exec PROFILE -- COMMAND, which serves renewed ones)'))
+  } else if (check?.outcome === 'refused') {
+    out.push(finding('error', ENV, 'env-keys-refused', `STS refuses the environment keys ${describeKey(id)} (${check.code}): they are revoked, mistyped or from another partition`,
+      'export working keys, or unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN'))
   } else if (out.length === 0) {
-    const note = kind === 'temporary' && !Number.isFinite(exp) ? '; no AWS_CREDENTIAL_EXPIRATION says when they expire' : ''
+    const accepted = check?.outcome === 'valid' ? ' (STS accepts them now)' : ''
+    const note = kind === 'temporary' && !Number.isFinite(exp) ? `; no AWS_CREDENTIAL_EXPIRATION says when they expire${accepted}` : ''
     out.push(finding('info', ENV, 'env-key', `AWS_ACCESS_KEY_ID holds ${describeKey(id)}${note}`, undefined, { accessKeyId: maskKeyId(id) }))
   }
   return out

@@ -81,9 +81,33 @@ export interface ProbeResult {
 
 export type DaemonFacts = { running: true; pid?: number } | { running: false; reason: string }
 
+/** Whose keys a key check tried: the environment's, or a profile's from the files. */
+export type KeyOwner = { env: true } | { profile: string }
+
+/** Temporary keys that say nothing of their expiry, to be tried with one signed GetCallerIdentity. */
+export interface KeyCheckTarget {
+  owner: KeyOwner
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken: string
+  region: string
+  /** The STS URL the owner would sign against. */
+  endpoint: string
+}
+
+/** valid: STS accepted them. expired: ExpiredToken. refused: any other authentication error. unknown: no answer. */
+export interface KeyCheckResult {
+  owner: KeyOwner
+  outcome: 'valid' | 'expired' | 'refused' | 'unknown'
+  /** The error code STS gave, or why there was no answer. */
+  code?: string
+}
+
 export interface NetworkFacts {
   probes: ProbeResult[]
   daemon: DaemonFacts
+  /** One per KeyCheckTarget (absent when nothing needed checking). */
+  keyChecks?: KeyCheckResult[]
 }
 
 export interface DoctorFacts {

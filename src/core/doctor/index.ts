@@ -14,6 +14,7 @@ import { writeToRules } from './writeto-rules.js'
 export type { DoctorFacts } from './facts.js'
 export type { Finding, Scope, Severity, Summary } from './findings.js'
 export { probeTargets } from './network-rules.js'
+export { keyCheckTargets } from './key-checks.js'
 
 export interface DoctorReport {
   findings: Finding[]

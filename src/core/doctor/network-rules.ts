@@ -8,6 +8,7 @@ import type { DoctorContext } from './context.js'
 import { mergeProfiles } from './context.js'
 import type { DoctorFacts, ProbeResult, ProbeService, ProbeTarget } from './facts.js'
 import { configHeader, finding, type Finding } from './findings.js'
+import { dnsSuffix, stsUrlOf } from './key-checks.js'
 
 const ENV = 'environment' as const
 export const SKEW_WARN_MS = 60_000
@@ -15,7 +16,6 @@ export const SKEW_WARN_MS = 60_000
 export const SKEW_ERROR_MS = 5 * 60_000
 
 const set = (v: string | undefined): v is string => v !== undefined && v !== ''
-const dnsSuffix = (region: string): string => (region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com')
 
 const SERVICE_NAME: Record<ProbeService, string> = {
   sts: 'the STS endpoint',
@@ -37,11 +37,9 @@ export const probeTargets = (facts: DoctorFacts, only?: string): ProbeTarget[] =
     targets.set(key, t)
   }
   const sts = (data: Record<string, string> | undefined, user: string, header: string): void => {
-    const found = explainEndpoint('sts', data, facts.config.services, env)
-    if (found.missingServicesSection !== undefined) return // the profile rules report it
-    const region = data?.region || env.AWS_REGION || 'us-east-1'
-    const via = found.source === 'profile' ? `endpoint_url of ${header}` : found.key ?? `the default for ${region}`
-    add('sts', found.url ?? `https://sts.${region}.${dnsSuffix(region)}`, via, user)
+    const found = stsUrlOf(facts, data)
+    if (!found) return // the profile rules report it
+    add('sts', found.url, found.fromProfile ? `endpoint_url of ${header}` : found.key ?? `the default for ${found.region}`, user)
   }
   const names = only !== undefined ? [only].filter((p) => Object.prototype.hasOwnProperty.call(profiles, p)) : Object.keys(profiles)
   for (const p of names) sts(profiles[p], `profile ${p}`, configHeader(p))

@@ -2,7 +2,7 @@
 // (long-term AKIA or temporary ASIA, expired or not), its region as each SDK
 // finds it, and whether the JS SDK v2 can see it at all.
 import type { DoctorContext } from './context.js'
-import { keyFile, profileData, sectionName } from './context.js'
+import { keyCheckFor, keyFile, profileData, sectionName } from './context.js'
 import { configHeader, describeKey, finding, keyKind, maskKeyId, span, type Finding } from './findings.js'
 
 const SOON_MS = 15 * 60_000
@@ -77,7 +77,15 @@ const expiryRules = (ctx: DoctorContext, p: string, id: string, where: string, f
     return [finding('ok', scope, 'keys', `temporary keys ${maskKeyId(id)} in ${where}, valid for ${span(left)} more`, undefined, { ...data, expiresAt: at })]
   }
   if (!managed) {
-    return [finding('warning', scope, 'temporary-keys-no-expiry', `temporary keys with no known expiry: ${maskKeyId(id)} in ${where}, not written by aws-credd; once they expire, every call fails with ExpiredToken`, renew, data)]
+    const check = keyCheckFor(ctx, scope)
+    if (check?.outcome === 'expired') {
+      return [finding('error', scope, 'session-token-expired', `temporary keys ${maskKeyId(id)} in ${where} have expired: STS answered ${check.code} ("The security token included in the request is expired")`, renew, data)]
+    }
+    if (check?.outcome === 'refused') {
+      return [finding('error', scope, 'keys-refused', `STS refuses the temporary keys ${maskKeyId(id)} in ${where} (${check.code}): they are revoked, mistyped or from another partition`, renew, data)]
+    }
+    const now = check?.outcome === 'valid' ? 'STS accepts them now, but nothing says until when' : 'no expiry recorded with them'
+    return [finding('warning', scope, 'temporary-keys-no-expiry', `temporary keys ${maskKeyId(id)} in ${where}, not written by aws-credd: ${now}; once they expire, every call fails with ExpiredToken`, renew, data)]
   }
   const daemon = ctx.facts.network?.daemon
   if (daemon?.running) return [finding('ok', scope, 'keys', `temporary keys ${maskKeyId(id)} in ${where}, kept fresh by the running aws-credd`, undefined, data)]
