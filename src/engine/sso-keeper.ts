@@ -52,6 +52,13 @@ export interface SsoSessionView {
   verificationUriComplete?: string
 }
 
+/**
+ * Every SSO session in the files is kept alive while its refresh token lasts, but one
+ * that no kept profile uses (say, outside an explicit "profiles" list) is nobody's
+ * emergency: its lapse raises no alert, starts no device login, and is logged at info.
+ */
+const used = (e: Entry): boolean => e.info.profiles.length > 0
+
 interface Entry {
   info: SsoSessionInfo
   facts: SsoFacts
@@ -167,7 +174,7 @@ export class SsoKeeper {
       const before = e.decision?.state
       e.decision = d
       if (before !== d.state) this.logState(e, d)
-      if (d.state === 'relogin-required' && this.deps.alerting.deviceLogin === 'alert' && !e.login && this.loginDue(e, now)) {
+      if (d.state === 'relogin-required' && used(e) && this.deps.alerting.deviceLogin === 'alert' && !e.login && this.loginDue(e, now)) {
         void this.beginLogin(e)
       }
       this.alertFor(e, now)
@@ -188,7 +195,7 @@ export class SsoKeeper {
   }
 
   private alertFor(e: Entry, now: number): void {
-    if (e.starting) return
+    if (e.starting || !used(e)) return
     const condition = sessionCondition(e.decision!, e.facts, now, this.deps.alerting)
     const answer = gateAlert(e.memory, condition, now, this.deps.alerting.repeat)
     e.memory = answer.memory
@@ -197,7 +204,8 @@ export class SsoKeeper {
 
   private logState(e: Entry, d: SsoDecision): void {
     const msg = `SSO session "${e.info.label}": ${d.state} (${d.reason})`
-    if (d.state === 'relogin-required') this.deps.logger.error(`${msg}; fix: ${loginFix(e.info)}`, { ssoSession: e.info.label })
+    if (d.state === 'relogin-required' && !used(e)) this.deps.logger.info(`${msg}; no profile aws-credd keeps uses it, so no alert (log in with ${loginFix(e.info)} when you need it)`, { ssoSession: e.info.label })
+    else if (d.state === 'relogin-required') this.deps.logger.error(`${msg}; fix: ${loginFix(e.info)}`, { ssoSession: e.info.label })
     else this.deps.logger.info(msg, { ssoSession: e.info.label })
   }
 

@@ -77,7 +77,8 @@ export const statusView = (i: StatusInput): StatusView => {
 /** `aws-credd status` exit code: 0 all fresh, 1 something needs attention, 2 a profile has nothing valid. */
 export const statusExitCode = (v: StatusView): 0 | 1 | 2 => {
   if (v.profiles.some((p) => p.health === 'unavailable' || p.health === 'pending')) return 2
-  if (v.profiles.some((p) => p.health !== 'fresh') || v.ssoSessions.some((s) => s.state !== 'fresh')) return 1
+  // A session no kept profile uses needs nobody's attention (sso-keeper: no alert either).
+  if (v.profiles.some((p) => p.health !== 'fresh') || v.ssoSessions.some((s) => s.profiles.length > 0 && s.state !== 'fresh')) return 1
   return 0
 }
 
@@ -94,7 +95,7 @@ export const statusLine = (v: StatusView): string => {
   const fresh = v.profiles.filter((p) => p.health === 'fresh').length
   const failing = v.profiles.filter((p) => p.health === 'renewing-failed').length
   const none = v.profiles.filter((p) => p.health === 'unavailable').length
-  const login = v.ssoSessions.filter((s) => s.state === 'relogin-required' || s.state === 'logging-in').length
+  const login = v.ssoSessions.filter((s) => s.profiles.length > 0 && (s.state === 'relogin-required' || s.state === 'logging-in')).length
   const parts = [count(fresh, 'profile fresh', 'profiles fresh')]
   if (failing) parts.push(`${failing} failing to renew`)
   if (none) parts.push(`${none} without credentials`)

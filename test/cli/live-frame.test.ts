@@ -15,7 +15,7 @@ const view: StatusView = {
   ],
   ssoSessions: [
     { label: 'corp', ssoSession: 'corp', state: 'fresh', reason: 'token valid', profiles: ['dev'], tokenExpiresAt: NOW + 90 * s, nextRefreshAt: NOW + 45 * s },
-    { label: 'old', ssoSession: 'old', state: 'logging-in', reason: 'waiting', profiles: [], verificationUriComplete: 'http://127.0.0.1:1/device?user_code=ABCD-EFGH' },
+    { label: 'old', ssoSession: 'old', state: 'logging-in', reason: 'waiting', profiles: ['legacy'], verificationUriComplete: 'http://127.0.0.1:1/device?user_code=ABCD-EFGH' },
   ],
 }
 

@@ -15,7 +15,7 @@ const HOUR = 60 * MIN
 
 const dev: SsoSessionInfo = { ssoSession: 'dev', startUrl: 'https://example.awsapps.com/start', region: 'us-east-1', cacheKey: 'dev', label: 'dev', scopes: ['sso:account:access'], profiles: ['app', 'ops'] }
 
-const setup = async (t: Tap, token: ReturnType<typeof cachedToken> | undefined, deviceLogin: 'off' | 'alert' = 'off') => {
+const setup = async (t: Tap, token: ReturnType<typeof cachedToken> | undefined, deviceLogin: 'off' | 'alert' = 'off', session: SsoSessionInfo = dev) => {
   const clock = new FakeClock()
   const cache = new MemorySsoCache()
   if (token) cache.files.set('dev', token)
@@ -30,7 +30,7 @@ const setup = async (t: Tap, token: ReturnType<typeof cachedToken> | undefined, 
     onTokenChanged: (s) => changed.push(s.label),
   })
   t.teardown(() => keeper.stop())
-  await keeper.setSessions([dev])
+  await keeper.setSessions([session])
   await settle()
   const events = () => alerts.map((a) => a.event)
   const state = () => keeper.view()[0]!.state
@@ -87,6 +87,20 @@ t.test('transient failures: retried with backoff, refresh-failing after the thre
   oidc.refuseAll = undefined
   await clock.advance(6 * MIN)
   t.same(events(), ['refresh-failing', 'recovered'])
+})
+
+t.test('a session no kept profile uses: kept alive, but its lapse alerts nobody and starts no login', async (t) => {
+  const unused = { ...dev, profiles: [] }
+  const { clock, oidc, events, state, logger } = await setup(t, cachedToken(Date.UTC(2026, 0, 1), 20 * 60), 'alert', unused)
+  t.equal(oidc.count('refresh'), 0, 'not due yet')
+  oidc.refuseAll = 'invalid_grant'
+  await clock.advance(2 * HOUR)
+  t.ok(oidc.count('refresh') >= 1, 'it was still refreshed (kept alive)')
+  t.equal(state(), 'relogin-required')
+  t.same(events(), [], 'no alert, no device login, no reminder')
+  t.equal(oidc.count('start'), 0, 'no device authorization started')
+  const line = logger.entries.find((e) => /relogin-required/.test(e.msg))
+  t.match(line, { level: 'info', msg: /no profile aws-credd keeps uses it, so no alert/ })
 })
 
 t.test('a legacy token: relogin-soon ahead of expiry, relogin-required at it', async (t) => {
