@@ -200,7 +200,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   live?.start()
   const supervisor = superviseUnderSystemd(env, logger, () => daemon.status(), () => readiness(started, daemon.status()))
   const wallClock = startWallClockCheck((jumped) => {
-    if (jumped !== undefined) logger.warn(`the wall clock moved ${Math.round(jumped / 1000)} s in 30 s (resume from suspend, or an NTP step): renewing whatever is due now`)
+    if (jumped !== undefined) logger.warn(`the wall clock jumped ${Math.round(jumped / 1000)} s (resume from suspend, or an NTP step): renewing whatever is due now`)
     daemon.wake()
   })
 
