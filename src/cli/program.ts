@@ -8,6 +8,16 @@ const version = (): string => {
   return pkg.version
 }
 
+/**
+ * Exit once stdout and stderr have handed everything to the kernel: a pipe takes
+ * 64 KiB at a time, and process.exit() would cut a long `doctor --json` there.
+ * Exiting at all (not just setting exitCode) is what lets go of idle SDK sockets.
+ */
+const exitWith = async (code: number): Promise<never> => {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => (s.writableLength === 0 ? resolve() : s.write('', () => resolve())))))
+  process.exit(code)
+}
+
 export const buildProgram = (): Command => {
   const program = new Command()
   program
@@ -28,7 +38,7 @@ export const buildProgram = (): Command => {
     .action(async (opts: { config?: string; logLevel?: string; logFormat?: string; tty: boolean }) => {
       const { runCommand } = await import('./run.js')
       // Exit explicitly: idle keep-alive sockets of SDK clients must not hold a stopped daemon open.
-      process.exit(await runCommand(opts))
+      await exitWith(await runCommand(opts))
     })
 
   program
@@ -39,7 +49,7 @@ export const buildProgram = (): Command => {
     .option('--no-browser', 'print the link instead of opening a browser')
     .action(async (opts: { ssoSession?: string; profile?: string; browser: boolean }) => {
       const { loginCommand } = await import('./login.js')
-      process.exit(await loginCommand(opts))
+      await exitWith(await loginCommand(opts))
     })
 
   program
@@ -49,7 +59,7 @@ export const buildProgram = (): Command => {
     .argument('<code>', 'the six digits the device shows now')
     .action(async (profile: string, code: string) => {
       const { mfaCommand } = await import('./mfa.js')
-      process.exit(await mfaCommand(profile, code))
+      await exitWith(await mfaCommand(profile, code))
     })
 
   program
@@ -58,7 +68,7 @@ export const buildProgram = (): Command => {
     .argument('<profile>', 'the profile whose credentials to print')
     .action(async (profile: string) => {
       const { processCommand } = await import('./process.js')
-      process.exit(await processCommand(profile))
+      await exitWith(await processCommand(profile))
     })
 
   program
@@ -68,7 +78,7 @@ export const buildProgram = (): Command => {
     .option('--format <format>', 'sh | fish | json', 'sh')
     .action(async (profile: string, opts: { format: string }) => {
       const { envCommand } = await import('./env.js')
-      process.exit(await envCommand(profile, opts))
+      await exitWith(await envCommand(profile, opts))
     })
 
   program
@@ -81,7 +91,7 @@ export const buildProgram = (): Command => {
     .action(async (profile: string, command: string[]) => {
       const { execCommand } = await import('./exec.js')
       // With passThroughOptions commander keeps the `--` that separates the command; it is not part of it.
-      process.exit(await execCommand(profile, command[0] === '--' ? command.slice(1) : command))
+      await exitWith(await execCommand(profile, command[0] === '--' ? command.slice(1) : command))
     })
 
   program
@@ -90,7 +100,7 @@ export const buildProgram = (): Command => {
     .option('--json', "print the daemon's status view as JSON")
     .action(async (opts: { json?: boolean }) => {
       const { statusCommand } = await import('./status.js')
-      process.exit(await statusCommand(opts))
+      await exitWith(await statusCommand(opts))
     })
 
   program
@@ -100,7 +110,7 @@ export const buildProgram = (): Command => {
     .option('--no-tty', 'plain log lines without the live table')
     .action(async (opts: { lifetime: string; tty: boolean }) => {
       const { demoCommand } = await import('./demo.js')
-      process.exit(await demoCommand(opts))
+      await exitWith(await demoCommand(opts))
     })
 
   program
@@ -112,7 +122,7 @@ export const buildProgram = (): Command => {
     .option('--no-network', 'skip the endpoint, clock-skew and daemon checks')
     .action(async (opts: { profile?: string; json?: boolean; config?: string; network: boolean }) => {
       const { doctorCommand } = await import('./doctor.js')
-      process.exit(await doctorCommand(opts))
+      await exitWith(await doctorCommand(opts))
     })
 
   return program

@@ -6,6 +6,7 @@
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { controlSocketPath } from '../../src/cli/control-client.js'
@@ -212,4 +213,22 @@ t.test('temporary keys with no recorded expiry: one signed GetCallerIdentity tel
   const offline = await doctor(t, made, ['--no-network'], { AWS_ENDPOINT_URL: emu.url })
   t.match(offline.out, /warning +temporary keys ASIA…CCCC in \[typo\] of .*: no expiry recorded with them/, '--no-network: no call, only the warning')
   t.equal(emu.calls.filter((c) => c.action === 'GetCallerIdentity').length, 4, 'one call per run that had keys to check, none with --no-network')
+})
+
+t.test('a long report reaches a slow pipe whole (the exit waits for stdout)', async (t) => {
+  const sb = box(t)
+  let config = ''
+  for (let i = 0; i < 600; i++) config += `[profile p${i}]\nrole_arn = arn:aws:iam::123456789012:role/r${i}\nsource_profile = base\n`
+  writeAws(sb, config, `[base]\n${keys(PROFILE_KEY)}`)
+  const child = spawn(process.execPath, [join(process.cwd(), 'dist', 'cli', 'main.js'), 'doctor', '--no-network', '--json'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
+  child.stdout.pause() // nobody reads for a while: the pipe fills at 64 KiB
+  await new Promise((r) => setTimeout(r, 1500))
+  const chunks: Buffer[] = []
+  child.stdout.on('data', (c: Buffer) => chunks.push(c))
+  child.stdout.resume()
+  const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)))
+  const text = Buffer.concat(chunks).toString()
+  t.ok(text.length > 65536, `more than one pipe's worth (${text.length} bytes)`)
+  const report = JSON.parse(text) as { exitCode: number }
+  t.equal(report.exitCode, code)
 })
