@@ -298,8 +298,14 @@ const valueAt = (json: unknown, path: readonly PropertyKey[]): unknown =>
 
 const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)
 
+/** Values under these keys may be credentials (a webhook's Authorization header): named by type only. */
+const SECRET_PATH = /^(headers|.*(token|secret|password|authorization).*)$/i
+const showAt = (path: readonly PropertyKey[], value: unknown): string =>
+  path.some((k) => typeof k === 'string' && SECRET_PATH.test(k)) ? `the ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value} value` : show(value)
+
 const describeIssue = (iss: z.core.$ZodIssue, json: unknown): string => {
   const value = valueAt(json, iss.path)
+  const show = (v: unknown): string => showAt(iss.path, v)
   switch (iss.code) {
     case 'unrecognized_keys':
       if (iss.keys.length === 1) return `${pathLabel([...iss.path, iss.keys[0]!])}: ${iss.message}`

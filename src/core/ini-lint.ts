@@ -23,11 +23,12 @@ export const lintIni = (text: string): IniProblem[] => {
       else inSection = true
       return
     }
-    if (!/[=:]/.test(trimmed)) problems.push({ line, problem: `"${clip(trimmed)}" is neither a [section] nor a key = value line` })
+    // Not echoed at all: such a line is often a secret pasted on a line of its own.
+    if (!/[=:]/.test(trimmed)) problems.push({ line, problem: 'this line is neither a [section] nor a key = value line (a value pasted on a line of its own?)' })
     else if (!inSection) problems.push({ line, problem: 'a key = value line before any [section]' })
   })
   return problems
 }
 
-// Keys are not echoed whole: a stray line may be a pasted secret.
+// Section headers are clipped: a stray line may still hold a pasted secret.
 const clip = (s: string): string => (s.length > 24 ? `${s.slice(0, 20)}…` : s)

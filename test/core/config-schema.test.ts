@@ -179,3 +179,10 @@ t.test('listen addresses', async (t) => {
   t.match(problem(t, { server: { listen: '1.2.3.4:70000' } }), /port 70000 is over 65535/)
   t.match(problem(t, { imds: { listen: '127.0.0.1:9912' } }), /imds\.profile: imds\.listen needs imds\.profile/)
 })
+
+t.test('a wrong value under a credential-bearing key is described by its type, never echoed', async (t) => {
+  const msg = problem(t, { alerts: { webhook: { url: 'https://hooks.example.com/x', headers: { Authorization: 12345678 } } } })
+  t.equal(msg, 'config.json: alerts.webhook.headers.Authorization: the number value is not a string')
+  t.notMatch(msg, /12345678/)
+  t.match(problem(t, { log: { level: 12345678 } }), /12345678/, 'elsewhere the value is shown')
+})
