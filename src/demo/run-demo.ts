@@ -110,11 +110,11 @@ const runDaemon = (args: string[], env: NodeJS.ProcessEnv): Promise<number> =>
       // The daemon stops within 2 s; never wait on it forever.
       setTimeout(() => child.kill('SIGKILL'), 5000).unref()
     }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
+    // SIGHUP: the terminal window was closed; the demo must still clean up after itself.
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+    for (const s of signals) process.on(s, stop)
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1))
+      for (const s of signals) process.off(s, stop)
+      resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' || signal === 'SIGHUP' ? 0 : 1))
     })
   })

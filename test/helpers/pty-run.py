@@ -1,7 +1,9 @@
 # Runs a command on a pseudo-terminal, as a person at a terminal would: the
 # child sees a TTY of COLUMNS x 30, its output is copied to our stdout, and
 # after PTY_SECONDS a Ctrl-C is typed (the terminal sends SIGINT to the whole
-# foreground process group). Exits with the child's status.
+# foreground process group). With PTY_HANGUP=1 the terminal is closed instead,
+# as closing its window does (the kernel sends SIGHUP to the session).
+# Exits with the child's status.
 import fcntl, os, pty, select, struct, sys, termios, time
 
 seconds = float(os.environ.get('PTY_SECONDS', '8'))
@@ -26,7 +28,10 @@ def pump(until):
     return True
 
 if pump(time.time() + seconds):
-    os.write(fd, b'\x03')
-    pump(time.time() + 10)
+    if os.environ.get('PTY_HANGUP') == '1':
+        os.close(fd)
+    else:
+        os.write(fd, b'\x03')
+        pump(time.time() + 10)
 _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))

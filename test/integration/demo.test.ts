@@ -7,7 +7,7 @@ import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { CLI, runCli, sandbox } from '../helpers/sandbox.js'
+import { CLI, runCli, sandbox, until } from '../helpers/sandbox.js'
 import { findPython } from '../helpers/python.js'
 
 const folderOf = (out: string): string => out.match(/a sample ~\/\.aws lives in (\S+) \(removed/)![1]!
@@ -66,4 +66,16 @@ t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and 
   const folder = folderOf(out)
   t.notOk(existsSync(folder), 'the temporary folder is gone')
   t.equal(leftovers(folder), '')
+})
+
+t.test('closing the terminal window (SIGHUP) still removes everything', { skip: python ? false : 'python3 is needed for a pseudo-terminal' }, async (t) => {
+  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '5', PTY_COLUMNS: '110', TERM: 'xterm', PTY_HANGUP: '1' })
+  const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  // (Node itself may end with SIGABRT when it exits after its terminal is gone; the status is not the point.)
+  await new Promise((r) => child.on('exit', r))
+  const folder = folderOf(out)
+  t.ok(await until(async () => !existsSync(folder), 8000), 'the temporary folder is gone')
+  t.ok(await until(async () => leftovers(folder) === '', 8000), 'no process of the demo is left')
 })
