@@ -15,7 +15,7 @@ FROM node:20-bookworm-slim
 COPY --from=build /out/ /tmp/pkg/
 # Production dependencies only (the optional systemd-notify addon is skipped: no systemd here).
 RUN npm install --global --omit=dev --omit=optional --no-audit --no-fund /tmp/pkg/aws-credd-*.tgz && rm -rf /tmp/pkg /root/.npm \
- && mkdir -p /run/credd && chown node:node /run/credd && chmod 700 /run/credd
+ && mkdir -p /run/credd /shared && chown node:node /run/credd /shared && chmod 700 /run/credd && chmod 755 /shared
 # The node image's unprivileged user; mount ~/.aws at /home/node/.aws and the config at /config.
 USER node
 # The app shares this container's network namespace (a pod, or compose's network_mode: service:…),
@@ -26,7 +26,8 @@ ENV HOME=/home/node \
     AWS_CREDD_SERVER_LISTEN=127.0.0.1:9911
 WORKDIR /home/node
 VOLUME ["/home/node/.aws", "/config"]
-# Put server.tokenFile on a volume shared with the app (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).
+# Put server.tokenFile on a volume shared with the app (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE):
+# /shared exists, owned by node, so a new named volume mounted there is writable by the daemon.
 # Healthy while the daemon answers on its control socket (status exits 3 when it does not).
 HEALTHCHECK --interval=30s --timeout=5s CMD ["sh", "-c", "aws-credd status >/dev/null 2>&1; test $? -ne 3"]
 ENTRYPOINT ["aws-credd"]

@@ -35,3 +35,15 @@ t.test('kubernetes: sidecar and app in one pod, token on a shared emptyDir, non-
   t.equal(shared(app), '/shared')
   t.ok(credd.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/run/credd'), 'a writable runtime folder with a read-only root')
 })
+
+t.test('the example apps run on images that have their client, and the token folder is the daemon\'s', async (t) => {
+  const c = yaml('deploy/docker-compose.yml')
+  const pod = yaml('deploy/kubernetes-pod.yaml')
+  for (const [where, image, command] of [['compose', c.services.app.image, c.services.app.entrypoint], ['pod', pod.spec.containers[1].image, pod.spec.containers[1].command]] as const) {
+    t.match(image, /^amazon\/aws-cli:/, `${where}: the AWS CLI image`)
+    t.match((command as string[]).join(' '), /aws sts get-caller-identity/, `${where}: runs the CLI, which the image has`)
+  }
+  const dockerfile = readFileSync('Dockerfile', 'utf8')
+  const folder = tokenFile.slice(0, tokenFile.lastIndexOf('/'))
+  t.match(dockerfile, new RegExp(`mkdir -p [^\\n]*${folder}[^\\n]*chown node:node [^\\n]*${folder}`), `the image creates ${folder} for the node user (a new named volume copies its owner)`)
+})
