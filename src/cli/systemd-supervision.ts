@@ -66,7 +66,8 @@ export const superviseUnderSystemd = (
   tick()
   return {
     reloading: () => notifier.send({ RELOADING: '1', MONOTONIC_USEC: String(process.hrtime.bigint() / 1000n), STATUS: 'reloading the config' }),
-    reloaded: () => notifier.send({ READY: '1', STATUS: statusLine(view()) }),
+    // Before the first READY=1, a reload must not declare the start finished: tick() does that.
+    reloaded: () => (isReady ? notifier.send({ READY: '1', STATUS: statusLine(view()) }) : notifier.send({ STATUS: statusLine(view()) })),
     stopping: () => notifier.send({ STOPPING: '1', STATUS: 'stopping' }),
     close: () => {
       for (const t of timers) clearInterval(t)
