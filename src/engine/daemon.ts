@@ -68,6 +68,8 @@ export class Daemon {
   /** writeTo sections botocore would not read, warned once per change. */
   private shadowed: string[] = []
   private waitingSaid = false
+  /** Until start() returns: a writeTo clash is then thrown (exit 2), not logged as well. */
+  private starting = true
   /** The keeper's read of the SSO cache after the last install. */
   private ssoReady: Promise<void> = Promise.resolve()
 
@@ -111,6 +113,7 @@ export class Daemon {
     // At start a writeTo that would feed back is a config mistake (exit 2); later, after
     // an edit of ~/.aws, it is logged and that one output skipped.
     const clash = this.clashes[0]
+    this.starting = false
     if (clash) {
       this.stop()
       throw new ConfigError(clash, 'choose another writeTo name in the config')
@@ -275,7 +278,7 @@ export class Daemon {
       if (inChains.has(p.writeTo)) {
         const reason = `writeTo "${p.writeTo}" of profile "${p.profile}" is itself a profile that aws-credd resolves; writing keys there would change what it means`
         clashes.push(reason)
-        if (!this.clashes.includes(reason)) this.deps.logger.error(`${reason}; fix: choose another writeTo name in the config`)
+        if (!this.clashes.includes(reason) && !this.starting) this.deps.logger.error(`${reason}; fix: choose another writeTo name in the config`)
         continue
       }
       targets.set(p.profile, p.writeTo)

@@ -129,8 +129,9 @@ t.test('configured profiles are written to their writeTo and renewed', async (t)
 })
 
 t.test('a writeTo naming a profile in a chain: a config error at start, a logged error after an edit', async (t) => {
-  const { clock, daemon, writer } = setup(t, { profiles: [{ profile: 'role', writeTo: 'keys' }] })
+  const { clock, daemon, writer, errors } = setup(t, { profiles: [{ profile: 'role', writeTo: 'keys' }] })
   await t.rejects(daemon.start(), { name: 'ConfigError', message: /writeTo "keys" of profile "role" is itself a profile.*fix: / })
+  t.same(errors().map((e) => e.msg), [], 'said once, by the thrown error (run prints it), not also logged')
   await clock.advance(HOUR)
   t.notOk(writer.sections.has('keys'), 'the source profile\'s section is never overwritten')
 
