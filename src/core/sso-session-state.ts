@@ -97,7 +97,7 @@ export const decideSsoSession = (f: SsoFacts, now: number, policy: SsoPolicy, ra
     }
     return {
       state: 'fresh',
-      reason: expired ? 'access token expired; refreshing it' : 'refreshing with the refresh token',
+      reason: expired ? 'access token expired; refreshing it now' : 'refreshable: it has a refresh token',
       refreshAt,
       loginNeededAt,
       reviewAt: loginNeededAt !== undefined ? loginNeededAt - policy.warnBefore : undefined,

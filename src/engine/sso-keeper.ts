@@ -279,7 +279,8 @@ export class SsoKeeper {
       this.deps.logger.info(`SSO session "${e.info.label}": login approved; token written`, { ssoSession: e.info.label })
       await this.readCache(e)
     } catch (err) {
-      if (e.login !== login) return
+      // Cancelled because the daemon stops (Ctrl-C): nothing to report.
+      if (e.login !== login || this.stopped) return
       e.login = undefined
       e.facts.login = undefined
       e.lastError = describeError(err)

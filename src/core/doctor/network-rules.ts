@@ -76,7 +76,8 @@ const probeFindings = (p: ProbeResult): Finding[] => {
   const name = `${SERVICE_NAME[t.service]} ${t.url} (${t.via}; used by ${t.users.join(', ')})`
   const data = { url: t.url, service: t.service }
   if (!p.answered) return [finding('error', ENV, 'endpoint-no-answer', `${name} does not answer: ${p.error ?? 'no answer'}`, noAnswerFix(t), data)]
-  if (t.service !== 'sts') return [finding('ok', ENV, 'endpoint', `${name} answers (HTTP ${p.status ?? '?'})`, undefined, data)]
+  // Any HTTP status proves the endpoint is there (an unsigned GET gets an error page).
+  if (t.service !== 'sts') return [finding('ok', ENV, 'endpoint', `${name} is reachable (it answered an unsigned request with HTTP ${p.status ?? '?'})`, undefined, data)]
   const skew = skewOf(p)
   if (skew === undefined) return [finding('info', ENV, 'clock-skew-unknown', `${name} answers (HTTP ${p.status ?? '?'}) without a Date header: clock skew not measured`, undefined, data)]
   const withSkew = { ...data, skewSeconds: Math.round(skew / 1000) }
