@@ -121,6 +121,12 @@ const jsChoice = (ctx: DoctorContext): CredentialChoice => {
 const botocoreChoice = (ctx: DoctorContext): CredentialChoice => {
   const client: Client = 'botocore'
   const env = ctx.facts.env
+  // configparser refuses the whole file: every command stops before any provider is tried.
+  const refused = [ctx.facts.config, ctx.facts.credentials].find((f) => f.lint.length > 0)
+  if (refused) {
+    return { client, source: 'none', detail: refused.path, failure: `ConfigParseError: Unable to parse config file: ${refused.path}`,
+      fix: `fix line ${/ line (\d+):/.exec(refused.lint[0]!)?.[1] ?? '?'} of ${refused.path} (the warning above says what is wrong there)` }
+  }
   const named = env.AWS_DEFAULT_PROFILE ?? env.AWS_PROFILE
   const variable = env.AWS_DEFAULT_PROFILE !== undefined ? 'AWS_DEFAULT_PROFILE' : 'AWS_PROFILE'
   if (named !== undefined && !hasProfile(ctx, named)) {

@@ -85,3 +85,11 @@ for (const [name, input, js, py] of cases) {
     t.notMatch(JSON.stringify([gotJs?.detail, gotPy?.detail]), /AKIA[A-Z0-9]{16}/, 'key ids masked in the words')
   })
 }
+
+t.test('a file botocore cannot parse: botocore stops before any provider, the JS SDK goes on', async (t) => {
+  const facts = makeFacts({ credentials: { default: keys(PROFILE_KEY) } })
+  facts.config.lint = [`${facts.config.path} line 7: section header "[profile b" has no closing ]; the AWS CLI and botocore refuse this file (the JS SDK skips the line)`]
+  const [js, boto] = credentialChoices(buildContext(facts, NOW))
+  t.match(boto, { source: 'none', failure: `ConfigParseError: Unable to parse config file: ${facts.config.path}`, fix: `fix line 7 of ${facts.config.path} (the warning above says what is wrong there)` })
+  t.match(js, { source: 'profile', profile: 'default' })
+})
