@@ -3,6 +3,7 @@
 // width in, lines out. Every line is cut to the width, because the redraw moves
 // the cursor up by the number of lines it drew, and a wrapped line would break
 // that count.
+import stringWidth from 'string-width'
 import type { StatusView } from '../engine/status-view.js'
 import { dueIn, expiresIn, table } from './status-format.js'
 import { statusLine } from '../engine/status-view.js'
@@ -32,8 +33,19 @@ const STATE_COLOR: Record<string, string> = {
   'relogin-required': RED,
 }
 
-/** Cuts a plain line to `width` characters, marking the cut. */
-export const fit = (line: string, width: number): string => (line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`)
+/** Cuts a plain line to `width` terminal columns, marking the cut (a wrapped line would break the in-place redraw). */
+export const fit = (line: string, width: number): string => {
+  if (stringWidth(line) <= width) return line
+  let out = ''
+  let used = 0
+  for (const ch of line) {
+    const w = stringWidth(ch)
+    if (used + w > width - 1) break
+    out += ch
+    used += w
+  }
+  return `${out}…`
+}
 
 /**
  * Colours the state words of a table line. Done after cutting, on the words that

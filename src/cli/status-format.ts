@@ -1,6 +1,7 @@
 // What `aws-credd status` prints: the daemon's status view as two plain tables (no
 // colours, so it pastes into a ticket), times relative to `now`. Pure: view and `now`
 // in, text out.
+import stringWidth from 'string-width'
 import { formatDuration } from '../core/duration.js'
 import type { StatusView } from '../engine/status-view.js'
 
@@ -25,10 +26,14 @@ export const dueIn = (at: number | undefined, now: number): string => {
   return at > now ? `in ${formatDuration(at - now)}` : 'due now'
 }
 
-/** Left-aligned columns two spaces apart; the last one is not padded (it holds long messages). */
+/**
+ * Left-aligned columns two spaces apart; the last one is not padded (it holds long
+ * messages). Widths are terminal columns, not UTF-16 units: a CJK profile name takes two per character.
+ */
 export const table = (head: string[], rows: string[][]): string => {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))))
+  const pad = (c: string, w: number): string => c + ' '.repeat(Math.max(0, w - stringWidth(c)))
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd()
   return [line(head), ...rows.map(line)].join('\n')
 }
 

@@ -65,3 +65,17 @@ t.test('countdowns in whole seconds, rounded up, so a 1-second redraw does not f
   const lines = liveFrame(v, NOW, { columns: 200, color: false, clock: '12:00:00' })
   t.match(lines[3], /^p\s+sso\s+fresh\s+8s\s+in 1s$/)
 })
+
+t.test('wide characters count two columns: no line is wider than the terminal', async (t) => {
+  const wide: StatusView = { profiles: [{ profile: '本番環境-読み取り専用ロール', source: 'sso', health: 'fresh', expiresAt: NOW + 50 * s, nextRenewalAt: NOW + 14 * s }, { profile: 'dev', source: 'sso', health: 'fresh' }], ssoSessions: [] }
+  const cols = (line: string): number => [...line].reduce((n, ch) => n + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)
+  for (const columns of [40, 60, 120]) {
+    const lines = liveFrame(wide, NOW, { columns, color: false, clock: '12:00:00' })
+    for (const l of lines) t.ok(cols(l) <= columns - 1, `${columns} columns: ${JSON.stringify(l)} takes ${cols(l)}`)
+  }
+  const lines = liveFrame(wide, NOW, { columns: 200, color: false, clock: '12:00:00' })
+  const at = (l: string, word: string) => cols(l.slice(0, l.indexOf(word)))
+  const [row1, row2] = lines.filter((l) => /  fresh  /.test(l))
+  t.equal(at(row1!, 'fresh'), at(row2!, 'fresh'), 'the STATE column lines up under a wide name')
+  t.equal(fit('日本語テキスト', 6), '日本…', 'cut by columns, the mark included')
+})
