@@ -72,6 +72,10 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     ? new LiveTerminal({ out: process.stderr, render: (columns): string[] => liveFrame(daemon.status(), clock.now(), { columns, color: !env.NO_COLOR, clock: new Date(clock.now()).toTimeString().slice(0, 8) }) })
     : undefined
   const logger: Logger = live ? createLogger({ level: config.log.level, format: 'text', stream: live.logStream, isTTY: true }) : createLogger({ level: config.log.level, format: config.log.format })
+  // Node's own warnings (deprecations, listener leaks) go through the log: printed raw,
+  // they would break JSON lines and the live table.
+  process.removeAllListeners('warning')
+  process.on('warning', (w) => logger.warn(`node: ${w.name}: ${w.message}`))
   const paths = awsPaths(env)
   const clock = systemClock
   const dispatcherFor = (c: Config): AlertDispatcher =>
