@@ -3,6 +3,7 @@
 // The token goes by file name, never by value, so it cannot land in shell history.
 // Also the shared part of `aws-credd exec`, which applies the same variables.
 import { askDaemon, controlSocketPath } from './control-client.js'
+import { defaultShadowNote } from './default-shadow.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
 export interface CommandIo {
@@ -77,8 +78,8 @@ export const formatEnv = (e: ContainerEnv, format: EnvFormat): string => {
   return [...set.map(([k, v]) => `export ${k}=${shQuote(v)}`), `unset ${e.unset.join(' ')}`].join('\n') + '\n'
 }
 
-/** The env for a profile, or why not: 3 no daemon, 1 no endpoint or unknown profile. `warning` when it has no credentials right now. */
-export type EnvLookup = { ok: true; env: ContainerEnv; warning?: string } | { ok: false; code: 1 | 3; message: string }
+/** The env for a profile, or why not: 3 no daemon, 1 no endpoint or unknown profile. `warnings`: no credentials right now, [default] would win. */
+export type EnvLookup = { ok: true; env: ContainerEnv; warnings?: string[] } | { ok: false; code: 1 | 3; message: string }
 
 const isEndpoint = (v: unknown): v is ContainerEndpoint =>
   typeof v === 'object' && v !== null && typeof (v as ContainerEndpoint).url === 'string' && typeof (v as ContainerEndpoint).tokenFile === 'string'
@@ -102,7 +103,11 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
   const region = listed.find((p) => p.profile === profile)?.region
   const out: EnvLookup = { ok: true, env: containerEnvFor(endpoint, profile, regionVars(typeof region === 'string' ? region : undefined, env)) }
   // Known but nothing valid now: the endpoint will serve once it has; say why meanwhile.
-  if (creds.status !== 200) out.warning = `profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`
+  const warnings: string[] = []
+  if (creds.status !== 200) warnings.push(`profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`)
+  const shadow = await defaultShadowNote(profile, env)
+  if (shadow) warnings.push(shadow)
+  if (warnings.length > 0) out.warnings = warnings
   return out
 }
 
@@ -121,7 +126,7 @@ export const envCommand = async (profile: string, opts: EnvOptions = {}, io: Com
     io.stderr(`aws-credd env: ${found.message}`)
     return found.code
   }
-  if (found.warning) io.stderr(`aws-credd env: note: ${found.warning}`)
+  for (const w of found.warnings ?? []) io.stderr(`aws-credd env: note: ${w}`)
   io.stdout(formatEnv(found.env, format as EnvFormat))
   return 0
 }

@@ -78,6 +78,6 @@ export const execCommand = async (profile: string, command: string[], io: Comman
     io.stderr(`aws-credd exec: ${found.message}`)
     return found.code
   }
-  if (found.warning) io.stderr(`aws-credd exec: note: ${found.warning}`)
+  for (const w of found.warnings ?? []) io.stderr(`aws-credd exec: note: ${w}`)
   return runChild(cmd, args, childEnv(env, found.env), io)
 }
