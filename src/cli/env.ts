@@ -3,7 +3,6 @@
 // The token goes by file name, never by value, so it cannot land in shell history.
 // Also the shared part of `aws-credd exec`, which applies the same variables.
 import { askDaemon, controlSocketPath } from './control-client.js'
-import { defaultShadowNote } from './default-shadow.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
 export interface CommandIo {
@@ -105,7 +104,8 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
   // Known but nothing valid now: the endpoint will serve once it has; say why meanwhile.
   const warnings: string[] = []
   if (creds.status !== 200) warnings.push(`profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`)
-  const shadow = await defaultShadowNote(profile, env)
+  // Loaded here, not up front: `process` imports this file and must not load the INI reader.
+  const shadow = await (await import('./default-shadow.js')).defaultShadowNote(profile, env)
   if (shadow) warnings.push(shadow)
   if (warnings.length > 0) out.warnings = warnings
   return out
