@@ -152,10 +152,6 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     },
     { onError: (e) => logger.error(`watching ~/.aws failed: ${describeError(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
   )
-  logger.info(`aws-credd starting: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
-  if (Number(process.versions.node.split('.')[0]) < 22) {
-    logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
-  }
   // The control socket first: a second daemon for the same user stops here, naming the first.
   let control: Listener
   let serving: Serving
@@ -171,6 +167,11 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
         throw new CreddError(`another aws-credd (pid ${String(pid)}) is already running for this user (${socket})`, { code: 'AlreadyRunning', kind: 'permanent', fix: 'use it (aws-credd status), or stop it first' })
       },
     )
+    // Said once the socket is ours: a second `run` refuses without claiming to start.
+    logger.info(`aws-credd starting: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
+    if (Number(process.versions.node.split('.')[0]) < 22) {
+      logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
+    }
     try {
       serving = await startServing(config, {
         lookup: credentialLookup(daemon),

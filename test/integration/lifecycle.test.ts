@@ -59,6 +59,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.equal((await second.exited).code, 1)
     t.match(second.output(), new RegExp(`another aws-credd \\(pid ${d.child.pid}\\) is already running`))
     t.ok(existsSync(control), "the refused second run did not remove the first one's socket")
+    t.notMatch(second.output(), /aws-credd starting/, 'the refused run does not claim to start')
 
     const asked = Date.now()
     const exit = await d.stop(signal)
