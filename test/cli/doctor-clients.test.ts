@@ -83,3 +83,18 @@ t.test('a writeTo section with role_arn in the config: botocore assumes the role
   const report = JSON.parse(run.output()) as { findings: Array<{ code: string; data?: Record<string, string> }> }
   t.match(report.findings.find((f) => f.code === 'writeto-shadowed'), { data: { section: 'dev', provider: 'the assume-role provider' } })
 })
+
+t.test('a container URL both clients refuse over plain HTTP: doctor says each fails', { skip: python ? false : 'python3 with botocore not found' }, async (t) => {
+  const sb = sandbox(t.testdir({}))
+  writeAws(sb, '[default]\nregion = us-east-1\n', '')
+  const env = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://credd:9911/v1/credentials/app', AWS_EC2_METADATA_DISABLED: 'true' }
+  t.equal(await botocore(sb, env), 'ERROR ValueError', 'botocore refuses the host')
+  t.equal(await jsSdk(sb, env), 'ERROR CredentialsProviderError', 'the JS SDK finds nothing')
+  const run = runCli(['doctor', '--json', '--no-network'], { ...sb.env, ...env })
+  await run.exited
+  const report = JSON.parse(run.output()) as { findings: Array<{ code: string; severity: string; message: string }>; exitCode: number }
+  const sources = report.findings.filter((f) => f.code === 'credential-source')
+  t.equal(sources.length, 2)
+  for (const f of sources) t.match(f, { severity: 'error', message: /fails with the container endpoint \(AWS_CONTAINER_CREDENTIALS_FULL_URI\).*: .*credd/ })
+  t.equal(report.exitCode, 2)
+})

@@ -69,10 +69,34 @@ const linkDetail = (ctx: DoctorContext, link: Link): string => {
   }
 }
 
+/** Plain-HTTP hosts both SDK families accept for AWS_CONTAINER_CREDENTIALS_FULL_URI besides loopback (ECS, EKS). */
+const CONTAINER_HOSTS = new Set(['169.254.170.2', '169.254.170.23', 'fd00:ec2::23', 'localhost'])
+
+/** Why an SDK refuses this FULL_URI, in its own words, or undefined (botocore ContainerMetadataFetcher, JS credential-provider-http). */
+export const containerUrlRefusal = (raw: string, client: Client): string | undefined => {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return `AWS_CONTAINER_CREDENTIALS_FULL_URI=${raw} is not a URL`
+  }
+  if (url.protocol === 'https:') return undefined
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (CONTAINER_HOSTS.has(host) || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return undefined
+  return client === 'botocore'
+    ? `Unsupported host '${host}'.  Can only retrieve metadata from a loopback address or one of these hosts: 169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost`
+    : `Could not load credentials from any providers: its container provider refuses ${url.hostname} over plain HTTP ("URL not accepted. It must either be HTTPS or match …")`
+}
+
 const remote = (ctx: DoctorContext, client: Client): CredentialChoice => {
   const env = ctx.facts.env
   if (set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) {
     const which = set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
+    const refusal = which === 'AWS_CONTAINER_CREDENTIALS_FULL_URI' ? containerUrlRefusal(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, client) : undefined
+    if (refusal) {
+      return { client, source: 'container', detail: `the container endpoint (${which})`, failure: refusal,
+        fix: 'over plain HTTP the URL must be loopback: share the sidecar\'s network namespace and use http://127.0.0.1:9911/v1/credentials/PROFILE (or serve HTTPS)' }
+    }
     return { client, source: 'container', detail: `the container endpoint (${which})` }
   }
   const disabled = client === 'botocore' ? (env.AWS_EC2_METADATA_DISABLED ?? '').toLowerCase() === 'true' : set(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED !== 'false'

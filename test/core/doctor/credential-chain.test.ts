@@ -93,3 +93,13 @@ t.test('a file botocore cannot parse: botocore stops before any provider, the JS
   t.match(boto, { source: 'none', failure: `ConfigParseError: Unable to parse config file: ${facts.config.path}`, fix: `fix line 7 of ${facts.config.path} (the warning above says what is wrong there)` })
   t.match(js, { source: 'profile', profile: 'default' })
 })
+
+t.test('a container endpoint URL the SDKs refuse over plain HTTP', async (t) => {
+  const choices = (url: string) => credentialChoices(buildContext(makeFacts({ env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: url, AWS_EC2_METADATA_DISABLED: 'true' } }), NOW))
+  for (const ok of ['http://127.0.0.1:9911/v1/credentials/a', 'http://127.8.9.10/x', 'http://localhost:1/x', 'http://[::1]:9/x', 'http://169.254.170.2/v2', 'http://169.254.170.23/v1', 'http://[fd00:ec2::23]/x', 'https://creds.example.com/x']) {
+    for (const c of choices(ok)) t.equal(c.failure, undefined, `${c.client} accepts ${ok}`)
+  }
+  const [js, boto] = choices('http://credd:9911/v1/credentials/app')
+  t.match(boto, { source: 'container', failure: "Unsupported host 'credd'.  Can only retrieve metadata from a loopback address or one of these hosts: 169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost", fix: /http:\/\/127\.0\.0\.1:9911/ })
+  t.match(js, { source: 'container', failure: /^Could not load credentials from any providers: its container provider refuses credd over plain HTTP/ })
+})
