@@ -29,7 +29,7 @@ export const checkKeys = async (target: KeyCheckTarget, timeoutMs = PROBE_TIMEOU
     const code = codeOf(e)
     // No HTTP answer at all (refused, timed out): nothing learnt about the keys.
     if (status === undefined) return { owner: target.owner, outcome: 'unknown', code }
-    return { owner: target.owner, outcome: keyCheckOutcome(code), code }
+    return { owner: target.owner, outcome: keyCheckOutcome(code, (e as Error).message ?? ''), code }
   } finally {
     client.destroy()
   }

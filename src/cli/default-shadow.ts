@@ -29,6 +29,7 @@ export const defaultSource = (config: Section | undefined, credentials: Section 
 
 /** The one-line note for `exec`/`env`, or undefined when [default] holds no credentials. Never throws. */
 export const defaultShadowNote = async (profile: string, env: NodeJS.ProcessEnv): Promise<string | undefined> => {
+  if (profile === 'default') return undefined // then [default] is what the command should run as anyway
   try {
     const paths = awsPaths(env)
     const files = await loadSharedConfigFiles({ filepath: paths.credentialsFile, configFilepath: paths.configFile, ignoreCache: true })

@@ -48,17 +48,25 @@ export interface ContainerEndpoint {
  * With AWS_PROFILE gone, a program would fall back to [default]'s region (or none):
  * the profile's own `region` goes along as AWS_REGION (JS SDK) and AWS_DEFAULT_REGION
  * (botocore), as aws-vault does, unless the caller's environment already names one.
+ * AWS_CREDD_REGION marks a region aws-credd set, so a later `env`/`exec` for another
+ * profile in the same shell replaces it instead of taking it for the caller's choice.
  */
-export const regionVars = (region: string | undefined, env: NodeJS.ProcessEnv): Record<string, string> =>
-  region && !env.AWS_REGION && !env.AWS_DEFAULT_REGION ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}
+export const REGION_MARK = 'AWS_CREDD_REGION'
+export const regionVars = (region: string | undefined, env: NodeJS.ProcessEnv): Pick<ContainerEnv, 'set' | 'unset'> => {
+  const ours = env[REGION_MARK]
+  const callers = (v: string | undefined): boolean => v !== undefined && v !== '' && v !== ours
+  if (callers(env.AWS_REGION) || callers(env.AWS_DEFAULT_REGION)) return { set: {}, unset: [] }
+  if (region) return { set: { AWS_REGION: region, AWS_DEFAULT_REGION: region, [REGION_MARK]: region }, unset: [] }
+  return ours ? { set: {}, unset: ['AWS_REGION', 'AWS_DEFAULT_REGION', REGION_MARK] } : { set: {}, unset: [] }
+}
 
-export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, region: Record<string, string> = {}): ContainerEnv => ({
+export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, region: Pick<ContainerEnv, 'set' | 'unset'> = { set: {}, unset: [] }): ContainerEnv => ({
   set: {
     [FULL_URI]: `${endpoint.url.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`,
     [TOKEN_FILE]: endpoint.tokenFile,
-    ...region,
+    ...region.set,
   },
-  unset: [...UNSET_VARS],
+  unset: [...UNSET_VARS, ...region.unset],
 })
 
 /** POSIX sh (bash, zsh, dash): nothing is special inside '…' except ' itself. */

@@ -14,7 +14,14 @@ const version = (): string => {
  * Exiting at all (not just setting exitCode) is what lets go of idle SDK sockets.
  */
 const exitWith = async (code: number): Promise<never> => {
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => (s.writableLength === 0 ? resolve() : s.write('', () => resolve())))))
+  const drained = (s: NodeJS.WriteStream): Promise<void> =>
+    new Promise<void>((resolve) => {
+      // A reader that went away (`| head`) is not our failure: exit with our own status.
+      s.on('error', () => resolve())
+      if (s.destroyed || s.writableLength === 0) return resolve()
+      s.write('', () => resolve())
+    })
+  await Promise.all([drained(process.stdout), drained(process.stderr)])
   process.exit(code)
 }
 

@@ -220,7 +220,17 @@ t.test('exec', async (t) => {
     t.same([mine.AWS_REGION, mine.AWS_DEFAULT_REGION], [undefined, 'ap-south-1'], "the caller's own choice stands")
     const c = capture()
     t.equal(await envCommand('dev', {}, c.io, { ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined }), 0)
-    t.match(c.out(), /^export AWS_REGION='eu-west-3'\nexport AWS_DEFAULT_REGION='eu-west-3'$/m, 'env prints it too')
+    t.match(c.out(), /^export AWS_REGION='eu-west-3'\nexport AWS_DEFAULT_REGION='eu-west-3'\nexport AWS_CREDD_REGION='eu-west-3'$/m, 'env prints it too, with the mark')
+    // A shell that ran `eval "$(aws-credd env other)"` before: that region was ours, so it is replaced.
+    const after = await seen({ ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' })
+    t.same([after.AWS_REGION, after.AWS_DEFAULT_REGION, after.AWS_CREDD_REGION], ['eu-west-3', 'eu-west-3', 'eu-west-3'], "a region aws-credd set for another profile is replaced")
+  })
+  t.test('switching to a profile without a region drops the region aws-credd set for the previous one', async (t) => {
+    const sb = box(t)
+    await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    const c = capture()
+    t.equal(await envCommand('dev', {}, c.io, { ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' }), 0)
+    t.match(c.out(), /^unset .* AWS_REGION AWS_DEFAULT_REGION AWS_CREDD_REGION$/m)
   })
   t.test('[default] with credentials would win over the endpoint: a note says so, the command still runs', async (t) => {
     const sb = box(t)

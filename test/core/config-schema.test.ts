@@ -185,4 +185,5 @@ t.test('a wrong value under a credential-bearing key is described by its type, n
   t.equal(msg, 'config.json: alerts.webhook.headers.Authorization: the number value is not a string')
   t.notMatch(msg, /12345678/)
   t.match(problem(t, { log: { level: 12345678 } }), /12345678/, 'elsewhere the value is shown')
+  t.notMatch(problem(t, { alerts: { webhook: 'https://hooks.slack.com/services/T01/B02/s3cr3tXYZ' } }), /s3cr3t/, 'a webhook URL (its path is the secret) is not echoed')
 })

@@ -24,11 +24,16 @@ export const stsUrlOf = (facts: DoctorFacts, data: Section | undefined): { url: 
 export const keyCheckTargets = (facts: DoctorFacts, only?: string): KeyCheckTarget[] => {
   const out: KeyCheckTarget[] = []
   const env = facts.env
+  const profiles = mergeProfiles(facts.config.profiles, facts.credentials.profiles)
   if (only === undefined && set(env.AWS_ACCESS_KEY_ID) && keyKind(env.AWS_ACCESS_KEY_ID) === 'temporary' && set(env.AWS_SECRET_ACCESS_KEY) && set(env.AWS_SESSION_TOKEN) && !set(env.AWS_CREDENTIAL_EXPIRATION)) {
-    const sts = stsUrlOf(facts, undefined)
+    // Signed where a program would sign with them: the environment's region, else the active profile's
+    // (the partition matters: keys from cn-north-1 are unknown to us-east-1).
+    const name = env.AWS_PROFILE || 'default'
+    const active = Object.prototype.hasOwnProperty.call(profiles, name) ? profiles[name] : undefined
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || active?.region || 'us-east-1'
+    const sts = stsUrlOf(facts, { ...(active ?? {}), region })
     if (sts) out.push({ owner: { env: true }, accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN, region: sts.region, endpoint: sts.url })
   }
-  const profiles = mergeProfiles(facts.config.profiles, facts.credentials.profiles)
   for (const [name, d] of Object.entries(profiles)) {
     if (only !== undefined && name !== only) continue
     const id = d.aws_access_key_id
@@ -42,9 +47,11 @@ export const keyCheckTargets = (facts: DoctorFacts, only?: string): KeyCheckTarg
   return out
 }
 
-const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException'])
 const REFUSED = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'IncompleteSignature'])
+/** This machine's clock, not the keys: the clock-skew rule speaks about it. */
+const SKEW = /Signature expired|Signature not yet current|RequestTimeTooSkewed|RequestExpired/
 
-/** What an STS error code says about the keys. */
-export const keyCheckOutcome = (code: string | undefined): KeyCheckResult['outcome'] =>
-  code === undefined ? 'valid' : EXPIRED.has(code) ? 'expired' : REFUSED.has(code) ? 'refused' : 'unknown'
+/** What an STS error code (and its message) says about the keys. */
+export const keyCheckOutcome = (code: string | undefined, message = ''): KeyCheckResult['outcome'] =>
+  code === undefined ? 'valid' : SKEW.test(`${code} ${message}`) ? 'unknown' : EXPIRED.has(code) ? 'expired' : REFUSED.has(code) ? 'refused' : 'unknown'

@@ -29,6 +29,9 @@ t.test('targets: temporary keys with a token and no recorded expiry, nothing els
   t.match(targets[2], { endpoint: 'http://127.0.0.1:4566' }, "the profile's endpoint_url")
   t.same(keyCheckTargets(facts, 'pasted').map((x) => x.owner), [{ profile: 'pasted' }], '--profile: that one only (not the environment)')
   t.same(keyCheckTargets(makeFacts({ env: { ...envKeys, AWS_CREDENTIAL_EXPIRATION: '2026-01-31T13:00:00Z' } })), [], 'the environment says when: no call')
+  const china = keyCheckTargets(makeFacts({ env: envKeys, config: { default: { region: 'cn-north-1' } } }))
+  t.match(china[0], { region: 'cn-north-1', endpoint: 'https://sts.cn-north-1.amazonaws.com.cn' }, "environment keys sign in the active profile's region when the environment names none")
+  t.match(keyCheckTargets(makeFacts({ env: { ...envKeys, AWS_DEFAULT_REGION: 'eu-central-1' } }))[0], { region: 'eu-central-1' }, 'AWS_DEFAULT_REGION counts too')
 })
 
 t.test('outcomes by STS error code', async (t) => {
@@ -37,6 +40,8 @@ t.test('outcomes by STS error code', async (t) => {
   t.equal(keyCheckOutcome('InvalidClientTokenId'), 'refused')
   t.equal(keyCheckOutcome('SignatureDoesNotMatch'), 'refused')
   t.equal(keyCheckOutcome('Throttling'), 'unknown')
+  t.equal(keyCheckOutcome('SignatureDoesNotMatch', 'Signature expired: 20260101T000000Z is now earlier than 20260101T001000Z'), 'unknown', 'clock skew says nothing about the keys')
+  t.equal(keyCheckOutcome('RequestExpired', 'Request has expired.'), 'unknown')
 })
 
 t.test('environment keys: expired, refused, accepted, unchecked', async (t) => {
