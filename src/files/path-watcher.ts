@@ -46,8 +46,11 @@ export class PathWatcher {
   }
 
   async close(): Promise<void> {
-    await this.watcher?.close()
+    // Forget it first: an event that arrives while chokidar closes must not re-arm it
+    // (chokidar's add() after close() reopens an fs.watch handle nobody closes).
+    const w = this.watcher
     this.watcher = undefined
+    await w?.close()
   }
 
   /**
@@ -68,6 +71,7 @@ export class PathWatcher {
   }
 
   private handle(event: string, path: string): void {
+    if (!this.watcher) return // closed (or closing)
     if (event === 'unlinkDir') {
       // The folder and everything under it are gone from chokidar's view: re-add when they return.
       for (const a of [...this.anchors]) if (a === path || a.startsWith(path + sep)) this.anchors.delete(a)

@@ -67,3 +67,15 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   await new Promise((r) => setTimeout(r, 300))
   t.same(seen, [], 'unrelated files do not trigger')
 })
+
+t.test('re-armed while closing (a late event, a late setTargets): no watch handle is left behind', async (t) => {
+  const home = t.testdir({ '.aws': { config: '' }, other: {} })
+  const w = new PathWatcher(() => undefined)
+  await w.start([{ path: join(home, '.aws', 'config') }])
+  const closing = w.close()
+  // run.ts re-arms after each applied change; chokidar's add() during close reopens a handle.
+  w.setTargets([{ path: join(home, 'other', 'x') }])
+  await closing
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap' || r === 'StatWatcher'), [], 'every fs.watch handle closed')
+})
