@@ -5,6 +5,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { KeyCheckResult, KeyCheckTarget } from '../core/doctor/facts.js'
 import { keyCheckOutcome } from '../core/doctor/key-checks.js'
+import { sdkClientConfig } from './client-config.js'
 import { PROBE_TIMEOUT_MS } from './doctor-probes.js'
 
 const codeOf = (e: unknown): string => {
@@ -14,11 +15,9 @@ const codeOf = (e: unknown): string => {
 
 export const checkKeys = async (target: KeyCheckTarget, timeoutMs = PROBE_TIMEOUT_MS): Promise<KeyCheckResult> => {
   const client = new STSClient({
-    region: target.region,
-    endpoint: target.endpoint,
-    maxAttempts: 1,
-    ignoreConfiguredEndpointUrls: true,
+    ...sdkClientConfig(target.region, target.endpoint),
     credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey, sessionToken: target.sessionToken },
+    // doctor's own short timeouts, and no keep-alive socket left behind (the daemon's shared handler keeps them).
     requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
   })
   try {

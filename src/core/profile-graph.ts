@@ -47,6 +47,14 @@ export interface AwsProfileData {
   services: Sections
 }
 
+/** Profiles as parseKnownFiles (JS SDK v3) and botocore's full_config merge the two files: credentials-file keys win. */
+export const mergeProfiles = (config: Sections, credentials: Sections): Sections => {
+  const out: Sections = {}
+  for (const [name, s] of Object.entries(config)) out[name] = { ...s }
+  for (const [name, s] of Object.entries(credentials)) out[name] = Object.prototype.hasOwnProperty.call(out, name) ? { ...out[name], ...s } : { ...s }
+  return out
+}
+
 const CREDENTIAL_SOURCES = ['Environment', 'Ec2InstanceMetadata', 'EcsContainer'] as const
 const SSO_KEYS = ['sso_start_url', 'sso_account_id', 'sso_session', 'sso_region', 'sso_role_name'] as const
 const SDK_DEFAULT_STS_REGION = 'us-east-1'

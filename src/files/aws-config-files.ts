@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { loadSharedConfigFiles, loadSsoSessionData } from '@smithy/shared-ini-file-loader'
 import { AwsFileError } from '../core/errors.js'
 import { lintIni } from '../core/ini-lint.js'
-import type { AwsProfileData } from '../core/profile-graph.js'
+import { mergeProfiles, type AwsProfileData } from '../core/profile-graph.js'
 
 type Sections = Record<string, Record<string, string>>
 
@@ -113,6 +113,13 @@ const copySections = (src: Record<string, Record<string, string | undefined> | u
 const withPrefix = (prefix: string) => (key: string): string | undefined => (key.startsWith(prefix) ? key.slice(prefix.length) : undefined)
 const isProfileKey = (key: string): string | undefined => (SECTION_PREFIXES.some((p) => key.startsWith(p)) ? undefined : key)
 
+/** One file as the loader returns it, split by its section prefixes into own-property copies. */
+export const splitSections = (raw: Record<string, Record<string, string | undefined> | undefined>): AwsProfileData => ({
+  profiles: copySections(raw, isProfileKey),
+  ssoSessions: copySections(raw, withPrefix('sso-session.')),
+  services: copySections(raw, withPrefix('services.')),
+})
+
 /**
  * Both AWS files, parsed by @smithy/shared-ini-file-loader. A missing file is
  * an empty one; an unreadable one is an AwsFileError naming it.
@@ -131,12 +138,7 @@ export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
   // Reuses the read just made (same path, fresh promise in the loader's cache).
   const ssoSessions = await loadSsoSessionData({ configFilepath: paths.configFile })
 
-  // parseKnownFiles = mergeConfigFiles(configFile, credentialsFile): per profile,
-  // Object.assign of the credentials keys onto the config keys.
-  const profiles = copySections(configFile, isProfileKey)
-  for (const [name, values] of Object.entries(copySections(credentialsFile, isProfileKey))) {
-    profiles[name] = Object.prototype.hasOwnProperty.call(profiles, name) ? { ...profiles[name], ...values } : values
-  }
+  const profiles = mergeProfiles(copySections(configFile, isProfileKey), copySections(credentialsFile, isProfileKey))
 
   return {
     configFile: paths.configFile,

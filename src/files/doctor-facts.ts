@@ -10,11 +10,10 @@ import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader'
 import { configSearchPath, type Config } from '../core/config-schema.js'
 import { AwsFileError, ConfigError } from '../core/errors.js'
 import { inspectSection } from '../core/ini-section-edit.js'
-import { mergeProfiles } from '../core/doctor/context.js'
-import type { DaemonConfigFacts, DoctorFacts, Env, FileFacts, Section, SsoSessionFacts } from '../core/doctor/facts.js'
-import { buildProfileGraph } from '../core/profile-graph.js'
+import type { DaemonConfigFacts, DoctorFacts, Env, FileFacts, SsoSessionFacts } from '../core/doctor/facts.js'
+import { buildProfileGraph, mergeProfiles } from '../core/profile-graph.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
-import { awsPaths, readAwsFiles } from './aws-config-files.js'
+import { awsPaths, readAwsFiles, splitSections } from './aws-config-files.js'
 import { readConfigFile } from './daemon-config.js'
 import { readSsoToken, ssoCacheFile } from './sso-cache.js'
 
@@ -41,20 +40,6 @@ export const fileFacts = async (path: string): Promise<FileFacts> => {
     if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return { path, exists: false }
     return { path, exists: true, unreadable: `cannot inspect ${path} (${errno(e)})`, unreadableFix: `check the owner and permissions of ${path} and its folder` }
   }
-}
-
-/** Own-property copies, split by the loader's section prefixes. */
-const split = (raw: Record<string, Record<string, string | undefined> | undefined>) => {
-  const out = { profiles: {} as Record<string, Section>, ssoSessions: {} as Record<string, Section>, services: {} as Record<string, Section> }
-  for (const [key, values] of Object.entries(raw)) {
-    if (!values) continue
-    const section: Section = {}
-    for (const [k, v] of Object.entries(values)) if (typeof v === 'string') section[k] = v
-    if (key.startsWith('sso-session.')) out.ssoSessions[key.slice('sso-session.'.length)] = section
-    else if (key.startsWith('services.')) out.services[key.slice('services.'.length)] = section
-    else out.profiles[key] = section
-  }
-  return out
 }
 
 const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '')
@@ -123,8 +108,8 @@ export const gatherDoctorFacts = async (env: Env, opts: GatherOptions): Promise<
     target.unreadableFix ??= e.fix
   }
   const raw = await loadSharedConfigFiles({ filepath: paths.credentialsFile, configFilepath: paths.configFile, ignoreCache: true })
-  const conf = split(configStat.unreadable ? {} : raw.configFile)
-  const creds = split(credsStat.unreadable ? {} : raw.credentialsFile).profiles
+  const conf = splitSections(configStat.unreadable ? {} : raw.configFile)
+  const creds = splitSections(credsStat.unreadable ? {} : raw.credentialsFile).profiles
   const credsText = credsStat.unreadable ? '' : await readText(paths.credentialsFile)
   const lintOf = (file: string): string[] => lint.filter((l) => l.startsWith(`${file} line`))
 

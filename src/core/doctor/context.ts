@@ -1,7 +1,7 @@
 // What every doctor rule derives from the facts the same way: the profiles as
 // the SDKs merge the two files, the profile graph, and where a profile's keys
 // are written. Built once per run, pure.
-import { buildProfileGraph, type AwsProfileData } from '../profile-graph.js'
+import { buildProfileGraph, mergeProfiles, type AwsProfileData } from '../profile-graph.js'
 import type { ProfileGraph } from '../links.js'
 import type { DoctorFacts, KeyCheckResult, KeyOwner, Section } from './facts.js'
 
@@ -15,14 +15,6 @@ export interface DoctorContext {
 }
 
 const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
-
-/** parseKnownFiles (JS SDK v3) and botocore's full_config agree: credentials-file keys win. */
-export const mergeProfiles = (config: Record<string, Section>, credentials: Record<string, Section>): Record<string, Section> => {
-  const out: Record<string, Section> = {}
-  for (const [name, s] of Object.entries(config)) out[name] = { ...s }
-  for (const [name, s] of Object.entries(credentials)) out[name] = own(out, name) ? { ...out[name], ...s } : { ...s }
-  return out
-}
 
 export const buildContext = (facts: DoctorFacts, now: number): DoctorContext => {
   const files: AwsProfileData = {

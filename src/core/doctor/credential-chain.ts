@@ -20,7 +20,7 @@
 import type { Link } from '../links.js'
 import type { DoctorContext } from './context.js'
 import { hasProfile, keyFile, profileData, sectionName } from './context.js'
-import { configHeader, describeKey } from './findings.js'
+import { configHeader, describeKey, isSet } from './findings.js'
 
 export type Client = 'js-sdk-v3' | 'botocore'
 
@@ -45,10 +45,9 @@ export interface CredentialChoice {
   fix?: string
 }
 
-const set = (v: string | undefined): v is string => v !== undefined && v !== ''
 
 export const envKeys = (env: DoctorContext['facts']['env']): { id?: string; secret: boolean } =>
-  ({ ...(set(env.AWS_ACCESS_KEY_ID) ? { id: env.AWS_ACCESS_KEY_ID } : {}), secret: set(env.AWS_SECRET_ACCESS_KEY) })
+  ({ ...(isSet(env.AWS_ACCESS_KEY_ID) ? { id: env.AWS_ACCESS_KEY_ID } : {}), secret: isSet(env.AWS_SECRET_ACCESS_KEY) })
 
 const envChoice = (client: Client, id: string): CredentialChoice =>
   ({ client, source: 'env', accessKeyId: id, detail: `the environment keys AWS_ACCESS_KEY_ID=${describeKey(id)}` })
@@ -90,8 +89,8 @@ export const containerUrlRefusal = (raw: string, client: Client): string | undef
 
 const remote = (ctx: DoctorContext, client: Client): CredentialChoice => {
   const env = ctx.facts.env
-  if (set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) {
-    const which = set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
+  if (isSet(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) {
+    const which = isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
     const refusal = which === 'AWS_CONTAINER_CREDENTIALS_FULL_URI' ? containerUrlRefusal(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, client) : undefined
     if (refusal) {
       return { client, source: 'container', detail: `the container endpoint (${which})`, failure: refusal,
@@ -99,15 +98,15 @@ const remote = (ctx: DoctorContext, client: Client): CredentialChoice => {
     }
     return { client, source: 'container', detail: `the container endpoint (${which})` }
   }
-  const disabled = client === 'botocore' ? (env.AWS_EC2_METADATA_DISABLED ?? '').toLowerCase() === 'true' : set(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED !== 'false'
+  const disabled = client === 'botocore' ? (env.AWS_EC2_METADATA_DISABLED ?? '').toLowerCase() === 'true' : isSet(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED !== 'false'
   if (disabled) return { client, source: 'none', detail: 'every provider came up empty, and IMDS is disabled by AWS_EC2_METADATA_DISABLED' }
-  const at = set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ? env.AWS_EC2_METADATA_SERVICE_ENDPOINT : 'http://169.254.169.254'
+  const at = isSet(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ? env.AWS_EC2_METADATA_SERVICE_ENDPOINT : 'http://169.254.169.254'
   return { client, source: 'imds', detail: `the instance metadata service at ${at} (off EC2 it finds nothing)` }
 }
 
 const webIdentityEnv = (ctx: DoctorContext, client: Client): CredentialChoice | undefined => {
   const env = ctx.facts.env
-  if (!set(env.AWS_WEB_IDENTITY_TOKEN_FILE) || !set(env.AWS_ROLE_ARN)) return undefined
+  if (!isSet(env.AWS_WEB_IDENTITY_TOKEN_FILE) || !isSet(env.AWS_ROLE_ARN)) return undefined
   return { client, source: 'web-identity-env', detail: `web identity ${env.AWS_ROLE_ARN} with AWS_WEB_IDENTITY_TOKEN_FILE=${env.AWS_WEB_IDENTITY_TOKEN_FILE}` }
 }
 
@@ -122,7 +121,7 @@ const PASS_ON = new Set(['ProfileNotFound', 'NoCredentials'])
 const jsChoice = (ctx: DoctorContext): CredentialChoice => {
   const client: Client = 'js-sdk-v3'
   const env = ctx.facts.env
-  const named = set(env.AWS_PROFILE) ? env.AWS_PROFILE : undefined
+  const named = isSet(env.AWS_PROFILE) ? env.AWS_PROFILE : undefined
   const keys = envKeys(env)
   if (named === undefined && keys.id !== undefined && keys.secret) return envChoice(client, keys.id)
   const profile = named ?? 'default'

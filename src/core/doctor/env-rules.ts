@@ -4,11 +4,10 @@
 import type { DoctorContext } from './context.js'
 import { hasProfile, keyCheckFor } from './context.js'
 import { CLIENT_NAME, credentialChoices, envKeys, type CredentialChoice } from './credential-chain.js'
-import { describeKey, finding, keyKind, maskKeyId, type Finding } from './findings.js'
+import { describeKey, finding, isSet, keyKind, maskKeyId, type Finding } from './findings.js'
 
 const ENV = 'environment' as const
 const ENV_KEYS = { env: true } as const
-const set = (v: string | undefined): v is string => v !== undefined && v !== ''
 const SOON_MS = 15 * 60_000
 
 const choiceFinding = (c: CredentialChoice): Finding => {
@@ -29,7 +28,7 @@ const shadowing = (ctx: DoctorContext): Finding[] => {
   const keys = envKeys(env)
   if (keys.id === undefined || !keys.secret) return []
   const key = maskKeyId(keys.id)
-  if (set(env.AWS_PROFILE) && hasProfile(ctx, env.AWS_PROFILE)) {
+  if (isSet(env.AWS_PROFILE) && hasProfile(ctx, env.AWS_PROFILE)) {
     const p = env.AWS_PROFILE
     return [finding('warning', ENV, 'env-keys-shadow-profile',
       `AWS_ACCESS_KEY_ID (${key}) and AWS_PROFILE=${p} are both set: botocore and the AWS CLI use the environment keys unless given --profile ${p} (boto3: profile_name), while the JS SDK v3 skips them and uses profile ${p} ("Multiple credential sources detected")`,
@@ -69,7 +68,7 @@ const envKeyRules = (ctx: DoctorContext): Finding[] => {
   }
   const id = keys.id
   const kind = keyKind(id)
-  const token = set(env.AWS_SESSION_TOKEN)
+  const token = isSet(env.AWS_SESSION_TOKEN)
   const out: Finding[] = []
   if (kind === 'temporary' && !token) {
     out.push(finding('error', ENV, 'env-temporary-without-token', `AWS_ACCESS_KEY_ID holds a temporary key ${describeKey(id)} but AWS_SESSION_TOKEN is not set: AWS refuses it (InvalidClientTokenId)`,
@@ -80,7 +79,7 @@ const envKeyRules = (ctx: DoctorContext): Finding[] => {
   }
   const check = keyCheckFor(ctx, ENV_KEYS)
   const expRaw = env.AWS_CREDENTIAL_EXPIRATION
-  const exp = set(expRaw) ? Date.parse(expRaw) : NaN
+  const exp = isSet(expRaw) ? Date.parse(expRaw) : NaN
   if (Number.isFinite(exp) && exp <= ctx.now) {
     out.push(finding('error', ENV, 'env-keys-expired', `the environment keys ${describeKey(id)} expired at ${expRaw} (AWS_CREDENTIAL_EXPIRATION)`,
       'export fresh keys (or run the program with aws-credd exec PROFILE -- COMMAND, which serves renewed ones)'))
@@ -112,11 +111,11 @@ const unshadowFix = (c: CredentialChoice): string => {
 const endpointRules = (ctx: DoctorContext, choices: CredentialChoice[]): Finding[] => {
   const env = ctx.facts.env
   const out: Finding[] = []
-  const container = set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
-  const imds = set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT)
+  const container = isSet(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
+  const imds = isSet(env.AWS_EC2_METADATA_SERVICE_ENDPOINT)
   const wanted = container ? 'container' : imds ? 'imds' : undefined
   if (wanted) {
-    const variable = container ? (set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) ? 'AWS_CONTAINER_CREDENTIALS_FULL_URI' : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI') : 'AWS_EC2_METADATA_SERVICE_ENDPOINT'
+    const variable = container ? (isSet(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) ? 'AWS_CONTAINER_CREDENTIALS_FULL_URI' : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI') : 'AWS_EC2_METADATA_SERVICE_ENDPOINT'
     for (const c of choices) {
       if (c.source === wanted || c.failure || c.source === 'none' || c.source === 'imds' || c.source === 'container') continue
       out.push(finding('warning', ENV, 'endpoint-shadowed', `${variable} is set, but ${CLIENT_NAME[c.client]} never asks it: it finds ${c.detail} first`, unshadowFix(c), { client: c.client }))
@@ -136,7 +135,7 @@ const endpointRules = (ctx: DoctorContext, choices: CredentialChoice[]): Finding
 /** AWS_SHARED_CREDENTIALS_FILE reaches the JS SDK v2 (aws-sdk) only with AWS_SDK_LOAD_CONFIG. */
 const sdkV2Rules = (ctx: DoctorContext): Finding[] => {
   const env = ctx.facts.env
-  if (set(env.AWS_SDK_LOAD_CONFIG) || !set(env.AWS_SHARED_CREDENTIALS_FILE)) return []
+  if (isSet(env.AWS_SDK_LOAD_CONFIG) || !isSet(env.AWS_SHARED_CREDENTIALS_FILE)) return []
   return [finding('info', ENV, 'sdk-v2-credentials-file', `the JS SDK v2 (aws-sdk) reads AWS_SHARED_CREDENTIALS_FILE only with AWS_SDK_LOAD_CONFIG set; without it, it reads ~/.aws/credentials instead of ${env.AWS_SHARED_CREDENTIALS_FILE}`,
     'export AWS_SDK_LOAD_CONFIG=1 (for programs on the JS SDK v2)')]
 }
@@ -145,7 +144,7 @@ const sdkV2Rules = (ctx: DoctorContext): Finding[] => {
 const nothingConfigured = (ctx: DoctorContext, choices: CredentialChoice[]): Finding[] => {
   const env = ctx.facts.env
   if (Object.keys(ctx.files.profiles).length > 0 || !choices.every((c) => c.source === 'imds' || c.source === 'none')) return []
-  if (set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) || set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) return []
+  if (isSet(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) || isSet(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) return []
   return [finding('warning', ENV, 'nothing-configured',
     `no credentials are configured: no AWS_ACCESS_KEY_ID, no profile in ${ctx.facts.config.path} or ${ctx.facts.credentials.path}; off EC2 the JS SDK fails with "Could not load credentials from any providers" and botocore with "Unable to locate credentials"`,
     'aws configure sso (IAM Identity Center), or aws configure for access keys; then aws-credd run keeps them fresh')]

@@ -68,3 +68,6 @@ export const span = (ms: number): string => {
   const h = Math.round(m / 60)
   return h < 48 ? `${h} h` : `${Math.round(h / 24)} days`
 }
+
+/** An environment variable or INI value that is present and not empty (an empty one counts as unset in every SDK). */
+export const isSet = (v: string | undefined): v is string => v !== undefined && v !== ''

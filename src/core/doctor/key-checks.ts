@@ -3,14 +3,13 @@
 // with them (allowed to every identity, changes nothing). Which keys qualify, where
 // each would sign, and what the answer means, decided here without I/O.
 import { explainEndpoint } from '../endpoints.js'
-import { mergeProfiles } from './context.js'
+import { mergeProfiles } from '../profile-graph.js'
 import type { DoctorFacts, KeyCheckResult, KeyCheckTarget, Section } from './facts.js'
-import { keyKind } from './findings.js'
-import { EXPIRY_KEYS, parseExpiry } from './profile-rules.js'
+import { isSet, keyKind } from './findings.js'
+import { recordedExpiry } from './profile-rules.js'
 
 export const dnsSuffix = (region: string): string => (region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com')
 
-const set = (v: string | undefined): v is string => v !== undefined && v !== ''
 
 /** The STS URL a profile (or, with no data, the environment) signs against; undefined when the profile rules report a broken endpoint setting. */
 export const stsUrlOf = (facts: DoctorFacts, data: Section | undefined): { url: string; region: string; key?: string; fromProfile: boolean } | undefined => {
@@ -25,7 +24,7 @@ export const keyCheckTargets = (facts: DoctorFacts, only?: string): KeyCheckTarg
   const out: KeyCheckTarget[] = []
   const env = facts.env
   const profiles = mergeProfiles(facts.config.profiles, facts.credentials.profiles)
-  if (only === undefined && set(env.AWS_ACCESS_KEY_ID) && keyKind(env.AWS_ACCESS_KEY_ID) === 'temporary' && set(env.AWS_SECRET_ACCESS_KEY) && set(env.AWS_SESSION_TOKEN) && !set(env.AWS_CREDENTIAL_EXPIRATION)) {
+  if (only === undefined && isSet(env.AWS_ACCESS_KEY_ID) && keyKind(env.AWS_ACCESS_KEY_ID) === 'temporary' && isSet(env.AWS_SECRET_ACCESS_KEY) && isSet(env.AWS_SESSION_TOKEN) && !isSet(env.AWS_CREDENTIAL_EXPIRATION)) {
     // Signed where a program would sign with them: the environment's region, else the active profile's
     // (the partition matters: keys from cn-north-1 are unknown to us-east-1).
     const name = env.AWS_PROFILE || 'default'
@@ -37,8 +36,8 @@ export const keyCheckTargets = (facts: DoctorFacts, only?: string): KeyCheckTarg
   for (const [name, d] of Object.entries(profiles)) {
     if (only !== undefined && name !== only) continue
     const id = d.aws_access_key_id
-    if (!set(id) || keyKind(id) !== 'temporary' || !set(d.aws_secret_access_key) || !set(d.aws_session_token)) continue
-    if (EXPIRY_KEYS.some((k) => d[k] !== undefined && parseExpiry(d[k]!) !== undefined)) continue
+    if (!isSet(id) || keyKind(id) !== 'temporary' || !isSet(d.aws_secret_access_key) || !isSet(d.aws_session_token)) continue
+    if (recordedExpiry(d)) continue
     // aws-credd's own sections are judged by whether it runs, not by a call.
     if (facts.credentials.managed.includes(name) && facts.credentials.profiles[name]?.aws_access_key_id === id) continue
     const sts = stsUrlOf(facts, d)

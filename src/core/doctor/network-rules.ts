@@ -5,9 +5,9 @@
 // `Date` header (SigV4 refuses a request more than 5 minutes off), the daemon.
 import { explainEndpoint } from '../endpoints.js'
 import type { DoctorContext } from './context.js'
-import { mergeProfiles } from './context.js'
+import { mergeProfiles } from '../profile-graph.js'
 import type { DoctorFacts, ProbeResult, ProbeService, ProbeTarget } from './facts.js'
-import { configHeader, finding, type Finding } from './findings.js'
+import { configHeader, finding, isSet, type Finding } from './findings.js'
 import { dnsSuffix, stsUrlOf } from './key-checks.js'
 
 const ENV = 'environment' as const
@@ -15,7 +15,6 @@ export const SKEW_WARN_MS = 60_000
 /** SigV4: AWS refuses a signature whose time is more than 5 minutes from its own. */
 export const SKEW_ERROR_MS = 5 * 60_000
 
-const set = (v: string | undefined): v is string => v !== undefined && v !== ''
 
 const SERVICE_NAME: Record<ProbeService, string> = {
   sts: 'the STS endpoint',
@@ -43,7 +42,7 @@ export const probeTargets = (facts: DoctorFacts, only?: string): ProbeTarget[] =
   }
   const names = only !== undefined ? [only].filter((p) => Object.prototype.hasOwnProperty.call(profiles, p)) : Object.keys(profiles)
   for (const p of names) sts(profiles[p], `profile ${p}`, configHeader(p))
-  if (only === undefined && (names.length === 0 || set(env.AWS_ACCESS_KEY_ID))) sts(undefined, set(env.AWS_ACCESS_KEY_ID) ? 'the environment keys' : 'any program on this machine', 'the environment')
+  if (only === undefined && (names.length === 0 || isSet(env.AWS_ACCESS_KEY_ID))) sts(undefined, isSet(env.AWS_ACCESS_KEY_ID) ? 'the environment keys' : 'any program on this machine', 'the environment')
   for (const s of facts.ssoSessions) {
     if (only !== undefined && !s.info.profiles.includes(only)) continue
     const user = `SSO session ${s.info.label}`
@@ -52,9 +51,9 @@ export const probeTargets = (facts: DoctorFacts, only?: string): ProbeTarget[] =
     const portal = explainEndpoint('sso', first !== undefined ? profiles[first] : undefined, facts.config.services, env)
     add('sso', portal.url ?? `https://portal.sso.${s.info.region}.${dnsSuffix(s.info.region)}`, portal.key ?? `the default for ${s.info.region}`, user)
   }
-  if (set(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) add('container', `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'the environment')
-  else if (set(env.AWS_CONTAINER_CREDENTIALS_FULL_URI)) add('container', env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'the environment')
-  if (set(env.AWS_EC2_METADATA_SERVICE_ENDPOINT)) add('imds', env.AWS_EC2_METADATA_SERVICE_ENDPOINT, 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'the environment')
+  if (isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) add('container', `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`, 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'the environment')
+  else if (isSet(env.AWS_CONTAINER_CREDENTIALS_FULL_URI)) add('container', env.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'the environment')
+  if (isSet(env.AWS_EC2_METADATA_SERVICE_ENDPOINT)) add('imds', env.AWS_EC2_METADATA_SERVICE_ENDPOINT, 'AWS_EC2_METADATA_SERVICE_ENDPOINT', 'the environment')
   return [...targets.values()]
 }
 

@@ -1,6 +1,7 @@
 // Doctor rules for one profile: does it resolve, what keys it holds and where
 // (long-term AKIA or temporary ASIA, expired or not), its region as each SDK
 // finds it, and whether the JS SDK v2 can see it at all.
+import type { Section } from './facts.js'
 import type { DoctorContext } from './context.js'
 import { keyCheckFor, keyFile, profileData, sectionName } from './context.js'
 import { configHeader, describeKey, finding, keyKind, maskKeyId, span, type Finding } from './findings.js'
@@ -15,6 +16,15 @@ export const parseExpiry = (raw: string): number | undefined => {
   if (/^\d+$/.test(raw)) return Number(raw) < 1e12 ? Number(raw) * 1000 : Number(raw)
   const ms = Date.parse(raw)
   return Number.isFinite(ms) ? ms : undefined
+}
+
+/** The first expiry a section records in a form we can read: its key and the time (epoch ms). */
+export const recordedExpiry = (d: Section): { key: string; at: number } | undefined => {
+  for (const key of EXPIRY_KEYS) {
+    const at = d[key] !== undefined ? parseExpiry(d[key]!) : undefined
+    if (at !== undefined) return { key, at }
+  }
+  return undefined
 }
 
 const resolves = (ctx: DoctorContext, p: string): Finding[] => {
@@ -63,13 +73,13 @@ const keyRules = (ctx: DoctorContext, p: string): Finding[] => {
 const expiryRules = (ctx: DoctorContext, p: string, id: string, where: string, file: 'credentials' | 'config', data: Finding['data']): Finding[] => {
   const scope = { profile: p }
   const d = profileData(ctx, p)
-  const key = EXPIRY_KEYS.find((k) => d[k] !== undefined && parseExpiry(d[k]!) !== undefined)
+  const recorded = recordedExpiry(d)
   const managed = file === 'credentials' && ctx.facts.credentials.managed.includes(p)
   const renew = managed
     ? 'start aws-credd (aws-credd run), which rewrites this section'
     : `delete the keys from ${where} or renew them with the tool that wrote them (or let aws-credd keep this section fresh: "writeTo": "${p}" in its config)`
-  if (key !== undefined) {
-    const at = parseExpiry(d[key]!)!
+  if (recorded !== undefined) {
+    const { key, at } = recorded
     const left = at - ctx.now
     const when = `${d[key]} (${key})`
     if (left <= 0) return [finding('error', scope, 'session-token-expired', `temporary keys ${maskKeyId(id)} in ${where} expired ${span(left)} ago, at ${when}`, renew, { ...data, expiresAt: at })]
