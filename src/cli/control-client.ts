@@ -13,7 +13,7 @@ export const controlSocketPath = (env: NodeJS.ProcessEnv = process.env): string 
 export type ControlAnswer = { status: number; body: Record<string, unknown> } | { status: 'no-daemon'; reason: string }
 
 /** One request; `no-daemon` when nothing listens on the socket. */
-export const askDaemon = (socketPath: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<ControlAnswer> =>
+export const askDaemon = (socketPath: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<ControlAnswer> =>
   new Promise((resolve) => {
     const data = body === undefined ? undefined : JSON.stringify(body)
     const req = request(

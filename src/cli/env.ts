@@ -1,8 +1,13 @@
 // `aws-credd env PROFILE [--format sh|fish|json]`: the variables that point any AWS
 // SDK at the daemon's container endpoint for one profile, printed for a shell's eval.
-// The token goes by file name, never by value, so it cannot land in shell history.
+// The token opens that profile alone (a grant named env.PROFILE, made once and reused)
+// and goes by file name, never by value, so it cannot land in shell history or scrollback.
 // Also the shared part of `aws-credd exec`, which applies the same variables.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { askDaemon, controlSocketPath } from './control-client.js'
+import { grantFailure, mintGrant } from './grant-client.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
 export interface CommandIo {
@@ -18,12 +23,14 @@ export const stdIo: CommandIo = {
 
 export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
 export const TOKEN_FILE = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'
+export const TOKEN = 'AWS_CONTAINER_AUTHORIZATION_TOKEN'
 
 /**
  * Removed so the SDKs use the endpoint: keys in the environment come first in every
  * default chain, AWS_PROFILE would pick a profile instead, and a RELATIVE_URI (left
- * over from ECS) beats a FULL_URI in botocore and the JS SDK, as a token set by value
- * next to the file makes the JS SDK warn.
+ * over from ECS) beats a FULL_URI in botocore and the JS SDK. Of the two token
+ * variables, the one not set goes too: botocore and Go prefer the file, the JS SDK
+ * the value, and a stale one of either would win for some client.
  */
 export const UNSET_VARS = [
   'AWS_ACCESS_KEY_ID',
@@ -31,7 +38,8 @@ export const UNSET_VARS = [
   'AWS_SESSION_TOKEN',
   'AWS_PROFILE',
   'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  TOKEN,
+  TOKEN_FILE,
 ] as const
 
 export interface ContainerEnv {
@@ -39,10 +47,8 @@ export interface ContainerEnv {
   unset: string[]
 }
 
-export interface ContainerEndpoint {
-  url: string
-  tokenFile: string
-}
+/** The endpoint and how the consumer gets its token: by file (env) or by value (exec: the AWS CLI 2.9 series reads only the value). */
+export type ContainerEndpoint = { url: string } & ({ tokenFile: string; token?: undefined } | { token: string; tokenFile?: undefined })
 
 /**
  * With AWS_PROFILE gone, a program would fall back to [default]'s region (or none):
@@ -60,14 +66,20 @@ export const regionVars = (region: string | undefined, env: NodeJS.ProcessEnv): 
   return ours ? { set: {}, unset: ['AWS_REGION', 'AWS_DEFAULT_REGION', REGION_MARK] } : { set: {}, unset: [] }
 }
 
-export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, region: Pick<ContainerEnv, 'set' | 'unset'> = { set: {}, unset: [] }): ContainerEnv => ({
-  set: {
-    [FULL_URI]: `${endpoint.url.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`,
-    [TOKEN_FILE]: endpoint.tokenFile,
-    ...region.set,
-  },
-  unset: [...UNSET_VARS, ...region.unset],
-})
+export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, region: Pick<ContainerEnv, 'set' | 'unset'> = { set: {}, unset: [] }): ContainerEnv => {
+  const tokenVar = endpoint.tokenFile !== undefined ? TOKEN_FILE : TOKEN
+  return {
+    set: {
+      [FULL_URI]: containerUrl(endpoint.url, profile),
+      [tokenVar]: endpoint.tokenFile ?? endpoint.token!,
+      ...region.set,
+    },
+    unset: [...UNSET_VARS.filter((v) => v !== tokenVar), ...region.unset],
+  }
+}
+
+/** The URL of one profile's credentials on the endpoint. */
+export const containerUrl = (base: string, profile: string): string => `${base.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`
 
 /** POSIX sh (bash, zsh, dash): nothing is special inside '…' except ' itself. */
 export const shQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`
@@ -85,11 +97,15 @@ export const formatEnv = (e: ContainerEnv, format: EnvFormat): string => {
   return [...set.map(([k, v]) => `export ${k}=${shQuote(v)}`), `unset ${e.unset.join(' ')}`].join('\n') + '\n'
 }
 
-/** The env for a profile, or why not: 3 no daemon, 1 no endpoint or unknown profile. `warnings`: no credentials right now, [default] would win. */
-export type EnvLookup = { ok: true; env: ContainerEnv; warnings?: string[] } | { ok: false; code: 1 | 3; message: string }
+/**
+ * Where a profile is served, or why not: 3 no daemon, 1 no endpoint or unknown profile.
+ * `warnings`: no credentials right now, [default] would win. The token is for the caller to get.
+ */
+export type EnvLookup =
+  | { ok: true; url: string; socket: string; region: Pick<ContainerEnv, 'set' | 'unset'>; warnings?: string[] }
+  | { ok: false; code: 1 | 3; message: string }
 
-const isEndpoint = (v: unknown): v is ContainerEndpoint =>
-  typeof v === 'object' && v !== null && typeof (v as ContainerEndpoint).url === 'string' && typeof (v as ContainerEndpoint).tokenFile === 'string'
+const isEndpoint = (v: unknown): v is { url: string } => typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string'
 
 export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv = process.env): Promise<EnvLookup> => {
   const socket = controlSocketPath(env)
@@ -108,7 +124,7 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
   }
   const listed = Array.isArray(status.body.profiles) ? (status.body.profiles as Array<{ profile?: unknown; region?: unknown }>) : []
   const region = listed.find((p) => p.profile === profile)?.region
-  const out: EnvLookup = { ok: true, env: containerEnvFor(endpoint, profile, regionVars(typeof region === 'string' ? region : undefined, env)) }
+  const out: EnvLookup = { ok: true, url: endpoint.url, socket, region: regionVars(typeof region === 'string' ? region : undefined, env) }
   // Known but nothing valid now: the endpoint will serve once it has; say why meanwhile.
   const warnings: string[] = []
   if (creds.status !== 200) warnings.push(`profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`)
@@ -123,6 +139,33 @@ export interface EnvOptions {
   format?: string
 }
 
+/**
+ * The grant `env` uses for a profile: one per profile, made once and reused, so a
+ * shell that evals `aws-credd env dev` at every start does not pile up grants.
+ */
+export const envGrantName = (profile: string): string =>
+  /^[A-Za-z0-9._@-]{1,56}$/.test(profile) ? `env.${profile}` : `env.${createHash('sha256').update(profile).digest('hex').slice(0, 16)}`
+
+/** The token file of the profile's env grant, made (or re-made) when needed. */
+const envTokenFile = async (socket: string, profile: string): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3; message: string }> => {
+  const name = envGrantName(profile)
+  const listed = await askDaemon(socket, 'GET', '/v1/grants')
+  if (listed.status !== 200) return { ok: false, ...grantFailure(listed) }
+  const grants = Array.isArray(listed.body.grants) ? (listed.body.grants as Array<{ name?: unknown; tokenFile?: unknown; expired?: unknown }>) : []
+  const existing = grants.find((g) => g.name === name)
+  if (existing && typeof existing.tokenFile === 'string' && existing.expired !== true) {
+    // Still there (the runtime folder is emptied at reboot, the grants file is not).
+    if (await readFile(existing.tokenFile, 'utf8').then(() => true, () => false)) return { ok: true, file: existing.tokenFile }
+  }
+  if (existing) await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
+  const file = join(dirname(socket), 'grants', `${name}.token`)
+  const minted = await mintGrant(socket, { name, kind: 'env', profiles: [profile], tokenFile: file })
+  if (!minted.ok) return { ok: false, ...grantFailure(minted.answer) }
+  const { writeTokenFile } = await import('./token-file.js')
+  await writeTokenFile(file, minted.grant.token)
+  return { ok: true, file }
+}
+
 export const envCommand = async (profile: string, opts: EnvOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
   const format = opts.format ?? 'sh'
   if (!(ENV_FORMATS as readonly string[]).includes(format)) {
@@ -134,7 +177,12 @@ export const envCommand = async (profile: string, opts: EnvOptions = {}, io: Com
     io.stderr(`aws-credd env: ${found.message}`)
     return found.code
   }
+  const token = await envTokenFile(found.socket, profile)
+  if (!token.ok) {
+    io.stderr(`aws-credd env: ${token.message}`)
+    return token.code
+  }
   for (const w of found.warnings ?? []) io.stderr(`aws-credd env: note: ${w}`)
-  io.stdout(formatEnv(found.env, format as EnvFormat))
+  io.stdout(formatEnv(containerEnvFor({ url: found.url, tokenFile: token.file }, profile, found.region), format as EnvFormat))
   return 0
 }

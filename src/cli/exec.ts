@@ -1,11 +1,17 @@
-// `aws-credd exec PROFILE -- COMMAND [ARGS…]`: runs COMMAND with the variables of
-// `aws-credd env`, so its SDK refreshes from the daemon for as long as it runs, and
-// behaves like the command itself to whoever started it: same stdio, signals passed
-// on, its exit status returned (128 + N when a signal ended it, as shells report it).
+// `aws-credd exec PROFILE -- COMMAND [ARGS…]`: runs COMMAND pointed at the daemon's
+// container endpoint with a token that opens PROFILE alone and dies when COMMAND ends
+// (a grant held by this process's connection to the daemon), so its SDK refreshes from
+// the daemon for as long as it runs. The token goes by value in
+// AWS_CONTAINER_AUTHORIZATION_TOKEN, the one form every SDK and every AWS CLI v2 reads
+// (the 2.9 series Debian ships ignores ..._TOKEN_FILE). It behaves like the command
+// itself to whoever started it: same stdio, signals passed on, its exit status returned
+// (128 + N when a signal ended it, as shells report it).
+import { randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { constants } from 'node:os'
-import { lookupContainerEnv, stdIo, type CommandIo, type ContainerEnv } from './env.js'
+import { containerEnvFor, lookupContainerEnv, stdIo, type CommandIo, type ContainerEnv } from './env.js'
+import { grantFailure, holdGrant } from './grant-client.js'
 
 /** What a terminal or a supervisor sends that the command, not aws-credd, should act on. */
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const
@@ -78,6 +84,17 @@ export const execCommand = async (profile: string, command: string[], io: Comman
     io.stderr(`aws-credd exec: ${found.message}`)
     return found.code
   }
+  // Unique per run: the pid alone could repeat across pid namespaces sharing one daemon.
+  const held = await holdGrant(found.socket, { name: `exec.${process.pid}.${randomBytes(3).toString('hex')}`, kind: 'exec', profiles: [profile] })
+  if (!held.ok) {
+    const { code, message } = grantFailure(held.answer)
+    io.stderr(`aws-credd exec: ${message}`)
+    return code
+  }
   for (const w of found.warnings ?? []) io.stderr(`aws-credd exec: note: ${w}`)
-  return runChild(cmd, args, childEnv(env, found.env), io)
+  try {
+    return await runChild(cmd, args, childEnv(env, containerEnvFor({ url: found.url, token: held.held.grant.token }, profile, found.region)), io)
+  } finally {
+    await held.held.release()
+  }
 }

@@ -102,6 +102,37 @@ export const buildProgram = (): Command => {
     })
 
   program
+    .command('grant')
+    .description('mint a token that opens only the given profiles on the container endpoint, for a consumer (agent, devcontainer, sidecar); prints the environment lines to give it')
+    .option('--profile <name>', 'a profile the token opens (repeat for more)', (v: string, all: string[] = []) => [...all, v])
+    .option('--name <name>', 'the consumer\'s name, as the audit log, `grants` and `revoke` show it')
+    .option('--ttl <duration>', 'how long it lasts, such as 20s, 30m or 12h (default: until revoked)')
+    .option('--token-file <path>', 'write the token to this file (0600) and print AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of the token')
+    .option('--json', 'print name, profiles, expiresAt, tokenFile and env as JSON')
+    .action(async (opts: { profile?: string[]; name?: string; ttl?: string; tokenFile?: string; json?: boolean }) => {
+      const { grantCommand } = await import('./grant.js')
+      await exitWith(await grantCommand(opts))
+    })
+
+  program
+    .command('grants')
+    .description('list the live grants (owner, config consumers, run-time grants) with what they open, when they end and their last use')
+    .option('--json', 'print them as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { grantsCommand } = await import('./grants.js')
+      await exitWith(await grantsCommand(opts))
+    })
+
+  program
+    .command('revoke')
+    .description('end a grant at once: its token is refused from the next request on')
+    .argument('<name>', 'the grant to end (aws-credd grants lists them)')
+    .action(async (name: string) => {
+      const { revokeCommand } = await import('./revoke.js')
+      await exitWith(await revokeCommand(name))
+    })
+
+  program
     .command('status')
     .description('show the profiles and SSO sessions the daemon keeps; exit 0 all fresh, 1 needs attention, 2 a profile has no valid credentials, 3 no daemon')
     .option('--json', "print the daemon's status view as JSON")

@@ -1,5 +1,6 @@
 // `aws-credd run`: parse → validate config → wire the real effects → run until a signal.
 import { existsSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
 import { parseListenAddress } from '../core/listen-address.js'
@@ -33,6 +34,11 @@ import { systemClock } from '../runtime/clock.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 import { liveFrame } from './live-frame.js'
 import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
+import { GrantRegistry } from '../engine/grant-registry.js'
+import { defaultStateDir, grantFileStore } from '../files/grant-store.js'
+import { AuditLog } from '../files/audit-log.js'
+import { tokenCodec } from '../serve/auth-token.js'
+import { join } from 'node:path'
 
 export interface RunOptions {
   config?: string
@@ -115,6 +121,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   const reload = async (): Promise<void> => {
     if (!(await daemon.reloadConfig())) return
     mfaSeconds = Math.floor(daemon.view().config.mfa.sessionDuration / 1000)
+    await serving?.reloadConsumers(daemon.view().config)
     // Alert channels follow the new config; alerts already queued finish on the old ones.
     let next: AlertDispatcher
     try {
@@ -128,19 +135,34 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     dispatcher = next
   }
 
+  // Before the first start the daemon has no config of its own yet: the one read above applies.
+  const consumerDirs = (): string[] => [...new Set((daemon.view().config ?? config).consumers.map((c) => dirname(c.tokenFile)))]
   const targets = (): WatchTarget[] => {
     const files: WatchTarget[] = [{ path: paths.configFile }, { path: paths.credentialsFile }, { path: paths.ssoCacheDir, dir: true }]
     for (const link of daemon.view().graph?.links.values() ?? []) if (link.kind === 'web-identity') files.push({ path: link.webIdentityTokenFile })
     if (configPath) files.push({ path: configPath })
+    // A consumer's token file is watched through its folder: kubelet swaps a Secret by
+    // replacing the `..data` symlink beside it, and the file's own path never changes.
+    for (const dir of consumerDirs()) files.push({ path: dir, dir: true })
     return files
   }
   // Events are grouped per kind and applied DEBOUNCE_MS after the last one.
-  const pending = new Map<ChangeKind | 'config', NodeJS.Timeout>()
-  const apply = (kind: ChangeKind | 'config'): Promise<unknown> => (kind === 'config' ? reload() : daemon.reloadAwsFiles(kind))
+  type WatchKind = ChangeKind | 'config' | 'consumers'
+  const pending = new Map<WatchKind, NodeJS.Timeout>()
+  const apply = (kind: WatchKind): Promise<unknown> =>
+    kind === 'config' ? reload() : kind === 'consumers' ? (serving ? serving.reloadConsumers(daemon.view().config) : Promise.resolve()) : daemon.reloadAwsFiles(kind)
   const watcher = new PathWatcher(
     (target) => {
-      const kind: ChangeKind | 'config' =
-        target === configPath ? 'config' : target === paths.ssoCacheDir ? 'sso-cache' : target === paths.configFile || target === paths.credentialsFile ? 'files' : 'token-file'
+      const kind: WatchKind =
+        target === configPath
+          ? 'config'
+          : target === paths.ssoCacheDir
+            ? 'sso-cache'
+            : target === paths.configFile || target === paths.credentialsFile
+              ? 'files'
+              : consumerDirs().includes(target)
+                ? 'consumers'
+                : 'token-file'
       clearTimeout(pending.get(kind))
       pending.set(
         kind,
@@ -152,13 +174,37 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     },
     { onError: (e) => logger.error(`watching ~/.aws failed: ${describeError(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
   )
+  // Who may read what: the owner's token, the config's consumers, grants made at run time.
+  const stateDir = defaultStateDir(env)
+  const grants = new GrantRegistry({
+    clock,
+    codec: tokenCodec,
+    store: grantFileStore(stateDir, (why) => logger.warn(why)),
+    logger,
+    // The token files `env` makes live in the runtime folder's grants/: they go with their grant.
+    onEnded: (g) => {
+      const own = join(dirname(controlSocketPath(env)), 'grants') + '/'
+      if (g.kind === 'env' && g.tokenFile?.startsWith(own)) void unlink(g.tokenFile).catch(() => undefined)
+    },
+  })
+  const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${describeError(e)}`) })
+  const onRequest = (endpoint: 'container' | 'imds', status: number, note?: { consumer?: string; consumerLabel?: string; profile?: string }): void => {
+    metrics.onEndpointRequest(endpoint, status, note)
+    audit?.record({ listener: endpoint, consumer: note?.consumer ?? 'anonymous', ...(note?.profile !== undefined ? { profile: note.profile } : {}), status })
+  }
   // The control socket first: a second daemon for the same user stops here, naming the first.
   let control: Listener
-  let serving: Serving
+  let serving: Serving | undefined
   try {
     const socket = controlSocketPath(env)
     const runtimeDir = await ensureRuntimeDir(dirname(socket))
-    control = await startControlServer(socket, controlApi(daemon, () => ({ pid: process.pid, containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined, imdsEndpoint: serving?.imdsUrl }))).catch(
+    const extra = (): Record<string, unknown> => ({
+      pid: process.pid,
+      containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined,
+      imdsEndpoint: serving?.imdsUrl,
+    })
+    const onCredentials = (profile: string, status: number): void => audit?.record({ listener: 'control', consumer: 'owner', profile, status })
+    control = await startControlServer(socket, controlApi(daemon, { extra, grants, onCredentials })).catch(
       async (e: unknown) => {
         // Name the daemon that holds the socket, so the user knows which one to stop.
         const answer = await askDaemon(socket, 'GET', '/v1/status')
@@ -173,12 +219,14 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
     }
     try {
+      await grants.load()
       serving = await startServing(config, {
         lookup: credentialLookup(daemon),
         now: () => clock.now(),
         logger,
         runtimeDir,
-        onRequest: metrics.onEndpointRequest,
+        grants,
+        onRequest,
         metrics,
         ready: () => readiness(started, daemon.status()),
       })
@@ -196,7 +244,8 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     await daemon.start()
   } catch (e) {
     await watcher.close()
-    await Promise.all([control.close(), serving.close()])
+    grants.stop()
+    await Promise.all([control.close(), serving!.close(), audit?.close()])
     process.stderr.write(`aws-credd: ${describeError(e)}\n`)
     return e instanceof ConfigError ? 2 : 1
   }
@@ -219,9 +268,10 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       wallClock.stop()
       for (const t of pending.values()) clearTimeout(t)
       daemon.stop()
+      grants.stop()
       // Finish a write in progress (never leave a temp file) and deliver queued alerts, but never take more than 2 seconds.
-      const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle()]), new Promise((r) => setTimeout(r, 1500).unref())])
-      void finish.then(() => Promise.all([watcher.close(), control.close(), serving.close()])).finally(() => {
+      const finish = Promise.race([Promise.all([daemon.output.drain(), dispatcher.idle(), grants.flush()]), new Promise((r) => setTimeout(r, 1500).unref())])
+      void finish.then(() => Promise.all([watcher.close(), control.close(), serving!.close(), audit?.close()])).finally(() => {
         supervisor.close()
         live?.redraw()
         live?.stop()

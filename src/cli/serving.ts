@@ -2,12 +2,16 @@
 // (on by default at 127.0.0.1:9911), the IMDSv2 endpoint and the metrics
 // endpoint (each off unless configured). Started after the control socket, closed
 // on stop; a listener that cannot start is one line naming the address and the fix.
+// Also who may read what: the owner's token and the config's consumers go into the
+// grant registry the container endpoint asks.
 import { join } from 'node:path'
 import type { Config } from '../core/config-schema.js'
+import { describeError } from '../core/errors.js'
+import type { GrantRegistry } from '../engine/grant-registry.js'
 import type { CredentialLookup } from '../serve/credential-lookup.js'
 import type { Logger } from '../engine/ports.js'
-import { loadOrCreateAuthToken } from '../serve/auth-token.js'
-import { startContainerEndpoint } from '../serve/container-endpoint.js'
+import { loadOrCreateAuthToken, loadOrCreateConsumerToken } from '../serve/auth-token.js'
+import { startContainerEndpoint, type ContainerAuth } from '../serve/container-endpoint.js'
 import { startImdsEndpoint } from '../serve/imds-endpoint.js'
 import type { Listener } from '../serve/listener.js'
 import type { OnRequest } from '../serve/reply.js'
@@ -19,6 +23,8 @@ export interface Serving {
   containerUrl?: string
   tokenFile?: string
   imdsUrl?: string
+  /** Re-reads the consumers and their token files (the config or a token file changed). */
+  reloadConsumers(config: Config): Promise<void>
   close(): Promise<void>
 }
 
@@ -31,6 +37,33 @@ export interface ServingDeps {
   /** For the metrics endpoint, when configured. */
   metrics?: DaemonMetrics
   ready?: () => Readiness
+  /** Who may read what; without it the owner's token alone opens every profile. */
+  grants?: GrantRegistry
+}
+
+/** The config's consumers with their tokens; a consumer whose file fails keeps its last good token (or is left out). */
+const consumerLoader = (deps: ServingDeps) => {
+  const lastGood = new Map<string, { file: string; token: string }>()
+  return async (config: Config): Promise<void> => {
+    if (!deps.grants) return
+    const loaded: Array<{ name: string; profiles: string[]; tokenFile: string; token: string }> = []
+    for (const c of config.consumers) {
+      try {
+        const token = await loadOrCreateConsumerToken(c.tokenFile)
+        const before = lastGood.get(c.name)
+        if (before && before.file === c.tokenFile && before.token !== token) deps.logger.info(`consumer "${c.name}": new token read from ${c.tokenFile}; the old one no longer works`)
+        lastGood.set(c.name, { file: c.tokenFile, token })
+        loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token })
+      } catch (e) {
+        const before = lastGood.get(c.name)
+        const keep = before?.file === c.tokenFile
+        deps.logger.error(`consumer "${c.name}": ${describeError(e)}${keep ? ' (keeping its previous token)' : ' (it gets no access until this is fixed)'}`)
+        if (keep) loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token: before.token })
+      }
+    }
+    for (const name of [...lastGood.keys()]) if (!config.consumers.some((c) => c.name === name)) lastGood.delete(name)
+    deps.grants.setConfigConsumers(loaded)
+  }
 }
 
 export const startServing = async (config: Config, deps: ServingDeps): Promise<Serving> => {
@@ -38,13 +71,21 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
   const close = async (): Promise<void> => {
     await Promise.all(listeners.map((l) => l.close()))
   }
-  const out: Serving = { close }
+  const reloadConsumers = consumerLoader(deps)
+  const out: Serving = { close, reloadConsumers }
   try {
     const s = config.server
     if (s.listen || s.socket) {
       const tokenFile = s.tokenFile ?? join(deps.runtimeDir, 'token')
       const token = await loadOrCreateAuthToken(tokenFile)
-      const common = { token, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest }
+      let auth: ContainerAuth = { token }
+      if (deps.grants) {
+        const grants = deps.grants
+        grants.setOwner(token)
+        await reloadConsumers(config)
+        auth = { authorize: (presented, profile) => grants.authorize(presented, profile) }
+      }
+      const common = { ...auth, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest }
       if (s.listen) {
         const l = await startContainerEndpoint({ ...common, listen: s.listen })
         listeners.push(l)
@@ -80,4 +121,3 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
   }
   return out
 }
-

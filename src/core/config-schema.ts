@@ -258,6 +258,62 @@ const metrics = section({
   .prefault({})
   .meta({ description: 'Metrics and health endpoints.' })
 
+/** Grant names: safe in a metrics label, a file name and a log line (see core/grants.ts GRANT_NAME). */
+const GRANT_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$'
+
+const consumerEntry = section({
+  name: z
+    .string()
+    .regex(new RegExp(GRANT_NAME_PATTERN), { error: 'must be letters, digits and . _ : @ - (up to 64, starting with a letter or digit)' })
+    .refine((s) => s !== 'owner' && s !== 'imds', { error: '"owner" and "imds" are reserved; choose another name' })
+    .meta({ description: 'The consumer\'s name, as the audit log, the metrics and `aws-credd grants` show it.', pattern: GRANT_NAME_PATTERN }),
+  profiles: z
+    .array(iniName('profile name'))
+    .min(1, { error: 'must name at least one profile' })
+    .meta({ description: 'The profiles this consumer may read from the container endpoint; any other answers 403.' }),
+  tokenFile: z
+    .string()
+    .refine((s) => s.startsWith('/'), { error: (iss) => `${show(iss.input)} is not an absolute path; write the full path, such as "/shared/NAME.token"` })
+    .meta({
+      description:
+        "The consumer's token (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE). Made (random, 0600, no newline) when missing; an existing one is kept, a symlink included (a Kubernetes Secret mount), when what it names is owned by the daemon's user or root and writable by nobody else. A change to the file takes effect within seconds and the old token stops working.",
+    }),
+}).meta({ description: 'A program (a sidecar, an agent) that may read some profiles and nothing else.' })
+
+const consumers = z
+  .array(consumerEntry)
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>()
+    const files = new Map<string, number>()
+    list.forEach((c, i) => {
+      if (typeof c?.name === 'string') {
+        const first = seen.get(c.name)
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], input: c.name, message: `${show(c.name)} is listed twice (also consumers[${first}]); give each consumer its own name` })
+        else seen.set(c.name, i)
+      }
+      if (typeof c?.tokenFile === 'string') {
+        const first = files.get(c.tokenFile)
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'tokenFile'], input: c.tokenFile, message: `is also the token file of consumers[${first}]; give each consumer its own token file` })
+        else files.set(c.tokenFile, i)
+      }
+    })
+  })
+  .default([])
+  .meta({ description: "Consumers with their own token, each opening only its profiles on the container endpoint. The owner's token (server.tokenFile) still opens every profile." })
+
+const audit = section({
+  file: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description:
+        'Where the audit log goes: one JSON line per second per consumer, profile and answer (never a secret), "off" for none. Default: audit.log in the state folder ($STATE_DIRECTORY, $XDG_STATE_HOME/aws-credd or ~/.local/state/aws-credd).',
+    }),
+})
+  .prefault({})
+  .meta({ description: 'The record of who asked for which credentials and what they got.' })
+
 /** Every top-level key. New sections go here. */
 const configShape = {
   $schema: z.string().optional().meta({ description: 'Path or URL of config.schema.json, so editors can check this file.' }),
@@ -267,8 +323,10 @@ const configShape = {
   alerts,
   mfa,
   server,
+  consumers,
   imds,
   metrics,
+  audit,
   log,
 }
 

@@ -8,22 +8,36 @@ import { BodyCache, containerBody, unavailable, unservableReason } from './crede
 import type { CredentialLookup } from './credential-lookup.js'
 import { requestGuard, type GuardConfig } from './guards.js'
 import { guardConfigFor, startListener, type ListenOptions, type Listener } from './listener.js'
-import { prepareError, refusalAnswer, type OnRequest, type Prepared } from './reply.js'
+import { prepareError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
+import { metricsLabel, type Authorization, type Grant } from '../core/grants.js'
 import { pathOf, requestHandler } from './request-handler.js'
 
 export const CONTAINER_PATH_PREFIX = '/v1/credentials/'
 
-export interface ContainerEndpointOptions extends ListenOptions {
-  /** The exact Authorization value clients must send (see loadOrCreateAuthToken). */
-  token: string
+/** Decides what a presented Authorization value may read (the daemon's GrantRegistry). */
+export type Authorizer = (presented: string | undefined, profile: string) => Authorization
+
+/** One token that opens every profile: tests, the benchmark, the demo. */
+export const singleTokenAuthorizer = (token: string): Authorizer => {
+  const problem = tokenProblem(token)
+  if (problem) throw new Error(`container endpoint: the auth token ${problem}`)
+  const matches = tokenChecker(token)
+  const owner: Grant = { name: 'owner', kind: 'owner', profiles: [], createdAt: 0 }
+  return (presented) =>
+    presented === undefined ? { outcome: 'unauthenticated', reason: 'missing' } : matches(presented) ? { outcome: 'allowed', grant: owner } : { outcome: 'unauthenticated', reason: 'unknown' }
+}
+
+/** Either the one token that opens everything, or the grant registry's decision. */
+export type ContainerAuth = { token: string; authorize?: undefined } | { authorize: Authorizer; token?: undefined }
+
+export type ContainerEndpointOptions = ListenOptions & ContainerAuth & {
   lookup: CredentialLookup
   now: () => number
   logger?: Logger
   onRequest?: OnRequest
 }
 
-export interface ContainerHandlerOptions {
-  token: string
+export type ContainerHandlerOptions = ContainerAuth & {
   lookup: CredentialLookup
   now: () => number
   guard: GuardConfig
@@ -32,20 +46,21 @@ export interface ContainerHandlerOptions {
 const NOT_FOUND = prepareError(404, `no such path; credentials are at ${CONTAINER_PATH_PREFIX}<profile>`, 'NotFound')
 const NOT_GET = prepareError(405, 'only GET is served here', 'MethodNotAllowed', { allow: 'GET' })
 const NO_TOKEN = prepareError(401, 'Authorization header missing: send the token from AWS_CONTAINER_AUTHORIZATION_TOKEN', 'Unauthorized')
-const BAD_TOKEN = prepareError(403, 'Authorization token does not match', 'Forbidden')
+const BAD_TOKEN = prepareError(401, 'Authorization token not recognised (never issued, revoked, or replaced); get a new one from whoever granted it', 'Unauthorized')
+const EXPIRED_TOKEN = prepareError(401, 'Authorization token expired; get a new grant (aws-credd grant)', 'Unauthorized')
+// The same answer for every profile outside the grant, kept or not: nothing about it leaks.
+const NOT_GRANTED = prepareError(403, 'this token is not granted that profile', 'Forbidden')
 const BAD_NAME = prepareError(400, 'profile name in the path is not valid percent-encoding', 'BadRequest')
 
 const unknownProfile = (profile: string): Prepared =>
   prepareError(404, `profile ${JSON.stringify(profile.slice(0, 100))} is not served by aws-credd; add it to the profiles in its config`, 'ProfileNotFound')
 
 /** The routing and checks, apart from any socket: tests and other servers can mount it. */
-export const containerDecider = (opts: ContainerHandlerOptions): ((req: IncomingMessage) => Prepared) => {
-  const problem = tokenProblem(opts.token)
-  if (problem) throw new Error(`container endpoint: the auth token ${problem}`)
-  const tokenMatches = tokenChecker(opts.token)
+export const containerDecider = (opts: ContainerHandlerOptions): ((req: IncomingMessage, note?: RequestNote) => Prepared) => {
+  const authorize = opts.authorize ?? singleTokenAuthorizer(opts.token)
   const guard = requestGuard(opts.guard)
   const bodies = new BodyCache(containerBody)
-  return (req) => {
+  return (req, note) => {
     const refused = guard(req.socket.remoteAddress, req.headers)
     if (refused) return refusalAnswer(refused)
     const path = pathOf(req.url)
@@ -53,10 +68,8 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
     const raw = path.slice(CONTAINER_PATH_PREFIX.length)
     if (raw === '' || raw.includes('/')) return NOT_FOUND
     if (req.method !== 'GET') return NOT_GET
-    // Authentication comes before the lookup, so nothing tells a stranger which profiles exist.
     const presented = req.headers.authorization
     if (presented === undefined) return NO_TOKEN
-    if (!tokenMatches(presented)) return BAD_TOKEN
     let profile = raw
     if (raw.includes('%')) {
       try {
@@ -65,6 +78,19 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
         return BAD_NAME
       }
     }
+    // Authorization comes before the lookup, so nothing tells a stranger, or a consumer
+    // outside its grant, which profiles exist or what state they are in.
+    const decision = authorize(presented, profile)
+    if (note) {
+      note.profile = profile
+      if (decision.outcome !== 'unauthenticated' || decision.grant) {
+        const g = decision.grant!
+        note.consumer = g.name
+        note.consumerLabel = metricsLabel(g)
+      }
+    }
+    if (decision.outcome === 'unauthenticated') return decision.reason === 'expired' ? EXPIRED_TOKEN : decision.reason === 'missing' ? NO_TOKEN : BAD_TOKEN
+    if (decision.outcome === 'forbidden') return NOT_GRANTED
     const found = opts.lookup.lookup(profile)
     if (found.kind === 'unknown') return unknownProfile(profile)
     if (found.kind === 'unavailable') return unavailable(found.reason)
@@ -75,7 +101,8 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
 
 /** Starts the endpoint; clients use `${url}/v1/credentials/<profile>` (TCP only: SDKs cannot use a socket). */
 export const startContainerEndpoint = async (opts: ContainerEndpointOptions): Promise<Listener> => {
-  const decide = containerDecider({ token: opts.token, lookup: opts.lookup, now: opts.now, guard: guardConfigFor(opts) })
+  const auth: ContainerAuth = opts.authorize ? { authorize: opts.authorize } : { token: opts.token! }
+  const decide = containerDecider({ ...auth, lookup: opts.lookup, now: opts.now, guard: guardConfigFor(opts) })
   return startListener({
     ...(opts.listen ? { listen: opts.listen } : {}),
     ...(opts.socket !== undefined ? { socket: opts.socket } : {}),

@@ -11,6 +11,12 @@ export interface ControlApi {
   status(): [number, unknown]
   credentials(profile: string): [number, unknown]
   mfa(profile: string, code: string): [number, unknown]
+  /** POST /v1/grants: mints a grant; the answer carries its token once. */
+  grant?(body: Record<string, unknown>): [number, unknown]
+  /** GET /v1/grants: the live grants, never a token. */
+  grants?(): [number, unknown]
+  /** DELETE /v1/grants/NAME. */
+  revoke?(name: string): [number, unknown]
 }
 
 export const CONTROL_SOCKET_NAME = 'control.sock'
@@ -58,6 +64,25 @@ export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: S
     }
     return send(res, ...api.credentials(profile))
   }
+  const { grant, grants, revoke } = api
+  if (path === '/v1/grants' && req.method === 'GET' && grants) return send(res, ...grants())
+  if (path === '/v1/grants' && req.method === 'POST' && grant && revoke) {
+    void readJson(req).then((body) => {
+      if (!body) return send(res, 400, { message: 'expected a JSON object such as {"name": "agent", "profiles": ["dev"]}' })
+      if (body.hold !== true) return send(res, ...grant(body))
+      holdGrant(res, grant, revoke, body)
+    })
+    return
+  }
+  if (req.method === 'DELETE' && path.startsWith('/v1/grants/') && revoke) {
+    let name: string
+    try {
+      name = decodeURIComponent(path.slice('/v1/grants/'.length))
+    } catch {
+      return send(res, 400, { message: 'grant name is not valid URL encoding' })
+    }
+    return send(res, ...revoke(name))
+  }
   if (req.method === 'POST' && path === '/v1/mfa') {
     void readJson(req).then((body) => {
       if (!body || typeof body.profile !== 'string' || typeof body.code !== 'string') return send(res, 400, { message: 'expected {"profile": "...", "code": "123456"}' })
@@ -66,6 +91,22 @@ export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: S
     return
   }
   send(res, 404, { message: `no such control request: ${req.method} ${path}` })
+}
+
+/**
+ * `aws-credd exec`'s grant: alive exactly as long as this connection. The answer's first
+ * line is the grant; then nothing is sent until either side goes. When exec ends (even by
+ * SIGKILL, which closes its socket) the grant is revoked, so the token its command holds
+ * dies with it; when the daemon stops, exec registers the same token again with the next one.
+ */
+const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>, revoke: NonNullable<ControlApi['revoke']>, body: Record<string, unknown>): void => {
+  const [status, answer] = grant(body)
+  if (status !== 200) return send(res, status, answer)
+  const name = String((answer as { name?: unknown }).name)
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
+  res.write(`${JSON.stringify(answer)}\n`)
+  // The socket's close, not the request's: the request ends as soon as its body is read.
+  res.once('close', () => void revoke(name))
 }
 
 export const startControlServer = (socket: string, api: ControlApi): Promise<Listener> =>

@@ -11,7 +11,7 @@ import type { CredentialLookup } from './credential-lookup.js'
 import { requestGuard, type GuardConfig } from './guards.js'
 import { ImdsSessions } from './imds-sessions.js'
 import { guardConfigFor, startListener, type ListenOptions, type Listener } from './listener.js'
-import { prepare, prepareError, refusalAnswer, type OnRequest, type Prepared } from './reply.js'
+import { prepare, prepareError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
 import { pathOf, requestHandler } from './request-handler.js'
 
 export const IMDS_TOKEN_PATH = '/latest/api/token'
@@ -71,7 +71,7 @@ const ttlOf = (header: string | string[] | undefined): number | undefined => {
 }
 
 /** The routing and checks, apart from any socket. */
-export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage) => Prepared) => {
+export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage, note?: RequestNote) => Prepared) => {
   const roleName = imdsRoleName(opts)
   const guard = requestGuard(opts.guard)
   const sessions = new ImdsSessions(opts.now, opts.randomBytes ?? randomBytes, opts.maxSessions)
@@ -94,10 +94,12 @@ export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage) =
     return sessions.isValid(token)
   }
 
-  return (req) => {
+  return (req, note) => {
     const refused = guard(req.socket.remoteAddress, req.headers)
     if (refused) return refusalAnswer(refused)
     const path = pathOf(req.url)
+    // IMDS has no consumer tokens: whoever asks for the role's credentials is recorded as anonymous.
+    if (note && path === rolePath) note.profile = opts.profile
     if (path === IMDS_TOKEN_PATH) return req.method === 'PUT' ? issueToken(req) : NEED_PUT
     const isList = path === IMDS_CREDENTIALS_PATH || path === IMDS_CREDENTIALS_PATH.slice(0, -1)
     if (!isList && path !== rolePath) return NOT_FOUND

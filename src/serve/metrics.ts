@@ -6,7 +6,7 @@ import type { AlertEvent } from '../alerts/alert.js'
 import type { SsoState } from '../core/sso-session-state.js'
 import type { EngineEvent } from '../engine/events.js'
 import type { ProfileHealth, StatusView } from '../engine/status-view.js'
-import type { EndpointName } from './reply.js'
+import type { EndpointName, RequestNote } from './reply.js'
 
 export interface DaemonMetricsOptions {
   /** The daemon's current status; called once per scrape. */
@@ -33,6 +33,7 @@ export class DaemonMetrics {
   private readonly renewals: Counter<'profile'>
   private readonly failures: Counter<'profile' | 'reason' | 'kind'>
   private readonly requests: Counter<'endpoint' | 'status'>
+  private readonly consumerRequests: Counter<'consumer' | 'status'>
   private readonly alerts: Counter<'event'>
 
   constructor(private readonly opts: DaemonMetricsOptions) {
@@ -108,6 +109,12 @@ export class DaemonMetrics {
       labelNames: ['endpoint', 'status'],
       registers,
     })
+    this.consumerRequests = new Counter({
+      name: 'aws_credd_consumer_requests_total',
+      help: 'Container-endpoint answers per consumer (grant name; "exec" and "env" for their per-run grants, "anonymous" when no token matched) and HTTP status',
+      labelNames: ['consumer', 'status'],
+      registers,
+    })
     this.alerts = new Counter({
       name: 'aws_credd_alerts_total',
       help: 'Alerts raised, per event',
@@ -129,8 +136,9 @@ export class DaemonMetrics {
   }
 
   /** An OnRequest (src/serve/reply.ts): pass it as the endpoints' onRequest. */
-  readonly onEndpointRequest = (endpoint: EndpointName, status: number): void => {
+  readonly onEndpointRequest = (endpoint: EndpointName, status: number, note?: RequestNote): void => {
     this.requests.inc({ endpoint, status: String(status) })
+    if (endpoint === 'container' && note?.profile !== undefined) this.consumerRequests.inc({ consumer: note.consumerLabel ?? 'anonymous', status: String(status) })
   }
 
   readonly onAlert = (event: AlertEvent): void => {

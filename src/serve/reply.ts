@@ -4,8 +4,18 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 
 export type EndpointName = 'container' | 'imds'
+
+/** Who asked for what, filled in by a decider for the audit log and the per-consumer metrics. */
+export interface RequestNote {
+  /** The grant's name once a token matched one. */
+  consumer?: string
+  /** The grant's metrics label (per-run grants share one). */
+  consumerLabel?: string
+  profile?: string
+}
+
 /** Called once per answered request (including refusals), e.g. to count by status. */
-export type OnRequest = (endpoint: EndpointName, status: number) => void
+export type OnRequest = (endpoint: EndpointName, status: number, note?: RequestNote) => void
 
 /** A refusal decided before any credentials are looked at. */
 export interface Refusal {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeError } from '../core/errors.js'
 import type { Logger } from '../engine/ports.js'
-import { prepareError, send, type EndpointName, type OnRequest, type Prepared } from './reply.js'
+import { prepareError, send, type EndpointName, type OnRequest, type Prepared, type RequestNote } from './reply.js'
 
 export interface HandlerDeps {
   logger?: Logger
@@ -14,17 +14,18 @@ export interface HandlerDeps {
 const INTERNAL = prepareError(500, 'internal error; see the aws-credd log', 'InternalError')
 
 export const requestHandler =
-  (endpoint: EndpointName, decide: (req: IncomingMessage) => Prepared, deps: HandlerDeps) =>
+  (endpoint: EndpointName, decide: (req: IncomingMessage, note: RequestNote) => Prepared, deps: HandlerDeps) =>
   (req: IncomingMessage, res: ServerResponse): void => {
     let answer: Prepared
+    const note: RequestNote = {}
     try {
-      answer = decide(req)
+      answer = decide(req, note)
     } catch (e) {
       deps.logger?.error(`${endpoint} endpoint failed to answer: ${describeError(e)}`)
       answer = INTERNAL
     }
     send(res, answer)
-    deps.onRequest?.(endpoint, answer.status)
+    deps.onRequest?.(endpoint, answer.status, note)
     if (answer.status >= 400) deps.logger?.debug(`${endpoint} endpoint answered ${answer.status}`, { method: req.method, path: pathOf(req.url) })
   }
 

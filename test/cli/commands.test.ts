@@ -4,7 +4,7 @@
 // Signal forwarding runs exec in its own process (dist/cli/exec.js), so signals reach it alone.
 import t, { type Test as Tap } from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { controlSocketPath } from '../../src/cli/control-client.js'
 import type { CommandIo } from '../../src/cli/env.js'
@@ -15,6 +15,10 @@ import { statusCommand } from '../../src/cli/status.js'
 import type { StatusAnswer } from '../../src/cli/status-format.js'
 import { startControlServer, type ControlApi } from '../../src/serve/control-server.js'
 import { ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
+import { tokenCodec } from '../../src/serve/auth-token.js'
+import { GrantRegistry } from '../../src/engine/grant-registry.js'
+import { grantControl } from '../../src/engine/control-api.js'
+import { systemClock } from '../../src/runtime/clock.js'
 import { runCli, sandbox, until, writeAws, type Sandbox } from '../helpers/sandbox.js'
 
 const CREDS = { Version: 1, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', SessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN', Expiration: '2026-01-31T13:00:00Z' }
@@ -29,16 +33,20 @@ const capture = () => {
 }
 
 /** A control server on the sandbox's socket; `credentials` answers by profile (404 otherwise). */
-const fakeDaemon = async (t: Tap, sb: Sandbox, opts: { status?: [number, unknown]; credentials?: Record<string, [number, unknown]> } = {}): Promise<void> => {
+const fakeDaemon = async (t: Tap, sb: Sandbox, opts: { status?: [number, unknown]; credentials?: Record<string, [number, unknown]> } = {}): Promise<GrantRegistry> => {
   const socket = controlSocketPath(sb.env)
   await ensureRuntimeDir(dirname(socket))
+  // The real grant registry and routes: env and exec get their tokens through them.
+  const grants = new GrantRegistry({ clock: systemClock, codec: tokenCodec })
   const api: ControlApi = {
     status: () => opts.status ?? [200, FRESH],
     credentials: (p) => opts.credentials?.[p] ?? [404, { message: `profile "${p}" is not kept by this daemon; known: ${Object.keys(opts.credentials ?? {}).join(', ') || 'none'}` }],
     mfa: () => [400, { message: 'no' }],
+    ...grantControl(grants, (p) => opts.credentials?.[p] !== undefined),
   }
   const l = await startControlServer(socket, api)
   t.teardown(() => l.close())
+  return grants
 }
 
 const box = (t: Tap): Sandbox => sandbox(t.testdir({}))
@@ -159,9 +167,10 @@ t.test('env', async (t) => {
   })
   t.test('sh, fish and json; no secret is printed', async (t) => {
     const sb = box(t)
-    await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    const grants = await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    const tokenFile = join(dirname(controlSocketPath(sb.env)), 'grants', 'env.dev.token')
     for (const [format, re] of [
-      [undefined, /^export AWS_CONTAINER_CREDENTIALS_FULL_URI='http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/dev'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE='\/run\/user\/1000\/aws-credd\/token'\nunset AWS_ACCESS_KEY_ID /],
+      [undefined, new RegExp(`^export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://127\\.0\\.0\\.1:9911/v1/credentials/dev'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE='${tokenFile}'\nunset AWS_ACCESS_KEY_ID `)],
       ['fish', /^set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI 'http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/dev'\n/],
       ['json', /^\{"AWS_CONTAINER_CREDENTIALS_FULL_URI":"http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/dev",/],
     ] as const) {
@@ -172,6 +181,25 @@ t.test('env', async (t) => {
       t.notMatch(c.out(), CREDS.SessionToken)
       t.same(c.err, [])
     }
+    // One grant for the profile, made once and reused; its token opens dev and nothing else.
+    t.same(grants.list().filter((g) => g.kind === 'env').map((g) => [g.name, g.profiles, g.tokenFile]), [['env.dev', ['dev'], tokenFile]])
+    const token = readFileSync(tokenFile, 'utf8')
+    t.equal(statSync(tokenFile).mode & 0o777, 0o600)
+    t.equal(grants.authorize(token, 'dev').outcome, 'allowed')
+    t.equal(grants.authorize(token, 'prod').outcome, 'forbidden')
+  })
+  t.test('env makes its grant again when the token file is gone (the runtime folder is emptied at reboot)', async (t) => {
+    const sb = box(t)
+    const grants = await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    t.equal(await envCommand('dev', {}, capture().io, sb.env), 0)
+    const tokenFile = join(dirname(controlSocketPath(sb.env)), 'grants', 'env.dev.token')
+    const first = readFileSync(tokenFile, 'utf8')
+    rmSync(tokenFile)
+    t.equal(await envCommand('dev', {}, capture().io, sb.env), 0)
+    const second = readFileSync(tokenFile, 'utf8')
+    t.not(second, first)
+    t.equal(grants.authorize(first, 'dev').outcome, 'unauthenticated', 'the old token is dead')
+    t.equal(grants.authorize(second, 'dev').outcome, 'allowed')
   })
   t.test('known but without valid credentials now: printed anyway, with a note', async (t) => {
     const sb = box(t)
@@ -191,7 +219,7 @@ t.test('env', async (t) => {
 t.test('exec', async (t) => {
   t.test('the command sees the endpoint variables, not keys or AWS_PROFILE; its exit status is returned', async (t) => {
     const sb = box(t)
-    await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    const grants = await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const out = join(sb.home, 'env.json')
     const c = capture()
     const env = { ...sb.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'y', AWS_PROFILE: 'other', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/creds', KEEP_ME: 'kept' }
@@ -200,8 +228,12 @@ t.test('exec', async (t) => {
     t.same(c.err, [])
     const seen = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>
     t.equal(seen.AWS_CONTAINER_CREDENTIALS_FULL_URI, 'http://127.0.0.1:9911/v1/credentials/dev')
-    t.equal(seen.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, ENDPOINT.tokenFile)
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) t.notOk(k in seen, `${k} removed`)
+    // By value: the AWS CLI 2.9 series reads no token file. It opened dev alone, and died with the command.
+    const token = seen.AWS_CONTAINER_AUTHORIZATION_TOKEN!
+    t.match(token, /^[A-Za-z0-9_-]{43}$/)
+    t.equal(grants.authorize(token, 'dev').outcome, 'unauthenticated', 'revoked once the command exited')
+    t.same(grants.list().filter((g) => g.kind === 'exec'), [])
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE']) t.notOk(k in seen, `${k} removed`)
     t.equal(seen.KEEP_ME, 'kept')
     t.equal(seen.AWS_REGION, 'us-east-1')
   })

@@ -61,7 +61,7 @@ t.test('fish quoting escapes only backslash and single quote', async (t) => {
     formatEnv(e, 'fish'),
     "set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI 'http://127.0.0.1:9911/v1/credentials/dev'\n" +
       "set -gx AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '/tmp/it\\'s/token'\n" +
-      UNSET_VARS.map((v) => `set -e ${v}\n`).join(''),
+      UNSET_VARS.filter((v) => v !== 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE').map((v) => `set -e ${v}\n`).join(''),
   )
 })
 
@@ -72,6 +72,14 @@ t.test('the json format: variables to set plus "unset"', async (t) => {
   t.same(JSON.parse(text), {
     AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://[::1]:9911/v1/credentials/a%2Fb',
     AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/t "x"',
-    unset: [...UNSET_VARS],
+    unset: UNSET_VARS.filter((v) => v !== 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'),
   })
+})
+
+t.test('by value (exec): the token variable is set and the file variable unset, so no stale file wins in botocore or Go', async (t) => {
+  const e = containerEnvFor({ url: 'http://127.0.0.1:9911', token: 'T'.repeat(43) }, 'dev')
+  t.equal(e.set.AWS_CONTAINER_AUTHORIZATION_TOKEN, 'T'.repeat(43))
+  t.notOk('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' in e.set)
+  t.ok(e.unset.includes('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'))
+  t.notOk(e.unset.includes('AWS_CONTAINER_AUTHORIZATION_TOKEN'))
 })

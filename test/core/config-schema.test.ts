@@ -31,8 +31,10 @@ t.test('defaults', async (t) => {
     alerts: { warnBefore: 30 * 60_000, repeat: 3600_000, failingAfter: 10 * 60_000, desktop: true },
     mfa: { sessionDuration: 12 * 3600_000 },
     server: { listen: { host: '127.0.0.1', port: 9911 } },
+    consumers: [],
     imds: { allowV1: false },
     metrics: {},
+    audit: {},
     log: { level: 'info', format: 'auto' },
   }
   t.strictSame(defaultConfig(), want)
@@ -60,7 +62,7 @@ t.test('unknown keys, top level and nested, with did-you-mean', async (t) => {
   t.equal(problem(t, { refresh: { befor: '20m' } }), 'config.json: refresh.befor: unknown key (did you mean "before"?)')
   t.equal(problem(t, { lgo: {} }), 'config.json: lgo: unknown key (did you mean "log"?)')
   t.equal(problem(t, { Profiles: [] }), 'config.json: Profiles: unknown key (did you mean "profiles"?)')
-  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "server", "imds", "metrics", "log"$/)
+  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "server", "consumers", "imds", "metrics", "audit", "log"$/)
   t.match(problem(t, { profiles: [{ profile: 'a', writeto: 'b' }] }), 'profiles[0].writeto: unknown key (did you mean "writeTo"?)')
   t.match(problem(t, { log: { formt: 'json', levl: 'x' } }), /^config\.json: log: unknown keys "formt" \(did you mean "format"\?\), "levl" \(did you mean "level"\?\)$/)
   t.match(problem(t, { a: 1, b: 2 }), /^config\.json: unknown keys "a", "b"$/)
@@ -186,4 +188,16 @@ t.test('a wrong value under a credential-bearing key is described by its type, n
   t.notMatch(msg, /12345678/)
   t.match(problem(t, { log: { level: 12345678 } }), /12345678/, 'elsewhere the value is shown')
   t.notMatch(problem(t, { alerts: { webhook: 'https://hooks.slack.com/services/T01/B02/s3cr3tXYZ' } }), /s3cr3t/, 'a webhook URL (its path is the secret) is not echoed')
+})
+
+t.test('consumers: names, profiles and absolute token files, each once', async (t) => {
+  const ok = parseConfig({ consumers: [{ name: 'litellm', profiles: ['bedrock'], tokenFile: '/shared/litellm.token' }] }, 'config.json')
+  t.strictSame(ok.consumers, [{ name: 'litellm', profiles: ['bedrock'], tokenFile: '/shared/litellm.token' }])
+  t.match(problem(t, { consumers: [{ name: 'a b', profiles: ['x'], tokenFile: '/t' }] }), /^config\.json: consumers\[0\]\.name: must be letters, digits/)
+  t.match(problem(t, { consumers: [{ name: 'owner', profiles: ['x'], tokenFile: '/t' }] }), /consumers\[0\]\.name: "owner" and "imds" are reserved/)
+  t.match(problem(t, { consumers: [{ name: 'a', profiles: [], tokenFile: '/t' }] }), /consumers\[0\]\.profiles: must name at least one profile/)
+  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: 'rel/t' }] }), /consumers\[0\]\.tokenFile: "rel\/t" is not an absolute path/)
+  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t' }, { name: 'a', profiles: ['y'], tokenFile: '/u' }] }), /consumers\[1\]\.name: "a" is listed twice/)
+  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t' }, { name: 'b', profiles: ['y'], tokenFile: '/t' }] }), /consumers\[1\]\.tokenFile: is also the token file of consumers\[0\]/)
+  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t', token: 'x' }] }), /consumers\[0\]\.token: unknown key \(did you mean "tokenFile"\?\)/)
 })

@@ -72,14 +72,14 @@ t.test('the profile is URL-decoded; AccountId and RoleArn only when known; a que
   t.equal((await get('/v1/credentials/%E0%A4%A')).status, 400, 'malformed percent-encoding')
 })
 
-t.test('token: missing 401, wrong 403 (whatever its length), exact only', async (t) => {
+t.test('token: missing 401, wrong 401 (a token nobody issued) (whatever its length), exact only', async (t) => {
   for (const [headers, status] of [
     [{}, 401],
-    [{ authorization: 'nope' }, 403],
-    [{ authorization: TOKEN + 'x' }, 403],
-    [{ authorization: TOKEN.slice(0, -1) }, 403],
-    [{ authorization: `Bearer ${TOKEN}` }, 403],
-    [{ authorization: TOKEN.toUpperCase() }, 403],
+    [{ authorization: 'nope' }, 401],
+    [{ authorization: TOKEN + 'x' }, 401],
+    [{ authorization: TOKEN.slice(0, -1) }, 401],
+    [{ authorization: `Bearer ${TOKEN}` }, 401],
+    [{ authorization: TOKEN.toUpperCase() }, 401],
   ] as const) {
     const a = await get('/v1/credentials/app', headers)
     t.equal(a.status, status, JSON.stringify(headers))
@@ -178,4 +178,37 @@ t.test('every answer is counted by status', async (t) => {
   await get('/v1/credentials/app', {})
   await get('/nope')
   t.same(statuses, [200, 401, 404])
+})
+
+t.test('consumer grants: their profiles only; 403 outside the grant tells nothing of the profile; 401 once expired', async (t) => {
+  const { GrantRegistry } = await import('../../src/engine/grant-registry.js')
+  const { tokenCodec } = await import('../../src/serve/auth-token.js')
+  let clock = T0
+  const grants = new GrantRegistry({ clock: { now: () => clock, setTimeout: () => undefined, clearTimeout: () => undefined }, codec: tokenCodec })
+  grants.setOwner(TOKEN)
+  const { token } = grants.mint({ name: 'agent', profiles: ['app'], ttlMs: 20_000 }, () => true)
+  const notes: Array<[number, unknown]> = []
+  const scoped = await startContainerEndpoint({
+    listen: { port: 0 },
+    authorize: (presented, profile) => grants.authorize(presented, profile),
+    lookup,
+    now: () => now,
+    onRequest: (_e, status, note) => notes.push([status, { ...note }]),
+  })
+  t.teardown(() => scoped.close())
+  const p = (scoped.address as { port: number }).port
+  const ask = (path: string, auth: string): Promise<RawAnswer> => raw({ port: p, path, headers: { authorization: auth } })
+  t.equal((await ask('/v1/credentials/app', token)).status, 200)
+  // Outside the grant: a kept profile, an unavailable one and one that does not exist answer alike.
+  const outside = await Promise.all(['my%20app', 'sso-dev', 'no-such-profile'].map((x) => ask(`/v1/credentials/${x}`, token)))
+  t.same(outside.map((a) => a.status), [403, 403, 403])
+  t.same(new Set(outside.map((a) => a.body)).size, 1, 'the same bytes whatever the profile')
+  t.equal((await ask('/v1/credentials/my%20app', TOKEN)).status, 200, "the owner's token still opens every profile")
+  t.same(notes.slice(0, 2), [[200, { profile: 'app', consumer: 'agent', consumerLabel: 'agent' }], [403, { profile: 'my app', consumer: 'agent', consumerLabel: 'agent' }]])
+  clock = T0 + 20_000
+  const expired = await ask('/v1/credentials/app', token)
+  t.equal(expired.status, 401)
+  t.match(expired.json?.message, /expired/)
+  grants.revoke('agent')
+  t.equal((await ask('/v1/credentials/app', token)).status, 401, 'revoked: unknown')
 })

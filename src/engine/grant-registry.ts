@@ -1,0 +1,229 @@
+// The live grants of a running daemon: the owner's token, the config's consumers,
+// and the grants made at run time (`aws-credd grant`, `env`, `exec`). Tokens are
+// kept only as digests; the hot path is one digest and one map lookup. Run-time
+// grants are saved (digests, never tokens) so they survive a restart, and the one
+// timer that ends them is set for the earliest expiry.
+import { authorize, grantRequestProblem, isExpired, nextGrantExpiry, type Authorization, type Grant, type GrantKind, type GrantRequest } from '../core/grants.js'
+import { CreddError } from '../core/errors.js'
+import type { Clock, Logger, TimerHandle } from './ports.js'
+
+/** A grant as saved: never the token, only its digest. */
+export interface StoredGrant extends Grant {
+  digest: string
+}
+
+/** Where run-time grants are kept across restarts (a 0600 file in production). */
+export interface GrantStore {
+  load(): Promise<StoredGrant[]>
+  save(grants: StoredGrant[]): Promise<void>
+}
+
+/** The token primitives, from the serve layer: a new random token and its digest. */
+export interface TokenCodec {
+  newToken(): string
+  digest(token: string): string
+  /** Why a client-chosen token cannot be used, or undefined. */
+  problem(token: string): string | undefined
+}
+
+export interface GrantView extends Grant {
+  lastUsedAt?: number
+  expired: boolean
+}
+
+/** A grant request or revocation the daemon refuses; `status` is the HTTP answer on the control socket. */
+export class GrantError extends CreddError {
+  constructor(
+    reason: string,
+    fix: string,
+    readonly status: 400 | 404 | 409,
+  ) {
+    super(reason, { code: 'GrantRefused', kind: 'permanent', fix })
+  }
+}
+
+/** Kinds saved across restarts: an `exec` grant lives only as long as its command's connection. */
+const PERSISTENT: ReadonlySet<GrantKind> = new Set(['runtime', 'env'])
+
+export class GrantRegistry {
+  private readonly byDigest = new Map<string, Grant>()
+  private readonly byName = new Map<string, StoredGrant>()
+  private readonly lastUsed = new WeakMap<Grant, number>()
+  private timer: TimerHandle | undefined
+  private saving: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly deps: {
+      clock: Clock
+      codec: TokenCodec
+      store?: GrantStore
+      logger?: Logger
+      /** Called when a grant ends (revoked, expired, replaced), e.g. to remove a token file the daemon made. */
+      onEnded?: (g: Grant) => void
+    },
+  ) {}
+
+  /** Loads the saved run-time grants, dropping those that ended while the daemon was down. */
+  async load(): Promise<void> {
+    if (!this.deps.store) return
+    const now = this.deps.clock.now()
+    let kept = 0
+    for (const g of await this.deps.store.load()) {
+      if (isExpired(g, now) || this.byName.has(g.name)) continue
+      this.add(g)
+      kept++
+    }
+    if (kept > 0) this.deps.logger?.info(`restored ${kept} grant${kept > 1 ? 's' : ''} made at run time`)
+    this.arm()
+  }
+
+  /** The owner's token (server.tokenFile): opens every profile. */
+  setOwner(token: string): void {
+    this.replaceKind('owner', [{ name: 'owner', kind: 'owner', profiles: [], createdAt: this.deps.clock.now(), digest: this.deps.codec.digest(token) }])
+  }
+
+  /** The config's consumers with the tokens read from their files; replaces the previous set. */
+  setConfigConsumers(consumers: Array<{ name: string; profiles: string[]; tokenFile: string; token: string }>): void {
+    const now = this.deps.clock.now()
+    this.replaceKind(
+      'config',
+      consumers.map((c) => ({ name: c.name, kind: 'config' as const, profiles: [...c.profiles], tokenFile: c.tokenFile, createdAt: now, digest: this.deps.codec.digest(c.token) })),
+    )
+  }
+
+  /** The decision for a presented Authorization value (undefined: none sent) and a profile. */
+  authorize(presented: string | undefined, profile: string): Authorization {
+    if (presented === undefined) return { outcome: 'unauthenticated', reason: 'missing' }
+    const now = this.deps.clock.now()
+    const decision = authorize(this.byDigest.get(this.deps.codec.digest(presented)), profile, now)
+    if (decision.outcome === 'allowed') this.lastUsed.set(decision.grant, now)
+    return decision
+  }
+
+  /**
+   * Makes a run-time grant; returns it with its token (the only time the token is seen).
+   * `token` lets `exec` re-register the token its command already holds after a daemon restart.
+   */
+  mint(req: GrantRequest & { kind?: Exclude<GrantKind, 'owner' | 'config'>; token?: string }, kept: (profile: string) => boolean): { grant: Grant; token: string } {
+    const problem = grantRequestProblem(req, this.byName, kept)
+    if (problem) throw new GrantError(problem.reason, problem.fix, problem.conflict ? 409 : 400)
+    if (req.token !== undefined) {
+      const bad = this.deps.codec.problem(req.token)
+      if (bad) throw new GrantError(`the token given ${bad}`, 'let aws-credd make one', 400)
+    }
+    const token = req.token ?? this.deps.codec.newToken()
+    const digest = this.deps.codec.digest(token)
+    if (this.byDigest.has(digest)) throw new GrantError('that token already belongs to another grant', 'let aws-credd make one', 409)
+    const now = this.deps.clock.now()
+    const grant: StoredGrant = {
+      name: req.name,
+      kind: req.kind ?? 'runtime',
+      profiles: [...new Set(req.profiles)],
+      createdAt: now,
+      digest,
+      ...(req.ttlMs !== undefined ? { expiresAt: now + req.ttlMs } : {}),
+      ...(req.tokenFile !== undefined ? { tokenFile: req.tokenFile } : {}),
+    }
+    this.add(grant)
+    if (PERSISTENT.has(grant.kind)) this.persist()
+    this.arm()
+    return { grant: publicGrant(grant), token }
+  }
+
+  /** Ends a run-time grant at once. */
+  revoke(name: string): Grant {
+    const g = this.byName.get(name)
+    if (!g) throw new GrantError(`no grant named "${name}"`, 'aws-credd grants lists them', 404)
+    if (g.kind === 'owner') throw new GrantError(`"${name}" is the owner's token`, 'replace the file server.tokenFile names', 400)
+    if (g.kind === 'config') throw new GrantError(`"${name}" is a consumer from the config`, 'remove it from "consumers", or rotate its token file', 400)
+    this.remove(g)
+    if (PERSISTENT.has(g.kind)) this.persist()
+    this.arm()
+    return publicGrant(g)
+  }
+
+  /** Every live grant, without digests, with its last use. */
+  list(): GrantView[] {
+    const now = this.deps.clock.now()
+    return [...this.byName.values()].map((g) => {
+      const used = this.lastUsed.get(g)
+      return { ...publicGrant(g), expired: isExpired(g, now), ...(used !== undefined ? { lastUsedAt: used } : {}) }
+    })
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name)
+  }
+
+  /** Waits for the last save to finish (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.saving
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private add(g: StoredGrant): void {
+    this.byName.set(g.name, g)
+    this.byDigest.set(g.digest, g)
+  }
+
+  private remove(g: StoredGrant): void {
+    this.byName.delete(g.name)
+    if (this.byDigest.get(g.digest) === g) this.byDigest.delete(g.digest)
+    this.deps.onEnded?.(g)
+  }
+
+  private replaceKind(kind: 'owner' | 'config', next: StoredGrant[]): void {
+    for (const g of [...this.byName.values()]) if (g.kind === kind) this.remove(g)
+    for (const g of next) {
+      const clash = this.byName.get(g.name)
+      if (clash) {
+        // A config consumer takes its name back from a run-time grant made under it.
+        this.deps.logger?.warn(`grant "${g.name}" made at run time is replaced by the consumer of the same name in the config`)
+        this.remove(clash)
+      }
+      this.add(g)
+    }
+  }
+
+  /** One timer, for the earliest expiry: ended grants go, and the saved list follows. */
+  private arm(): void {
+    this.stop()
+    const next = nextGrantExpiry(this.byName.values())
+    if (next === undefined) return
+    // Timers fire late, never early: one more look covers a clock that jumped.
+    this.timer = this.deps.clock.setTimeout(() => this.sweep(), Math.max(0, next - this.deps.clock.now()) + 5)
+  }
+
+  private sweep(): void {
+    this.timer = undefined
+    const now = this.deps.clock.now()
+    let changed = false
+    for (const g of [...this.byName.values()]) {
+      if (!isExpired(g, now)) continue
+      this.remove(g)
+      this.deps.logger?.info(`grant "${g.name}" ended (its TTL ran out)`)
+      changed ||= PERSISTENT.has(g.kind)
+    }
+    if (changed) this.persist()
+    this.arm()
+  }
+
+  private persist(): void {
+    const store = this.deps.store
+    if (!store) return
+    const snapshot = [...this.byName.values()].filter((g) => PERSISTENT.has(g.kind))
+    // Saves run one after another, so the file always ends with the latest list.
+    this.saving = this.saving
+      .then(() => store.save(snapshot))
+      .catch((e: unknown) => this.deps.logger?.error(`could not save the grants: ${e instanceof Error ? e.message : String(e)}; they stay in force until the daemon stops`))
+  }
+}
+
+const publicGrant = (g: StoredGrant): Grant => {
+  const { digest: _digest, ...rest } = g
+  return rest
+}
