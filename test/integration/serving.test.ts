@@ -70,7 +70,7 @@ t.test('zero-config: every temporary profile on the container endpoint, credenti
   t.match((await sts.send(new GetCallerIdentityCommand({}))).Arn, /assumed-role\/AWSReservedSSO_Dev/, 'JS SDK, SSO profile')
 
   const refused = await fetch(`${ep.url}/v1/credentials/deploy`, { headers: { authorization: 'wrong' } })
-  t.equal(refused.status, 403, 'wrong token refused')
+  t.equal(refused.status, 401, 'a token nobody issued is refused')
   const unknown = await fetch(`${ep.url}/v1/credentials/keys`, { headers: { authorization: token } })
   t.equal(unknown.status, 404, 'long-term keys are not a kept profile')
   t.equal(readFileSync(sb.credentialsFile, 'utf8'), credsBefore, 'credentials file untouched')

@@ -61,7 +61,7 @@ t.test('fromHttp with the token file and a percent-encoded profile name', async 
 
 t.test('fromHttp with a wrong token gets nothing', async (t) => {
   const provider = fromHttp({ awsContainerCredentialsFullUri: `${container.url}/v1/credentials/app`, awsContainerAuthorizationToken: 'x'.repeat(43), maxRetries: 0 })
-  await t.rejects(provider(), /status: 403/)
+  await t.rejects(provider(), /status: 401/)
 })
 
 t.test('fromContainerMetadata from AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN', async (t) => {

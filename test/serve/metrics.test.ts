@@ -157,6 +157,12 @@ t.test('counters count engine events, endpoint answers and alerts', async (t) =>
   onRequest('container', 200)
   onRequest('container', 403)
   onRequest('imds', 200)
+  // Per consumer: the grant's label (exec/env grants share theirs), "anonymous" when no token matched.
+  onRequest('container', 200, { profile: 'app', consumer: 'litellm', consumerLabel: 'litellm' })
+  onRequest('container', 403, { profile: 'prod', consumer: 'litellm', consumerLabel: 'litellm' })
+  onRequest('container', 200, { profile: 'app', consumer: 'exec.1.abc', consumerLabel: 'exec' })
+  onRequest('container', 200, { profile: 'app', consumer: 'exec.2.def', consumerLabel: 'exec' })
+  onRequest('container', 401, { profile: 'app' })
   const events: AlertEvent[] = ['relogin-required', 'relogin-required', 'recovered']
   for (const e of events) onAlert(e)
 
@@ -168,9 +174,15 @@ t.test('counters count engine events, endpoint answers and alerts', async (t) =>
   t.equal(valueOf(s, 'aws_credd_renewal_failures_total', { profile: 'app', reason: 'Throttling', kind: 'transient' }), 3)
   t.equal(valueOf(s, 'aws_credd_renewal_failures_total', { profile: 'base', reason: 'Throttling', kind: 'transient' }), 1)
   t.equal(pick(s, 'aws_credd_renewal_failures_total').length, 3)
-  t.equal(valueOf(s, 'aws_credd_endpoint_requests_total', { endpoint: 'container', status: '200' }), 2)
-  t.equal(valueOf(s, 'aws_credd_endpoint_requests_total', { endpoint: 'container', status: '403' }), 1)
+  t.equal(valueOf(s, 'aws_credd_endpoint_requests_total', { endpoint: 'container', status: '200' }), 5)
+  t.equal(valueOf(s, 'aws_credd_endpoint_requests_total', { endpoint: 'container', status: '403' }), 2)
+  t.equal(valueOf(s, 'aws_credd_endpoint_requests_total', { endpoint: 'container', status: '401' }), 1)
   t.equal(valueOf(s, 'aws_credd_endpoint_requests_total', { endpoint: 'imds', status: '200' }), 1)
+  t.equal(valueOf(s, 'aws_credd_consumer_requests_total', { consumer: 'litellm', status: '200' }), 1)
+  t.equal(valueOf(s, 'aws_credd_consumer_requests_total', { consumer: 'litellm', status: '403' }), 1)
+  t.equal(valueOf(s, 'aws_credd_consumer_requests_total', { consumer: 'exec', status: '200' }), 2)
+  t.equal(valueOf(s, 'aws_credd_consumer_requests_total', { consumer: 'anonymous', status: '401' }), 1)
+  t.equal(pick(s, 'aws_credd_consumer_requests_total').length, 4, 'requests without a profile (no such path) are not per consumer')
   t.equal(valueOf(s, 'aws_credd_alerts_total', { event: 'relogin-required' }), 2)
   t.equal(valueOf(s, 'aws_credd_alerts_total', { event: 'recovered' }), 1)
 
