@@ -139,6 +139,13 @@ t.test('unknown profile 404, unavailable 503 with the reason, expired never serv
   t.equal(down.status, 503)
   t.equal(down.json?.message, 'SSO session dev needs login: run aws-credd login --sso-session dev')
   answer = { kind: 'ok', creds }
+  now = creds.expiresAt! - 15_000
+  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })).status, 200, 'at the 15 s floor')
+  now = creds.expiresAt! - 14_000
+  const dying = await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })
+  t.equal(dying.status, 503, 'under the floor')
+  t.match(dying.json?.message, /expire in 14 s, under the 15 s floor/)
+  t.ok(noSecret(dying))
   now = creds.expiresAt!
   const expired = await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })
   t.equal(expired.status, 503)
