@@ -2,6 +2,7 @@
 // (on by default at 127.0.0.1:9911), the IMDSv2 endpoint and the metrics
 // endpoint (each off unless configured). Started after the control socket, closed
 // on stop; a listener that cannot start is one line naming the address and the fix.
+// Each listener's `warning` (what it exposes, and to whom) is logged once here.
 // Also who may read what: the owner's token and the config's consumers go into the
 // grant registry the container endpoint asks.
 import { join } from 'node:path'
@@ -110,10 +111,13 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     }
     const m = config.metrics
     if (m.listen && deps.metrics) {
-      const l = await startMetricsEndpoint({ listen: m.listen, metrics: deps.metrics, ready: deps.ready ?? (() => ({ ready: true })), logger: deps.logger })
+      // Optional bearer token for /metrics (profile and session names); made 0600 if the file is missing.
+      const token = m.tokenFile === undefined ? undefined : await loadOrCreateAuthToken(m.tokenFile)
+      const l = await startMetricsEndpoint({ listen: m.listen, metrics: deps.metrics, ready: deps.ready ?? (() => ({ ready: true })), logger: deps.logger, token, tokenFile: m.tokenFile })
       listeners.push(l)
       if (l.warning) deps.logger.warn(l.warning)
-      deps.logger.info(`metrics on ${l.url}/metrics; health checks ${l.url}/healthz and ${l.url}/readyz`)
+      const auth = m.tokenFile === undefined ? '' : ` (Authorization: Bearer, token in ${m.tokenFile})`
+      deps.logger.info(`metrics on ${l.url}/metrics${auth}; health checks ${l.url}/healthz and ${l.url}/readyz (open, no names)`)
     }
   } catch (e) {
     await close()

@@ -254,6 +254,10 @@ const imds = section({
 
 const metrics = section({
   listen: listenAddress('Where Prometheus metrics (/metrics) and health checks (/healthz, /readyz) are served. Off unless set.'),
+  tokenFile: z.string().min(1).optional().meta({
+    description:
+      'File holding a bearer token that /metrics then requires (Authorization: Bearer TOKEN; in Prometheus: authorization: { credentials_file: … } with a copy of it). 0600, no newline; created with a random token unless it holds one. /healthz and /readyz stay open and name no profile.',
+  }),
 })
   .prefault({})
   .meta({ description: 'Metrics and health endpoints.' })

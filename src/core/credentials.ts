@@ -9,6 +9,12 @@ export interface Credentials {
   expiresAt?: number
   accountId?: string
   roleArn?: string
+  /**
+   * When aws-credd obtained them (epoch ms), set by the refresher: with expiresAt it gives
+   * the lifetime, which scales the endpoints' serving floor (core/serve-floor). Internal:
+   * never written to any output.
+   */
+  obtainedAt?: number
 }
 
 /** Long-term IAM user keys start with AKIA; temporary (STS) keys with ASIA. */

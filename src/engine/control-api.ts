@@ -2,6 +2,7 @@
 // endpoints and `aws-credd process`), status, and MFA codes. Answers come from
 // memory; nothing here waits for AWS.
 import { awsTimestamp } from '../core/aws-time.js'
+import { expiryProblem } from '../core/serve-floor.js'
 import { sessionLoginFlag } from '../core/sso-sessions.js'
 import type { ControlApi } from '../serve/control-server.js'
 import type { CredentialLookup, Lookup } from '../serve/credential-lookup.js'
@@ -92,8 +93,11 @@ export const controlApi = (daemon: Daemon, opts: ControlApiOptions | (() => Reco
     const l = lookup.lookup(profile)
     if (l.kind === 'unknown') return [404, { message: `profile "${profile}" is not kept by this daemon; known: ${daemon.view().wanted.join(', ') || 'none'}` }]
     if (l.kind === 'unavailable') return [503, { message: l.reason }]
-    // The credential_process shape (botocore's ProcessProvider, the SDK's fromProcess).
+    // The same floor as the HTTP endpoints (long-term keys pass: credential_process serves them).
     const c = l.creds
+    const dying = expiryProblem(profile, c, daemon.now())
+    if (dying) return [503, { message: dying }]
+    // The credential_process shape (botocore's ProcessProvider, the SDK's fromProcess).
     return [200, {
       Version: 1,
       AccessKeyId: c.accessKeyId,

@@ -315,6 +315,11 @@ export class Daemon {
     return undefined
   }
 
+  /** The daemon's clock: answers that check expiry (control-api) use the same time as renewals. */
+  now(): number {
+    return this.deps.clock.now()
+  }
+
   /** Everything `status` shows, as of now. */
   status(): StatusView {
     const snap = this.refresher.snapshot()

@@ -84,7 +84,8 @@ export const recordSuccess = (s: LinkState, creds: Credentials, now: number, pol
       fix: 'check the clock of this machine (and duration_seconds); aws-credd retries with backoff',
     })
   }
-  s.creds = creds
+  // A copy stamped with when it was obtained: the endpoints scale their serving floor by the lifetime.
+  s.creds = { ...creds, obtainedAt: now }
   s.obtainedAt = now
   s.renewAt = planRenewal({ obtainedAt: now, expiresAt: creds.expiresAt }, policy, random)
   s.failure = undefined

@@ -82,11 +82,16 @@ export const statusExitCode = (v: StatusView): 0 | 1 | 2 => {
   return 0
 }
 
-/** Ready (for /readyz, systemd READY=1) once started and every profile was resolved once or has a definite error. */
+/**
+ * Ready (for /readyz, systemd READY=1) once started and every profile was resolved once or has a
+ * definite error. The reason names no profile: /readyz answers without a token (kubelet probes
+ * send none), and `aws-credd status` says which ones.
+ */
 export const readiness = (started: boolean, v: StatusView): { ready: boolean; reason?: string } => {
   if (!started) return { ready: false, reason: 'starting' }
-  const pending = v.profiles.filter((p) => p.health === 'pending').map((p) => p.profile)
-  return pending.length ? { ready: false, reason: `waiting for the first credentials of ${pending.join(', ')}` } : { ready: true }
+  const pending = v.profiles.filter((p) => p.health === 'pending').length
+  if (pending === 0) return { ready: true }
+  return { ready: false, reason: `waiting for the first credentials of ${pending} of ${v.profiles.length} profile${v.profiles.length === 1 ? '' : 's'} (aws-credd status names them)` }
 }
 
 /** One line for systemd's STATUS= and the terminal title: "2 profiles fresh, 1 SSO session needs login". */

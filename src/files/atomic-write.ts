@@ -2,10 +2,13 @@
 // crash leaves one of the two: temp file in the same folder (rename is only atomic within
 // one file system), fsync, rename, fsync the folder (so the rename itself survives a crash).
 // Symlinks are followed: dotfile managers symlink ~/.aws/credentials, and renaming over the
-// link would replace the link with a plain file.
+// link would replace the link with a plain file. But only to files of our own: run as root,
+// the kernel stops nothing, and a symlink planted by another user (or pointing at another
+// user's file) would have root write, chmod and hand over keys wherever it points.
 import { randomBytes } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
+import { CreddError } from '../core/errors.js'
 import { realFs, type FsOps } from './fs-ops.js'
 
 export interface AtomicWriteOptions {
@@ -42,6 +45,80 @@ export const resolveSymlink = async (path: string, fs: FsOps = realFs): Promise<
     p = resolve(dirname(p), await fs.readlink(p))
   }
   throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' })
+}
+
+/** A write refused because a symlink on the way leads somewhere this process's user does not own. */
+export class ForeignSymlinkError extends CreddError {
+  constructor(
+    /** The path the caller asked to write. */
+    readonly path: string,
+    /** The symlink, file or folder that is not ours. */
+    readonly foreign: string,
+    /** Its owner. */
+    readonly ownerUid: number,
+    reason: string,
+    fix: string,
+  ) {
+    super(reason, { code: 'ForeignSymlinkTarget', kind: 'permanent', fix })
+  }
+}
+
+/**
+ * resolveSymlink, refusing (ForeignSymlinkError) when the path is a symlink and following it
+ * would write where this process's user (effective uid `uid`) has no business:
+ *  - a symlink on the way belongs to another user (root's links are trusted: only root made them);
+ *  - the final file exists and belongs to another user, root included, when we are not root;
+ *  - the final file's folder belongs to neither us nor root (its owner could swap the file).
+ * A path that is no symlink is not judged here (`sudo` editing a user's own file stays possible).
+ * `uid` undefined (Windows) disables the checks.
+ */
+export const resolveOwnedTarget = async (path: string, fs: FsOps = realFs, uid: number | undefined = process.geteuid?.()): Promise<string> => {
+  const first = resolve(path)
+  let p = first
+  for (let hops = 0; hops < 40; hops++) {
+    let st: Awaited<ReturnType<FsOps['lstat']>>
+    try {
+      st = await fs.lstat(p)
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e
+      if (p !== first) checkFolder(path, p, fs, uid)
+      return p
+    }
+    if (!st.isSymbolicLink()) {
+      if (p === first || uid === undefined) return p
+      if (st.uid !== uid) {
+        throw new ForeignSymlinkError(path, p, st.uid,
+          `${path} is a symlink to ${p}, which belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}): aws-credd never writes or chmods another user's file through a symlink`,
+          `point ${path} at a file owned by uid ${uid}, or replace the symlink with a file of your own (rm ${path}; aws-credd then creates it)`)
+      }
+      checkFolder(path, p, fs, uid)
+      return p
+    }
+    if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
+      throw new ForeignSymlinkError(path, p, st.uid,
+        `${p === first ? `${path} is a symlink that` : `${path} leads through the symlink ${p}, which`} belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}) or root: aws-credd does not follow another user's symlink to write`,
+        `remove ${p} (aws-credd then creates a plain file), or recreate it as uid ${uid}`)
+    }
+    p = resolve(dirname(p), await fs.readlink(p))
+  }
+  throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' })
+}
+
+/** The folder a symlinked write lands in must be ours or root's: another owner could swap the file under us. */
+const checkFolder = (path: string, target: string, fs: FsOps, uid: number | undefined): void => {
+  if (uid === undefined) return
+  const dir = dirname(target)
+  let owner: number
+  try {
+    owner = Number(fs.statSync(dir).uid)
+  } catch (e) {
+    if (code(e) === 'ENOENT') return // created below by ensureDir, as ours
+    throw e
+  }
+  if (owner === uid || owner === 0) return
+  throw new ForeignSymlinkError(path, dir, owner,
+    `${path} is a symlink into ${dir}, a folder that belongs to uid ${owner}, not to this daemon's user (uid ${uid}) or root: aws-credd does not write there`,
+    `point ${path} at a file in a folder owned by uid ${uid}, or replace the symlink with a file of your own`)
 }
 
 /** Creates the folder (and missing parents) as 0700: it is going to hold keys. */
@@ -89,7 +166,7 @@ const fsyncDir = async (dir: string, fs: FsOps): Promise<void> => {
 export const writeFileAtomic = async (path: string, data: string | Buffer, opts: AtomicWriteOptions = {}): Promise<boolean> => {
   const fs = opts.fs ?? realFs
   const mode = opts.mode ?? 0o600
-  const target = await resolveSymlink(path, fs)
+  const target = await resolveOwnedTarget(path, fs)
   const dir = dirname(target)
   await ensureDir(dir, fs)
   const tmp = tempPathFor(target)

@@ -18,7 +18,7 @@ import { CredentialsFileError } from '../core/errors.js'
 import {
   MARKER_PREFIX, SectionConflict, inspectSection, removeSectionKeys, sectionNameProblem, upsertSection, valueProblem,
 } from '../core/ini-section-edit.js'
-import { ensureDir, removeStaleTempFiles, resolveSymlink, writeFileAtomic } from './atomic-write.js'
+import { ensureDir, ForeignSymlinkError, removeStaleTempFiles, resolveOwnedTarget, writeFileAtomic } from './atomic-write.js'
 import { realFs, type FsOps } from './fs-ops.js'
 
 export interface CredentialsUpdate {
@@ -94,7 +94,8 @@ export class CredentialsFileWriter {
     if (valid.length === 0) return throwFirst(invalid)
     let target: string
     try {
-      target = await resolveSymlink(this.path, this.fs)
+      // Before the lock, the chmod and the write: nothing is done next to another user's file.
+      target = await resolveOwnedTarget(this.path, this.fs)
       await ensureDir(dirname(target), this.fs)
     } catch (e) {
       throw this.ioError(this.path, e)
@@ -232,6 +233,7 @@ export class CredentialsFileWriter {
 
   private ioError(file: string, e: unknown): CredentialsFileError {
     if (e instanceof CredentialsFileError) return e
+    if (e instanceof ForeignSymlinkError) return new CredentialsFileError(e.path, e.reason, { code: e.code, fix: e.fix, cause: e })
     const c = errno(e)
     const permanent = PERMANENT_IO.includes(c)
     return new CredentialsFileError(file, `${file}: cannot write the credentials file (${c})`, {

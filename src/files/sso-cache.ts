@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { AwsFileError } from '../core/errors.js'
+import { AwsFileError, CreddError } from '../core/errors.js'
 import { serializeSsoToken, type SsoCachedToken } from '../core/sso-token.js'
 import { writeFileAtomic } from './atomic-write.js'
 
@@ -58,6 +58,8 @@ export const writeSsoToken = async (path: string, token: SsoCachedToken, replaci
   try {
     return await writeFileAtomic(path, serializeSsoToken(token), { mode: 0o600, beforeRename: stillOurs })
   } catch (e) {
+    // A refusal (a symlink to another user's file) already names the path and the fix.
+    if (e instanceof CreddError) throw e
     throw new AwsFileError(path, `${path}: cannot write the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'check that ~/.aws/sso/cache is writable by this user')
   }
 }

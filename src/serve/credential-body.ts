@@ -1,7 +1,9 @@
 // Turns credentials into the JSON the SDKs parse, once per credentials object: the
 // hot path then only checks expiry and writes cached bytes. Also the one rule both
-// endpoints share: expired or long-term keys are never served.
+// endpoints share: long-term keys, expired credentials and credentials under the
+// serving floor (core/serve-floor: 15 s, less for very short lifetimes) are never served.
 import type { Credentials } from '../core/credentials.js'
+import { expiryProblem } from '../core/serve-floor.js'
 import { prepareError, prepareJson, type Prepared } from './reply.js'
 
 /** `2026-01-31T12:00:00Z`: whole seconds (rounded down, so never later than the truth) and Z, as the SDKs parse. */
@@ -12,9 +14,7 @@ import { awsTimestamp as awsTime } from '../core/aws-time.js'
 export const unservableReason = (profile: string, c: Credentials, now: number): string | undefined => {
   if (c.sessionToken === undefined || c.expiresAt === undefined)
     return `profile "${profile}" holds long-term keys, which the endpoints never serve; point the client at a role or SSO profile`
-  if (c.expiresAt <= now)
-    return `credentials of profile "${profile}" expired at ${awsTime(c.expiresAt)} and no renewal has succeeded yet; see the aws-credd log for why`
-  return undefined
+  return expiryProblem(profile, c, now)
 }
 
 export const unavailable = (reason: string): Prepared => prepareError(503, reason, 'CredentialsUnavailable')

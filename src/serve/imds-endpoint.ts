@@ -10,7 +10,7 @@ import { BodyCache, imdsBody, unavailable, unservableReason } from './credential
 import type { CredentialLookup } from './credential-lookup.js'
 import { requestGuard, type GuardConfig } from './guards.js'
 import { ImdsSessions } from './imds-sessions.js'
-import { guardConfigFor, startListener, type ListenOptions, type Listener } from './listener.js'
+import { guardConfigFor, isLoopbackHost, startListener, type ListenOptions, type Listener, type TcpAddress } from './listener.js'
 import { prepare, prepareError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
 import { pathOf, requestHandler } from './request-handler.js'
 
@@ -114,13 +114,28 @@ export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage, n
   }
 }
 
-/** Starts the endpoint; clients set AWS_EC2_METADATA_SERVICE_ENDPOINT to `url`. */
+/**
+ * The one start-up warning of a TCP IMDS endpoint: like EC2's, it has no authentication (the
+ * session PUT only proves a client can send a PUT), so whoever can connect gets the profile's keys.
+ */
+export const imdsExposureWarning = (address: TcpAddress, profile: string): string => {
+  const where = `IMDS endpoint on ${address.host}:${address.port} serves profile "${profile}"`
+  if (isLoopbackHost(address.host))
+    return `${where} to ANY local user or process that can connect (IMDS has no authentication); use the container endpoint with its token where that matters`
+  return `${where} to ANY user, process or other machine that can connect to ${address.host}:${address.port} (IMDS has no authentication); listen on 127.0.0.1, and use the container endpoint with its token where that matters`
+}
+
+/** Starts the endpoint; clients set AWS_EC2_METADATA_SERVICE_ENDPOINT to `url`. On TCP its `warning` (to log once) says who can read what. */
 export const startImdsEndpoint = async (opts: ImdsEndpointOptions): Promise<Listener> => {
   const decide = imdsDecider({ ...opts, guard: guardConfigFor(opts) })
-  return startListener({
+  const l = await startListener({
     ...(opts.listen ? { listen: opts.listen } : {}),
     ...(opts.socket !== undefined ? { socket: opts.socket } : {}),
     handler: requestHandler('imds', decide, opts),
     onClientError: (status) => opts.onRequest?.('imds', status),
   })
+  // A unix socket is 0600: only this user (and root) can connect, as with the control socket.
+  if ('socket' in l.address) return l
+  // Replaces the listener's generic non-loopback warning: one warning that says it all.
+  return { ...l, warning: imdsExposureWarning(l.address, opts.profile) }
 }

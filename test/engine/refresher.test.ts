@@ -3,6 +3,7 @@
 import t from 'tap'
 import type { Credentials } from '../../src/core/credentials.js'
 import { defaultPolicy } from '../../src/core/renewal-plan.js'
+import { expiryProblem } from '../../src/core/serve-floor.js'
 import type { EngineEvent } from '../../src/engine/events.js'
 import { Refresher } from '../../src/engine/refresher.js'
 import { FakeClock, seeded } from '../helpers/fake-clock.js'
@@ -64,6 +65,38 @@ for (const lifetime of [60, 5 * 60, 15 * 60, 30 * 60, 3600, 12 * 3600]) {
     }
   })
 }
+
+t.test('while renewals succeed, what the endpoints get is never under the serving floor (any lifetime)', async (t) => {
+  for (const lifetime of [10, 20, 60, 15 * 60, 3600]) {
+    const { clock, upstream, refresher } = setup(lifetime)
+    upstream.lifetimes.set('sso:dev', lifetime)
+    refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
+    await clock.advance(10)
+    const first = refresher.current('dev')!
+    t.equal(first.obtainedAt, upstream.callsFor('sso:dev')[0], `${lifetime} s: stamped with when they were fetched`)
+    t.equal(first.expiresAt! - first.obtainedAt!, lifetime * 1000, 'so the lifetime is known')
+    const problems: string[] = []
+    const check = (now: number): void => {
+      const c = refresher.current('dev')
+      const why = c ? expiryProblem('dev', c, now) : 'nothing held'
+      if (why) problems.push(why)
+    }
+    const step = (lifetime * 1000) / 11
+    for (let elapsed = 0; elapsed < 30 * lifetime * 1000; elapsed += step) await clock.advance(step, check)
+    t.same(problems, [], `${lifetime} s lifetime: never under the floor`)
+    refresher.stop()
+  }
+})
+
+t.test('obtainedAt is stamped on what the refresher holds, not on what it hands the file output', async (t) => {
+  const { clock, outputs, refresher } = setup(1)
+  refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
+  await clock.advance(10)
+  const held = refresher.current('dev')!
+  t.type(held.obtainedAt, 'number')
+  t.equal(outputs.get('dev')?.obtainedAt, undefined, 'the credentials-file output gets the upstream answer as is')
+  t.equal(outputs.get('dev')?.accessKeyId, held.accessKeyId)
+})
 
 t.test('renewals are spread with jitter across profiles', async (t) => {
   const { clock, upstream, refresher } = setup(7)

@@ -129,9 +129,9 @@ t.test("exec: the command's token opens its profile only, and gets 401 once the 
   t.equal(await get('dev', readFileSync(out, 'utf8')), 401, 'dead once the command exited')
 })
 
-t.test('the AWS CLI v2 from Debian (2.9 series) works through aws-credd exec', async (t) => {
-  const aws2 = '/usr/bin/aws'
-  if (!existsSync(aws2) && !process.env.CI) return t.skip('no AWS CLI v2 at /usr/bin/aws (apt-get install awscli)')
+const aws2 = '/usr/bin/aws'
+const needsAws2 = !existsSync(aws2) && !process.env.CI ? { skip: 'no AWS CLI v2 at /usr/bin/aws (apt-get install awscli; .ci/run installs it)' } : {}
+t.test('the AWS CLI v2 from Debian (2.9 series) works through aws-credd exec', needsAws2, async (t) => {
   const version = await runTool(aws2, ['--version'], sb.env)
   t.match(version.stdout + version.stderr, /^aws-cli\/2\./)
   const env = { ...sb.env }

@@ -126,3 +126,47 @@ t.test('the AWS CLI authenticates through credential_process = aws-credd process
   const served = emu.calls.filter((c) => c.action === 'AssumeRole').length
   t.equal(served, 1, 'the credentials came from the daemon: no second AssumeRole')
 })
+
+t.test('what is exposed is said once; /metrics behind a bearer token file, health checks open and name-free', async (t) => {
+  const emu = await startEmulator()
+  t.teardown(() => emu.close())
+  const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })
+  sample(emu, sb)
+  const cfg = join(sb.home, 'c.json')
+  const tokenFile = join(sb.home, 'metrics-token')
+  writeFileSync(cfg, JSON.stringify({
+    profiles: [{ profile: 'deploy' }],
+    imds: { listen: '127.0.0.1:0', profile: 'deploy' },
+    // 0.0.0.0: reachable from other machines, so one warning saying what they can read.
+    metrics: { listen: '0.0.0.0:0', tokenFile },
+    alerts: { desktop: false },
+  }))
+  const d = runCli(['run', '--config', cfg, '--log-format', 'text'], sb.env)
+  t.teardown(() => d.stop())
+  const metricsLine = await d.waitFor(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/, 10_000)
+  const metricsUrl = /(http:\/\/127\.0\.0\.1:\d+)/.exec(metricsLine)![1]!
+  await d.waitFor(/\[deploy\] obtained/, 10_000)
+  const out = d.output()
+  const imdsWarnings = out.split('\n').filter((l) => /IMDS endpoint on 127\.0\.0\.1:\d+ serves profile "deploy" to ANY local user or process that can connect \(IMDS has no authentication\); use the container endpoint with its token where that matters/.test(l))
+  t.equal(imdsWarnings.length, 1, 'one IMDS warning')
+  t.match(imdsWarnings[0], /warn/i)
+  const metricsWarnings = out.split('\n').filter((l) => /metrics endpoint on 0\.0\.0\.0:\d+, which other machines can reach/.test(l))
+  t.equal(metricsWarnings.length, 1, 'one metrics warning')
+  t.match(metricsWarnings[0], new RegExp(`/metrics \\(every kept profile and SSO session name, their expiry and health\\) needs the bearer token in ${tokenFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`))
+  t.notMatch(out, /which other machines can reach: anyone who can connect there can ask for credentials/, 'not also the generic listener warning')
+
+  t.equal(statSync(tokenFile).mode & 0o777, 0o600, 'the missing token file was created 0600')
+  const token = readFileSync(tokenFile, 'utf8')
+  t.equal((await fetch(`${metricsUrl}/metrics`)).status, 401, 'no token')
+  t.equal((await fetch(`${metricsUrl}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789abcdef' } })).status, 403, 'wrong token')
+  // Prometheus' scrape config `authorization: { credentials_file: FILE }` sends "Bearer <file content>".
+  const scrape = await fetch(`${metricsUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(scrape.status, 200)
+  t.match(await scrape.text(), /aws_credd_credentials_expiry_seconds\{profile="deploy"\} \d+/)
+  const ready = await fetch(`${metricsUrl}/readyz`)
+  t.equal(ready.status, 200, '/readyz open without a token')
+  t.notMatch(await ready.text(), /deploy|corp|sso-dev/)
+  const health = await fetch(`${metricsUrl}/healthz`)
+  t.equal(health.status, 200, '/healthz open without a token')
+  t.notMatch(await health.text(), /deploy|corp|sso-dev/)
+})

@@ -148,8 +148,16 @@ t.test('method, path, unknown and unavailable profiles', async (t) => {
 })
 
 t.test('expired credentials are never served, whatever the lookup says', async (t) => {
+  now = creds.expiresAt! - 15_000
+  t.equal((await get('/v1/credentials/app')).status, 200, '15 s before expiry: at the floor')
+  now = creds.expiresAt! - 15_000 + 1
+  const dying = await get('/v1/credentials/app')
+  t.equal(dying.status, 503, 'under 15 s left: a client would cache them and fail moments later')
+  t.equal(dying.json?.code, 'CredentialsUnavailable')
+  t.match(dying.json?.message, /^credentials of profile "app" expire in 14\.9 s, under the 15 s floor .*a renewal is under way: retry in a few seconds/)
+  noSecrets(t, dying)
   now = creds.expiresAt! - 1
-  t.equal((await get('/v1/credentials/app')).status, 200, 'one millisecond before expiry')
+  t.equal((await get('/v1/credentials/app')).status, 503, 'one millisecond before expiry')
   now = creds.expiresAt!
   const a = await get('/v1/credentials/app')
   t.equal(a.status, 503, 'at expiry')
@@ -157,6 +165,21 @@ t.test('expired credentials are never served, whatever the lookup says', async (
   noSecrets(t, a)
   now = creds.expiresAt! + 86_400_000
   t.equal((await get('/v1/credentials/app')).status, 503, 'long after')
+})
+
+t.test('credentials with a very short lifetime: the floor is a quarter of it', async (t) => {
+  // A source granting 10 s credentials (an emulator): served down to 2.5 s left, not refused outright.
+  const short = fakeCreds(T0 + 10_000, { obtainedAt: T0 })
+  profiles.set('short', { kind: 'ok', creds: short })
+  t.teardown(() => void profiles.delete('short'))
+  now = T0 + 7_500
+  const a = await get('/v1/credentials/short')
+  t.equal(a.status, 200, '2.5 s left of 10 s')
+  t.same(Object.keys(a.json), ['AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration'], 'obtainedAt stays internal')
+  now = T0 + 7_501
+  const b = await get('/v1/credentials/short')
+  t.equal(b.status, 503)
+  t.match(b.json?.message, /expire in 2\.4 s, under the 2\.5 s floor \(a quarter of their 10 s lifetime\)/)
 })
 
 t.test('long-term keys are never served', async (t) => {

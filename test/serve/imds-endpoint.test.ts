@@ -4,7 +4,7 @@
 import t from 'tap'
 import { ConfigError } from '../../src/core/errors.js'
 import type { Lookup } from '../../src/serve/credential-lookup.js'
-import { imdsRoleName, startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
+import { imdsExposureWarning, imdsRoleName, startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
 import { ImdsSessions } from '../../src/serve/imds-sessions.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, type RawAnswer } from '../helpers/serve.js'
@@ -139,6 +139,13 @@ t.test('unknown profile 404, unavailable 503 with the reason, expired never serv
   t.equal(down.status, 503)
   t.equal(down.json?.message, 'SSO session dev needs login: run aws-credd login --sso-session dev')
   answer = { kind: 'ok', creds }
+  now = creds.expiresAt! - 15_000
+  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })).status, 200, 'at the 15 s floor')
+  now = creds.expiresAt! - 14_000
+  const dying = await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })
+  t.equal(dying.status, 503, 'under the floor')
+  t.match(dying.json?.message, /expire in 14 s, under the 15 s floor/)
+  t.ok(noSecret(dying))
   now = creds.expiresAt!
   const expired = await call('GET', path, { 'x-aws-ec2-metadata-token': await session() })
   t.equal(expired.status, 503)
@@ -184,4 +191,20 @@ t.test('issued session tokens stay bounded: expired ones go first, then the olde
   t.ok(sessions.isValid(e))
   for (let i = 0; i < 5000; i++) sessions.issue(1000)
   t.equal(sessions.size, 3)
+})
+
+t.test('starting on TCP carries ONE warning: who can read which profile (IMDS has no authentication)', async (t) => {
+  t.equal(
+    ep.warning,
+    `IMDS endpoint on 127.0.0.1:${port} serves profile "ec2-app" to ANY local user or process that can connect (IMDS has no authentication); use the container endpoint with its token where that matters`,
+  )
+  const wide = await startImdsEndpoint({ listen: { host: '0.0.0.0', port: 0 }, profile: 'ec2-app', lookup: { lookup: () => answer }, now: () => now })
+  t.teardown(() => wide.close())
+  const p = (wide.address as { port: number }).port
+  t.equal(
+    wide.warning,
+    `IMDS endpoint on 0.0.0.0:${p} serves profile "ec2-app" to ANY user, process or other machine that can connect to 0.0.0.0:${p} (IMDS has no authentication); listen on 127.0.0.1, and use the container endpoint with its token where that matters`,
+    'one warning replaces the listener\'s generic one',
+  )
+  t.match(imdsExposureWarning({ host: '::1', port: 1 }, 'x'), /to ANY local user or process/)
 })

@@ -1,10 +1,16 @@
 // The metrics endpoint over real HTTP: /metrics in Prometheus text with the registry's content
 // type, /healthz, /readyz (200 or 503 with the reason), and the same refusals as the credential
 // endpoints (foreign Host, browsers, bodies), 404 for other paths and 405 for other methods.
+// With metrics.tokenFile, /metrics needs `Authorization: Bearer <token>` (401/403) while the
+// health checks stay open; a non-loopback address earns one warning saying what is exposed.
 import t from 'tap'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadOrCreateAuthToken } from '../../src/serve/auth-token.js'
 import type { StatusView } from '../../src/engine/status-view.js'
 import type { Listener } from '../../src/serve/listener.js'
-import { startMetricsEndpoint, type Readiness } from '../../src/serve/metrics-endpoint.js'
+import { bearerCheck, metricsExposureWarning, startMetricsEndpoint, type Readiness } from '../../src/serve/metrics-endpoint.js'
 import { DaemonMetrics } from '../../src/serve/metrics.js'
 import type { Logger } from '../../src/engine/ports.js'
 import { raw, type RawAnswer } from '../helpers/serve.js'
@@ -14,7 +20,7 @@ let view: StatusView = {
   profiles: [{ profile: 'app', source: 'static', health: 'fresh', expiresAt: T0 + 1234_000 }],
   ssoSessions: [{ label: 'dev', ssoSession: 'dev', state: 'expiring', reason: 'soon', profiles: ['app'], tokenExpiresAt: T0 + 600_000 }],
 }
-let readiness: Readiness = { ready: false, reason: 'profile "app" not resolved yet' }
+let readiness: Readiness = { ready: false, reason: 'waiting for the first credentials of 1 of 1 profile' }
 const logged: string[] = []
 const logger: Logger = {
   error: (m) => logged.push(`error ${m}`),
@@ -74,10 +80,10 @@ t.test('GET /healthz answers ok while the process serves, ready or not', async (
 })
 
 t.test('GET /readyz is 503 with the reason until ready, then 200', async (t) => {
-  readiness = { ready: false, reason: 'profile "app" not resolved yet' }
+  readiness = { ready: false, reason: 'waiting for the first credentials of 1 of 1 profile' }
   let a = await get('/readyz')
   t.equal(a.status, 503)
-  t.same(a.json, { status: 'not ready', reason: 'profile "app" not resolved yet' })
+  t.same(a.json, { status: 'not ready', reason: 'waiting for the first credentials of 1 of 1 profile' })
   readiness = { ready: false }
   a = await get('/readyz')
   t.equal(a.status, 503)
@@ -132,11 +138,72 @@ t.test('a failure while answering is a bare 500 and an error log line', async (t
   t.ok(logged.includes('error metrics endpoint failed to answer: readiness bug'))
 })
 
-t.test('a non-loopback host carries the listener warning and accepts its own name as Host', async (t) => {
+t.test('a non-loopback host carries one warning saying what is exposed, and accepts its own name as Host', async (t) => {
   const wide = await startMetricsEndpoint({ listen: { host: '0.0.0.0', port: 0 }, metrics, ready: () => readiness })
   t.teardown(() => wide.close())
-  t.match(wide.warning, /other machines can reach/)
+  t.match(wide.warning, /^metrics endpoint on 0\.0\.0\.0:\d+, which other machines can reach, shows every kept profile and SSO session name, their expiry and health to anyone who can connect \(no authentication\); set metrics\.tokenFile to require a bearer token, or listen on 127\.0\.0\.1$/)
+  t.notMatch(wide.warning, /ask for credentials/, 'not the generic credentials warning of the listener')
   const p = (wide.address as { port: number }).port
   t.equal((await raw({ port: p, path: '/healthz', headers: { host: `192.0.2.7:${p}` } })).status, 200, 'an IP literal cannot be rebound')
   t.equal((await raw({ port: p, path: '/healthz', headers: { host: 'evil.example' } })).status, 403)
+})
+
+t.test('the exposure warning: none on loopback; with a token it says what stays open', async (t) => {
+  t.equal(metricsExposureWarning({ host: '127.0.0.1', port: 9 }), undefined)
+  t.equal(metricsExposureWarning({ host: '::1', port: 9 }), undefined)
+  t.equal(metricsExposureWarning({ host: 'localhost', port: 9 }), undefined)
+  t.equal(
+    metricsExposureWarning({ host: '10.0.0.5', port: 9100 }, '/etc/aws-credd/metrics-token'),
+    'metrics endpoint on 10.0.0.5:9100, which other machines can reach: /metrics (every kept profile and SSO session name, their expiry and health) needs the bearer token in /etc/aws-credd/metrics-token; /healthz and /readyz answer anyone who can connect, without names',
+  )
+})
+
+t.test('bearerCheck (decider level): 401 without a header, 403 for anything but "Bearer <token>"', async (t) => {
+  const TOKEN = 'metrics-token-0123456789abcdef'
+  const check = bearerCheck(TOKEN)
+  t.equal(check(`Bearer ${TOKEN}`), undefined, 'what Prometheus sends')
+  t.equal(check(`bearer ${TOKEN}`), undefined, 'the scheme is case-insensitive (RFC 6750)')
+  t.equal(check(`BEARER ${TOKEN}`), undefined)
+  const missing = check(undefined)!
+  t.equal(missing.status, 401)
+  t.equal(missing.headers['www-authenticate'], 'Bearer realm="aws-credd metrics"')
+  for (const wrong of ['', TOKEN, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Bearer  ${TOKEN}`, `Basic ${TOKEN}`, `Bearer`, `Bearer ${TOKEN} `, 'Bearer x']) {
+    const a = check(wrong)
+    t.equal(a?.status, 403, JSON.stringify(wrong))
+    t.notOk(a?.body.toString().includes(TOKEN), 'the token is never echoed')
+  }
+  t.throws(() => bearerCheck('short'), /bearer token is shorter than 16 characters/)
+})
+
+t.test('with a token file: /metrics needs the bearer token (as Prometheus sends it from credentials_file); health checks stay open', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'credd-metrics-'))
+  const tokenFile = join(dir, 'metrics-token')
+  const token = await loadOrCreateAuthToken(tokenFile)
+  t.equal(statSync(tokenFile).mode & 0o777, 0o600, 'a missing token file is created 0600')
+  const ep2 = await startMetricsEndpoint({ listen: { port: 0 }, metrics, ready: () => readiness, logger, token, tokenFile })
+  t.teardown(() => ep2.close())
+  t.equal(ep2.warning, undefined, 'loopback: nothing to warn about')
+  const p = (ep2.address as { port: number }).port
+  const ask = (path: string, headers: Record<string, string> = {}): Promise<RawAnswer> => raw({ port: p, path, headers: { host: `127.0.0.1:${p}`, ...headers } })
+
+  const none = await ask('/metrics')
+  t.equal(none.status, 401)
+  t.equal(none.json?.code, 'Unauthorized')
+  t.equal(none.headers['www-authenticate'], 'Bearer realm="aws-credd metrics"')
+  t.notMatch(none.body, /aws_credd_|"app"|dev/, 'no metric, profile or session name without the token')
+  const wrong = await ask('/metrics', { authorization: 'Bearer not-the-token-at-all-0123' })
+  t.equal(wrong.status, 403)
+  t.equal(wrong.json?.code, 'Forbidden')
+  t.equal((await ask('/metrics', { authorization: token })).status, 403, 'the bare token without the Bearer scheme')
+  // What Prometheus does with `authorization: { credentials_file: FILE }`: reads the file (trimmed) and sends "Bearer <content>".
+  const fromFile = readFileSync(tokenFile, 'utf8').trim()
+  const ok = await ask('/metrics', { authorization: `Bearer ${fromFile}` })
+  t.equal(ok.status, 200)
+  t.match(ok.body, /aws_credd_profile_healthy\{profile="app"/)
+
+  t.equal((await ask('/healthz')).status, 200, '/healthz needs no token (probes send none)')
+  readiness = { ready: true }
+  t.equal((await ask('/readyz')).status, 200, '/readyz needs no token')
+  t.equal((await ask('/nope', { authorization: `Bearer ${fromFile}` })).status, 404)
+  t.equal((await ask('/metrics', { origin: 'https://evil.example', authorization: `Bearer ${fromFile}` })).status, 403, 'a browser is refused even with the token')
 })
