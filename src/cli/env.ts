@@ -2,7 +2,7 @@
 // SDK at the daemon's container endpoint for one profile, printed for a shell's eval.
 // The token goes by file name, never by value, so it cannot land in shell history.
 // Also the shared part of `aws-credd exec`, which applies the same variables.
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket, UNTRUSTED_EXIT, type ControlAnswer } from './control-client.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
 export interface CommandIo {
@@ -85,23 +85,30 @@ export const formatEnv = (e: ContainerEnv, format: EnvFormat): string => {
   return [...set.map(([k, v]) => `export ${k}=${shQuote(v)}`), `unset ${e.unset.join(' ')}`].join('\n') + '\n'
 }
 
-/** The env for a profile, or why not: 3 no daemon, 1 no endpoint or unknown profile. `warnings`: no credentials right now, [default] would win. */
-export type EnvLookup = { ok: true; env: ContainerEnv; warnings?: string[] } | { ok: false; code: 1 | 3; message: string }
+/**
+ * The env for a profile, or why not: 3 no daemon, 4 the control socket failed the trust check,
+ * 1 no endpoint or unknown profile. `warnings`: no credentials right now, [default] would win.
+ */
+export type EnvLookup = { ok: true; env: ContainerEnv; warnings?: string[] } | { ok: false; code: 1 | 3 | 4; message: string }
+
+/** No daemon or an untrusted socket, as a lookup failure. */
+const unreachable = (a: Extract<ControlAnswer, { reason: string }>): EnvLookup =>
+  a.status === 'untrusted' ? { ok: false, code: UNTRUSTED_EXIT, message: a.reason } : { ok: false, code: 3, message: `${a.reason}; start it with \`aws-credd run\`` }
 
 const isEndpoint = (v: unknown): v is ContainerEndpoint =>
   typeof v === 'object' && v !== null && typeof (v as ContainerEndpoint).url === 'string' && typeof (v as ContainerEndpoint).tokenFile === 'string'
 
 export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv = process.env): Promise<EnvLookup> => {
-  const socket = controlSocketPath(env)
+  const socket = controlSocket(env)
   const status = await askDaemon(socket, 'GET', '/v1/status')
-  if (status.status === 'no-daemon') return { ok: false, code: 3, message: `${status.reason}; start it with \`aws-credd run\`` }
+  if (status.status === 'no-daemon' || status.status === 'untrusted') return unreachable(status)
   if (status.status !== 200) return { ok: false, code: 1, message: `the daemon refused its status (${status.status}): ${String(status.body.message ?? '')}` }
   const endpoint = status.body.containerEndpoint
   if (!isEndpoint(endpoint)) {
     return { ok: false, code: 1, message: 'the running daemon serves no container endpoint; set "server": {"listen": "127.0.0.1:9911"} in its config (and AWS_CREDD_SERVER_LISTEN not "off"), then restart it' }
   }
   const creds = await askDaemon(socket, 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
-  if (creds.status === 'no-daemon') return { ok: false, code: 3, message: `${creds.reason}; start it with \`aws-credd run\`` }
+  if (creds.status === 'no-daemon' || creds.status === 'untrusted') return unreachable(creds)
   if (creds.status === 404) {
     const why = String(creds.body.message ?? `profile "${profile}" is not kept by this daemon`)
     return { ok: false, code: 1, message: `${why}; fix: use a profile the daemon keeps, or add "${profile}" to "profiles" in its config` }

@@ -1,6 +1,6 @@
 // `aws-credd run`: parse → validate config → wire the real effects → run until a signal.
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
 import { parseListenAddress } from '../core/listen-address.js'
 import { configSearchPath, defaultConfig } from '../core/config-schema.js'
@@ -24,11 +24,11 @@ import { DaemonMetrics } from '../serve/metrics.js'
 import { readiness, type StatusView } from '../engine/status-view.js'
 import { MfaCodes } from '../engine/mfa-codes.js'
 import { startControlServer } from '../serve/control-server.js'
-import { ensureRuntimeDir } from '../serve/runtime-dir.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { CONTROL_SOCKET_NAME } from '../serve/control-server.js'
+import { prepareRuntimeDir } from '../serve/runtime-dir.js'
+import { askDaemon } from './control-client.js'
 import type { Listener } from '../serve/listener.js'
 import type { Logger } from '../engine/ports.js'
-import { dirname } from 'node:path'
 import { systemClock } from '../runtime/clock.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 import { liveFrame } from './live-frame.js'
@@ -156,12 +156,16 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   let control: Listener
   let serving: Serving
   try {
-    const socket = controlSocketPath(env)
-    const runtimeDir = await ensureRuntimeDir(dirname(socket))
+    // The same choice the clients make (XDG_RUNTIME_DIR, the temp folder, or the state folder when another user took that one).
+    const { dir: runtimeDir, warning } = await prepareRuntimeDir(env)
+    if (warning) logger.warn(warning)
+    const socket = join(runtimeDir, CONTROL_SOCKET_NAME)
     control = await startControlServer(socket, controlApi(daemon, () => ({ pid: process.pid, containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined, imdsEndpoint: serving?.imdsUrl }))).catch(
       async (e: unknown) => {
         // Name the daemon that holds the socket, so the user knows which one to stop.
         const answer = await askDaemon(socket, 'GET', '/v1/status')
+        // A socket that fails the trust check (root's, say, in our folder) is named, not asked.
+        if (answer.status === 'untrusted') throw new CreddError(answer.reason, { code: 'UntrustedControlSocket', kind: 'permanent' })
         const pid = answer.status === 200 ? answer.body.pid : undefined
         if (pid === undefined) throw e
         throw new CreddError(`another aws-credd (pid ${String(pid)}) is already running for this user (${socket})`, { code: 'AlreadyRunning', kind: 'permanent', fix: 'use it (aws-credd status), or stop it first' })
