@@ -93,6 +93,11 @@ t.test('the runtime folder is ours but the socket in it belongs to another user:
   lchownSync(socket, NOBODY, NOBODY)
   const line = new RegExp(`^aws-credd (process|env|exec|status|mfa): refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: have root remove ${socket}`)
   await everyCommandRefuses(t, sb, line, requests)
+  // `run` finds the socket in use and, instead of asking it for a pid to name, says whose it is.
+  const run = await runTool(process.execPath, [CLI, 'run', '--log-format', 'text'], sb.env)
+  t.equal(run.code, 1)
+  t.match(run.stderr, new RegExp(`^aws-credd: refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, .*; fix: have root remove ${socket}`, 'm'))
+  t.same(requests, [], 'run asked the impostor nothing')
 })
 
 t.test('a runtime folder open to others (no root needed): every command refuses', async (t) => {
