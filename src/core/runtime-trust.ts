@@ -104,8 +104,8 @@ export interface RuntimeDirInput {
   tempFolder: PathFacts
   tempParent: PathFacts
   /**
-   * Clients only: lstat of the control socket in the state folder. When the temp folder is
-   * gone, a daemon that chose the state folder (while another user held the temp one) is there.
+   * lstat of the control socket in the state folder, read when the temp folder is gone: a
+   * daemon that chose the state folder (while another user held the temp one) is there.
    */
   stateSocket?: PathFacts
   maxSocketBytes: number

@@ -31,12 +31,11 @@ const homeOf = (env: NodeJS.ProcessEnv): string => env.HOME || homedir()
 const uidOf = (): number => process.getuid?.() ?? 0
 
 /**
- * Where the runtime folder is and why. `daemon`: the daemon's view, which ignores a socket
- * left in the state folder (it makes the temp folder when that is absent); a client looks
- * there when the temp folder is gone, since a daemon that started while another user held
- * the temp folder listens in the state folder.
+ * Where the runtime folder is and why; the daemon and the clients ask the same question. With
+ * the temp folder gone, a socket in the state folder decides: a daemon that started while
+ * another user held the temp folder listens there (and a second `run` must find it).
  */
-export const runtimeDirChoice = (env: NodeJS.ProcessEnv = process.env, uid = uidOf(), opts: { daemon?: boolean; facts?: FactsOf } = {}): RuntimeDirChoice => {
+export const runtimeDirChoice = (env: NodeJS.ProcessEnv = process.env, uid = uidOf(), opts: { facts?: FactsOf } = {}): RuntimeDirChoice => {
   const facts = opts.facts ?? pathFacts
   const tmp = tempDirOf(env)
   const home = homeOf(env)
@@ -45,7 +44,7 @@ export const runtimeDirChoice = (env: NodeJS.ProcessEnv = process.env, uid = uid
   if (env.XDG_RUNTIME_DIR?.startsWith('/')) return chooseRuntimeDir({ ...base, tempFolder: { kind: 'missing' }, tempParent: { kind: 'missing' } })
   const input = { ...base, tempFolder: facts(tempRuntimeDir(tmp, uid)), tempParent: facts(tmp, true) }
   const first = chooseRuntimeDir(input)
-  if (opts.daemon || first.via !== 'temp' || input.tempFolder.kind !== 'missing') return first
+  if (first.via !== 'temp' || input.tempFolder.kind !== 'missing') return first
   return chooseRuntimeDir({ ...input, stateSocket: facts(join(stateRuntimeDir(env, home), CONTROL_SOCKET_FILE)) })
 }
 

@@ -52,12 +52,12 @@ export interface PreparedRuntimeDir {
  * when another user creates the temp one between the look and the mkdir.
  */
 export const prepareRuntimeDir = async (env: NodeJS.ProcessEnv = process.env, uid = uidOf()): Promise<PreparedRuntimeDir> => {
-  let choice = runtimeDirChoice(env, uid, { daemon: true })
+  let choice = runtimeDirChoice(env, uid)
   if (choice.via === 'temp' && !choice.tooLong) {
     try {
       return { dir: await ensureRuntimeDir(choice.dir, uid) }
     } catch (e) {
-      const again = runtimeDirChoice(env, uid, { daemon: true })
+      const again = runtimeDirChoice(env, uid)
       if (again.via !== 'state') throw e
       choice = again
     }

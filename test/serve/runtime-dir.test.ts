@@ -146,6 +146,8 @@ t.test('the clients follow a daemon into the state folder after the temp one is 
   const { socket } = await server(t, state)
   t.equal(controlTarget(env).path, socket)
   t.equal((await askDaemon(controlSocket(env), 'GET', '/v1/status')).status, 200)
+  t.same(await prepareRuntimeDir(env), { dir: state }, 'a daemon starting now makes the same choice (and so finds the first one)')
+  t.notOk(existsSync(join(base, 'tmp', `aws-credd-${ME}`)), 'and makes no temp folder')
 })
 
 t.test('a state folder too long for a unix socket: the daemon refuses with the fix', async (t) => {
