@@ -24,7 +24,10 @@ export const controlSocket = (env: NodeJS.ProcessEnv = process.env): ControlTarg
  * caller's own and private; nothing was sent. Both come with one line naming the path
  * (and for `untrusted` the fix).
  */
-export type ControlAnswer = { status: number; body: Record<string, unknown> } | { status: 'no-daemon'; reason: string } | { status: 'untrusted'; reason: string }
+export type ControlAnswer =
+  | { status: number; body: Record<string, unknown> }
+  | { status: 'no-daemon'; reason: string }
+  | { status: 'untrusted'; reason: string }
 
 /** Who the caller is and how paths are looked at: injected by tests. */
 export interface TrustOptions {
@@ -33,14 +36,17 @@ export interface TrustOptions {
 }
 
 /** One request, after the trust check; `no-daemon` when nothing listens on the socket. */
-export const askDaemon = (target: string | ControlTarget, method: 'GET' | 'POST', path: string, body?: unknown, trust: TrustOptions = {}): Promise<ControlAnswer> => {
+export const askDaemon = (
+  target: string | ControlTarget, method: 'GET' | 'POST', path: string, body?: unknown, trust: TrustOptions = {},
+): Promise<ControlAnswer> => {
   const { path: socketPath, note } = typeof target === 'string' ? { path: target, note: undefined } : target
   const also = note ? `; ${note}` : ''
   const problem = verifyControlSocket(socketPath, 'uid' in trust ? trust.uid : process.getuid?.(), trust.facts ?? pathFacts)
   if (problem) {
     return Promise.resolve({
       status: 'untrusted',
-      reason: `refusing the control socket ${socketPath}: ${problem.path} ${problem.reason}, so another user could answer in the daemon's place${also}; fix: ${problem.fix}`,
+      reason: `refusing the control socket ${socketPath}: ${problem.path} ${problem.reason}, so another user could answer in the daemon's place${also}; `
+        + `fix: ${problem.fix}`,
     })
   }
   return new Promise((resolve) => {
@@ -62,7 +68,8 @@ export const askDaemon = (target: string | ControlTarget, method: 'GET' | 'POST'
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })))
     req.on('error', (e: NodeJS.ErrnoException) => {
       const none = e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
-      resolve({ status: 'no-daemon', reason: none ? `no aws-credd daemon is running (nothing at ${socketPath}${also})` : `the daemon at ${socketPath} did not answer (${e.code ?? e.message}${also})` })
+      const reason = none ? `no aws-credd daemon is running (nothing at ${socketPath}${also})` : `the daemon at ${socketPath} did not answer (${e.code ?? e.message}${also})`
+      resolve({ status: 'no-daemon', reason })
     })
     req.end(data)
   })

@@ -33,9 +33,11 @@ const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(3, '
 const OTHERS_WRITE = 0o022
 const STICKY = 0o1000
 
-const kindName = (kind: PathKind): string => (kind === 'symlink' ? 'a symlink' : kind === 'file' ? 'a file' : kind === 'socket' ? 'a socket' : kind === 'dir' ? 'a folder' : 'not a file or folder')
+const KIND_NAMES: Record<PathKind, string> = { symlink: 'a symlink', file: 'a file', socket: 'a socket', dir: 'a folder', other: 'not a file or folder' }
 
 const PRIVATE_FOLDER = 'set XDG_RUNTIME_DIR to a private folder of yours (mode 700)'
+
+const problem = (path: string, reason: string, fix: string, owner?: number): TrustProblem => ({ path, reason, fix, ...(owner !== undefined ? { owner } : {}) })
 
 /**
  * What is wrong with a runtime folder, or undefined when it is fine or absent. `parent` is a
@@ -44,17 +46,17 @@ const PRIVATE_FOLDER = 'set XDG_RUNTIME_DIR to a private folder of yours (mode 7
  */
 export const folderProblem = (dir: string, folder: PathFacts, parent: PathFacts | undefined, uid: number): TrustProblem | undefined => {
   if (folder.kind === 'missing') return undefined
-  if (folder.kind === 'error') return { path: dir, reason: `cannot be checked (${folder.code})`, fix: `run aws-credd as the user who owns ${dir}, or ${PRIVATE_FOLDER}` }
-  if (folder.kind !== 'dir') return { path: dir, reason: `is not a folder (it is ${kindName(folder.kind)})`, fix: `remove ${dir} (aws-credd run makes a real one), or ${PRIVATE_FOLDER}` }
+  if (folder.kind === 'error') return problem(dir, `cannot be checked (${folder.code})`, `run aws-credd as the user who owns ${dir}, or ${PRIVATE_FOLDER}`)
+  if (folder.kind !== 'dir') return problem(dir, `is not a folder (it is ${KIND_NAMES[folder.kind]})`, `remove ${dir} (aws-credd run makes a real one), or ${PRIVATE_FOLDER}`)
   if (folder.uid !== uid) {
-    return { path: dir, reason: `belongs to uid ${folder.uid}, not ${uid}`, owner: folder.uid,
-      fix: `under sudo or su run aws-credd as uid ${folder.uid}; otherwise have root remove ${dir}, or ${PRIVATE_FOLDER}` }
+    return problem(dir, `belongs to uid ${folder.uid}, not ${uid}`,
+      `under sudo or su run aws-credd as uid ${folder.uid}; otherwise have root remove ${dir}, or ${PRIVATE_FOLDER}`, folder.uid)
   }
-  if ((folder.mode & 0o077) !== 0) return { path: dir, reason: `is open to others (mode ${octal(folder.mode)}, expected 700)`, fix: `chmod 700 ${dir}` }
-  if (parent && parent.kind === 'dir') {
-    if (parent.uid !== uid && parent.uid !== 0) return { path: dir, reason: `is in a folder of uid ${parent.uid}, who could swap it`, owner: parent.uid, fix: PRIVATE_FOLDER }
+  if ((folder.mode & 0o077) !== 0) return problem(dir, `is open to others (mode ${octal(folder.mode)}, expected 700)`, `chmod 700 ${dir}`)
+  if (parent?.kind === 'dir') {
+    if (parent.uid !== uid && parent.uid !== 0) return problem(dir, `is in a folder of uid ${parent.uid}, who could swap it`, PRIVATE_FOLDER, parent.uid)
     if ((parent.mode & OTHERS_WRITE) !== 0 && (parent.mode & STICKY) === 0) {
-      return { path: dir, reason: `is in a folder others can write without the sticky bit (mode ${octal(parent.mode)}), so they could swap it`, fix: PRIVATE_FOLDER }
+      return problem(dir, `is in a folder others can write without the sticky bit (mode ${octal(parent.mode)}), so they could swap it`, PRIVATE_FOLDER)
     }
   }
   return undefined
@@ -63,10 +65,10 @@ export const folderProblem = (dir: string, folder: PathFacts, parent: PathFacts 
 /** What is wrong with the control socket itself, or undefined when it is fine or absent. */
 export const socketProblem = (socket: string, facts: PathFacts, uid: number): TrustProblem | undefined => {
   if (facts.kind === 'missing') return undefined
-  if (facts.kind === 'error') return { path: socket, reason: `cannot be checked (${facts.code})`, fix: `run aws-credd as the user who owns ${socket}` }
-  if (facts.kind !== 'socket') return { path: socket, reason: `is not a socket (it is ${kindName(facts.kind)})`, fix: `remove ${socket}, then start aws-credd run` }
+  if (facts.kind === 'error') return problem(socket, `cannot be checked (${facts.code})`, `run aws-credd as the user who owns ${socket}`)
+  if (facts.kind !== 'socket') return problem(socket, `is not a socket (it is ${KIND_NAMES[facts.kind]})`, `remove ${socket}, then start aws-credd run`)
   if (facts.uid !== uid) {
-    return { path: socket, reason: `belongs to uid ${facts.uid}, not ${uid}`, owner: facts.uid, fix: `have root remove ${socket} (or run aws-credd as uid ${facts.uid}), then start aws-credd run` }
+    return problem(socket, `belongs to uid ${facts.uid}, not ${uid}`, `have root remove ${socket} (or run aws-credd as uid ${facts.uid}), then start aws-credd run`, facts.uid)
   }
   return undefined
 }
@@ -145,6 +147,7 @@ export const chooseRuntimeDir = (i: RuntimeDirInput): RuntimeDirChoice => {
 export const choiceNote = (c: RuntimeDirChoice): string => {
   const notes: string[] = []
   if (c.squatted) notes.push(`${c.squatted.path} ${c.squatted.reason}, so aws-credd uses ${c.dir} instead`)
-  if (c.tooLong) notes.push(`${c.tooLong.socket} is ${c.tooLong.bytes} bytes, over the ${c.tooLong.max} a unix socket path may have (fix: set XDG_RUNTIME_DIR to a short private folder)`)
+  const long = c.tooLong
+  if (long) notes.push(`${long.socket} is ${long.bytes} bytes, over the ${long.max} a unix socket path may have (fix: set XDG_RUNTIME_DIR to a short private folder)`)
   return notes.join('; ')
 }

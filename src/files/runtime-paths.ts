@@ -5,7 +5,9 @@
 import { lstatSync, statSync, type Stats } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { chooseRuntimeDir, maxSocketBytes, stateRuntimeDir, tempRuntimeDir, CONTROL_SOCKET_FILE, type PathFacts, type RuntimeDirChoice, type SocketFacts } from '../core/runtime-trust.js'
+import {
+  chooseRuntimeDir, maxSocketBytes, stateRuntimeDir, tempRuntimeDir, CONTROL_SOCKET_FILE, type PathFacts, type RuntimeDirChoice, type SocketFacts,
+} from '../core/runtime-trust.js'
 
 /** lstat (stat with `follow`) of one path, as the pure checks read it; never throws. */
 export type FactsOf = (path: string, follow?: boolean) => PathFacts

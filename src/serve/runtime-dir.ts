@@ -31,8 +31,8 @@ export const ensureRuntimeDir = async (dir: string = defaultRuntimeDir(), uid = 
   const created = await mkdir(dir, { mode: 0o700 }).then(
     () => true,
     (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw unsafe({ path: dir, reason: `cannot be created (${e.code ?? e.message})`, fix: 'check its parent folder, or set XDG_RUNTIME_DIR to a private folder of yours (mode 700)' })
-      return false
+      if (e.code === 'EEXIST') return false
+      throw unsafe({ path: dir, reason: `cannot be created (${e.code ?? e.message})`, fix: 'check its parent folder, or set XDG_RUNTIME_DIR to a private folder of yours (mode 700)' })
     },
   )
   if (created) await chmod(dir, 0o700) // mkdir's mode went through the umask
@@ -62,13 +62,17 @@ export const prepareRuntimeDir = async (env: NodeJS.ProcessEnv = process.env, ui
       choice = again
     }
   }
-  if (choice.tooLong) {
-    throw new CreddError(`the control socket ${choice.tooLong.socket} would be ${choice.tooLong.bytes} bytes, over the ${choice.tooLong.max} a unix socket path may have${choice.squatted ? ` (${choiceNote({ ...choice, tooLong: undefined })})` : ''}`,
+  const long = choice.tooLong
+  if (long) {
+    const why = choice.squatted ? ` (${choiceNote({ dir: choice.dir, via: choice.via, squatted: choice.squatted })})` : ''
+    throw new CreddError(`the control socket ${long.socket} would be ${long.bytes} bytes, over the ${long.max} a unix socket path may have${why}`,
       { code: 'UnsafeRuntimeDir', kind: 'permanent', fix: 'set XDG_RUNTIME_DIR to a short private folder of yours (mode 700), e.g. /run/user/UID' })
   }
   const dir = await ensureRuntimeDir(choice.dir, uid)
   const s = choice.squatted
-  return s ? { dir, warning: `the temp runtime folder ${s.path} ${s.reason}${s.owner !== undefined ? ' (another user made it first)' : ''}: using ${dir} instead; set XDG_RUNTIME_DIR to a private folder to choose another` } : { dir }
+  if (!s) return { dir }
+  const who = s.owner !== undefined ? ' (another user made it first)' : ''
+  return { dir, warning: `the temp runtime folder ${s.path} ${s.reason}${who}: using ${dir} instead; set XDG_RUNTIME_DIR to a private folder to choose another` }
 }
 
 /** A control socket and, when its folder is not the usual one, why: said only when something fails. */

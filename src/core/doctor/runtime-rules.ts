@@ -32,9 +32,10 @@ export const runtimeRules = (ctx: DoctorContext): Finding[] => {
       s.owner !== undefined ? `have root remove ${s.path} (and find out why uid ${s.owner} made it), or ${PRIVATE_FOLDER}` : s.fix,
       { path: s.path, ...(s.owner !== undefined ? { owner: s.owner } : {}), dir: choice.dir }))
   }
-  if (choice.tooLong) {
+  const long = choice.tooLong
+  if (long) {
     out.push(finding('error', ENV, 'runtime-dir-too-long',
-      `the control socket ${choice.tooLong.socket} would be ${choice.tooLong.bytes} bytes, over the ${choice.tooLong.max} a unix socket path may have: aws-credd run cannot start there`,
+      `the control socket ${long.socket} would be ${long.bytes} bytes, over the ${long.max} a unix socket path may have: aws-credd run cannot start there`,
       'set XDG_RUNTIME_DIR to a short private folder of yours (mode 700), e.g. /run/user/UID', data))
   }
   const folder = folderProblem(choice.dir, r.folder, r.parent, uid)
@@ -43,7 +44,9 @@ export const runtimeRules = (ctx: DoctorContext): Finding[] => {
       `runtime folder ${where} ${folder.reason}: aws-credd run refuses it, and the commands refuse to talk to a daemon there`, folder.fix,
       { ...data, ...(folder.owner !== undefined ? { owner: folder.owner } : {}) })]
   }
-  if (r.folder.kind === 'missing') return [...out, finding('info', ENV, 'runtime-dir', `runtime folder ${where} does not exist yet; aws-credd run creates it (mode 700)`, undefined, data)]
+  if (r.folder.kind === 'missing') {
+    return [...out, finding('info', ENV, 'runtime-dir', `runtime folder ${where} does not exist yet; aws-credd run creates it (mode 700)`, undefined, data)]
+  }
   out.push(finding('ok', ENV, 'runtime-dir', `runtime folder ${where} is yours and private (mode 700)`, undefined, data))
   const sock = socketProblem(socket, r.socket, uid)
   if (sock) {
