@@ -8,7 +8,7 @@ import type { DaemonFacts, DoctorFacts } from '../core/doctor/facts.js'
 import { keyCheckTargets, probeTargets, runDoctor } from '../core/doctor/index.js'
 import { gatherDoctorFacts } from '../files/doctor-facts.js'
 import { defaultRuntimeDir } from '../serve/runtime-dir.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket } from './control-client.js'
 import { formatDoctor } from './doctor-format.js'
 import { stdIo, type CommandIo } from './env.js'
 
@@ -21,8 +21,9 @@ export interface DoctorCommandOptions {
 }
 
 const daemonFacts = async (env: NodeJS.ProcessEnv): Promise<DaemonFacts> => {
-  const answer = await askDaemon(controlSocketPath(env), 'GET', '/v1/status')
+  const answer = await askDaemon(controlSocket(env), 'GET', '/v1/status')
   if (answer.status === 'no-daemon') return { running: false, reason: answer.reason }
+  if (answer.status === 'untrusted') return { running: false, reason: answer.reason, untrusted: true }
   const pid = answer.body.pid
   return typeof pid === 'number' ? { running: true, pid } : { running: true }
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 import { grantFailure, mintGrant } from './grant-client.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
@@ -98,26 +98,31 @@ export const formatEnv = (e: ContainerEnv, format: EnvFormat): string => {
 }
 
 /**
- * Where a profile is served, or why not: 3 no daemon, 1 no endpoint or unknown profile.
- * `warnings`: no credentials right now, [default] would win. The token is for the caller to get.
+ * Where a profile is served, or why not: 3 no daemon, 4 the control socket failed the trust check,
+ * 1 no endpoint or unknown profile. `warnings`: no credentials right now, [default] would win.
+ * The token is for the caller to get.
  */
 export type EnvLookup =
-  | { ok: true; url: string; socket: string; region: Pick<ContainerEnv, 'set' | 'unset'>; warnings?: string[] }
-  | { ok: false; code: 1 | 3; message: string }
+  | { ok: true; url: string; socket: ControlTarget; region: Pick<ContainerEnv, 'set' | 'unset'>; warnings?: string[] }
+  | { ok: false; code: 1 | 3 | 4; message: string }
+
+/** No daemon or an untrusted socket, as a lookup failure. */
+const unreachable = (a: Extract<ControlAnswer, { reason: string }>): EnvLookup =>
+  a.status === 'untrusted' ? { ok: false, code: UNTRUSTED_EXIT, message: a.reason } : { ok: false, code: 3, message: `${a.reason}; start it with \`aws-credd run\`` }
 
 const isEndpoint = (v: unknown): v is { url: string } => typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string'
 
 export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv = process.env): Promise<EnvLookup> => {
-  const socket = controlSocketPath(env)
+  const socket = controlSocket(env)
   const status = await askDaemon(socket, 'GET', '/v1/status')
-  if (status.status === 'no-daemon') return { ok: false, code: 3, message: `${status.reason}; start it with \`aws-credd run\`` }
+  if (status.status === 'no-daemon' || status.status === 'untrusted') return unreachable(status)
   if (status.status !== 200) return { ok: false, code: 1, message: `the daemon refused its status (${status.status}): ${String(status.body.message ?? '')}` }
   const endpoint = status.body.containerEndpoint
   if (!isEndpoint(endpoint)) {
     return { ok: false, code: 1, message: 'the running daemon serves no container endpoint; set "server": {"listen": "127.0.0.1:9911"} in its config (and AWS_CREDD_SERVER_LISTEN not "off"), then restart it' }
   }
   const creds = await askDaemon(socket, 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
-  if (creds.status === 'no-daemon') return { ok: false, code: 3, message: `${creds.reason}; start it with \`aws-credd run\`` }
+  if (creds.status === 'no-daemon' || creds.status === 'untrusted') return unreachable(creds)
   if (creds.status === 404) {
     const why = String(creds.body.message ?? `profile "${profile}" is not kept by this daemon`)
     return { ok: false, code: 1, message: `${why}; fix: use a profile the daemon keeps, or add "${profile}" to "profiles" in its config` }
@@ -147,7 +152,7 @@ export const envGrantName = (profile: string): string =>
   /^[A-Za-z0-9._@-]{1,56}$/.test(profile) ? `env.${profile}` : `env.${createHash('sha256').update(profile).digest('hex').slice(0, 16)}`
 
 /** The token file of the profile's env grant, made (or re-made) when needed. */
-const envTokenFile = async (socket: string, profile: string): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3; message: string }> => {
+const envTokenFile = async (socket: ControlTarget, profile: string): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3 | 4; message: string }> => {
   const name = envGrantName(profile)
   const listed = await askDaemon(socket, 'GET', '/v1/grants')
   if (listed.status !== 200) return { ok: false, ...grantFailure(listed) }
@@ -158,7 +163,7 @@ const envTokenFile = async (socket: string, profile: string): Promise<{ ok: true
     if (await readFile(existing.tokenFile, 'utf8').then(() => true, () => false)) return { ok: true, file: existing.tokenFile }
   }
   if (existing) await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
-  const file = join(dirname(socket), 'grants', `${name}.token`)
+  const file = join(dirname(socketPathOf(socket)), 'grants', `${name}.token`)
   const minted = await mintGrant(socket, { name, kind: 'env', profiles: [profile], tokenFile: file })
   if (!minted.ok) return { ok: false, ...grantFailure(minted.answer) }
   const { writeTokenFile } = await import('./token-file.js')

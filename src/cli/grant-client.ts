@@ -2,7 +2,7 @@
 // which lives exactly as long as a connection to the daemon stays open (and is made
 // again, with the same token, when a restarted daemon comes back).
 import { request, type ClientRequest } from 'node:http'
-import { askDaemon, type ControlAnswer } from './control-client.js'
+import { askDaemon, checkControlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 
 /** What the daemon answers for a new grant: the grant, its token (shown once). */
 export interface MintedGrant {
@@ -28,14 +28,15 @@ export type MintResult = { ok: true; grant: MintedGrant } | { ok: false; answer:
 const isMinted = (b: Record<string, unknown>): b is Record<string, unknown> & MintedGrant =>
   typeof b.name === 'string' && typeof b.token === 'string' && Array.isArray(b.profiles)
 
-export const mintGrant = async (socket: string, body: GrantBody): Promise<MintResult> => {
+export const mintGrant = async (socket: string | ControlTarget, body: GrantBody): Promise<MintResult> => {
   const answer = await askDaemon(socket, 'POST', '/v1/grants', body)
   return answer.status === 200 && isMinted(answer.body) ? { ok: true, grant: answer.body } : { ok: false, answer }
 }
 
 /** Why a grant answer is a failure, as one line (the daemon's own reason and fix when it gave them). */
-export const grantFailure = (answer: ControlAnswer): { code: 1 | 3; message: string } => {
+export const grantFailure = (answer: ControlAnswer): { code: 1 | 3 | 4; message: string } => {
   if (answer.status === 'no-daemon') return { code: 3, message: `${answer.reason}; start it with \`aws-credd run\`` }
+  if (answer.status === 'untrusted') return { code: UNTRUSTED_EXIT, message: answer.reason }
   if (answer.status === 404 && answer.body.fix === undefined)
     return { code: 1, message: 'the running daemon does not know grants (it is older than this aws-credd); fix: restart it' }
   const reason = String(answer.body.message ?? `the daemon answered ${answer.status}`)
@@ -55,14 +56,18 @@ const REHOLD_MS = 1000
  * SIGKILL). If the daemon stops, the same token is registered again once one answers, so
  * a long-running command keeps working across a daemon restart.
  */
-export const holdGrant = async (socket: string, body: GrantBody): Promise<{ ok: true; held: HeldGrant } | { ok: false; answer: ControlAnswer }> => {
+export const holdGrant = async (target: string | ControlTarget, body: GrantBody): Promise<{ ok: true; held: HeldGrant } | { ok: false; answer: ControlAnswer }> => {
   let current: ClientRequest | undefined
   let released = false
   let retry: NodeJS.Timeout | undefined
   let token: string | undefined
 
+  const socket = socketPathOf(target)
   const open = (b: GrantBody): Promise<{ ok: true; grant: MintedGrant } | { ok: false; answer: ControlAnswer }> =>
     new Promise((resolve) => {
+      // Checked before every (re)connection: the token goes only to a socket that is ours.
+      const untrusted = checkControlSocket(target)
+      if (untrusted) return resolve({ ok: false, answer: untrusted })
       const data = JSON.stringify({ ...b, hold: true })
       const req = request({ socketPath: socket, method: 'POST', path: '/v1/grants', headers: { host: 'localhost', 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } })
       let settled = false
@@ -130,7 +135,7 @@ export const holdGrant = async (socket: string, body: GrantBody): Promise<{ ok: 
     if (retry) clearTimeout(retry)
     // Revoke explicitly and wait, so the token is dead before exec returns (closing alone
     // would revoke it a moment later, after whoever ran exec may already have moved on).
-    await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(first.grant.name)}`).catch(() => undefined)
+    await askDaemon(target, 'DELETE', `/v1/grants/${encodeURIComponent(first.grant.name)}`).catch(() => undefined)
     current?.destroy()
   }
   return { ok: true, held: { grant: first.grant, release } }

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import { awsTimestamp } from '../core/aws-time.js'
 import { durationProblem, parseDuration } from '../core/duration.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket } from './control-client.js'
 import { containerUrl, FULL_URI, stdIo, TOKEN, TOKEN_FILE, type CommandIo } from './env.js'
 import { grantFailure, mintGrant } from './grant-client.js'
 
@@ -44,11 +44,12 @@ export const grantCommand = async (opts: GrantOptions, io: CommandIo = stdIo, en
 }
 
 const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Promise<number> => {
-  const socket = controlSocketPath(env)
+  const socket = controlSocket(env)
   const status = await askDaemon(socket, 'GET', '/v1/status')
   if (status.status !== 200) {
-    io.stderr(`aws-credd grant: ${grantFailure(status).message}`)
-    return status.status === 'no-daemon' ? 3 : 1
+    const { code, message } = grantFailure(status)
+    io.stderr(`aws-credd grant: ${message}`)
+    return code
   }
   const endpoint = status.body.containerEndpoint as { url?: unknown } | undefined
   if (typeof endpoint?.url !== 'string') {

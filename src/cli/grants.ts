@@ -2,7 +2,7 @@
 // consumers, those made at run time) with what they open, when they end and when they
 // were last used. Never a token: the daemon does not have them.
 import { awsTimestamp } from '../core/aws-time.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
 import { grantFailure } from './grant-client.js'
 
@@ -26,7 +26,7 @@ export const formatGrants = (grants: Listed[]): string => {
 }
 
 export const grantsCommand = async (opts: { json?: boolean }, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const answer = await askDaemon(controlSocketPath(env), 'GET', '/v1/grants')
+  const answer = await askDaemon(controlSocket(env), 'GET', '/v1/grants')
   if (answer.status !== 200 || !Array.isArray(answer.body.grants)) {
     const { code, message } = grantFailure(answer)
     io.stderr(`aws-credd grants: ${message}`)

@@ -1,13 +1,18 @@
 // `aws-credd mfa PROFILE CODE`: hands an MFA code to the running daemon, which
 // opens (or renews) the MFA session of that profile's chain with it.
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 
 export const mfaCommand = async (profile: string, code: string, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
   if (!/^\d{6}$/.test(code)) {
     process.stderr.write('aws-credd mfa: the code must be the six digits your MFA device shows now\n')
     return 2
   }
-  const answer = await askDaemon(controlSocketPath(env), 'POST', '/v1/mfa', { profile, code })
+  // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
+  const answer = await askDaemon(controlSocket(env), 'POST', '/v1/mfa', { profile, code })
+  if (answer.status === 'untrusted') {
+    process.stderr.write(`aws-credd mfa: ${answer.reason}\n`)
+    return UNTRUSTED_EXIT
+  }
   if (answer.status === 'no-daemon') {
     process.stderr.write(`aws-credd mfa: ${answer.reason}; start it with \`aws-credd run\`\n`)
     return 3

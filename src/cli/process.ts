@@ -5,7 +5,7 @@
 import { awsTimestamp } from '../core/aws-time.js'
 import type { Credentials } from '../core/credentials.js'
 import { describeError, isCreddError } from '../core/errors.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
 
 /**
@@ -58,7 +58,12 @@ const failureLine = (profile: string, e: unknown): string => {
 }
 
 export const processCommand = async (profile: string, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const answer = await askDaemon(controlSocketPath(env), 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
+  const answer = await askDaemon(controlSocket(env), 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
+  if (answer.status === 'untrusted') {
+    // Not a fallback to fetching here either: whoever squats the socket must be seen, not worked around.
+    io.stderr(`aws-credd process: ${answer.reason}`)
+    return UNTRUSTED_EXIT
+  }
   if (answer.status === 200 && typeof answer.body.AccessKeyId === 'string') {
     io.stdout(`${JSON.stringify(answer.body)}\n`)
     return 0

@@ -1,12 +1,12 @@
 // `aws-credd revoke NAME`: ends a grant at once; its token is refused (401) from the
 // next request on. Consumers from the config are ended by editing the config or
 // rotating their token file instead.
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
 import { grantFailure } from './grant-client.js'
 
 export const revokeCommand = async (name: string, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const answer = await askDaemon(controlSocketPath(env), 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
+  const answer = await askDaemon(controlSocket(env), 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
   if (answer.status !== 200) {
     const { code, message } = grantFailure(answer)
     io.stderr(`aws-credd revoke: ${message}`)

@@ -1,7 +1,7 @@
 // `aws-credd run`: parse → validate config → wire the real effects → run until a signal.
 import { existsSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
 import { parseListenAddress } from '../core/listen-address.js'
 import { configSearchPath, defaultConfig } from '../core/config-schema.js'
@@ -25,11 +25,11 @@ import { DaemonMetrics } from '../serve/metrics.js'
 import { readiness, type StatusView } from '../engine/status-view.js'
 import { MfaCodes } from '../engine/mfa-codes.js'
 import { startControlServer } from '../serve/control-server.js'
-import { ensureRuntimeDir } from '../serve/runtime-dir.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { CONTROL_SOCKET_NAME } from '../serve/control-server.js'
+import { prepareRuntimeDir } from '../serve/runtime-dir.js'
+import { askDaemon } from './control-client.js'
 import type { Listener } from '../serve/listener.js'
 import type { Logger } from '../engine/ports.js'
-import { dirname } from 'node:path'
 import { systemClock } from '../runtime/clock.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 import { liveFrame } from './live-frame.js'
@@ -38,7 +38,6 @@ import { GrantRegistry } from '../engine/grant-registry.js'
 import { defaultStateDir, grantFileStore } from '../files/grant-store.js'
 import { AuditLog } from '../files/audit-log.js'
 import { tokenCodec } from '../serve/auth-token.js'
-import { join } from 'node:path'
 
 export interface RunOptions {
   config?: string
@@ -175,6 +174,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     { onError: (e) => logger.error(`watching ~/.aws failed: ${describeError(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
   )
   // Who may read what: the owner's token, the config's consumers, grants made at run time.
+  let runtimeDir: string | undefined
   const stateDir = defaultStateDir(env)
   const grants = new GrantRegistry({
     clock,
@@ -183,8 +183,9 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     logger,
     // The token files `env` makes live in the runtime folder's grants/: they go with their grant.
     onEnded: (g) => {
-      const own = join(dirname(controlSocketPath(env)), 'grants') + '/'
-      if (g.kind === 'env' && g.tokenFile?.startsWith(own)) void unlink(g.tokenFile).catch(() => undefined)
+      if (g.kind !== 'env' || g.tokenFile === undefined || runtimeDir === undefined) return
+      const file = resolve(g.tokenFile)
+      if (dirname(file) === join(runtimeDir, 'grants')) void unlink(file).catch(() => undefined)
     },
   })
   const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${describeError(e)}`) })
@@ -196,8 +197,11 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   let control: Listener
   let serving: Serving | undefined
   try {
-    const socket = controlSocketPath(env)
-    const runtimeDir = await ensureRuntimeDir(dirname(socket))
+    // The same choice the clients make (XDG_RUNTIME_DIR, the temp folder, or the state folder when another user took that one).
+    const prepared = await prepareRuntimeDir(env)
+    runtimeDir = prepared.dir
+    if (prepared.warning) logger.warn(prepared.warning)
+    const socket = join(runtimeDir, CONTROL_SOCKET_NAME)
     const extra = (): Record<string, unknown> => ({
       pid: process.pid,
       containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined,
@@ -208,6 +212,8 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       async (e: unknown) => {
         // Name the daemon that holds the socket, so the user knows which one to stop.
         const answer = await askDaemon(socket, 'GET', '/v1/status')
+        // A socket that fails the trust check (root's, say, in our folder) is named, not asked.
+        if (answer.status === 'untrusted') throw new CreddError(answer.reason, { code: 'UntrustedControlSocket', kind: 'permanent' })
         const pid = answer.status === 200 ? answer.body.pid : undefined
         if (pid === undefined) throw e
         throw new CreddError(`another aws-credd (pid ${String(pid)}) is already running for this user (${socket})`, { code: 'AlreadyRunning', kind: 'permanent', fix: 'use it (aws-credd status), or stop it first' })

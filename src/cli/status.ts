@@ -1,8 +1,9 @@
 // `aws-credd status [--json]`: the running daemon's view of every profile and SSO
 // session, with an exit status scripts and monitoring can test: 0 all fresh, 1 something
-// needs attention, 2 a profile has nothing valid to serve, 3 no daemon runs.
+// needs attention, 2 a profile has nothing valid to serve, 3 no daemon runs, 4 the control
+// socket failed the trust check (another user's, or in a folder others can write).
 import { statusExitCode } from '../engine/status-view.js'
-import { askDaemon, controlSocketPath } from './control-client.js'
+import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
 import { formatStatus, type StatusAnswer } from './status-format.js'
 
@@ -13,7 +14,11 @@ export interface StatusOptions {
 const isView = (b: Record<string, unknown>): b is Record<string, unknown> & StatusAnswer => Array.isArray(b.profiles) && Array.isArray(b.ssoSessions)
 
 export const statusCommand = async (opts: StatusOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): Promise<number> => {
-  const answer = await askDaemon(controlSocketPath(env), 'GET', '/v1/status')
+  const answer = await askDaemon(controlSocket(env), 'GET', '/v1/status')
+  if (answer.status === 'untrusted') {
+    io.stderr(`aws-credd status: ${answer.reason}`)
+    return UNTRUSTED_EXIT
+  }
   if (answer.status === 'no-daemon') {
     io.stderr(`aws-credd status: ${answer.reason}; start it with \`aws-credd run\``)
     return 3

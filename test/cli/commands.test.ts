@@ -4,7 +4,7 @@
 // Signal forwarding runs exec in its own process (dist/cli/exec.js), so signals reach it alone.
 import t, { type Test as Tap } from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { controlSocketPath } from '../../src/cli/control-client.js'
 import type { CommandIo } from '../../src/cli/env.js'
@@ -373,4 +373,38 @@ t.test('exec', async (t) => {
     t.equal((await p.exited).code, 0, p.out())
     t.match(p.out(), /SIGINTS=1\b/)
   })
+})
+
+t.test('a control socket that fails the trust check: every command refuses in one line, exit 4, and nothing it answers is used', async (t) => {
+  const sb = box(t)
+  await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+  const dir = dirname(controlSocketPath(sb.env))
+  // Trusted first, so the refusals below are the check's doing, not a missing daemon.
+  t.equal(await processCommand('dev', capture().io, sb.env), 0)
+  chmodSync(dir, 0o755)
+  const line = new RegExp(`^aws-credd (status|process|env|exec): refusing the control socket ${controlSocketPath(sb.env)}: ${dir} is open to others \\(mode 755, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`)
+
+  const status = capture()
+  t.equal(await statusCommand({}, status.io, sb.env), 4, 'status')
+  t.equal(status.out(), '')
+  t.match(status.err, [line])
+  t.equal(status.err.length, 1)
+
+  const proc = capture()
+  t.equal(await processCommand('dev', proc.io, sb.env), 4, 'process')
+  t.equal(proc.out(), '', 'process prints nothing')
+  t.match(proc.err, [line])
+  t.equal(proc.err.length, 1)
+
+  const env = capture()
+  t.equal(await envCommand('dev', {}, env.io, sb.env), 4, 'env')
+  t.equal(env.out(), '')
+  t.match(env.err, [line])
+
+  const marker = join(sb.home, 'ran')
+  const exec = capture()
+  t.equal(await execCommand('dev', [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], "")', marker], exec.io, sb.env), 4, 'exec')
+  t.notOk(existsSync(marker), 'exec did not start the command')
+  t.match(exec.err, [line])
+  chmodSync(dir, 0o700)
 })

@@ -5,9 +5,10 @@
 // port; everywhere else --no-network keeps the tests off real AWS.
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { controlSocketPath } from '../../src/cli/control-client.js'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
@@ -231,4 +232,36 @@ t.test('a long report reaches a slow pipe whole (the exit waits for stdout)', as
   t.ok(text.length > 65536, `more than one pipe's worth (${text.length} bytes)`)
   const report = JSON.parse(text) as { exitCode: number }
   t.equal(report.exitCode, code)
+})
+
+t.test('the runtime folder: which one and why, a temp folder open to others, an unsafe folder', async (t) => {
+  type Report = { findings: Array<{ code: string; severity: string; message: string; fix?: string; data?: Record<string, unknown> }>; exitCode: number }
+  const uid = process.getuid!()
+  // Short paths: a unix socket path has at most 107 bytes.
+  const base = mkdtempSync(join(tmpdir(), 'credd-'))
+  t.teardown(() => rmSync(base, { recursive: true, force: true }))
+  const sb = box(t)
+  writeAws(sb, '[default]\nregion = us-east-1\n')
+
+  const clean = await doctor(t, sb, ['--no-network', '--json'])
+  const dir = join(sb.env.XDG_RUNTIME_DIR!, 'aws-credd')
+  t.match((JSON.parse(clean.out) as Report).findings.find((f) => f.code === 'runtime-dir'), { severity: 'info', message: `runtime folder ${dir} (from XDG_RUNTIME_DIR) does not exist yet; aws-credd run creates it (mode 700)` })
+
+  mkdirSync(join(base, 'tmp'), { mode: 0o1777 })
+  chmodSync(join(base, 'tmp'), 0o1777)
+  const temp = join(base, 'tmp', `aws-credd-${uid}`)
+  mkdirSync(temp)
+  chmodSync(temp, 0o777)
+  const state = join(base, 'state', 'aws-credd', 'run')
+  const squat = await doctor(t, sb, ['--no-network', '--json'], { XDG_RUNTIME_DIR: undefined, TMPDIR: join(base, 'tmp'), XDG_STATE_HOME: join(base, 'state') })
+  const r = JSON.parse(squat.out) as Report
+  t.equal(r.exitCode, 1, 'a warning')
+  t.match(r.findings.find((f) => f.code === 'runtime-dir-squatted'), { severity: 'warning', message: `the temp runtime folder ${temp} is open to others (mode 777, expected 700): aws-credd uses ${state} instead`, fix: `chmod 700 ${temp}` })
+  t.match(r.findings.find((f) => f.code === 'runtime-dir'), { message: `runtime folder ${state} (in the state folder, as XDG_RUNTIME_DIR is unset and the temp folder is not usable) does not exist yet; aws-credd run creates it (mode 700)` })
+
+  mkdirSync(dir, { mode: 0o755 })
+  chmodSync(dir, 0o755)
+  const open = await doctor(t, sb, ['--no-network'])
+  t.equal(open.code, 2)
+  t.match(open.out, new RegExp(`^ {2}error +runtime folder ${dir} \\(from XDG_RUNTIME_DIR\\) is open to others \\(mode 755, expected 700\\): aws-credd run refuses it, and the commands refuse to talk to a daemon there\n {11}fix: chmod 700 ${dir}$`, 'm'))
 })

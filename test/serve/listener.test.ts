@@ -114,7 +114,7 @@ t.test('runtime folder: refused if open to others, a symlink, or someone else\'s
   const open = join(dir, 'open')
   mkdirSync(open)
   chmodSync(open, 0o755)
-  await t.rejects(ensureRuntimeDir(open), { code: 'UnsafeRuntimeDir', message: /is open to others \(mode 755, expected 700\); fix: remove/ })
+  await t.rejects(ensureRuntimeDir(open), { code: 'UnsafeRuntimeDir', message: /is open to others \(mode 755, expected 700\); fix: chmod 700 / })
   const link = join(dir, 'link')
   symlinkSync(join(dir, 'real'), link)
   await t.rejects(ensureRuntimeDir(link), /not a folder/)

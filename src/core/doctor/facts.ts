@@ -2,6 +2,7 @@
 // adapters (src/files/doctor-facts.ts, src/aws/doctor-probes.ts) and read by
 // the pure rules. Raw sections are kept per file so a rule can say where a key
 // came from. Holds secrets in memory (the files' keys); rules never print them.
+import type { PathFacts, RuntimeDirChoice } from '../runtime-trust.js'
 import type { SsoSessionInfo } from '../sso-sessions.js'
 
 export type Env = Record<string, string | undefined>
@@ -79,7 +80,18 @@ export interface ProbeResult {
   error?: string
 }
 
-export type DaemonFacts = { running: true; pid?: number } | { running: false; reason: string }
+/** `untrusted`: the control socket failed the trust check, so it was not asked (the runtime rules say why). */
+export type DaemonFacts = { running: true; pid?: number } | { running: false; reason: string; untrusted?: true }
+
+/** The runtime folder the daemon and the clients would use, and what lstat says of it and its control socket. */
+export interface RuntimeFacts {
+  uid: number
+  choice: RuntimeDirChoice
+  /** lstat of choice.dir, stat of its parent, lstat of the control socket in it. */
+  folder: PathFacts
+  parent: PathFacts
+  socket: PathFacts
+}
 
 /** Whose keys a key check tried: the environment's, or a profile's from the files. */
 export type KeyOwner = { env: true } | { profile: string }
@@ -125,4 +137,6 @@ export interface DoctorFacts {
   containerTokenFile?: FileFacts
   /** Absent with --no-network. */
   network?: NetworkFacts
+  /** Absent where there are no uids (Windows). */
+  runtime?: RuntimeFacts
 }

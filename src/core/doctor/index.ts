@@ -8,6 +8,7 @@ import { fileRules } from './file-rules.js'
 import { configHeader, exitCodeOf, finding, scopeKey, summarize, type Finding, type Summary } from './findings.js'
 import { networkRules } from './network-rules.js'
 import { profileRules } from './profile-rules.js'
+import { runtimeRules } from './runtime-rules.js'
 import { ssoRules } from './sso-rules.js'
 import { writeToRules } from './writeto-rules.js'
 
@@ -31,7 +32,7 @@ const rank = (f: Finding): number => (f.scope === 'environment' ? 0 : 'profile' 
 
 export const runDoctor = (facts: DoctorFacts, now: number, opts: DoctorOptions = {}): DoctorReport => {
   const ctx = buildContext(facts, now)
-  let findings = [...envRules(ctx), ...fileRules(ctx), ...networkRules(ctx), ...profileRules(ctx), ...writeToRules(ctx), ...ssoRules(ctx)]
+  let findings = [...envRules(ctx), ...fileRules(ctx), ...runtimeRules(ctx), ...networkRules(ctx), ...profileRules(ctx), ...writeToRules(ctx), ...ssoRules(ctx)]
   const only = opts.profile
   if (only !== undefined) {
     const sessions = new Set(facts.ssoSessions.filter((s) => s.info.profiles.includes(only)).map((s) => s.info.label))

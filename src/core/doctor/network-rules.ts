@@ -95,6 +95,8 @@ const daemonFindings = (ctx: DoctorContext): Finding[] => {
   const d = ctx.facts.network?.daemon
   if (!d) return []
   if (d.running) return [finding('ok', ENV, 'daemon', `aws-credd is running${d.pid !== undefined ? ` (pid ${d.pid})` : ''}`)]
+  // Not asked: the runtime rules name the socket, why it is refused, and the fix.
+  if (d.untrusted) return []
   const needed = ctx.facts.credentials.managed.length > 0 || ctx.facts.daemonConfig.writeTo.length > 0
   return [finding(needed ? 'warning' : 'info', ENV, 'daemon-not-running',
     `${d.reason}${needed ? ': the sections it writes are not renewed' : ''}`, 'aws-credd run (or: systemctl --user start aws-credd)')]

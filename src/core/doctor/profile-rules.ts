@@ -100,7 +100,7 @@ const expiryRules = (ctx: DoctorContext, p: string, id: string, where: string, f
   const daemon = ctx.facts.network?.daemon
   if (daemon?.running) return [finding('ok', scope, 'keys', `temporary keys ${maskKeyId(id)} in ${where}, kept fresh by the running aws-credd`, undefined, data)]
   if (daemon) {
-    return [finding('warning', scope, 'managed-keys-not-renewed', `temporary keys ${maskKeyId(id)} in ${where} were written by aws-credd, but no aws-credd runs to renew them (${daemon.reason})`, renew, data)]
+    return [finding('warning', scope, 'managed-keys-not-renewed', `temporary keys ${maskKeyId(id)} in ${where} were written by aws-credd, but ${daemon.untrusted ? 'no aws-credd was asked whether it renews them: its control socket fails the trust check' : `no aws-credd runs to renew them (${daemon.reason})`}`, renew, data)]
   }
   return [finding('info', scope, 'keys', `temporary keys ${maskKeyId(id)} in ${where}, written by aws-credd (whether it runs was not checked: --no-network)`, undefined, data)]
 }
