@@ -178,15 +178,21 @@ export class GrantRegistry {
 
   private replaceKind(kind: 'owner' | 'config', next: StoredGrant[]): void {
     for (const g of [...this.byName.values()]) if (g.kind === kind) this.remove(g)
+    let replacedSaved = false
     for (const g of next) {
       const clash = this.byName.get(g.name)
       if (clash) {
         // A config consumer takes its name back from a run-time grant made under it.
         this.deps.logger?.warn(`grant "${g.name}" made at run time is replaced by the consumer of the same name in the config`)
         this.remove(clash)
+        replacedSaved ||= PERSISTENT.has(clash.kind)
       }
       this.add(g)
     }
+    // The ended grant leaves the saved list too: else a restart after the consumer left
+    // the config would bring the run-time grant, and its old token, back.
+    if (replacedSaved) this.persist()
+    this.arm()
   }
 
   /** One timer, for the earliest expiry: ended grants go, and the saved list follows. */
