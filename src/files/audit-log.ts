@@ -51,13 +51,16 @@ export class AuditLog {
     }
     const profile = e.profile === undefined ? '' : e.profile.length > MAX_PROFILE ? e.profile.slice(0, MAX_PROFILE) : e.profile
     let key = `${e.listener}\0${e.consumer}\0${profile}\0${e.status}`
+    let shown = profile
     let slot = this.counts.get(key)
     if (!slot && this.counts.size >= MAX_KEYS) {
       key = `${e.listener}\0${e.consumer}\0(other)\0${e.status}`
+      shown = '(other)'
       slot = this.counts.get(key)
     }
+    // The profile as counted, kept whole: a name from a URL may itself hold a NUL.
     if (slot) slot.count++
-    else this.counts.set(key, { e: { ...e, ...(e.profile !== undefined ? { profile: key.split('\0')[2]! } : {}) }, count: 1 })
+    else this.counts.set(key, { e: { ...e, ...(e.profile !== undefined ? { profile: shown } : {}) }, count: 1 })
     // One timer while there is something to write; none while idle.
     this.timer ??= setTimeout(() => {
       this.timer = undefined
