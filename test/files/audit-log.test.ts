@@ -2,7 +2,7 @@
 // into one JSON line each; a stranger's profile text cut and escaped; a flood of distinct
 // names bounded; 0600; rotated past its size; flushed on close. Time is injected (`now`);
 // the 1 s flush timer is real, so the tests flush and close explicitly instead of waiting.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test as Tap } from 'tap'
 import { AuditLog, auditOutcome, type AuditEvent } from '../../src/files/audit-log.js'
@@ -135,7 +135,7 @@ t.test('past 1000 distinct keys in a second, the rest are counted under "(other)
   t.same(got.filter((l) => l.time === '2026-01-01T12:00:01Z').map((l) => l.profile), ['dev'])
 })
 
-t.test('the file is 0600, also when it already existed wider, and is appended to', async (t) => {
+t.test('the file is made 0600 in a 0700 folder, and a later run appends to it', async (t) => {
   const { file, log } = setup(t)
   log.record(ev('dev'))
   await log.close()
@@ -192,7 +192,8 @@ t.test('close() flushes what is pending and clears the timer; a write failure go
   t.equal((log as unknown as { timer?: unknown }).timer, undefined, 'none after close')
   t.equal(lines(file).length, 1)
 
-  const dir = t.testdir({ 'audit.log': {} }) // a folder where the file should be
+  const dir = join(file, '..', 'broken')
+  mkdirSync(join(dir, 'audit.log'), { recursive: true }) // a folder where the file should be
   const errors: unknown[] = []
   const broken = new AuditLog({ file: join(dir, 'audit.log'), now: () => T0, onError: (e) => errors.push(e) })
   broken.record(ev('dev'))
