@@ -177,9 +177,18 @@ export class GrantRegistry {
   }
 
   private replaceKind(kind: 'owner' | 'config', next: StoredGrant[]): void {
-    for (const g of [...this.byName.values()]) if (g.kind === kind) this.remove(g)
+    // A reload re-reads every consumer; one whose token and profiles did not change stays
+    // as it was (its last use, its start), and only what changed ends.
+    const unchanged = new Set<string>()
+    for (const g of [...this.byName.values()]) {
+      if (g.kind !== kind) continue
+      const n = next.find((x) => x.name === g.name)
+      if (n && sameGrant(g, n)) unchanged.add(g.name)
+      else this.remove(g)
+    }
     let replacedSaved = false
     for (const g of next) {
+      if (unchanged.has(g.name)) continue
       const clash = this.byName.get(g.name)
       if (clash) {
         // A config consumer takes its name back from a run-time grant made under it.
@@ -228,6 +237,10 @@ export class GrantRegistry {
       .catch((e: unknown) => this.deps.logger?.error(`could not save the grants: ${e instanceof Error ? e.message : String(e)}; they stay in force until the daemon stops`))
   }
 }
+
+/** The same token opening the same profiles from the same file. */
+const sameGrant = (a: StoredGrant, b: StoredGrant): boolean =>
+  a.digest === b.digest && a.tokenFile === b.tokenFile && a.profiles.length === b.profiles.length && a.profiles.every((p, i) => p === b.profiles[i])
 
 const publicGrant = (g: StoredGrant): Grant => {
   const { digest: _digest, ...rest } = g

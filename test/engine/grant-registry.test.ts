@@ -389,3 +389,28 @@ t.test('onEnded is called for revoke, expiry and replacement, once each', async 
   t.same(ended.map((g) => g.name), ['revoked', 'expires', 'replaced'])
   t.same(ended.map((g) => g.kind), ['runtime', 'runtime', 'runtime'])
 })
+
+t.test('a config reload that changes nothing about a consumer keeps it as it was: its last use, its start, no onEnded', async (t) => {
+  const { reg, clock, ended } = setup()
+  const ci = { name: 'ci', profiles: ['ci'], tokenFile: '/run/secrets/ci', token: 'ci-token-0123456789abcdef' }
+  const other = { name: 'other', profiles: ['dev'], tokenFile: '/run/secrets/other', token: 'other-token-0123456789abcdef' }
+  reg.setConfigConsumers([ci, other])
+  const created = clock.now()
+  clock.t += 1000
+  reg.authorize(ci.token, 'ci')
+  const used = clock.now()
+  clock.t += 60_000
+  // A file beside the token changed (or the config was reloaded): the same consumers again.
+  reg.setConfigConsumers([ci, { ...other, profiles: ['dev', 'prod'] }])
+  const view = (name: string) => reg.list().find((g) => g.name === name)
+  t.equal(view('ci')?.lastUsedAt, used, 'the unchanged consumer keeps its last use')
+  t.equal(view('ci')?.createdAt, created)
+  t.same(ended.map((g) => g.name), ['other'], 'only the changed consumer ended')
+  t.same(view('other')?.profiles, ['dev', 'prod'], 'the changed consumer has its new profiles')
+  t.equal(outcome(reg, other.token, 'prod'), 'allowed')
+  // A new token in the file is a change.
+  reg.setConfigConsumers([{ ...ci, token: 'ci-token-NEW-0123456789abcdef' }])
+  t.equal(view('ci')?.lastUsedAt, undefined, 'a new token starts afresh')
+  t.equal(outcome(reg, ci.token, 'ci'), 'unauthenticated/unknown')
+  t.same(ended.map((g) => g.name), ['other', 'ci', 'other'])
+})
