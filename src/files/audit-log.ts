@@ -30,6 +30,8 @@ export interface AuditLogOptions {
 
 /** Distinct keys kept per second; past it, answers are counted under profile "(other)". */
 const MAX_KEYS = 1000
+/** How long after a second ends its lines are written when no later answer closes it. */
+const WINDOW_SLACK_MS = 10
 /** A profile name from a URL is a stranger's text: cut short (JSON escapes the rest). */
 const MAX_PROFILE = 100
 
@@ -62,10 +64,21 @@ export class AuditLog {
     if (slot) slot.count++
     else this.counts.set(key, { e: { ...e, ...(e.profile !== undefined ? { profile: shown } : {}) }, count: 1 })
     // One timer while there is something to write; none while idle.
-    this.timer ??= setTimeout(() => {
+    this.timer ??= this.armAtWindowEnd()
+  }
+
+  /**
+   * A timer for just after the counted second ends, so a second nobody closes (no later
+   * answer) is still written, and written once: flushing while the second is still open
+   * would split it into two lines.
+   */
+  private armAtWindowEnd(): NodeJS.Timeout {
+    return setTimeout(() => {
       this.timer = undefined
-      this.flush()
-    }, 1000).unref()
+      if (this.counts.size === 0) return
+      if (Math.floor(this.opts.now() / 1000) === this.window) this.timer = this.armAtWindowEnd()
+      else this.flush()
+    }, Math.max(0, (this.window + 1) * 1000 - this.opts.now()) + WINDOW_SLACK_MS).unref()
   }
 
   /** Writes what was counted so far. */

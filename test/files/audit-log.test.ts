@@ -4,6 +4,7 @@
 // the 1 s flush timer is real, so the tests flush and close explicitly instead of waiting.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { mock } from 'node:test'
 import t, { type Test as Tap } from 'tap'
 import { AuditLog, auditOutcome, type AuditEvent } from '../../src/files/audit-log.js'
 
@@ -216,4 +217,33 @@ t.test('auditOutcome names each status', async (t) => {
     [405, 'refused'],
   ]
   for (const [status, want] of rows) t.equal(auditOutcome(status), want, String(status))
+})
+
+t.test('under steady load each second is written once per key: the timer waits for the second to end', async (t) => {
+  // The flush timer is a real setTimeout: Node's mock timers drive it, with `now` moved alongside.
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 })
+  t.teardown(() => mock.timers.reset())
+  const file = join(t.testdir(), 'audit.log')
+  const log = new AuditLog({ file, now: () => Date.now() })
+  t.teardown(() => log.close())
+  const at = async (ms: number): Promise<void> => {
+    mock.timers.tick(T0 + ms - Date.now())
+    await written(log)
+  }
+  // Ten requests a second, for three and a half seconds, starting 300 ms into a second.
+  for (let ms = 300; ms < 3800; ms += 100) {
+    await at(ms)
+    log.record(ev('dev'))
+  }
+  await at(3800)
+  t.same(lines(file).map((l) => [l.time, l.count]), [
+    ['2026-01-01T12:00:00Z', 7],
+    ['2026-01-01T12:00:01Z', 10],
+    ['2026-01-01T12:00:02Z', 10],
+  ], 'one line per second, each whole')
+  // Then nobody asks: the last second is written soon after it ends, and no timer is left.
+  await at(4100)
+  t.same(lines(file).at(-1), { time: '2026-01-01T12:00:03Z', listener: 'container', consumer: 'agent', profile: 'dev', status: 200, outcome: 'served', count: 8 })
+  t.equal(lines(file).length, 4)
+  t.equal((log as unknown as { timer?: unknown }).timer, undefined, 'no timer while idle')
 })
