@@ -177,16 +177,31 @@ export class GrantRegistry {
   }
 
   private replaceKind(kind: 'owner' | 'config', next: StoredGrant[]): void {
-    for (const g of [...this.byName.values()]) if (g.kind === kind) this.remove(g)
+    // A reload re-reads every consumer; one whose token and profiles did not change stays
+    // as it was (its last use, its start), and only what changed ends.
+    const unchanged = new Set<string>()
+    for (const g of [...this.byName.values()]) {
+      if (g.kind !== kind) continue
+      const n = next.find((x) => x.name === g.name)
+      if (n && sameGrant(g, n)) unchanged.add(g.name)
+      else this.remove(g)
+    }
+    let replacedSaved = false
     for (const g of next) {
+      if (unchanged.has(g.name)) continue
       const clash = this.byName.get(g.name)
       if (clash) {
         // A config consumer takes its name back from a run-time grant made under it.
         this.deps.logger?.warn(`grant "${g.name}" made at run time is replaced by the consumer of the same name in the config`)
         this.remove(clash)
+        replacedSaved ||= PERSISTENT.has(clash.kind)
       }
       this.add(g)
     }
+    // The ended grant leaves the saved list too: else a restart after the consumer left
+    // the config would bring the run-time grant, and its old token, back.
+    if (replacedSaved) this.persist()
+    this.arm()
   }
 
   /** One timer, for the earliest expiry: ended grants go, and the saved list follows. */
@@ -222,6 +237,10 @@ export class GrantRegistry {
       .catch((e: unknown) => this.deps.logger?.error(`could not save the grants: ${e instanceof Error ? e.message : String(e)}; they stay in force until the daemon stops`))
   }
 }
+
+/** The same token opening the same profiles from the same file. */
+const sameGrant = (a: StoredGrant, b: StoredGrant): boolean =>
+  a.digest === b.digest && a.tokenFile === b.tokenFile && a.profiles.length === b.profiles.length && a.profiles.every((p, i) => p === b.profiles[i])
 
 const publicGrant = (g: StoredGrant): Grant => {
   const { digest: _digest, ...rest } = g

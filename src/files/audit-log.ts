@@ -30,6 +30,8 @@ export interface AuditLogOptions {
 
 /** Distinct keys kept per second; past it, answers are counted under profile "(other)". */
 const MAX_KEYS = 1000
+/** How long after a second ends its lines are written when no later answer closes it. */
+const WINDOW_SLACK_MS = 10
 /** A profile name from a URL is a stranger's text: cut short (JSON escapes the rest). */
 const MAX_PROFILE = 100
 
@@ -51,18 +53,32 @@ export class AuditLog {
     }
     const profile = e.profile === undefined ? '' : e.profile.length > MAX_PROFILE ? e.profile.slice(0, MAX_PROFILE) : e.profile
     let key = `${e.listener}\0${e.consumer}\0${profile}\0${e.status}`
+    let shown = profile
     let slot = this.counts.get(key)
     if (!slot && this.counts.size >= MAX_KEYS) {
       key = `${e.listener}\0${e.consumer}\0(other)\0${e.status}`
+      shown = '(other)'
       slot = this.counts.get(key)
     }
+    // The profile as counted, kept whole: a name from a URL may itself hold a NUL.
     if (slot) slot.count++
-    else this.counts.set(key, { e: { ...e, ...(e.profile !== undefined ? { profile: key.split('\0')[2]! } : {}) }, count: 1 })
+    else this.counts.set(key, { e: { ...e, ...(e.profile !== undefined ? { profile: shown } : {}) }, count: 1 })
     // One timer while there is something to write; none while idle.
-    this.timer ??= setTimeout(() => {
+    this.timer ??= this.armAtWindowEnd()
+  }
+
+  /**
+   * A timer for just after the counted second ends, so a second nobody closes (no later
+   * answer) is still written, and written once: flushing while the second is still open
+   * would split it into two lines.
+   */
+  private armAtWindowEnd(): NodeJS.Timeout {
+    return setTimeout(() => {
       this.timer = undefined
-      this.flush()
-    }, 1000).unref()
+      if (this.counts.size === 0) return
+      if (Math.floor(this.opts.now() / 1000) === this.window) this.timer = this.armAtWindowEnd()
+      else this.flush()
+    }, Math.max(0, (this.window + 1) * 1000 - this.opts.now()) + WINDOW_SLACK_MS).unref()
   }
 
   /** Writes what was counted so far. */
