@@ -102,17 +102,19 @@ export class AuditLog {
 
   private async append(text: string): Promise<void> {
     const { file } = this.opts
+    let opened = false
     if (this.size === undefined) {
       await ensureDir(dirname(file))
       this.size = (await stat(file).catch(() => undefined))?.size ?? 0
+      opened = true
     }
     if (this.size > (this.opts.maxBytes ?? 10 * 1024 * 1024)) {
       await rename(file, `${file}.1`).catch(() => undefined)
       this.size = 0
     }
-    const created = this.size === 0
     await appendFile(file, text, { mode: 0o600 })
-    if (created) await chmod(file, 0o600) // appendFile's mode only applies to a new file, through the umask
+    // appendFile's mode applies only to a new file, through the umask; an old log left wider is narrowed once.
+    if (opened || this.size === 0) await chmod(file, 0o600)
     this.size += Buffer.byteLength(text)
   }
 }

@@ -63,7 +63,10 @@ export const grantFileStore = (dir: string, onSkipped?: (why: string) => void): 
         return []
       }
       const list = (doc as { grants?: unknown } | null)?.grants
-      if (!Array.isArray(list)) return []
+      if (!Array.isArray(list)) {
+        onSkipped?.(`${file} holds no "grants" list; its grants are ignored (remove it to start afresh)`)
+        return []
+      }
       const out: StoredGrant[] = []
       for (const raw of list) {
         const g = parseGrant(raw)

@@ -102,7 +102,8 @@ t.test('malformed JSON is ignored with a note; malformed entries are skipped one
     writeFileSync(store.file, doc)
     t.same(await store.load(), [], `${doc}: no grants`)
   }
-  t.same(notes, [], 'valid JSON without a list is simply empty')
+  t.equal(notes.length, 5, 'valid JSON without a grants list is said, once per load')
+  t.ok(notes.every((n) => /grants\.json holds no "grants" list; its grants are ignored/.test(n)))
 })
 
 t.test('a grants file that cannot be read is an error, not an empty list', async (t) => {
