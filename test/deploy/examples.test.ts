@@ -1,6 +1,6 @@
 // The deploy/ examples stay consistent with the daemon: the sample config is valid,
 // and the app in each example points at the sidecar the way the SDKs require
-// (loopback URL, the token file the config names, a shared network namespace).
+// (loopback URL, the token file of the app's consumer entry, a shared network namespace).
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -10,7 +10,9 @@ const yaml = (file: string): Record<string, any> =>
   JSON.parse(execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))[0]))', file], { encoding: 'utf8' }))
 
 const config = parseConfig(JSON.parse(readFileSync('deploy/config/config.json', 'utf8')), 'deploy/config/config.json')
-const tokenFile = config.server.tokenFile!
+// The app is a consumer of its own profile: it gets a token that opens that profile alone, never the owner's.
+const consumer = config.consumers.find((c) => c.name === 'app')!
+const tokenFile = consumer.tokenFile
 
 t.test('docker-compose: the app shares the sidecar network and reads its token', async (t) => {
   const c = yaml('deploy/docker-compose.yml')
@@ -46,4 +48,9 @@ t.test('the example apps run on images that have their client, and the token fol
   const dockerfile = readFileSync('Dockerfile', 'utf8')
   const folder = tokenFile.slice(0, tokenFile.lastIndexOf('/'))
   t.match(dockerfile, new RegExp(`mkdir -p [^\\n]*${folder}[^\\n]*chown node:node [^\\n]*${folder}`), `the image creates ${folder} for the node user (a new named volume copies its owner)`)
+})
+
+t.test("the example app's consumer opens exactly the profile its URL asks for", async (t) => {
+  t.same(consumer.profiles, ['app'])
+  t.equal(config.server.tokenFile, undefined, "the owner's token stays in the sidecar's runtime folder")
 })
