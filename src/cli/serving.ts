@@ -9,6 +9,7 @@ import type { Logger } from '../engine/ports.js'
 import { loadOrCreateAuthToken } from '../serve/auth-token.js'
 import { startContainerEndpoint } from '../serve/container-endpoint.js'
 import { startImdsEndpoint } from '../serve/imds-endpoint.js'
+import { RateLimiter } from '../serve/rate-limit.js'
 import type { Listener } from '../serve/listener.js'
 import type { OnRequest } from '../serve/reply.js'
 import type { DaemonMetrics } from '../serve/metrics.js'
@@ -44,7 +45,9 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     if (s.listen || s.socket) {
       const tokenFile = s.tokenFile ?? join(deps.runtimeDir, 'token')
       const token = await loadOrCreateAuthToken(tokenFile)
-      const common = { token, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest }
+      // One limiter for the TCP and the socket listener: the limit is per token, wherever it is presented.
+      const rateLimit: RateLimiter | false = s.rateLimit.perSecond > 0 ? new RateLimiter(s.rateLimit, deps.now) : false
+      const common = { token, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest, rateLimit }
       if (s.listen) {
         const l = await startContainerEndpoint({ ...common, listen: s.listen })
         listeners.push(l)

@@ -1,12 +1,14 @@
 // Where an endpoint listens: a TCP port (loopback unless configured otherwise, which
 // earns a warning) or a unix socket born 0600. Hardens the http.Server (header size,
-// timeouts, JSON answers to malformed requests) and closes within a bounded time.
+// timeouts, JSON answers to malformed requests, a 500 for a handler that throws, one
+// connection budget below the fd limit for all listeners) and closes within a bounded time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { chmod, lstat, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { CreddError } from '../core/errors.js'
 import { ensureDir } from '../files/atomic-write.js'
+import { processBudget, type ConnectionBudget } from './connection-budget.js'
 import { isLoopbackAddress, isWildcardHost, MAX_HEADER_BYTES, type GuardConfig } from './guards.js'
 
 export interface TcpAddress { host: string; port: number }
@@ -34,6 +36,10 @@ export interface StartListenerOptions extends ListenOptions {
   onClientError?: (status: number) => void
   /** close() resolves after at most this long even if a connection lingers (default 2000). */
   closeTimeoutMs?: number
+  /** Names the listener in the connection metrics: container, imds, metrics, control. */
+  name?: string
+  /** The connection budget shared with other listeners (default: the process-wide one). */
+  budget?: ConnectionBudget
 }
 
 const listenError = (reason: string, fix: string, cause?: unknown): CreddError =>
@@ -62,10 +68,43 @@ const answerClientError = (err: NodeJS.ErrnoException, socket: Socket, onClientE
   onClientError?.(status)
 }
 
+const INTERNAL_BODY = JSON.stringify({ message: 'internal error; see the aws-credd log', code: 'InternalError' })
+
+/** The last resort for a request whose handler failed: a bare 500, or a closed connection once an answer has started. */
+export const answerInternalError = (res: ServerResponse): void => {
+  try {
+    if (res.headersSent || res.writableEnded) return void res.destroy()
+    res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(INTERNAL_BODY), connection: 'close' })
+    res.end(INTERNAL_BODY)
+  } catch {
+    res.destroy()
+  }
+}
+
+// A handler that throws must cost one answer, not the process (an uncaught exception ends it).
+const safeHandler =
+  (handler: StartListenerOptions['handler']) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      handler(req, res)
+    } catch {
+      answerInternalError(res)
+    }
+  }
+
 const hardenedServer = (opts: StartListenerOptions): Server => {
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, opts.handler)
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, safeHandler(opts.handler))
   server.keepAliveTimeout = 5_000
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, opts.onClientError))
+  // Every connection is counted against the shared budget, which evicts idle or slow ones to make room.
+  const budget = opts.budget ?? processBudget()
+  const name = opts.name ?? 'other'
+  server.on('connection', (socket: Socket) => void budget.admit(socket, name))
+  // Before the handler runs (prepend), so a request answered synchronously is already counted as in flight.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    budget.requestStarted(req.socket)
+    res.once('close', () => budget.requestEnded(req.socket))
+  })
   return server
 }
 

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeError } from '../core/errors.js'
 import type { Logger } from '../engine/ports.js'
 import { requestGuard, type GuardConfig } from './guards.js'
-import { guardConfigFor, startListener, type Listener } from './listener.js'
+import { answerInternalError, guardConfigFor, startListener, type Listener } from './listener.js'
 import type { DaemonMetrics } from './metrics.js'
 import { prepare, prepareError, prepareJson, refusalAnswer, send, type Prepared } from './reply.js'
 import { pathOf } from './request-handler.js'
@@ -65,10 +65,12 @@ const handler =
         send(res, answer)
         if (answer.status >= 400) logger?.debug(`metrics endpoint answered ${answer.status}`, { method: req.method, path: pathOf(req.url) })
       })
+      // Even sending (or logging) failing must not become an unhandled rejection, which would end the process.
+      .catch(() => answerInternalError(res))
   }
 
 /** Starts the endpoint on TCP; Prometheus scrapes `${url}/metrics`. */
 export const startMetricsEndpoint = (opts: MetricsEndpointOptions): Promise<Listener> => {
   const decide = metricsDecider({ metrics: opts.metrics, ready: opts.ready, guard: guardConfigFor({ listen: opts.listen }) })
-  return startListener({ listen: opts.listen, handler: handler(decide, opts.logger) })
+  return startListener({ name: 'metrics', listen: opts.listen, handler: handler(decide, opts.logger) })
 }
