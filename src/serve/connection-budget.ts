@@ -21,12 +21,12 @@ interface Conn {
   inFlight: number
 }
 
-/** What the metrics show: open connections, and how many were closed to make room (evicted) or turned away (refused). */
+/** What the metrics show: open connections, and how many were closed to make room (evicted) or turned away (rejected). */
 export interface BudgetStats {
   cap: number
   open: Record<string, number>
   evicted: Record<string, number>
-  refused: Record<string, number>
+  rejected: Record<string, number>
 }
 
 /** The soft RLIMIT_NOFILE from /proc/self/limits ("Max open files"); undefined when unknown or unlimited. */
@@ -64,7 +64,7 @@ export class ConnectionBudget {
   private readonly counts: BudgetStats
 
   constructor(readonly cap: number) {
-    this.counts = { cap, open: {}, evicted: {}, refused: {} }
+    this.counts = { cap, open: {}, evicted: {}, rejected: {} }
   }
 
   get size(): number {
@@ -76,7 +76,7 @@ export class ConnectionBudget {
     if (this.size >= this.cap) {
       const victim = this.idle.values().next().value ?? this.waiting.values().next().value
       if (victim === undefined) {
-        bump(this.counts.refused, listener)
+        bump(this.counts.rejected, listener)
         socket.destroy()
         return false
       }
@@ -113,7 +113,7 @@ export class ConnectionBudget {
 
   /** A snapshot for metrics. */
   stats(): BudgetStats {
-    return { cap: this.cap, open: { ...this.counts.open }, evicted: { ...this.counts.evicted }, refused: { ...this.counts.refused } }
+    return { cap: this.cap, open: { ...this.counts.open }, evicted: { ...this.counts.evicted }, rejected: { ...this.counts.rejected } }
   }
 
   private forget(socket: Socket): void {
