@@ -54,7 +54,12 @@ export const guardConfigFor = (opts: ListenOptions): GuardConfig => {
   return { listenHost: host, allowRemote: !isLoopbackHost(host) }
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+
+const rawAnswer = (status: number, message: string): string => {
+  const body = JSON.stringify({ message })
+  return `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
+}
 
 // Node's own parser errors would answer plain text (or nothing); ours say what was wrong, in JSON.
 const answerClientError = (err: NodeJS.ErrnoException, socket: Socket, onClientError?: (status: number) => void): void => {
@@ -63,8 +68,7 @@ const answerClientError = (err: NodeJS.ErrnoException, socket: Socket, onClientE
   const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?._headerSent) return void socket.destroy()
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  const body = JSON.stringify({ message: status === 431 ? `request headers over ${MAX_HEADER_BYTES} bytes are refused` : status === 408 ? 'request too slow' : 'malformed HTTP request' })
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`)
+  socket.end(rawAnswer(status, status === 431 ? `request headers over ${MAX_HEADER_BYTES} bytes are refused` : status === 408 ? 'request too slow' : 'malformed HTTP request'))
   onClientError?.(status)
 }
 
@@ -96,6 +100,12 @@ const hardenedServer = (opts: StartListenerOptions): Server => {
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, safeHandler(opts.handler))
   server.keepAliveTimeout = 5_000
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, opts.onClientError))
+  // Node hands CONNECT to this event (no handler: the socket is dropped without a word); no proxying here.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => {})
+    socket.end(rawAnswer(405, 'CONNECT is not served here'))
+    opts.onClientError?.(405)
+  })
   // Every connection is counted against the shared budget, which evicts idle or slow ones to make room.
   const budget = opts.budget ?? processBudget()
   const name = opts.name ?? 'other'
