@@ -7,7 +7,8 @@ import { awsTimestamp } from '../core/aws-time.js'
 import { firstLine } from './format.js'
 
 export const COMMAND_TIMEOUT_MS = 30_000
-const STDERR_KEEP = 4096
+/** Most characters of stderr kept (the rest is read and dropped, so the command never blocks on a full pipe). stdout is not read at all. */
+export const STDERR_KEEP = 4096
 const FIX = 'run alerts.command by hand to see why it fails'
 
 export interface CommandOptions {
@@ -75,7 +76,7 @@ export const commandChannel = (opts: CommandOptions): AlertChannel => {
         }
         child.stderr!.setEncoding('utf8')
         child.stderr!.on('data', (d: string) => {
-          if (stderr.length < STDERR_KEEP) stderr += d
+          if (stderr.length < STDERR_KEEP) stderr += d.slice(0, STDERR_KEEP - stderr.length)
         })
         child.stderr!.on('error', () => {})
         child.once('error', (e: NodeJS.ErrnoException) => {

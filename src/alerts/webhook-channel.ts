@@ -8,6 +8,8 @@ import { awsTimestamp } from '../core/aws-time.js'
 import { alertText, firstLine } from './format.js'
 
 export const WEBHOOK_TIMEOUT_MS = 10_000
+/** Most bytes of an answer's body read: enough for a status word, never a body that does not end. */
+export const WEBHOOK_BODY_KEEP = 4096
 
 export interface WebhookOptions {
   url: string
@@ -46,6 +48,30 @@ const networkReason = (e: unknown, timeoutMs: number, secrets: string[]): string
   if (cause && typeof cause.code === 'string') return `request failed: ${cause.code}`
   const text = firstLine(String(cause?.message ?? (e instanceof Error ? e.message : e)), 120)
   return `request failed: ${secrets.some((s) => text.includes(s)) ? 'network error' : text}`
+}
+
+/**
+ * Reads a body up to `cap` bytes (the chunk that crosses it included), then cancels the rest:
+ * a webhook answering with an endless or huge body cannot grow the daemon. Returns the text
+ * of the first `cap` bytes and how many bytes were read.
+ */
+export const readCapped = async (body: ReadableStream<Uint8Array> | null, cap: number): Promise<{ text: string; bytes: number }> => {
+  if (body === null) return { text: '', bytes: 0 }
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  try {
+    while (bytes < cap) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      bytes += value.byteLength
+    }
+  } finally {
+    // Stops the transfer (the connection is dropped instead of reused); a no-op on a finished body.
+    await reader.cancel().catch(() => undefined)
+  }
+  return { text: Buffer.concat(chunks).subarray(0, cap).toString('utf8'), bytes }
 }
 
 const decode = (s: string): string => {
@@ -99,7 +125,8 @@ export const webhookChannel = (opts: WebhookOptions): AlertChannel => {
           signal,
           redirect: 'manual', // a redirect would resend the alert somewhere the config does not name
         })
-        body = await res.text() // always read, so the socket returns to the pool
+        // Read (a short body lets the socket return to the pool), but never more than a few KiB.
+        body = (await readCapped(res.body, WEBHOOK_BODY_KEEP)).text
       } catch (e) {
         throw new AlertChannelError(name, `${origin} ${networkReason(e, timeoutMs, urlSecrets)}`, { fix: FIX })
       }

@@ -14,6 +14,7 @@ import type { Logger } from '../engine/ports.js'
 import { loadOrCreateAuthToken, loadOrCreateConsumerToken } from '../serve/auth-token.js'
 import { startContainerEndpoint, type ContainerAuth } from '../serve/container-endpoint.js'
 import { startImdsEndpoint } from '../serve/imds-endpoint.js'
+import { RateLimiter } from '../serve/rate-limit.js'
 import type { Listener } from '../serve/listener.js'
 import type { OnRequest } from '../serve/reply.js'
 import type { DaemonMetrics } from '../serve/metrics.js'
@@ -86,7 +87,9 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
         await reloadConsumers(config)
         auth = { authorize: (presented, profile) => grants.authorize(presented, profile) }
       }
-      const common = { ...auth, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest }
+      // One limiter for the TCP and the socket listener: the limit is per consumer, wherever its token is presented.
+      const rateLimit: RateLimiter | false = s.rateLimit.perSecond > 0 ? new RateLimiter(s.rateLimit, deps.now) : false
+      const common = { ...auth, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest, rateLimit }
       if (s.listen) {
         const l = await startContainerEndpoint({ ...common, listen: s.listen })
         listeners.push(l)

@@ -238,6 +238,21 @@ const server = section({
   ),
   socket: z.string().min(1).optional().meta({ description: 'Also (or instead, with listen "off") serve on this unix socket, created 0600.' }),
   tokenFile: z.string().min(1).optional().meta({ description: 'File holding the endpoint\'s auth token (0600, no newline; for AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE). Created with a random token unless it holds one. Default: token in the runtime folder ($XDG_RUNTIME_DIR/aws-credd).' }),
+  rateLimit: section({
+    perSecond: z
+      .number()
+      .min(0, { error: 'must be 0 (no limit) or more' })
+      .default(100)
+      .meta({ description: 'Requests a second each token may make on average; 0 turns the limit off.' }),
+    burst: z
+      .number()
+      .int()
+      .min(1, { error: 'must be at least 1' })
+      .default(200)
+      .meta({ description: 'Requests a token may make at once after being quiet.' }),
+  })
+    .prefault({})
+    .meta({ description: 'Requests over the limit are answered 429 with Retry-After. SDKs ask once per credential refresh, far below the default.' }),
 })
   .prefault({})
   .meta({ description: 'The container-credentials endpoint every AWS SDK can refresh from.' })

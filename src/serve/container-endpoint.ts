@@ -1,6 +1,7 @@
 // The ECS/EKS-style container credentials endpoint: GET /v1/credentials/{profile} with
 // `Authorization: <token>`, the URL and token an SDK finds in AWS_CONTAINER_CREDENTIALS_FULL_URI
 // and AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE). Every SDK refreshes from it by itself.
+import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from '../engine/ports.js'
 import { tokenChecker, tokenProblem } from './auth-token.js'
@@ -10,6 +11,7 @@ import { requestGuard, type GuardConfig } from './guards.js'
 import { guardConfigFor, startListener, type ListenOptions, type Listener } from './listener.js'
 import { prepareError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
 import { metricsLabel, type Authorization, type Grant } from '../core/grants.js'
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limit.js'
 import { pathOf, requestHandler } from './request-handler.js'
 
 export const CONTAINER_PATH_PREFIX = '/v1/credentials/'
@@ -35,12 +37,15 @@ export type ContainerEndpointOptions = ListenOptions & ContainerAuth & {
   now: () => number
   logger?: Logger
   onRequest?: OnRequest
+  /** Requests per token (default DEFAULT_RATE_LIMIT), or a limiter shared with another listener; false: unlimited (the benchmark). */
+  rateLimit?: RateLimit | RateLimiter | false
 }
 
 export type ContainerHandlerOptions = ContainerAuth & {
   lookup: CredentialLookup
   now: () => number
   guard: GuardConfig
+  rateLimit?: RateLimit | RateLimiter | false
 }
 
 const NOT_FOUND = prepareError(404, `no such path; credentials are at ${CONTAINER_PATH_PREFIX}<profile>`, 'NotFound')
@@ -52,6 +57,9 @@ const EXPIRED_TOKEN = prepareError(401, 'Authorization token expired; get a new 
 const NOT_GRANTED = prepareError(403, 'this token is not granted that profile', 'Forbidden')
 const BAD_NAME = prepareError(400, 'profile name in the path is not valid percent-encoding', 'BadRequest')
 
+const tooMany = (seconds: number): Prepared =>
+  prepareError(429, `too many requests with this token; retry in ${seconds} s`, 'TooManyRequests', { 'retry-after': String(seconds) })
+
 const unknownProfile = (profile: string): Prepared =>
   prepareError(404, `profile ${JSON.stringify(profile.slice(0, 100))} is not served by aws-credd; add it to the profiles in its config`, 'ProfileNotFound')
 
@@ -60,6 +68,7 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
   const authorize = opts.authorize ?? singleTokenAuthorizer(opts.token)
   const guard = requestGuard(opts.guard)
   const bodies = new BodyCache(containerBody)
+  const limiter = opts.rateLimit === false ? undefined : opts.rateLimit instanceof RateLimiter ? opts.rateLimit : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.now)
   return (req, note) => {
     const refused = guard(req.socket.remoteAddress, req.headers)
     if (refused) return refusalAnswer(refused)
@@ -90,6 +99,9 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
       }
     }
     if (decision.outcome === 'unauthenticated') return decision.reason === 'expired' ? EXPIRED_TOKEN : decision.reason === 'missing' ? NO_TOKEN : BAD_TOKEN
+    // Rate limit per consumer (the grant's name), only once a token is known to be live.
+    const wait = limiter?.take(decision.grant.name) ?? 0
+    if (wait > 0) return tooMany(wait)
     if (decision.outcome === 'forbidden') return NOT_GRANTED
     const found = opts.lookup.lookup(profile)
     if (found.kind === 'unknown') return unknownProfile(profile)
@@ -102,8 +114,9 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
 /** Starts the endpoint; clients use `${url}/v1/credentials/<profile>` (TCP only: SDKs cannot use a socket). */
 export const startContainerEndpoint = async (opts: ContainerEndpointOptions): Promise<Listener> => {
   const auth: ContainerAuth = opts.authorize ? { authorize: opts.authorize } : { token: opts.token! }
-  const decide = containerDecider({ ...auth, lookup: opts.lookup, now: opts.now, guard: guardConfigFor(opts) })
+  const decide = containerDecider({ ...auth, lookup: opts.lookup, now: opts.now, guard: guardConfigFor(opts), ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}) })
   return startListener({
+    name: 'container',
     ...(opts.listen ? { listen: opts.listen } : {}),
     ...(opts.socket !== undefined ? { socket: opts.socket } : {}),
     handler: requestHandler('container', decide, opts),

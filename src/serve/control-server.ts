@@ -4,7 +4,8 @@
 // (curl --unix-socket) can read it too.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { checkNotBrowser } from './guards.js'
-import { startListener, type Listener } from './listener.js'
+import { answerInternalError, startListener, type Listener } from './listener.js'
+import { pathOf } from './request-handler.js'
 
 /** What the daemon answers on the control socket. Each returns [HTTP status, JSON body]. */
 export interface ControlApi {
@@ -46,14 +47,21 @@ const readJson = (req: IncomingMessage): Promise<Record<string, unknown> | undef
       }
     })
     req.on('error', () => resolve(undefined))
+    // Destroyed (too big, or the client went): settle anyway (a no-op after 'end').
+    req.on('close', () => resolve(undefined))
   })
 
-export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: ServerResponse): void => {
+const INTERNAL = { message: 'internal error; see the aws-credd log' }
+
+// Only origin-form targets ("/v1/..."): absolute-form, authority-form, "*" and "//host" are refused.
+const badTarget = (url: string | undefined): boolean => url === undefined || !url.startsWith('/') || url.startsWith('//')
+
+const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void => {
   // A browser can reach a unix socket only through a local proxy; refuse it anyway.
   const refusal = checkNotBrowser(req.headers)
   if (refusal) return send(res, refusal.status, { message: refusal.message })
-  const url = new URL(req.url ?? '/', 'http://localhost')
-  const path = url.pathname
+  if (badTarget(req.url)) return send(res, 400, { message: 'malformed request target: expected a path such as /v1/status' })
+  const path = pathOf(req.url)
   if (req.method === 'GET' && path === '/v1/status') return send(res, ...api.status())
   if (req.method === 'GET' && path.startsWith('/v1/credentials/')) {
     let profile: string
@@ -84,13 +92,27 @@ export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: S
     return send(res, ...revoke(name))
   }
   if (req.method === 'POST' && path === '/v1/mfa') {
-    void readJson(req).then((body) => {
-      if (!body || typeof body.profile !== 'string' || typeof body.code !== 'string') return send(res, 400, { message: 'expected {"profile": "...", "code": "123456"}' })
-      send(res, ...api.mfa(body.profile, body.code))
-    })
+    void readJson(req)
+      .then((body) => {
+        if (res.destroyed) return
+        if (!body || typeof body.profile !== 'string' || typeof body.code !== 'string') return send(res, 400, { message: 'expected {"profile": "...", "code": "123456"}' })
+        send(res, ...api.mfa(body.profile, body.code))
+      })
+      .catch(() => answerInternalError(res))
     return
   }
-  send(res, 404, { message: `no such control request: ${req.method} ${path}` })
+  // The path is the caller's own (same user); cut short, it can still be shown.
+  send(res, 404, { message: `no such control request: ${String(req.method).slice(0, 16)} ${path.slice(0, 100)}` })
+}
+
+/** Routes one request; anything thrown becomes a 500 without detail (and the daemon keeps running). */
+export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: ServerResponse): void => {
+  try {
+    route(api, req, res)
+  } catch {
+    if (!res.headersSent) send(res, 500, INTERNAL)
+    else res.destroy()
+  }
 }
 
 /**
@@ -110,4 +132,4 @@ const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>,
 }
 
 export const startControlServer = (socket: string, api: ControlApi): Promise<Listener> =>
-  startListener({ socket, handler: controlHandler(api) })
+  startListener({ name: 'control', socket, handler: controlHandler(api) })

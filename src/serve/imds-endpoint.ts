@@ -12,12 +12,19 @@ import { requestGuard, type GuardConfig } from './guards.js'
 import { ImdsSessions } from './imds-sessions.js'
 import { guardConfigFor, isLoopbackHost, startListener, type ListenOptions, type Listener, type TcpAddress } from './listener.js'
 import { prepare, prepareError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
+import { RateLimiter, type RateLimit } from './rate-limit.js'
 import { pathOf, requestHandler } from './request-handler.js'
 
 export const IMDS_TOKEN_PATH = '/latest/api/token'
 export const IMDS_CREDENTIALS_PATH = '/latest/meta-data/iam/security-credentials/'
 /** EC2's bounds for X-aws-ec2-metadata-token-ttl-seconds. */
 export const MAX_TOKEN_TTL_SECONDS = 21600
+/**
+ * Session tokens issued per second by the whole endpoint. Tokens cost nothing to keep (they are
+ * stateless), so this only bounds the CPU a loop can take; SDKs ask once per TTL (6 hours), and
+ * the burst lets hundreds of processes start together.
+ */
+export const IMDS_TOKEN_RATE_LIMIT: RateLimit = { perSecond: 200, burst: 1000 }
 
 export interface ImdsConfig {
   /** The profile served as the instance role. */
@@ -34,8 +41,8 @@ export interface ImdsHandlerOptions extends ImdsConfig {
   guard: GuardConfig
   /** Source of the session tokens' randomness (tests pass a fixed one). */
   randomBytes?: (n: number) => Buffer
-  /** At most this many live session tokens are kept (default 1024). */
-  maxSessions?: number
+  /** Token PUTs allowed for all clients together (default IMDS_TOKEN_RATE_LIMIT); false: unlimited. */
+  tokenRateLimit?: RateLimit | false
 }
 
 export interface ImdsEndpointOptions extends ListenOptions, ImdsConfig {
@@ -44,7 +51,7 @@ export interface ImdsEndpointOptions extends ListenOptions, ImdsConfig {
   logger?: Logger
   onRequest?: OnRequest
   randomBytes?: (n: number) => Buffer
-  maxSessions?: number
+  tokenRateLimit?: RateLimit | false
 }
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
@@ -62,6 +69,8 @@ const NEED_PUT = prepareError(405, 'session tokens are issued by PUT', 'MethodNo
 const NEED_GET = prepareError(405, 'only GET is served here', 'MethodNotAllowed', { allow: 'GET' })
 const FORWARDED = prepareError(403, 'token requests carrying X-Forwarded-For are refused (as on EC2)', 'Forbidden')
 const BAD_TTL = prepareError(400, `X-aws-ec2-metadata-token-ttl-seconds must be a whole number from 1 to ${MAX_TOKEN_TTL_SECONDS}`, 'BadRequest')
+const TOKEN_FLOOD = (seconds: number): Prepared =>
+  prepareError(429, `too many session token requests; retry in ${seconds} s`, 'TooManyRequests', { 'retry-after': String(seconds) })
 const NO_SESSION = prepareError(401, 'a valid X-aws-ec2-metadata-token is required: get one with PUT /latest/api/token', 'Unauthorized')
 
 const ttlOf = (header: string | string[] | undefined): number | undefined => {
@@ -74,7 +83,8 @@ const ttlOf = (header: string | string[] | undefined): number | undefined => {
 export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage, note?: RequestNote) => Prepared) => {
   const roleName = imdsRoleName(opts)
   const guard = requestGuard(opts.guard)
-  const sessions = new ImdsSessions(opts.now, opts.randomBytes ?? randomBytes, opts.maxSessions)
+  const sessions = new ImdsSessions(opts.now, opts.randomBytes ?? randomBytes)
+  const issuance = opts.tokenRateLimit === false ? undefined : new RateLimiter(opts.tokenRateLimit ?? IMDS_TOKEN_RATE_LIMIT, opts.now, 1)
   const bodies = new BodyCache((c) => imdsBody(c, opts.now()))
   const roleList = prepare(200, 'text/plain', roleName)
   const rolePath = IMDS_CREDENTIALS_PATH + roleName
@@ -84,6 +94,8 @@ export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage, n
     if (req.headers['x-forwarded-for'] !== undefined) return FORWARDED
     const ttl = ttlOf(req.headers['x-aws-ec2-metadata-token-ttl-seconds'])
     if (ttl === undefined) return BAD_TTL
+    const wait = issuance?.take('') ?? 0
+    if (wait > 0) return TOKEN_FLOOD(wait)
     return prepare(200, 'text/plain', sessions.issue(ttl), { 'x-aws-ec2-metadata-token-ttl-seconds': String(ttl) })
   }
 
@@ -129,6 +141,7 @@ export const imdsExposureWarning = (address: TcpAddress, profile: string): strin
 export const startImdsEndpoint = async (opts: ImdsEndpointOptions): Promise<Listener> => {
   const decide = imdsDecider({ ...opts, guard: guardConfigFor(opts) })
   const l = await startListener({
+    name: 'imds',
     ...(opts.listen ? { listen: opts.listen } : {}),
     ...(opts.socket !== undefined ? { socket: opts.socket } : {}),
     handler: requestHandler('imds', decide, opts),

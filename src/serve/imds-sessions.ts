@@ -1,44 +1,46 @@
 // IMDSv2 session tokens: issued by PUT /latest/api/token for a TTL, required on every
-// GET. Kept as digests (a lookup by the token itself could leak timing) in a map that
-// never grows past a bound, so a client minting tokens in a loop cannot exhaust memory.
-import { createHash, randomBytes } from 'node:crypto'
+// GET. Stateless: a token carries its own expiry and a random nonce, signed with an
+// HMAC key that lives only in this process. Nothing is stored, so a client minting
+// tokens in a loop can neither grow memory nor evict anyone else's session; a restart
+// invalidates every session, and SDKs ask for a new token on 401, as they do on EC2.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
-const digest = (token: string): string => createHash('sha256').update(token).digest('base64')
+const EXPIRY_BYTES = 8
+const NONCE_BYTES = 16
+const MAC_BYTES = 32
+const SIGNED_BYTES = EXPIRY_BYTES + NONCE_BYTES
+const TOKEN_BYTES = SIGNED_BYTES + MAC_BYTES
+/** Length of a token: base64url of expiry (ms, 8 bytes) || nonce (16) || HMAC-SHA256 (32). */
+export const IMDS_TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 4) / 3)
 
 export class ImdsSessions {
-  /** digest → expiry (epoch ms), in issue order. */
-  private readonly tokens = new Map<string, number>()
+  private readonly key: Buffer
 
   constructor(
     private readonly now: () => number,
     private readonly random: (n: number) => Buffer = randomBytes,
-    private readonly max = 1024,
-  ) {}
-
-  get size(): number {
-    return this.tokens.size
+  ) {
+    this.key = random(32)
   }
 
   issue(ttlSeconds: number): string {
-    if (this.tokens.size >= this.max) this.prune()
-    // Still full of live tokens: the oldest goes (its client simply asks for a new one on 401).
-    while (this.tokens.size >= this.max) this.tokens.delete(this.tokens.keys().next().value as string)
-    const token = this.random(32).toString('base64url')
-    this.tokens.set(digest(token), this.now() + ttlSeconds * 1000)
-    return token
+    const signed = Buffer.alloc(SIGNED_BYTES)
+    signed.writeBigUInt64BE(BigInt(Math.floor(this.now() + ttlSeconds * 1000)), 0)
+    this.random(NONCE_BYTES).copy(signed, EXPIRY_BYTES)
+    return Buffer.concat([signed, this.mac(signed)]).toString('base64url')
   }
 
   isValid(token: string): boolean {
-    const key = digest(token)
-    const expiresAt = this.tokens.get(key)
-    if (expiresAt === undefined) return false
-    if (expiresAt > this.now()) return true
-    this.tokens.delete(key)
-    return false
+    if (token.length !== IMDS_TOKEN_LENGTH) return false
+    const bytes = Buffer.from(token, 'base64url')
+    // base64url decoding skips stray characters and ignores spare bits: only the canonical spelling counts.
+    if (bytes.length !== TOKEN_BYTES || bytes.toString('base64url') !== token) return false
+    const signed = bytes.subarray(0, SIGNED_BYTES)
+    if (!timingSafeEqual(this.mac(signed), bytes.subarray(SIGNED_BYTES))) return false
+    return Number(signed.readBigUInt64BE(0)) > this.now()
   }
 
-  private prune(): void {
-    const now = this.now()
-    for (const [key, expiresAt] of this.tokens) if (expiresAt <= now) this.tokens.delete(key)
+  private mac(signed: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(signed).digest()
   }
 }

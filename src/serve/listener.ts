@@ -1,12 +1,14 @@
 // Where an endpoint listens: a TCP port (loopback unless configured otherwise, which
 // earns a warning) or a unix socket born 0600. Hardens the http.Server (header size,
-// timeouts, JSON answers to malformed requests) and closes within a bounded time.
+// timeouts, JSON answers to malformed requests, a 500 for a handler that throws, one
+// connection budget below the fd limit for all listeners) and closes within a bounded time.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { chmod, lstat, unlink } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { CreddError } from '../core/errors.js'
 import { ensureDir } from '../files/atomic-write.js'
+import { processBudget, type ConnectionBudget } from './connection-budget.js'
 import { isLoopbackAddress, isWildcardHost, MAX_HEADER_BYTES, type GuardConfig } from './guards.js'
 
 export interface TcpAddress { host: string; port: number }
@@ -34,6 +36,10 @@ export interface StartListenerOptions extends ListenOptions {
   onClientError?: (status: number) => void
   /** close() resolves after at most this long even if a connection lingers (default 2000). */
   closeTimeoutMs?: number
+  /** Names the listener in the connection metrics: container, imds, metrics, control. */
+  name?: string
+  /** The connection budget shared with other listeners (default: the process-wide one). */
+  budget?: ConnectionBudget
 }
 
 const listenError = (reason: string, fix: string, cause?: unknown): CreddError =>
@@ -48,7 +54,12 @@ export const guardConfigFor = (opts: ListenOptions): GuardConfig => {
   return { listenHost: host, allowRemote: !isLoopbackHost(host) }
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+
+const rawAnswer = (status: number, message: string): string => {
+  const body = JSON.stringify({ message })
+  return `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`
+}
 
 // Node's own parser errors would answer plain text (or nothing); ours say what was wrong, in JSON.
 const answerClientError = (err: NodeJS.ErrnoException, socket: Socket, onClientError?: (status: number) => void): void => {
@@ -57,15 +68,53 @@ const answerClientError = (err: NodeJS.ErrnoException, socket: Socket, onClientE
   const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?._headerSent) return void socket.destroy()
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  const body = JSON.stringify({ message: status === 431 ? `request headers over ${MAX_HEADER_BYTES} bytes are refused` : status === 408 ? 'request too slow' : 'malformed HTTP request' })
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`)
+  socket.end(rawAnswer(status, status === 431 ? `request headers over ${MAX_HEADER_BYTES} bytes are refused` : status === 408 ? 'request too slow' : 'malformed HTTP request'))
   onClientError?.(status)
 }
 
+const INTERNAL_BODY = JSON.stringify({ message: 'internal error; see the aws-credd log', code: 'InternalError' })
+
+/** The last resort for a request whose handler failed: a bare 500, or a closed connection once an answer has started. */
+export const answerInternalError = (res: ServerResponse): void => {
+  try {
+    if (res.headersSent || res.writableEnded) return void res.destroy()
+    res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(INTERNAL_BODY), connection: 'close' })
+    res.end(INTERNAL_BODY)
+  } catch {
+    res.destroy()
+  }
+}
+
+// A handler that throws must cost one answer, not the process (an uncaught exception ends it).
+const safeHandler =
+  (handler: StartListenerOptions['handler']) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      handler(req, res)
+    } catch {
+      answerInternalError(res)
+    }
+  }
+
 const hardenedServer = (opts: StartListenerOptions): Server => {
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, opts.handler)
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, safeHandler(opts.handler))
   server.keepAliveTimeout = 5_000
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, opts.onClientError))
+  // Node hands CONNECT to this event (no handler: the socket is dropped without a word); no proxying here.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => {})
+    socket.end(rawAnswer(405, 'CONNECT is not served here'))
+    opts.onClientError?.(405)
+  })
+  // Every connection is counted against the shared budget, which evicts idle or slow ones to make room.
+  const budget = opts.budget ?? processBudget()
+  const name = opts.name ?? 'other'
+  server.on('connection', (socket: Socket) => void budget.admit(socket, name))
+  // Before the handler runs (prepend), so a request answered synchronously is already counted as in flight.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    budget.requestStarted(req.socket)
+    res.once('close', () => budget.requestEnded(req.socket))
+  })
   return server
 }
 

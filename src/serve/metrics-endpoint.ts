@@ -9,7 +9,7 @@ import { describeError } from '../core/errors.js'
 import type { Logger } from '../engine/ports.js'
 import { tokenChecker, tokenProblem } from './auth-token.js'
 import { requestGuard, type GuardConfig } from './guards.js'
-import { guardConfigFor, isLoopbackHost, startListener, type Listener, type TcpAddress } from './listener.js'
+import { answerInternalError, guardConfigFor, isLoopbackHost, startListener, type Listener, type TcpAddress } from './listener.js'
 import type { DaemonMetrics } from './metrics.js'
 import { prepare, prepareError, prepareJson, refusalAnswer, send, type Prepared } from './reply.js'
 import { pathOf } from './request-handler.js'
@@ -96,6 +96,8 @@ const handler =
         send(res, answer)
         if (answer.status >= 400) logger?.debug(`metrics endpoint answered ${answer.status}`, { method: req.method, path: pathOf(req.url) })
       })
+      // Even sending (or logging) failing must not become an unhandled rejection, which would end the process.
+      .catch(() => answerInternalError(res))
   }
 
 /**
@@ -113,7 +115,7 @@ export const metricsExposureWarning = (address: TcpAddress, tokenFile?: string):
 /** Starts the endpoint on TCP; Prometheus scrapes `${url}/metrics`. Its `warning` (to log once) says what a non-loopback address exposes. */
 export const startMetricsEndpoint = async (opts: MetricsEndpointOptions): Promise<Listener> => {
   const decide = metricsDecider({ metrics: opts.metrics, ready: opts.ready, token: opts.token, guard: guardConfigFor({ listen: opts.listen }) })
-  const l = await startListener({ listen: opts.listen, handler: handler(decide, opts.logger) })
+  const l = await startListener({ name: 'metrics', listen: opts.listen, handler: handler(decide, opts.logger) })
   // Replaces the listener's generic warning (which speaks of credentials): one warning, about what is really there.
   const { warning: _generic, ...rest } = l
   const warning = metricsExposureWarning(l.address as TcpAddress, opts.tokenFile ?? (opts.token !== undefined ? 'metrics.tokenFile' : undefined))

@@ -6,6 +6,7 @@ import type { AlertEvent } from '../alerts/alert.js'
 import type { SsoState } from '../core/sso-session-state.js'
 import type { EngineEvent } from '../engine/events.js'
 import type { ProfileHealth, StatusView } from '../engine/status-view.js'
+import { processBudget, type BudgetStats } from './connection-budget.js'
 import type { EndpointName, RequestNote } from './reply.js'
 
 export interface DaemonMetricsOptions {
@@ -15,6 +16,8 @@ export interface DaemonMetricsOptions {
   now: () => number
   /** Also export process_* and nodejs_* metrics (default true). */
   defaultMetrics?: boolean
+  /** The listeners' connection counts (default: the process-wide connection budget). */
+  connections?: () => BudgetStats
 }
 
 export const PROFILE_HEALTHS: readonly ProfileHealth[] = ['fresh', 'renewing-failed', 'unavailable', 'pending']
@@ -24,7 +27,7 @@ export const SSO_STATES: readonly SsoState[] = ['fresh', 'expiring', 'relogin-re
 export const MAX_REASONS = 50
 export const MAX_REASON_LENGTH = 64
 
-interface Scrape { view: StatusView; now: number }
+interface Scrape { view: StatusView; now: number; connections: BudgetStats }
 
 export class DaemonMetrics {
   readonly registry = new Registry()
@@ -35,10 +38,13 @@ export class DaemonMetrics {
   private readonly requests: Counter<'endpoint' | 'status'>
   private readonly consumerRequests: Counter<'consumer' | 'status'>
   private readonly alerts: Counter<'event'>
+  private readonly connections: () => BudgetStats
 
   constructor(private readonly opts: DaemonMetricsOptions) {
     const registers = [this.registry]
-    const snapshot = (): Scrape => this.scrape ?? { view: opts.view(), now: opts.now() }
+    // Connection counts live in the budget (one per process), read once per scrape like the view.
+    this.connections = opts.connections ?? (() => processBudget().stats())
+    const snapshot = (): Scrape => this.scrape ?? { view: opts.view(), now: opts.now(), connections: this.connections() }
 
     new Gauge({
       name: 'aws_credd_credentials_expiry_seconds',
@@ -121,6 +127,44 @@ export class DaemonMetrics {
       labelNames: ['event'],
       registers,
     })
+    new Gauge({
+      name: 'aws_credd_connections_open',
+      help: 'Connections open now, per listener (container, imds, metrics, control)',
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [listener, n] of Object.entries(snapshot().connections.open)) this.set({ listener }, n)
+      },
+    })
+    new Gauge({
+      name: 'aws_credd_connections_max',
+      help: 'Connections allowed for all listeners together (from the open-files limit); past it the oldest idle or slow ones are closed',
+      registers,
+      collect() {
+        this.set(snapshot().connections.cap)
+      },
+    })
+    new Counter({
+      name: 'aws_credd_connections_evicted_total',
+      help: 'Idle or slow connections closed to make room for a new one, per listener of the closed connection',
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [listener, n] of Object.entries(snapshot().connections.evicted)) this.inc({ listener }, n)
+      },
+    })
+    new Counter({
+      name: 'aws_credd_connections_rejected_total',
+      help: 'New connections closed at once because every open one was busy answering, per listener',
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        this.reset()
+        for (const [listener, n] of Object.entries(snapshot().connections.rejected)) this.inc({ listener }, n)
+      },
+    })
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry })
   }
 
@@ -147,7 +191,7 @@ export class DaemonMetrics {
 
   /** The exposition text; the view and the clock are read once, so all gauges agree. */
   async text(): Promise<string> {
-    this.scrape = { view: this.opts.view(), now: this.opts.now() }
+    this.scrape = { view: this.opts.view(), now: this.opts.now(), connections: this.connections() }
     try {
       return await this.registry.metrics()
     } finally {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { Alert } from '../../src/alerts/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
-import { commandChannel } from '../../src/alerts/command-channel.js'
+import { commandChannel, STDERR_KEEP } from '../../src/alerts/command-channel.js'
 import { until } from '../helpers/sandbox.js'
 import { sampleAlert } from '../helpers/alerts.js'
 
@@ -103,4 +103,18 @@ t.test('success does not wait for a background job the command left running', as
   })
   // Resolved on exit: no timeout came to kill the job (nor to report a failure).
   t.ok(alive(pid), 'the job the command started keeps running')
+})
+
+t.test('endless output: stderr kept to a few KiB, stdout not read; the command still finishes or is killed', async (t) => {
+  const rssBefore = process.memoryUsage().rss
+  // 50 MB on stderr without a newline, then a failure: read to the end, kept only in part.
+  const big = await failure(commandChannel({ command: 'head -c 50000000 /dev/zero | tr "\\0" x >&2; exit 3', env: { PATH: process.env.PATH } }).send(alert()))
+  t.match(big.reason, /^alert channel command: exited with 3: x+…$/)
+  t.ok(big.reason.length < 300, 'one short line')
+  // Never ends, on both outputs: killed at the timeout.
+  const spam = await failure(commandChannel({ command: 'yes spam & yes spam >&2', env: { PATH: process.env.PATH }, timeoutMs: 1000 }).send(alert()))
+  t.equal(spam.reason, 'alert channel command: did not finish within 1s and was killed')
+  const grown = process.memoryUsage().rss - rssBefore
+  t.ok(grown < 64 * 1024 * 1024, `RSS grew ${Math.round(grown / 1024)} KiB, not by the output`)
+  t.equal(STDERR_KEEP, 4096)
 })

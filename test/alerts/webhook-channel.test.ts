@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import type { Alert } from '../../src/alerts/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
-import { webhookChannel } from '../../src/alerts/webhook-channel.js'
+import { readCapped, WEBHOOK_BODY_KEEP, webhookChannel } from '../../src/alerts/webhook-channel.js'
+import { until } from '../helpers/sandbox.js'
 import { ConfigError } from '../../src/core/errors.js'
 import { sampleAlert } from '../helpers/alerts.js'
 
@@ -161,4 +162,92 @@ t.test('an unusable URL or header is a ConfigError that does not quote it', asyn
   } catch (e) {
     t.notOk((e as Error).message.includes(TOKEN))
   }
+})
+
+/** A server answering `status` with a body that never ends (64 KiB chunks, as fast as the client takes them). */
+const endless = async (t: Test, status: number) => {
+  const state = { written: 0, closed: false }
+  const chunk = Buffer.alloc(64 * 1024, 'x')
+  const server = createServer((req, res) => {
+    req.resume()
+    res.writeHead(status, { 'content-type': 'text/plain' })
+    res.on('close', () => (state.closed = true))
+    const pump = (): void => {
+      while (!res.destroyed) {
+        state.written += chunk.length
+        if (!res.write(chunk)) return void res.once('drain', pump)
+      }
+    }
+    pump()
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` }
+}
+
+/** Node's fetch, its answer's body passed through a counter that reads only what the channel asks for. */
+const countingFetch = () => {
+  const seen = { bytes: 0, biggestChunk: 0, cancelled: false }
+  const f = (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+    const res = await fetch(input, init)
+    const reader = res.body!.getReader()
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(ctrl) {
+          const { done, value } = await reader.read()
+          if (done) return ctrl.close()
+          seen.bytes += value.byteLength
+          seen.biggestChunk = Math.max(seen.biggestChunk, value.byteLength)
+          ctrl.enqueue(value)
+        },
+        cancel: (reason) => ((seen.cancelled = true), reader.cancel(reason)),
+      },
+      { highWaterMark: 0 },
+    )
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
+  }) as typeof fetch
+  return { f, seen }
+}
+
+for (const status of [200, 500]) {
+  t.test(`an endless answer body (HTTP ${status}) is read up to ${WEBHOOK_BODY_KEEP} bytes, then dropped`, async (t) => {
+    const { state, url } = await endless(t, status)
+    const { f, seen } = countingFetch()
+    const rssBefore = process.memoryUsage().rss
+    const sent = webhookChannel({ url, fetch: f, timeoutMs: 30_000 }).send(alert())
+    if (status === 200) await sent
+    else {
+      const e = (await sent.then(() => undefined, (e: unknown) => e)) as AlertChannelError
+      t.match(e.message, /answered HTTP 500(;|$)/, 'the status, no body quoted')
+      t.notMatch(e.message, /xxx/)
+    }
+    t.ok(seen.bytes > 0, `read ${seen.bytes} bytes`)
+    t.ok(seen.bytes <= WEBHOOK_BODY_KEEP + seen.biggestChunk, `at most the cap plus one chunk (${seen.biggestChunk} bytes)`)
+    t.ok(seen.cancelled, 'the rest of the body was cancelled')
+    t.ok(await until(() => state.closed, 5000), 'the server saw the connection closed')
+    const grown = process.memoryUsage().rss - rssBefore
+    t.ok(grown < 64 * 1024 * 1024, `RSS grew ${Math.round(grown / 1024)} KiB, not by the body`)
+  })
+}
+
+t.test('with Node\'s own fetch the endless body is dropped too', async (t) => {
+  const { state, url } = await endless(t, 200)
+  await webhookChannel({ url, timeoutMs: 30_000 }).send(alert())
+  t.ok(await until(() => state.closed, 5000), 'connection closed')
+  const written = state.written
+  await new Promise((r) => setTimeout(r, 200))
+  t.equal(state.written, written, 'nothing more is sent')
+  t.ok(written < 32 * 1024 * 1024, `the server got ${Math.round(written / 1024)} KiB out before the close (socket buffers), not more`)
+})
+
+t.test('readCapped: short bodies whole, long ones cut at the cap, none empty', async (t) => {
+  const stream = (...parts: string[]) => new Response(parts.join('')).body
+  t.same(await readCapped(stream('no_service'), 4096), { text: 'no_service', bytes: 10 })
+  t.same(await readCapped(null, 4096), { text: '', bytes: 0 })
+  const cut = await readCapped(stream('a'.repeat(10_000)), 100)
+  t.equal(cut.text, 'a'.repeat(100))
+  t.ok(cut.bytes >= 100)
 })

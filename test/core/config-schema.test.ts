@@ -30,7 +30,7 @@ t.test('defaults', async (t) => {
     sso: { refreshBefore: 15 * 60_000, deviceLogin: 'off' },
     alerts: { warnBefore: 30 * 60_000, repeat: 3600_000, failingAfter: 10 * 60_000, desktop: true },
     mfa: { sessionDuration: 12 * 3600_000 },
-    server: { listen: { host: '127.0.0.1', port: 9911 } },
+    server: { listen: { host: '127.0.0.1', port: 9911 }, rateLimit: { perSecond: 100, burst: 200 } },
     consumers: [],
     imds: { allowV1: false },
     metrics: {},
@@ -180,6 +180,15 @@ t.test('listen addresses', async (t) => {
   t.match(problem(t, { server: { listen: 'localhost' } }), /server\.listen: "localhost" is not host:port/)
   t.match(problem(t, { server: { listen: '1.2.3.4:70000' } }), /port 70000 is over 65535/)
   t.match(problem(t, { imds: { listen: '127.0.0.1:9912' } }), /imds\.profile: imds\.listen needs imds\.profile/)
+})
+
+t.test('server.rateLimit: per-token requests a second and burst; 0 turns it off', async (t) => {
+  t.same(parseConfig({ server: { rateLimit: { perSecond: 5 } } }, 'c.json').server.rateLimit, { perSecond: 5, burst: 200 })
+  t.same(parseConfig({ server: { rateLimit: { perSecond: 0, burst: 1 } } }, 'c.json').server.rateLimit, { perSecond: 0, burst: 1 })
+  t.match(problem(t, { server: { rateLimit: { perSecond: -1 } } }), /server\.rateLimit\.perSecond: must be 0 \(no limit\) or more/)
+  t.match(problem(t, { server: { rateLimit: { burst: 0 } } }), /server\.rateLimit\.burst: must be at least 1/)
+  t.match(problem(t, { server: { rateLimit: { burst: 2.5 } } }), /server\.rateLimit\.burst: 2\.5 is not an int/)
+  t.match(problem(t, { server: { rateLimit: { perSecnd: 5 } } }), /did you mean "perSecond"/)
 })
 
 t.test('a wrong value under a credential-bearing key is described by its type, never echoed', async (t) => {

@@ -66,9 +66,13 @@ export interface Running {
 }
 
 /** Start the built CLI; collects stdout+stderr; `waitFor` resolves on the first match. */
-/** Start the built CLI (or another copy of it, `cli`: an installed package). */
-export const runCli = (args: string[], env: NodeJS.ProcessEnv, cli = CLI): Running => {
-  const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Start the built CLI (or another copy of it, `cli`: an installed package); `wrap` runs it
+ * under another command, e.g. ['prlimit', '--nofile=256:256', '--'].
+ */
+export const runCli = (args: string[], env: NodeJS.ProcessEnv, cli = CLI, wrap: string[] = []): Running => {
+  const argv = [process.execPath, cli, ...args]
+  const child = wrap.length ? spawn(wrap[0]!, [...wrap.slice(1), ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const waiters: Array<{ re: RegExp; resolve: (m: string) => void }> = []
   const onData = (d: Buffer): void => {

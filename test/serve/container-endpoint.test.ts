@@ -1,9 +1,10 @@
 // The container endpoint over real HTTP with every header under the test's control:
 // what it answers, and each refusal (token, Host, browser, body, header size, method,
 // path, unknown/unavailable/expired credentials). No secret ever appears in a refusal.
+import type { IncomingMessage } from 'node:http'
 import t, { type Test } from 'tap'
 import type { Credentials } from '../../src/core/credentials.js'
-import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
+import { containerDecider, startContainerEndpoint } from '../../src/serve/container-endpoint.js'
 import type { CredentialLookup, Lookup } from '../../src/serve/credential-lookup.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, rawBytes, type RawAnswer } from '../helpers/serve.js'
@@ -234,4 +235,32 @@ t.test('consumer grants: their profiles only; 403 outside the grant tells nothin
   t.match(expired.json?.message, /expired/)
   grants.revoke('agent')
   t.equal((await ask('/v1/credentials/app', token)).status, 401, 'revoked: unknown')
+})
+
+const fakeReq = (headers: Record<string, string>, url = '/v1/credentials/app'): IncomingMessage =>
+  ({ method: 'GET', url, headers: { host: '127.0.0.1', ...headers }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage
+
+t.test('rate limit per consumer: 429 with Retry-After once the burst is spent, only for the valid token', async (t) => {
+  let clock = T0
+  const decide = containerDecider({ token: TOKEN, lookup, now: () => clock, guard: {}, rateLimit: { perSecond: 2, burst: 3 } })
+  const ok = fakeReq({ authorization: TOKEN })
+  t.same([decide(ok).status, decide(ok).status, decide(ok).status], [200, 200, 200], 'the burst')
+  const limited = decide(ok)
+  t.equal(limited.status, 429)
+  t.equal(limited.headers['retry-after'], '1')
+  t.match(JSON.parse(limited.body.toString()), { code: 'TooManyRequests' })
+  t.notOk(limited.body.toString().includes(TOKEN), 'the token is not echoed')
+  t.equal(decide(fakeReq({ authorization: 'wrong-token-0123456789' })).status, 401, 'a wrong token is refused as before, not counted')
+  t.equal(decide(fakeReq({})).status, 401)
+  clock += 500
+  t.equal(decide(ok).status, 200, 'refilled at 2 a second')
+  t.equal(decide(ok).status, 429)
+  const unlimited = containerDecider({ token: TOKEN, lookup, now: () => T0, guard: {}, rateLimit: false })
+  let served = 0
+  for (let i = 0; i < 1000; i++) if (unlimited(ok).status === 200) served++
+  t.equal(served, 1000, 'rateLimit false: no limit (the benchmark)')
+  const byDefault = containerDecider({ token: TOKEN, lookup, now: () => T0, guard: {} })
+  let first429 = 0
+  for (let i = 1; i <= 1000 && first429 === 0; i++) if (byDefault(ok).status === 429) first429 = i
+  t.equal(first429, 201, 'the default burst is 200')
 })

@@ -1,11 +1,12 @@
 // The IMDSv2 emulation over real HTTP: the token dance, the two credential paths, and
 // each refusal (no or expired session token, bad TTL, X-Forwarded-For, browser, Host,
 // unknown/unavailable/expired credentials), with an injected clock.
+import type { IncomingMessage } from 'node:http'
 import t from 'tap'
 import { ConfigError } from '../../src/core/errors.js'
 import type { Lookup } from '../../src/serve/credential-lookup.js'
-import { imdsExposureWarning, imdsRoleName, startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
-import { ImdsSessions } from '../../src/serve/imds-sessions.js'
+import { IMDS_TOKEN_RATE_LIMIT, imdsDecider, imdsExposureWarning, imdsRoleName, startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
+import { IMDS_TOKEN_LENGTH, ImdsSessions } from '../../src/serve/imds-sessions.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, type RawAnswer } from '../helpers/serve.js'
 
@@ -44,7 +45,7 @@ t.test('token, role list, credentials: what EC2 answers', async (t) => {
   t.equal(put.status, 200)
   t.equal(put.headers['content-type'], 'text/plain')
   t.equal(put.headers['x-aws-ec2-metadata-token-ttl-seconds'], '300')
-  t.match(put.body, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url')
+  t.match(put.body, /^[A-Za-z0-9_-]{75}$/, 'expiry, nonce and MAC, base64url')
   const h = { 'x-aws-ec2-metadata-token': put.body }
   const list = await call('GET', '/latest/meta-data/iam/security-credentials/', h)
   t.equal(list.status, 200)
@@ -74,7 +75,7 @@ t.test('GETs need a session token: missing, unknown or expired → 401', async (
   t.equal(none.status, 401)
   t.match(none.json?.message, /X-aws-ec2-metadata-token/)
   t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/')).status, 401, 'the role list too')
-  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': 'made-up-token-made-up-token-made-up-token00' })).status, 401)
+  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': 'made-up-token-made-up-token-made-up-token00'.padEnd(75, 'x') })).status, 401)
   const token = await session('60')
   t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': token })).status, 200, 'within its TTL')
   now = T0 + 59_999
@@ -172,25 +173,79 @@ t.test('role names must be valid IAM role names', async (t) => {
   t.throws(() => imdsRoleName({ profile: 'x', roleName: 'a/b' }), /set "roleName"/)
 })
 
-t.test('issued session tokens stay bounded: expired ones go first, then the oldest', async (t) => {
+const fakeReq = (method: string, url: string, headers: Record<string, string> = {}): IncomingMessage =>
+  ({ method, url, headers: { host: '127.0.0.1', ...headers }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage
+const ROLE_PATH = '/latest/meta-data/iam/security-credentials/ec2-app'
+
+t.test('session tokens are stateless: 5,000 more PUTs leave the first session working', async (t) => {
   let clock = T0
-  let n = 0
-  const sessions = new ImdsSessions(() => clock, (size) => Buffer.alloc(size, ++n), 3)
-  const a = sessions.issue(10)
-  const b = sessions.issue(1000)
-  const c = sessions.issue(1000)
-  t.equal(sessions.size, 3)
-  clock = T0 + 10_000
-  const d = sessions.issue(1000)
-  t.equal(sessions.size, 3, 'the expired one made room')
-  t.notOk(sessions.isValid(a))
-  t.ok(sessions.isValid(b) && sessions.isValid(c) && sessions.isValid(d))
-  const e = sessions.issue(1000)
-  t.equal(sessions.size, 3, 'full of live tokens: the oldest went')
-  t.notOk(sessions.isValid(b))
-  t.ok(sessions.isValid(e))
-  for (let i = 0; i < 5000; i++) sessions.issue(1000)
-  t.equal(sessions.size, 3)
+  const decide = imdsDecider({ profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: false })
+  const put = (ttl = '600') => decide(fakeReq('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }))
+  const first = put()
+  t.equal(first.status, 200)
+  t.equal(first.headers['x-aws-ec2-metadata-token-ttl-seconds'], '600', 'the TTL is echoed')
+  const token = first.body.toString()
+  t.equal(token.length, IMDS_TOKEN_LENGTH)
+  const seen = new Set([token])
+  for (let i = 0; i < 5000; i++) seen.add(put('21600').body.toString())
+  t.equal(seen.size, 5001, 'every token is different')
+  t.equal(decide(fakeReq('GET', ROLE_PATH, { 'x-aws-ec2-metadata-token': token })).status, 200, 'the first session still works')
+  clock = T0 + 600_000
+  t.equal(decide(fakeReq('GET', ROLE_PATH, { 'x-aws-ec2-metadata-token': token })).status, 401, 'until its TTL ends')
+})
+
+t.test('a tampered, truncated, re-spelt or foreign token is refused', async (t) => {
+  const clock = T0
+  const sessions = new ImdsSessions(() => clock)
+  const token = sessions.issue(3600)
+  t.ok(sessions.isValid(token))
+  const bytes = Buffer.from(token, 'base64url')
+  // One bit flipped in the expiry, the nonce and the MAC.
+  for (const at of [0, 7, 8, 23, 24, bytes.length - 1]) {
+    const bad = Buffer.from(bytes)
+    bad[at]! ^= 1
+    t.notOk(sessions.isValid(bad.toString('base64url')), `byte ${at} changed`)
+  }
+  // A later expiry written in by hand does not carry a valid MAC.
+  const extended = Buffer.from(bytes)
+  extended.writeBigUInt64BE(BigInt(T0 + 21600_000 * 100), 0)
+  t.notOk(sessions.isValid(extended.toString('base64url')), 'expiry extended')
+  t.notOk(sessions.isValid(token.slice(0, -1)), 'truncated')
+  t.notOk(sessions.isValid(`${token}A`), 'lengthened')
+  t.notOk(sessions.isValid(''), 'empty')
+  // The last character carries 2 spare bits: a different spelling of the same bytes is not the token.
+  const last = token.at(-1)!
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const respelt = token.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1]
+  t.same(Buffer.from(respelt, 'base64url'), bytes, 'the same bytes')
+  t.notOk(sessions.isValid(respelt), 'not the canonical spelling')
+  t.notOk(new ImdsSessions(() => clock).isValid(token), 'another process (a restart) has another key')
+})
+
+t.test('an expired token is refused at its expiry, by the injected clock', async (t) => {
+  let clock = T0
+  const sessions = new ImdsSessions(() => clock)
+  const token = sessions.issue(1)
+  clock = T0 + 999
+  t.ok(sessions.isValid(token))
+  clock = T0 + 1000
+  t.notOk(sessions.isValid(token))
+})
+
+t.test('token issuance is bounded for all clients together: 429 with Retry-After', async (t) => {
+  let clock = T0
+  const decide = imdsDecider({ profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: { perSecond: 2, burst: 3 } })
+  const put = () => decide(fakeReq('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }))
+  const first = put()
+  t.same([put().status, put().status], [200, 200], 'the burst')
+  const refused = put()
+  t.equal(refused.status, 429)
+  t.equal(refused.headers['retry-after'], '1')
+  t.notOk(refused.body.toString().includes(first.body.toString()), 'no token in the refusal')
+  t.equal(decide(fakeReq('GET', ROLE_PATH, { 'x-aws-ec2-metadata-token': first.body.toString() })).status, 200, 'issued sessions keep working')
+  clock += 500
+  t.equal(put().status, 200, 'refilled at 2 a second')
+  t.ok(IMDS_TOKEN_RATE_LIMIT.burst >= 100, 'the default lets many processes start together')
 })
 
 t.test('starting on TCP carries ONE warning: who can read which profile (IMDS has no authentication)', async (t) => {

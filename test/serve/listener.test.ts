@@ -12,7 +12,7 @@ import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
 import { staticLookup } from '../../src/serve/credential-lookup.js'
 import { startListener } from '../../src/serve/listener.js'
 import { defaultRuntimeDir, ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
-import { fakeCreds, raw } from '../helpers/serve.js'
+import { fakeCreds, raw, rawBytes } from '../helpers/serve.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const mode = (p: string): number => statSync(p).mode & 0o777
@@ -97,6 +97,33 @@ t.test('close() ends idle keep-alive and half-sent requests instead of waiting f
   const hang = new Promise<string>((r) => setTimeout(() => r('still open after 3 s'), 3000).unref())
   t.equal(await Promise.race([l.close().then(() => Promise.all(closed)).then(() => 'closed'), hang]), 'closed')
   t.equal(answered, 1)
+})
+
+t.test('a handler that throws costs one 500 without detail, not the process; CONNECT is answered 405', async (t) => {
+  const l = await startListener({
+    listen: { port: 0 },
+    handler: (req, res) => {
+      if (req.url === '/throw') throw new Error('handler bug SECRET')
+      if (req.url === '/throw-late') {
+        res.writeHead(200, { 'content-length': 10 })
+        res.write('half')
+        throw new Error('after the head')
+      }
+      res.end('ok')
+    },
+  })
+  t.teardown(() => l.close())
+  const port = (l.address as { port: number }).port
+  const a = await raw({ port, path: '/throw' })
+  t.equal(a.status, 500)
+  t.same(a.json, { message: 'internal error; see the aws-credd log', code: 'InternalError' })
+  t.notMatch(a.body, /SECRET|bug/)
+  const late = await raw({ port, path: '/throw-late' }).then((r) => `answered ${r.status}`, (e: NodeJS.ErrnoException) => e.code ?? e.message)
+  t.not(late, 'answered 200 with a whole body', `an answer already started is cut off (${late})`)
+  t.equal((await raw({ port, path: '/' })).body, 'ok', 'still serving')
+  const connectAnswer = await rawBytes(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
+  t.match(connectAnswer, /^HTTP\/1\.1 405 Method Not Allowed\r\n/)
+  t.equal((await raw({ port, path: '/' })).body, 'ok', 'still serving')
 })
 
 t.test('runtime folder: XDG_RUNTIME_DIR, else a private folder in the temp dir', async (t) => {

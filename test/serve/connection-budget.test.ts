@@ -1,0 +1,239 @@
+// The connection budget shared by every listener: its size from the open-files limit, which
+// connection it closes when full (oldest idle keep-alive, then oldest that has not sent its
+// headers, never one being answered, else the newcomer), over fake sockets and over real
+// HTTP listeners; and the counts the metrics show.
+import { EventEmitter } from 'node:events'
+import { connect, type Socket } from 'node:net'
+import t, { type Test } from 'tap'
+import { ConnectionBudget, connectionCap, MAX_CONNECTIONS, openFilesLimit, processBudget } from '../../src/serve/connection-budget.js'
+import { startListener } from '../../src/serve/listener.js'
+import { DaemonMetrics } from '../../src/serve/metrics.js'
+import type { StatusView } from '../../src/engine/status-view.js'
+import { raw } from '../helpers/serve.js'
+import { until } from '../helpers/sandbox.js'
+
+const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
+Max cpu time              unlimited            unlimited            seconds
+Max open files            256                  4096                 files
+Max locked memory         8388608              8388608              bytes
+`
+
+t.test('the soft open-files limit is read from /proc/self/limits', async (t) => {
+  t.equal(openFilesLimit(() => LIMITS), 256, 'the soft column')
+  t.equal(openFilesLimit(() => LIMITS.replace(/256 {18}4096/, 'unlimited            unlimited')), undefined, 'unlimited')
+  t.equal(openFilesLimit(() => 'nothing here'), undefined)
+  t.equal(openFilesLimit(() => { throw new Error('ENOENT') }), undefined, 'not Linux')
+  if (process.platform === 'linux') t.type(openFilesLimit(), 'number', 'this process has one')
+})
+
+t.test('the cap leaves a reserve of a quarter (at least 32) for files, watchers and SDK sockets', async (t) => {
+  t.equal(connectionCap(256), 192)
+  t.equal(connectionCap(1024), 768)
+  t.equal(connectionCap(100), 68, 'at least 32 kept back')
+  t.equal(connectionCap(20), 1, 'never below 1')
+  t.equal(connectionCap(1_048_576), MAX_CONNECTIONS, 'never more than MAX_CONNECTIONS')
+  t.equal(connectionCap(), 768, 'default limit 1024 where the limit is unknown')
+  const shared = processBudget()
+  t.equal(shared, processBudget(), 'one budget per process')
+  t.ok(shared.cap >= 1 && shared.cap <= MAX_CONNECTIONS)
+})
+
+/** Enough of a net.Socket for the budget: destroy() closes it, 'close' comes later as with a real one. */
+class FakeSocket extends EventEmitter {
+  destroyed = false
+  constructor(readonly name: string) {
+    super()
+  }
+  destroy(): this {
+    if (!this.destroyed) {
+      this.destroyed = true
+      setImmediate(() => this.emit('close'))
+    }
+    return this
+  }
+}
+const sock = (name: string): Socket & FakeSocket => new FakeSocket(name) as unknown as Socket & FakeSocket
+
+t.test('full: the oldest idle keep-alive goes first, then the oldest waiting for headers, never a busy one', async (t) => {
+  const b = new ConnectionBudget(4)
+  const [waitOld, idleOld, busy, idleNew] = ['wait-old', 'idle-old', 'busy', 'idle-new'].map(sock) as [ReturnType<typeof sock>, ReturnType<typeof sock>, ReturnType<typeof sock>, ReturnType<typeof sock>]
+  t.ok(b.admit(waitOld, 'container'))
+  for (const s of [idleOld, busy, idleNew]) {
+    t.ok(b.admit(s, 'container'))
+    b.requestStarted(s)
+  }
+  b.requestEnded(idleOld)
+  b.requestEnded(idleNew)
+  t.equal(b.size, 4)
+  const n1 = sock('n1')
+  t.ok(b.admit(n1, 'imds'), 'a newcomer is let in')
+  t.ok(idleOld.destroyed, 'by closing the oldest idle keep-alive connection (idle before the older waiting one)')
+  t.equal(b.size, 4)
+  t.ok(b.admit(sock('n2'), 'metrics'))
+  t.ok(idleNew.destroyed, 'then the next idle one')
+  t.ok(b.admit(sock('n3'), 'control'))
+  t.ok(waitOld.destroyed, 'then the oldest that never finished its headers')
+  t.notOk(busy.destroyed, 'the one being answered stays')
+  t.same(b.stats().evicted, { container: 3 })
+  t.same(b.stats().open, { container: 1, imds: 1, metrics: 1, control: 1 })
+  await new Promise((r) => setImmediate(r))
+  t.equal(b.size, 4, 'the evicted sockets\' close events change nothing more')
+})
+
+t.test('full of connections being answered: the newcomer is closed instead', async (t) => {
+  const b = new ConnectionBudget(2)
+  const a = sock('a')
+  const c = sock('c')
+  for (const s of [a, c]) {
+    b.admit(s, 'container')
+    b.requestStarted(s)
+  }
+  const late = sock('late')
+  t.notOk(b.admit(late, 'container'))
+  t.ok(late.destroyed)
+  t.notOk(a.destroyed || c.destroyed)
+  t.same(b.stats().rejected, { container: 1 })
+  b.requestEnded(a)
+  t.ok(b.admit(sock('next'), 'container'), 'once one is idle again there is room')
+  t.ok(a.destroyed)
+})
+
+t.test('pipelined requests: busy until the last answer ends; a closed connection leaves the budget', async (t) => {
+  const b = new ConnectionBudget(1)
+  const s = sock('s')
+  b.admit(s, 'container')
+  b.requestStarted(s)
+  b.requestStarted(s)
+  b.requestEnded(s)
+  t.notOk(b.admit(sock('x'), 'container'), 'one request still in flight')
+  b.requestEnded(s)
+  t.ok(b.admit(sock('y'), 'container'), 'idle now: evicted for the newcomer')
+  const gone = new ConnectionBudget(2)
+  const g = sock('g')
+  gone.admit(g, 'imds')
+  g.destroy()
+  await new Promise((r) => setImmediate(r))
+  t.equal(gone.size, 0)
+  t.same(gone.stats().open, { imds: 0 })
+})
+
+// ---- over real listeners -------------------------------------------------------
+
+const open = (t: Test, port: number, first?: string): Promise<Socket> =>
+  new Promise((resolve, reject) => {
+    const c = connect(port, '127.0.0.1', () => {
+      if (first) c.write(first)
+      resolve(c)
+    })
+    c.resume() // flowing, so the server's FIN is read and 'close' follows
+    c.on('error', () => {}) // evicted ones may see a reset
+    c.once('error', reject)
+    t.teardown(() => c.destroy())
+  })
+const closed = (c: Socket): Promise<void> => new Promise((r) => (c.destroyed ? r() : c.once('close', () => r())))
+
+/** One request on a connection kept open afterwards (keep-alive): resolves with the socket once the answer is in. */
+const keepAliveRequest = (t: Test, port: number): Promise<{ socket: Socket; answer: string }> =>
+  new Promise((resolve, reject) => {
+    const c = connect(port, '127.0.0.1', () => c.write('GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'))
+    let answer = ''
+    c.setEncoding('utf8')
+    c.on('data', (d: string) => {
+      answer += d
+      if (answer.includes('\r\n\r\n')) resolve({ socket: c, answer })
+    })
+    c.on('error', reject)
+    c.on('close', () => reject(new Error(`closed before an answer: ${JSON.stringify(answer)}`)))
+    t.teardown(() => c.destroy())
+  })
+
+t.test('real listeners sharing a budget: idle and half-sent connections make room for real requests', async (t) => {
+  const budget = new ConnectionBudget(10)
+  const handler = (_req: unknown, res: { writeHead: (s: number, h: object) => { end: (b: string) => void } }) => res.writeHead(200, { 'content-length': 2 }).end('ok')
+  const a = await startListener({ name: 'container', listen: { port: 0 }, handler: handler as never, budget })
+  const m = await startListener({ name: 'metrics', listen: { port: 0 }, handler: handler as never, budget })
+  t.teardown(() => Promise.all([a.close(), m.close()]))
+  const pa = (a.address as { port: number }).port
+  const pm = (m.address as { port: number }).port
+  const idle: Socket[] = []
+  for (let i = 0; i < 10; i++) {
+    idle.push(await open(t, i % 2 ? pa : pm, i % 3 === 0 ? 'GET /v1/cred' : undefined))
+    await new Promise((r) => setTimeout(r, 5)) // a clear order of age
+  }
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal(budget.size, 10, 'the budget is full')
+  const served: Socket[] = []
+  for (let i = 0; i < 5; i++) {
+    const { socket, answer } = await keepAliveRequest(t, i % 2 ? pa : pm)
+    t.match(answer, /^HTTP\/1\.1 200 /, `request ${i} served`)
+    served.push(socket)
+  }
+  const { evicted } = budget.stats()
+  t.equal((evicted.container ?? 0) + (evicted.metrics ?? 0), 5, 'one connection evicted per request')
+  // The first request took the oldest waiting connection's place; each later one the previous
+  // request's connection, idle in keep-alive by then, which goes before any waiting one.
+  await Promise.all([idle[0]!, ...served.slice(0, 4)].map(closed))
+  t.pass('evicted: the oldest waiting connection, then the idle keep-alive ones')
+  t.ok(idle.slice(1).every((c) => !c.destroyed), 'the other waiting connections are kept')
+  t.notOk(served[4]!.destroyed, 'the newest keep-alive connection is kept')
+  served[4]!.destroy()
+  t.ok(await until(() => budget.size === 9))
+  t.equal((await raw({ port: pm, path: '/y' })).status, 200, 'room left: served without evicting')
+  t.ok(await until(() => budget.size === 9), 'its connection closed after the answer (Connection: close)')
+  const extra = await open(t, pa)
+  t.ok(await until(() => budget.size === 10))
+  t.equal((await raw({ port: pa, path: '/z' })).status, 200, 'full, no idle keep-alive: served')
+  await closed(idle[1]!)
+  t.pass('by evicting the oldest waiting connection')
+  t.ok([...idle.slice(2), extra].every((c) => !c.destroyed), 'and only that one')
+  t.equal((budget.stats().evicted.container ?? 0) + (budget.stats().evicted.metrics ?? 0), 6)
+})
+
+t.test('a connection whose request is being answered is never evicted; with all busy the newcomer is closed', async (t) => {
+  const budget = new ConnectionBudget(2)
+  const holds: Array<() => void> = []
+  const l = await startListener({
+    name: 'control',
+    listen: { port: 0 },
+    handler: (req, res) => {
+      const answer = (): void => void res.writeHead(200, { 'content-length': 4 }).end(req.url === '/slow' ? 'slow' : 'fast')
+      if (req.url === '/slow') holds.push(answer)
+      else answer()
+    },
+    budget,
+  })
+  t.teardown(() => l.close())
+  const port = (l.address as { port: number }).port
+  const slow = [raw({ port, path: '/slow' }), raw({ port, path: '/slow' })]
+  t.ok(await until(() => holds.length === 2), 'both requests are being answered')
+  const late = await open(t, port)
+  await closed(late)
+  t.equal(budget.stats().rejected.control, 1, 'the newcomer was rejected')
+  t.equal(budget.stats().evicted.control, undefined, 'nothing evicted')
+  for (const h of holds) h()
+  t.same((await Promise.all(slow)).map((a) => a.body), ['slow', 'slow'], 'the busy requests were answered in full')
+  t.ok(await until(() => budget.size === 0), 'their connections closed (Connection: close)')
+  const waiting = await open(t, port)
+  const other = await open(t, port)
+  t.equal((await raw({ port, path: '/fast' })).status, 200, 'a waiting connection made room')
+  await closed(waiting)
+  t.notOk(other.destroyed, 'only the oldest')
+})
+
+t.test('metrics show open, evicted and rejected connections per listener, and the cap', async (t) => {
+  const view: StatusView = { profiles: [], ssoSessions: [] } as unknown as StatusView
+  const m = new DaemonMetrics({
+    view: () => view,
+    now: () => 0,
+    defaultMetrics: false,
+    connections: () => ({ cap: 192, open: { container: 3, control: 1 }, evicted: { container: 7 }, rejected: { imds: 2 } }),
+  })
+  const text = await m.text()
+  t.match(text, /^aws_credd_connections_open\{listener="container"\} 3$/m)
+  t.match(text, /^aws_credd_connections_open\{listener="control"\} 1$/m)
+  t.match(text, /^aws_credd_connections_max 192$/m)
+  t.match(text, /^aws_credd_connections_evicted_total\{listener="container"\} 7$/m)
+  t.match(text, /^aws_credd_connections_rejected_total\{listener="imds"\} 2$/m)
+  const real = new DaemonMetrics({ view: () => view, now: () => 0, defaultMetrics: false })
+  t.match(await real.text(), new RegExp(`^aws_credd_connections_max ${processBudget().cap}$`, 'm'), 'the process-wide budget by default')
+})
