@@ -3,6 +3,7 @@
 // loopback unless configured otherwise, Host checked (DNS rebinding), browsers refused.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeError } from '../core/errors.js'
+import { outgoingText } from '../core/outgoing-text.js'
 import type { Logger } from '../engine/ports.js'
 import { requestGuard, type GuardConfig } from './guards.js'
 import { guardConfigFor, startListener, type Listener } from './listener.js'
@@ -34,7 +35,7 @@ const HEALTHY = prepareJson(200, { status: 'ok' })
 const READY = prepareJson(200, { status: 'ready' })
 
 const readiness = (r: Readiness): Prepared =>
-  r.ready ? READY : prepareJson(503, { status: 'not ready', reason: r.reason ?? 'not ready yet' })
+  r.ready ? READY : prepareJson(503, { status: 'not ready', reason: outgoingText(r.reason ?? 'not ready yet') })
 
 /** The routing and checks, apart from any socket. Async because a scrape collects metrics. */
 export const metricsDecider = (opts: Pick<MetricsEndpointOptions, 'metrics' | 'ready'> & { guard: GuardConfig }): ((req: IncomingMessage) => Promise<Prepared>) => {
