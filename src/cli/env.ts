@@ -2,6 +2,7 @@
 // SDK at the daemon's container endpoint for one profile, printed for a shell's eval.
 // The token goes by file name, never by value, so it cannot land in shell history.
 // Also the shared part of `aws-credd exec`, which applies the same variables.
+import { outgoingText } from '../core/outgoing-text.js'
 import { askDaemon, controlSocketPath } from './control-client.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
@@ -13,7 +14,9 @@ export interface CommandIo {
 
 export const stdIo: CommandIo = {
   stdout: (text) => void process.stdout.write(text),
-  stderr: (line) => void process.stderr.write(`${line}\n`),
+  // Messages to a person (a daemon's refusal, an error): through the outgoing-text gate. Never
+  // stdout, which carries what `env` and `process` print for programs (the credentials themselves).
+  stderr: (line) => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`),
 }
 
 export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
