@@ -104,3 +104,18 @@ t.test('success does not wait for a background job the command left running', as
   // Resolved on exit: no timeout came to kill the job (nor to report a failure).
   t.ok(alive(pid), 'the job the command started keeps running')
 })
+
+t.test('upstream text is redacted and escaped in every AWS_CREDD_* variable', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const { processSecrets } = await import('../../src/core/outgoing-text.js')
+  processSecrets.register('registered-source-secret-0123')
+  const planted = plantedText('registered-source-secret-0123')
+  const out = join(t.testdir(), 'env')
+  const ch = commandChannel({ command: 'env -0 > "$OUT"', env: { PATH: process.env.PATH, OUT: out } })
+  await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b]0;x\x07', profiles: [planted], verificationUriComplete: planted }))
+  const got = readEnv(out)
+  const ours = Object.entries(got).filter(([k]) => k.startsWith('AWS_CREDD_'))
+  t.equal(ours.length, 9)
+  for (const [k, v] of ours) assertClean(t, k, v, 'registered-source-secret-0123')
+  t.match(got.AWS_CREDD_MESSAGE, 'password=[redacted]')
+})
