@@ -33,6 +33,7 @@ import { systemClock } from '../runtime/clock.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 import { liveFrame } from './live-frame.js'
 import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
+import { outgoingText } from '../core/outgoing-text.js'
 
 export interface RunOptions {
   config?: string
@@ -41,6 +42,9 @@ export interface RunOptions {
   /** false with --no-tty: plain log lines even on a terminal. */
   tty?: boolean
 }
+
+/** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer). */
+const sayFatal = (e: unknown): void => void process.stderr.write(`aws-credd: ${outgoingText(describeError(e))}\n`)
 
 /** Changes are read this long after the last event, so an editor's burst of writes is one reload. */
 const DEBOUNCE_MS = 150
@@ -52,7 +56,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     const base = env.npm_lifecycle_event === 'start' && env.INIT_CWD ? env.INIT_CWD : '.'
     configPath = opts.config ? resolve(base, opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return 2
   }
   const readConfig = async (): Promise<Config> => {
@@ -63,7 +67,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   try {
     config = await readConfig()
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
   }
 
@@ -84,7 +88,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   try {
     dispatcher = dispatcherFor(config)
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
   }
   const mfaCodes = new MfaCodes(() => clock.now())
@@ -187,7 +191,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       throw e
     }
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return 1
   }
   // Watch before the first read, so a change made while it runs is not missed.
@@ -197,7 +201,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   } catch (e) {
     await watcher.close()
     await Promise.all([control.close(), serving.close()])
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
   }
   watcher.setTargets(targets())
