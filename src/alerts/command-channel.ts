@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import type { Alert, AlertChannel } from './alert.js'
 import { AlertChannelError } from './channel-error.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { firstLine } from './format.js'
+import { cleanAlert, firstLine } from './format.js'
 
 export const COMMAND_TIMEOUT_MS = 30_000
 /** Most characters of stderr kept (the rest is read and dropped, so the command never blocks on a full pipe). stdout is not read at all. */
@@ -18,8 +18,13 @@ export interface CommandOptions {
   timeoutMs?: number
 }
 
-/** The AWS_CREDD_* variables for `a`; absent facts are empty, so nothing inherited is mistaken for them. */
-export const commandEnv = (a: Alert): Record<string, string> => ({
+/**
+ * The AWS_CREDD_* variables for `alert`, every text redacted and escaped (cleanAlert); absent
+ * facts are empty, so nothing inherited is mistaken for them.
+ */
+export const commandEnv = (alert: Alert): Record<string, string> => {
+  const a = cleanAlert(alert)
+  return {
   AWS_CREDD_EVENT: a.event,
   AWS_CREDD_MESSAGE: a.message,
   AWS_CREDD_SSO_SESSION: a.ssoSession ?? '',
@@ -29,7 +34,8 @@ export const commandEnv = (a: Alert): Record<string, string> => ({
   AWS_CREDD_USER_CODE: a.userCode ?? '',
   AWS_CREDD_FIX: a.fix ?? '',
   AWS_CREDD_TIME: awsTimestamp(a.at),
-})
+  }
+}
 
 export const commandChannel = (opts: CommandOptions): AlertChannel => {
   const timeoutMs = opts.timeoutMs ?? COMMAND_TIMEOUT_MS

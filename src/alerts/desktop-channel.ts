@@ -43,7 +43,7 @@ const busAddress = (env: NodeJS.ProcessEnv): string | undefined => {
   return undefined
 }
 
-/** notify-send parses a leading '-' as an option (GOption), even in the body. */
+/** notify-send parses a leading '-' as an option (GOption), even in the body. Title and text are already cleaned (format.ts). */
 const notOption = (s: string): string => (s.startsWith('-') ? ` ${s}` : s)
 
 export const notifySendArgs = (a: Alert): string[] => [

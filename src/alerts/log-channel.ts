@@ -1,5 +1,6 @@
 // The channel that is always there: the daemon's own log (journald under
-// systemd), at a level that matches how urgent the alert is.
+// systemd), at a level that matches how urgent the alert is. The logger redacts
+// and escapes every line itself (core/outgoing-text.ts).
 import type { Logger } from '../engine/ports.js'
 import type { Alert, AlertChannel, AlertEvent } from './alert.js'
 

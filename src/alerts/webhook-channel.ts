@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.js'
 import type { Alert, AlertChannel } from './alert.js'
 import { AlertChannelError } from './channel-error.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { alertText, firstLine } from './format.js'
+import { alertText, cleanAlert, firstLine } from './format.js'
 
 export const WEBHOOK_TIMEOUT_MS = 10_000
 /** Most bytes of an answer's body read: enough for a status word, never a body that does not end. */
@@ -19,8 +19,10 @@ export interface WebhookOptions {
   fetch?: typeof fetch
 }
 
-/** The JSON body sent for `a`. */
-export const webhookBody = (a: Alert): Record<string, unknown> => ({
+/** The JSON body sent for `alert`, every text redacted and escaped (cleanAlert). */
+export const webhookBody = (alert: Alert): Record<string, unknown> => {
+  const a = cleanAlert(alert)
+  return {
   event: a.event,
   message: a.message,
   text: alertText(a),
@@ -31,7 +33,8 @@ export const webhookBody = (a: Alert): Record<string, unknown> => ({
   userCode: a.userCode,
   fix: a.fix,
   time: awsTimestamp(a.at),
-})
+  }
+}
 
 /** scheme://host[:port] only: no user, password, path or query. */
 export const safeOrigin = (url: URL): string => `${url.protocol}//${url.host}`

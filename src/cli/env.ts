@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { outgoingText } from '../core/outgoing-text.js'
 import { askDaemon, controlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 import { grantFailure, mintGrant } from './grant-client.js'
 
@@ -18,7 +19,9 @@ export interface CommandIo {
 
 export const stdIo: CommandIo = {
   stdout: (text) => void process.stdout.write(text),
-  stderr: (line) => void process.stderr.write(`${line}\n`),
+  // Messages to a person (a daemon's refusal, an error): through the outgoing-text gate. Never
+  // stdout, which carries what `env` and `process` print for programs (the credentials themselves).
+  stderr: (line) => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`),
 }
 
 export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'

@@ -2,8 +2,10 @@
 // line, the profiles and the SSO sessions. Pure: view, `now` and the terminal's
 // width in, lines out. Every line is cut to the width, because the redraw moves
 // the cursor up by the number of lines it drew, and a wrapped line would break
-// that count.
+// that count. Text from the view passes the outgoing-text gate (table() and the
+// header): an escape sequence in a profile or SSO reason could move the cursor too.
 import stringWidth from 'string-width'
+import { outgoingText } from '../core/outgoing-text.js'
 import type { StatusView } from '../engine/status-view.js'
 import { dueIn, expiresIn, table } from './status-format.js'
 import { statusLine } from '../engine/status-view.js'
@@ -62,7 +64,7 @@ const paint = (line: string, states: string[]): string => {
 export const liveFrame = (v: StatusView, now: number, opts: FrameOptions): string[] => {
   const width = Math.max(1, opts.columns - 1)
   const rule = '─'.repeat(width)
-  const lines: string[] = [rule, fit(`aws-credd ${opts.clock} · ${statusLine(v)} · Ctrl-C stops`, width)]
+  const lines: string[] = [rule, fit(outgoingText(`aws-credd ${opts.clock} · ${statusLine(v)} · Ctrl-C stops`), width)]
   const states: string[] = []
   // Whole seconds: a countdown in milliseconds flickers at a 1-second redraw.
   const sec = (at: number | undefined): number | undefined => (at === undefined ? undefined : now + Math.ceil((at - now) / 1000) * 1000)

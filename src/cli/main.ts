@@ -19,7 +19,8 @@ const main = async (): Promise<void> => {
       process.exitCode = e.exitCode === 0 ? 0 : 2
       return
     }
-    process.stderr.write(`aws-credd: ${e instanceof Error ? e.message : String(e)}\n`)
+    const { outgoingText } = await import('../core/outgoing-text.js')
+    process.stderr.write(`aws-credd: ${outgoingText(e instanceof Error ? e.message : String(e), { multiline: true })}\n`)
     process.exitCode = 1
   }
 }

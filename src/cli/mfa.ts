@@ -1,10 +1,14 @@
 // `aws-credd mfa PROFILE CODE`: hands an MFA code to the running daemon, which
 // opens (or renews) the MFA session of that profile's chain with it.
+import { outgoingText } from '../core/outgoing-text.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
+
+/** The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes). */
+const say = (line: string): void => void process.stderr.write(`${outgoingText(line)}\n`)
 
 export const mfaCommand = async (profile: string, code: string, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
   if (!/^\d{6}$/.test(code)) {
-    process.stderr.write('aws-credd mfa: the code must be the six digits your MFA device shows now\n')
+    say('aws-credd mfa: the code must be the six digits your MFA device shows now')
     return 2
   }
   // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
@@ -14,14 +18,14 @@ export const mfaCommand = async (profile: string, code: string, env: NodeJS.Proc
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {
-    process.stderr.write(`aws-credd mfa: ${answer.reason}; start it with \`aws-credd run\`\n`)
+    say(`aws-credd mfa: ${answer.reason}; start it with \`aws-credd run\``)
     return 3
   }
   const message = String(answer.body.message ?? '')
   if (answer.status !== 200) {
-    process.stderr.write(`aws-credd mfa: ${message}\n`)
+    say(`aws-credd mfa: ${message}`)
     return 1
   }
-  process.stderr.write(`${message}\n`)
+  say(message)
   return 0
 }

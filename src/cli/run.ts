@@ -38,6 +38,7 @@ import { GrantRegistry } from '../engine/grant-registry.js'
 import { defaultStateDir, grantFileStore } from '../files/grant-store.js'
 import { AuditLog } from '../files/audit-log.js'
 import { tokenCodec } from '../serve/auth-token.js'
+import { outgoingText } from '../core/outgoing-text.js'
 
 export interface RunOptions {
   config?: string
@@ -46,6 +47,9 @@ export interface RunOptions {
   /** false with --no-tty: plain log lines even on a terminal. */
   tty?: boolean
 }
+
+/** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer). */
+const sayFatal = (e: unknown): void => void process.stderr.write(`aws-credd: ${outgoingText(describeError(e))}\n`)
 
 /** Changes are read this long after the last event, so an editor's burst of writes is one reload. */
 const DEBOUNCE_MS = 150
@@ -57,7 +61,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     const base = env.npm_lifecycle_event === 'start' && env.INIT_CWD ? env.INIT_CWD : '.'
     configPath = opts.config ? resolve(base, opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return 2
   }
   const readConfig = async (): Promise<Config> => {
@@ -68,7 +72,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   try {
     config = await readConfig()
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
   }
 
@@ -89,7 +93,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   try {
     dispatcher = dispatcherFor(config)
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
   }
   const mfaCodes = new MfaCodes(() => clock.now())
@@ -241,7 +245,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       throw e
     }
   } catch (e) {
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return 1
   }
   // Watch before the first read, so a change made while it runs is not missed.
@@ -252,7 +256,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     await watcher.close()
     grants.stop()
     await Promise.all([control.close(), serving!.close(), audit?.close()])
-    process.stderr.write(`aws-credd: ${describeError(e)}\n`)
+    sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
   }
   watcher.setTargets(targets())

@@ -1,7 +1,9 @@
 // What `aws-credd status` prints: the daemon's status view as two plain tables (no
 // colours, so it pastes into a ticket), times relative to `now`. Pure: view and `now`
-// in, text out.
+// in, text out. Every cell passes the outgoing-text gate (an upstream error in LAST
+// ERROR may carry an escape sequence meant for the terminal).
 import stringWidth from 'string-width'
+import { outgoingText } from '../core/outgoing-text.js'
 import { formatDuration } from '../core/duration.js'
 import type { StatusView } from '../engine/status-view.js'
 
@@ -29,8 +31,10 @@ export const dueIn = (at: number | undefined, now: number): string => {
 /**
  * Left-aligned columns two spaces apart; the last one is not padded (it holds long
  * messages). Widths are terminal columns, not UTF-16 units: a CJK profile name takes two per character.
+ * Cells are redacted and escaped to one line first (core/outgoing-text.ts), so widths count what is shown.
  */
-export const table = (head: string[], rows: string[][]): string => {
+export const table = (head: string[], dirty: string[][]): string => {
+  const rows = dirty.map((r) => r.map((c) => outgoingText(c)))
   const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))))
   const pad = (c: string, w: number): string => c + ' '.repeat(Math.max(0, w - stringWidth(c)))
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd()
@@ -69,6 +73,6 @@ export const formatStatus = (v: StatusAnswer, now: number): string => {
   if (v.containerEndpoint) facts.push(`container endpoint: ${v.containerEndpoint.url}/v1/credentials/PROFILE (token file ${v.containerEndpoint.tokenFile})`)
   if (v.imdsEndpoint) facts.push(`IMDSv2 endpoint: ${v.imdsEndpoint}`)
   if (v.pid !== undefined) facts.push(`daemon pid ${v.pid}`)
-  if (facts.length > 0) parts.push(facts.join('\n'))
+  if (facts.length > 0) parts.push(facts.map((f) => outgoingText(f)).join('\n'))
   return `${parts.join('\n\n')}\n`
 }

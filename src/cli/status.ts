@@ -2,6 +2,7 @@
 // session, with an exit status scripts and monitoring can test: 0 all fresh, 1 something
 // needs attention, 2 a profile has nothing valid to serve, 3 no daemon runs, 4 the control
 // socket failed the trust check (another user's, or in a folder others can write).
+import { outgoingText, outgoingValue } from '../core/outgoing-text.js'
 import { statusExitCode } from '../engine/status-view.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
@@ -24,9 +25,11 @@ export const statusCommand = async (opts: StatusOptions = {}, io: CommandIo = st
     return 3
   }
   if (answer.status !== 200 || !isView(answer.body)) {
-    io.stderr(`aws-credd status: the daemon did not give its status (${answer.status}: ${String(answer.body.message ?? 'unexpected answer')}); fix: restart it (its log says more)`)
+    io.stderr(`aws-credd status: the daemon did not give its status (${answer.status}: ${outgoingText(String(answer.body.message ?? 'unexpected answer'))}); fix: restart it (its log says more)`)
     return 1
   }
-  io.stdout(opts.json ? `${JSON.stringify(answer.body, null, 2)}\n` : formatStatus(answer.body, now()))
+  // The daemon cleaned its answer already; this process cleans again what it prints (escapes
+  // and secret shapes: it does not know the daemon's registered secrets).
+  io.stdout(opts.json ? `${JSON.stringify(outgoingValue(answer.body), null, 2)}\n` : formatStatus(answer.body, now()))
   return statusExitCode(answer.body)
 }

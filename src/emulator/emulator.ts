@@ -73,6 +73,12 @@ export interface Emulator {
     next(service: ServiceName, fault: Fault, count?: number): void
     /** While on, connections to `service` are destroyed without an answer. */
     down(service: ServiceName, on: boolean): void
+    /**
+     * Until cleared (`fault` undefined), every request for `action` of `service` (e.g. sts
+     * AssumeRole; every action when omitted) gets `fault`, after any queued by next(). For a
+     * failure that lasts, whatever the SDK's retries: its `message` can carry any text.
+     */
+    always(service: ServiceName, fault: Fault | undefined, action?: string): void
   }
   /** Every request routed to one of the three services (unknown paths are not logged). */
   calls: EmulatorCall[]
@@ -121,11 +127,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     rotateRefreshTokens: opts.rotateRefreshTokens ?? true,
   })
   const queued: Record<ServiceName, Fault[]> = { sts: [], sso: [], oidc: [] }
+  /** Lasting faults by `service` or `service action`. */
+  const lasting = new Map<string, Fault>()
   const down = new Set<ServiceName>()
   const calls: EmulatorCall[] = []
 
   const answer = async (service: ServiceName, action: string, req: EmuRequest): Promise<EmuResponse> => {
-    const fault = queued[service].shift()
+    const fault = queued[service].shift() ?? lasting.get(`${service} ${action}`) ?? lasting.get(service)
     if (fault) return ERROR_RENDERERS[service](new ServiceError(fault.status, fault.code, fault.message ?? `Injected fault ${fault.code}`))
     try {
       if (service === 'sts') return await handleSts(state, req, action)
@@ -202,6 +210,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       down: (service, on) => {
         if (on) down.add(service)
         else down.delete(service)
+      },
+      always: (service, fault, action) => {
+        const key = action === undefined ? service : `${service} ${action}`
+        if (fault) lasting.set(key, fault)
+        else lasting.delete(key)
       },
     },
     calls,

@@ -11,8 +11,10 @@ const CHAINED_ROLE_MAX_SECONDS = 3600
 
 type Caller = { kind: 'user'; user: User } | { kind: 'session'; session: Session }
 
+// A carriage return is written as a character reference: a raw one would be read back as a line
+// feed (XML end-of-line handling), and an injected fault's message must reach the client as sent.
 const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#13;')
 
 /** `{A: 'x', B: {C: 'y'}}` → `<A>x</A><B><C>y</C></B>`. */
 type XmlTree = { [name: string]: string | XmlTree }

@@ -1,8 +1,10 @@
 // Hands each alert to every channel without ever making the caller wait: a slow
 // or failing webhook delays neither the desktop nor the log, and renewals never
 // stall on an alert. Per channel: one delivery at a time, a bounded queue, and
-// a few retries with backoff on the injected clock.
+// a few retries with backoff on the injected clock. Every alert is redacted and
+// escaped once before fan-out (cleanAlert), so no channel sees raw upstream text.
 import type { Alert, AlertChannel } from '../alerts/alert.js'
+import { cleanAlert } from '../alerts/format.js'
 import { CreddError, describeError } from '../core/errors.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 
@@ -41,9 +43,10 @@ export class AlertDispatcher {
   }
 
   /** Returns at once and never throws. Ignored after stop(). */
-  send(alert: Alert): void {
+  send(raw: Alert): void {
     try {
       if (this.stopped) return
+      const alert = cleanAlert(raw)
       for (const lane of this.lanes) {
         lane.queue.push(alert)
         if (lane.queue.length > ALERT_QUEUE_LIMIT) {

@@ -1,16 +1,26 @@
-// The daemon's logger, whose main job is that no secret ever reaches a log
-// line. Three layers, applied to every line at every level and in both formats:
-//   1. values the engine registered with registerSecret() (exact matches),
-//   2. fields whose name says they hold a secret (sessionToken, Authorization…),
-//   3. the shape of AWS secrets nobody registered (40-char secret keys after
-//      aws_secret_access_key, long base64 session tokens).
-// The rest of the code depends only on the small Logger interface below.
+// The daemon's logger, whose main job is that no secret and no terminal escape
+// ever reaches a log line. Every line, at every level and in both formats, passes
+// the one gate all outgoing text passes (core/outgoing-text.ts): registered
+// secrets, secret-named fields and values, AWS secret shapes, control characters.
+// The registry of secrets is the process's (processSecrets); registerSecret() is
+// how the engine adds to it. The rest of the code depends only on the small Logger
+// interface below.
 
 import type { LogFields, Logger as EngineLogger } from '../engine/ports.js'
 import winston from 'winston'
+import {
+  isSecretFieldName,
+  outgoingText,
+  outgoingValue,
+  processSecrets,
+  redactSecrets,
+  REDACTED,
+  type SecretRegistry,
+} from '../core/outgoing-text.js'
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
 export type { LogFields }
+export { isSecretFieldName, REDACTED }
 
 /** The engine's Logger port, plus child loggers. */
 export interface Logger extends EngineLogger {
@@ -18,160 +28,25 @@ export interface Logger extends EngineLogger {
   child(fields: LogFields): Logger
 }
 
-export const REDACTED = '[redacted]'
-
-// ---- 1. registry of known secrets ------------------------------------------
-
-const MIN_SECRET_LENGTH = 8 // shorter values would blank out ordinary words
-const PREFIX_LENGTH = 8
-let maxSecrets = 5000
-/** Insertion order is age: the oldest secrets (long expired) are dropped first. */
-const secrets = new Set<string>()
-/** Secrets by their first characters, so a line is scanned once however many are registered. */
-const byPrefix = new Map<string, Set<string>>()
-
-const addOne = (s: string): void => {
-  secrets.delete(s) // re-registering makes it young again
-  secrets.add(s)
-  const key = s.slice(0, PREFIX_LENGTH)
-  let set = byPrefix.get(key)
-  if (!set) byPrefix.set(key, (set = new Set()))
-  set.add(s)
-  while (secrets.size > maxSecrets) {
-    const oldest = secrets.values().next().value as string
-    secrets.delete(oldest)
-    const k = oldest.slice(0, PREFIX_LENGTH)
-    byPrefix.get(k)?.delete(oldest)
-    if (byPrefix.get(k)?.size === 0) byPrefix.delete(k)
-  }
-}
+// ---- the process's secrets ---------------------------------------------------------
 
 /**
- * Never log `value`: every occurrence in any later log line becomes [redacted].
- * Also covers its JSON-escaped and URL-encoded forms. Process-wide and bounded
- * (the oldest are forgotten past a few thousand); values under 8 characters are ignored.
+ * Never show `value`: every occurrence in any later log line, HTTP answer, status or
+ * alert becomes [redacted], also its JSON-escaped and URL-encoded forms. Process-wide
+ * and bounded (the oldest are forgotten past a few thousand); values under 8 characters are ignored.
  */
-export const registerSecret = (value: unknown): void => {
-  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return
-  for (const form of new Set([value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)])) addOne(form)
-}
+export const registerSecret = (value: unknown): void => processSecrets.register(value)
 
 /** For tests: forget every registered secret and optionally change the bound. */
-export const resetSecrets = (opts: { max?: number } = {}): void => {
-  secrets.clear()
-  byPrefix.clear()
-  if (opts.max !== undefined) maxSecrets = opts.max
-}
+export const resetSecrets = (opts: { max?: number } = {}): void => processSecrets.clear(opts)
 
-export const registeredSecretCount = (): number => secrets.size
+export const registeredSecretCount = (): number => processSecrets.size
 
-const replaceRegistered = (text: string): string => {
-  if (byPrefix.size === 0 || text.length < MIN_SECRET_LENGTH) return text
-  let out = ''
-  let from = 0
-  for (let i = 0; i <= text.length - MIN_SECRET_LENGTH; ) {
-    const candidates = byPrefix.get(text.slice(i, i + PREFIX_LENGTH))
-    let match = ''
-    if (candidates) for (const s of candidates) if (s.length > match.length && text.startsWith(s, i)) match = s
-    if (match) {
-      out += text.slice(from, i) + REDACTED
-      i += match.length
-      from = i
-    } else i++
-  }
-  return from === 0 ? text : out + text.slice(from)
-}
+/** `text` with every registered secret and every secret-looking value replaced by [redacted] (no escaping). */
+export const redactText = (text: string): string => redactSecrets(text)
 
-// ---- 2. secret field names ---------------------------------------------------
-
-const SECRET_NAMES = [
-  'aws_secret_access_key', 'secret_access_key', 'aws_session_token', 'session_token', 'access_token',
-  'refresh_token', 'client_secret', 'authorization', 'x_amz_security_token', 'security_token',
-  'web_identity_token', 'id_token', 'code_verifier', 'password', 'token', 'secret',
-]
-const normalizeName = (k: string): string => k.replace(/[-_\s]/g, '').toLowerCase()
-const SECRET_KEYS = new Set(SECRET_NAMES.map(normalizeName))
-/** Whether a field called `name` holds a secret whatever its value (sessionToken, Authorization, …). */
-export const isSecretFieldName = (name: string): boolean => SECRET_KEYS.has(normalizeName(name))
-
-// ---- 3. secret shapes in free text ------------------------------------------
-
-// `name=value`, `name: value`, `"name":"value"` for the secret names above
-// (minus the over-general ones) with any of -, _ or nothing between words.
-const NAME_ALTERNATIVES = SECRET_NAMES.filter((n) => !['password', 'token', 'secret'].includes(n))
-  .map((n) => n.split('_').join('[-_]?'))
-  .join('|')
-const NAMED_VALUE = new RegExp(
-  `((?:${NAME_ALTERNATIVES})["']?\\s*[:=]\\s*["']?)((?:Bearer|Basic|AWS4-HMAC-SHA256)\\s+)?[^\\s"',;&}]+`,
-  'gi',
-)
-/** Temporary session tokens start with these (base64 of their binary header). */
-const SESSION_TOKEN = /(?:FwoGZXIvYXdzE|IQoJb3JpZ2lu)[A-Za-z0-9+/=%]*/g
-/** Any long base64 run: session tokens, SSO access/refresh tokens, client secrets. */
-const LONG_BASE64 = /[A-Za-z0-9+/=_%-]{100,}/g
-/** A standalone 40-character base64 word with mixed case and digits: an AWS secret access key. */
-const SECRET_KEY_SHAPE = /(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g
-/**
- * Random base64 is about 40% uppercase; a kebab-case file path or a sentence is
- * almost all lowercase. This keeps the shape rules off paths and prose (a long
- * test-fixture path was once redacted), while registered secrets are caught
- * whatever their shape.
- */
-const looksRandom = (s: string) => {
-  const upper = s.replace(/[^A-Z]/g, '').length
-  return /[a-z]/.test(s) && /[0-9]/.test(s) && upper >= s.length * 0.15
-}
-
-/** `text` with every registered secret and every secret-looking value replaced by [redacted]. */
-export const redactText = (text: string): string =>
-  replaceRegistered(text)
-    .replace(NAMED_VALUE, (_m, name: string) => name + REDACTED)
-    .replace(SESSION_TOKEN, REDACTED)
-    .replace(LONG_BASE64, (m) => (looksRandom(m) ? REDACTED : m))
-    .replace(SECRET_KEY_SHAPE, (m) => (looksRandom(m) ? REDACTED : m))
-
-/**
- * A JSON-safe copy of `value` with secrets redacted: strings through
- * redactText, secret-named keys blanked, Errors expanded to name/message/
- * code/cause (and stack when asked), cycles and depth cut.
- */
-export const redactValue = (value: unknown, opts: { stack?: boolean } = {}): unknown => {
-  const seen = new WeakSet<object>()
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === 'string') return redactText(v)
-    if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v
-    if (typeof v === 'bigint') return v.toString()
-    if (typeof v !== 'object') return v === undefined ? undefined : redactText(String(v))
-    if (seen.has(v)) return '[circular]'
-    if (depth > 8) return '[too deep]'
-    seen.add(v)
-    try {
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString()
-      if (ArrayBuffer.isView(v)) return `[${v.byteLength} bytes]`
-      if (Array.isArray(v) || v instanceof Set) return [...v].slice(0, 100).map((x) => walk(x, depth + 1))
-      const entries: [string, unknown][] =
-        v instanceof Map ? [...v].map(([k, x]) => [String(k), x]) : Object.entries(v)
-      const out: Record<string, unknown> = {}
-      if (v instanceof Error) {
-        out.name = v.name
-        out.message = walk(v.message, depth + 1)
-        if (opts.stack && v.stack) out.stack = walk(v.stack, depth + 1)
-        if (v.cause !== undefined) out.cause = walk(v.cause, depth + 1)
-        if (v instanceof AggregateError) out.errors = walk(v.errors, depth + 1)
-      } else if (typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-        return walk((v as { toJSON: () => unknown }).toJSON(), depth + 1)
-      }
-      for (const [k, x] of entries) {
-        if (x === undefined || typeof x === 'function' || k in out) continue
-        out[redactText(k)] = isSecretFieldName(k) && x !== null && x !== '' ? REDACTED : walk(x, depth + 1)
-      }
-      return out
-    } finally {
-      seen.delete(v) // only cycles are "[circular]", not the same object twice
-    }
-  }
-  return walk(value, 0)
-}
+/** A JSON-safe, redacted, escaped copy of `value` (see core/outgoing-text.ts outgoingValue). */
+export const redactValue = (value: unknown, opts: { stack?: boolean } = {}): unknown => outgoingValue(value, opts)
 
 // ---- formatting ---------------------------------------------------------------
 
@@ -199,35 +74,43 @@ interface LineInput {
   fields: LogFields
 }
 
-const textLine = ({ time, level, msg, fields }: LineInput): string => {
+interface LineOptions {
+  /** Include error stacks (debug level). */
+  stack?: boolean
+  /** Whose registered secrets to redact (default: the process's). */
+  secrets?: SecretRegistry
+}
+
+const textLine = ({ time, level, msg, fields }: LineInput, secrets: SecretRegistry | undefined): string => {
   const { profile, ...rest } = fields
   let line = `${isoSeconds(time)} ${level.padEnd(5)} `
-  if (typeof profile === 'string') line += `[${profile}] `
+  if (typeof profile === 'string') line += `[${outgoingText(profile, { secrets })}] `
   else if (profile !== undefined) rest.profile = profile
-  line += oneLine(msg)
+  line += outgoingText(msg, { secrets })
   for (const [k, v] of Object.entries(rest)) {
     if (v === undefined) continue
-    const clean = isSecretFieldName(k) && v !== null && v !== '' ? REDACTED : redactValue(v)
-    line += ` ${oneLine(k)}=${textValue(v, clean)}`
+    const clean = isSecretFieldName(k) && v !== null && v !== '' ? REDACTED : outgoingValue(v, { secrets })
+    line += ` ${outgoingText(k, { secrets })}=${textValue(v, clean)}`
   }
   return line
 }
 
-const jsonLine = ({ time, level, msg, fields }: LineInput, stack: boolean): string => {
-  const out: Record<string, unknown> = { time: new Date(time).toISOString(), level, msg }
-  const clean = redactValue(fields, { stack }) as Record<string, unknown>
+const jsonLine = ({ time, level, msg, fields }: LineInput, opts: LineOptions): string => {
+  const out: Record<string, unknown> = { time: new Date(time).toISOString(), level, msg: outgoingText(msg, { secrets: opts.secrets, multiline: true }) }
+  const clean = outgoingValue(fields, opts) as Record<string, unknown>
   // A field named like a built-in one is kept, not allowed to overwrite it.
   for (const [k, v] of Object.entries(clean)) out[k in out ? `field.${k}` : k] = v
   return JSON.stringify(out)
 }
 
 /**
- * Formats one log line, redacted. Exported so the CLI and tests can format
- * lines without a winston instance. The final redactText over the whole line
- * catches anything the structural pass missed.
+ * Formats one log line, redacted and escaped. Exported so the CLI and tests can
+ * format lines without a winston instance. Message, field names and values each
+ * pass core/outgoing-text.ts; a final pass over the whole line catches anything
+ * the structural pass missed (a secret split across two fields).
  */
-export const formatLine = (input: LineInput, format: 'text' | 'json', opts: { stack?: boolean } = {}): string =>
-  redactText(format === 'json' ? jsonLine(input, opts.stack ?? false) : textLine({ ...input, msg: redactText(input.msg) }))
+export const formatLine = (input: LineInput, format: 'text' | 'json', opts: LineOptions = {}): string =>
+  outgoingText(format === 'json' ? jsonLine(input, opts) : textLine(input, opts.secrets), { secrets: opts.secrets })
 
 // ---- the logger ----------------------------------------------------------------
 
@@ -241,6 +124,8 @@ export interface CreateLoggerOptions {
   isTTY?: boolean
   /** Clock for timestamps; defaults to Date.now. */
   now?: () => number
+  /** Whose registered secrets to redact (default: the process's, where registerSecret adds). */
+  secrets?: SecretRegistry
 }
 
 const LEVELS: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 }
@@ -256,7 +141,7 @@ export const createLogger = (opts: CreateLoggerOptions): Logger => {
   const stack = opts.level === 'debug'
   const toLine = winston.format((info) => {
     const fields = ((info as unknown as Record<symbol, unknown>)[FIELDS] ?? {}) as LogFields
-    const line = formatLine({ time: now(), level: info.level as LogLevel, msg: String(info.message), fields }, format, { stack })
+    const line = formatLine({ time: now(), level: info.level as LogLevel, msg: String(info.message), fields }, format, { stack, secrets: opts.secrets })
     ;(info as unknown as Record<symbol, unknown>)[MESSAGE] = line
     return info
   })

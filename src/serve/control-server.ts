@@ -1,8 +1,10 @@
 // The daemon's control socket: how `aws-credd status`, `process`, `env`, `exec`
 // and `mfa` talk to the running daemon. A unix socket, 0600 in a 0700 folder, so
 // only the same user can connect; HTTP with small JSON bodies so any client
-// (curl --unix-socket) can read it too.
+// (curl --unix-socket) can read it too. Every answer passes the outgoing-text gate
+// (core/outgoing-text.ts) in send(); the credentials answer only in its message fields.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { outgoingFields, outgoingValue } from '../core/outgoing-text.js'
 import { checkNotBrowser } from './guards.js'
 import { answerInternalError, startListener, type Listener } from './listener.js'
 import { pathOf } from './request-handler.js'
@@ -23,8 +25,16 @@ export interface ControlApi {
 export const CONTROL_SOCKET_NAME = 'control.sock'
 const MAX_BODY = 4096
 
-const send = (res: ServerResponse, status: number, body: unknown): void => {
-  const text = JSON.stringify(body)
+/** The fields of a credentials answer that are words for a person, not the credentials. */
+const MESSAGE_FIELDS = ['message', 'reason', 'error'] as const
+
+/**
+ * Answers `body` as JSON, redacted and escaped: all of it, or (`credentials`, an answer
+ * that carries keys on purpose) only its message fields.
+ */
+const send = (res: ServerResponse, status: number, body: unknown, credentials = false): void => {
+  const clean = credentials && body !== null && typeof body === 'object' ? outgoingFields(body, MESSAGE_FIELDS) : outgoingValue(body)
+  const text = JSON.stringify(clean)
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) })
   res.end(text)
 }
@@ -70,7 +80,8 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void
     } catch {
       return send(res, 400, { message: 'profile name is not valid URL encoding' })
     }
-    return send(res, ...api.credentials(profile))
+    const [status, body] = api.credentials(profile)
+    return send(res, status, body, true)
   }
   const { grant, grants, revoke } = api
   if (path === '/v1/grants' && req.method === 'GET' && grants) return send(res, ...grants())

@@ -6,6 +6,7 @@
 // checked (DNS rebinding), browsers refused.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeError } from '../core/errors.js'
+import { outgoingText } from '../core/outgoing-text.js'
 import type { Logger } from '../engine/ports.js'
 import { tokenChecker, tokenProblem } from './auth-token.js'
 import { requestGuard, type GuardConfig } from './guards.js'
@@ -46,7 +47,7 @@ const HEALTHY = prepareJson(200, { status: 'ok' })
 const READY = prepareJson(200, { status: 'ready' })
 
 const readiness = (r: Readiness): Prepared =>
-  r.ready ? READY : prepareJson(503, { status: 'not ready', reason: r.reason ?? 'not ready yet' })
+  r.ready ? READY : prepareJson(503, { status: 'not ready', reason: outgoingText(r.reason ?? 'not ready yet') })
 
 /**
  * The bearer check for /metrics: undefined when `header` carries the token, else the refusal

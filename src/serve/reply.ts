@@ -1,7 +1,10 @@
 // The one way the endpoints answer: fixed headers (never cached, never CORS, never
 // sniffed), JSON refusals that name the problem without echoing anything sent to
-// us, and a count per status for metrics.
+// us, and a count per status for metrics. Every error text passes the outgoing-text
+// gate here (an upstream error quoted in a 503 may carry a secret or an escape);
+// the credential bodies (200) do not: they are prepared once per renewal.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { outgoingText } from '../core/outgoing-text.js'
 
 export type EndpointName = 'container' | 'imds'
 
@@ -42,9 +45,11 @@ export const prepare = (status: number, contentType: string, body: string | Buff
 export const prepareJson = (status: number, value: unknown, extra?: OutgoingHttpHeaders): Prepared =>
   prepare(status, 'application/json', JSON.stringify(value), extra)
 
-/** `{"message": ...}` plus a stable `code` for programs. */
-export const prepareError = (status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared =>
-  prepareJson(status, code ? { message, code } : { message }, extra)
+/** `{"message": ...}` plus a stable `code` for programs; message and code redacted and escaped (core/outgoing-text.ts). */
+export const prepareError = (status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared => {
+  const clean = outgoingText(message)
+  return prepareJson(status, code ? { message: clean, code: outgoingText(code) } : { message: clean }, extra)
+}
 
 export const send = (res: ServerResponse, answer: Prepared): void => {
   res.writeHead(answer.status, answer.headers)

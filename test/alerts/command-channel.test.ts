@@ -118,3 +118,18 @@ t.test('endless output: stderr kept to a few KiB, stdout not read; the command s
   t.ok(grown < 64 * 1024 * 1024, `RSS grew ${Math.round(grown / 1024)} KiB, not by the output`)
   t.equal(STDERR_KEEP, 4096)
 })
+
+t.test('upstream text is redacted and escaped in every AWS_CREDD_* variable', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const { processSecrets } = await import('../../src/core/outgoing-text.js')
+  processSecrets.register('registered-source-secret-0123')
+  const planted = plantedText('registered-source-secret-0123')
+  const out = join(t.testdir(), 'env')
+  const ch = commandChannel({ command: 'env -0 > "$OUT"', env: { PATH: process.env.PATH, OUT: out } })
+  await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b]0;x\x07', profiles: [planted], verificationUriComplete: planted }))
+  const got = readEnv(out)
+  const ours = Object.entries(got).filter(([k]) => k.startsWith('AWS_CREDD_'))
+  t.equal(ours.length, 9)
+  for (const [k, v] of ours) assertClean(t, k, v, 'registered-source-secret-0123')
+  t.match(got.AWS_CREDD_MESSAGE, 'password=[redacted]')
+})

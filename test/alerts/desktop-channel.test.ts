@@ -124,3 +124,17 @@ t.test('end to end: a failing or hanging notify-send rejects, never crashes', as
   const e2 = await hanging!.send(alert()).then(() => undefined, (x: unknown) => x)
   t.match((e2 as Error).message, /notify-send did not finish within 0.2s/)
 })
+
+t.test('upstream text is redacted and escaped in the title and body notify-send gets', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const { processSecrets } = await import('../../src/core/outgoing-text.js')
+  processSecrets.register('registered-source-secret-0123')
+  const planted = plantedText('registered-source-secret-0123')
+  const bin = fakeNotifySend(t.testdir())
+  const { calls, spawn } = recordingSpawn()
+  const ch = desktopChannel({ env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
+  await ch!.send(alert({ event: 'refresh-failing', message: planted, ssoSession: 'dev\u009b2J', userCode: planted }))
+  t.equal(calls[0]!.args.length, 4)
+  for (const [i, a] of calls[0]!.args.entries()) assertClean(t, `notify-send arg ${i}`, a, 'registered-source-secret-0123')
+  t.match(calls[0]!.args[2], 'dev\\x9b2J')
+})

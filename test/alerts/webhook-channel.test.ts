@@ -251,3 +251,19 @@ t.test('readCapped: short bodies whole, long ones cut at the cap, none empty', a
   t.equal(cut.text, 'a'.repeat(100))
   t.ok(cut.bytes >= 100)
 })
+
+t.test('upstream text in any field is redacted and escaped in the POSTed JSON (raw bytes and parsed values)', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const { processSecrets } = await import('../../src/core/outgoing-text.js')
+  processSecrets.register('registered-source-secret-0123')
+  const planted = plantedText('registered-source-secret-0123')
+  const { received, base } = await serve(t, ok)
+  const ch = webhookChannel({ url: `${base}/hook` })
+  await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b[2J', ssoSession: undefined, userCode: planted }))
+  t.equal(received.length, 1)
+  assertClean(t, 'webhook raw body', received[0]!.body, 'registered-source-secret-0123')
+  const body = JSON.parse(received[0]!.body) as Record<string, string>
+  for (const k of ['message', 'text', 'fix', 'userCode', 'profile']) assertClean(t, `webhook ${k}`, body[k]!, 'registered-source-secret-0123')
+  t.match(body.message, 'password=[redacted]')
+  t.match(body.message, '\\x1b[31mRED')
+})

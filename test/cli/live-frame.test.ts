@@ -79,3 +79,20 @@ t.test('wide characters count two columns: no line is wider than the terminal', 
   t.equal(at(row1!, 'fresh'), at(row2!, 'fresh'), 'the STATE column lines up under a wide name')
   t.equal(fit('日本語テキスト', 6), '日本…', 'cut by columns, the mark included')
 })
+
+t.test('upstream text and hostile names are escaped before they reach the terminal; only our own colour codes remain', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const planted = plantedText('not-registered-anywhere')
+  const hostile: StatusView = {
+    profiles: [{ profile: 'p\x1b]0;title\x07', source: 'sso', health: 'unavailable', lastError: planted }],
+    ssoSessions: [{ label: 'corp\u009b2J', state: 'relogin-required', reason: planted, profiles: ['p'] }],
+  }
+  const plain = liveFrame(hostile, NOW, { columns: 400, color: false, clock: '12:00:00' }).join('\n')
+  assertClean(t, 'live frame', plain, 'registered-but-not-in-this-text')
+  t.match(plain, 'p\\x1b]0;title\\x07')
+  t.match(plain, 'corp\\x9b2J')
+  t.match(plain, `password=[redacted]`)
+  const coloured = liveFrame(hostile, NOW, { columns: 400, color: true, clock: '12:00:00' }).join('\n')
+  t.same(coloured.match(/\x1b\[[0-9;]*m/g)?.every((c) => ['\x1b[2m', '\x1b[0m', '\x1b[31m'].includes(c)), true, 'only SGR colour codes of our own')
+  t.notMatch(coloured.replace(/\x1b\[(?:2|0|31)m/g, ''), /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'nothing else raw')
+})

@@ -66,3 +66,20 @@ t.test('a daemon keeping nothing says where profiles come from; no session table
   t.notMatch(text, /SESSION/)
   t.equal(text.split('\n').length, 2, 'one line')
 })
+
+t.test('upstream text in any cell is redacted and escaped: no escape sequence reaches the terminal', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const { processSecrets } = await import('../../src/core/outgoing-text.js')
+  processSecrets.register('registered-source-secret-0123')
+  const planted = plantedText('registered-source-secret-0123')
+  const view: StatusAnswer = {
+    profiles: [{ profile: 'r\x1b[2J', source: 'assume-role ← static', health: 'unavailable', lastError: planted }],
+    ssoSessions: [{ label: 'corp', state: 'relogin-required', reason: planted, profiles: ['r'], lastError: planted }],
+    containerEndpoint: { url: 'http://127.0.0.1:9911', tokenFile: '/tmp/\x1b]0;x\x07/token' },
+  }
+  const out = formatStatus(view, NOW)
+  assertClean(t, 'status table', out, 'registered-source-secret-0123')
+  t.match(out, 'password=[redacted]')
+  t.match(out, 'r\\x1b[2J')
+  t.match(out, '\\x1b[31mRED')
+})

@@ -229,6 +229,24 @@ t.test('faults, outages and the call log', async (t) => {
   )
 })
 
+t.test('a lasting fault for one action, with any message text, until cleared', async (t) => {
+  const emu = await startEmulator()
+  t.teardown(() => emu.close())
+  const user = emu.addUser('grace')
+  const role = emu.addRole({ name: 'r', trust: [user.arn] })
+  const sts = client(emu, user)
+  const message = 'boom password=x \x1b[31mRED\x1b[0m cr\rhere \u009b2J <&>"\''
+  emu.faults.always('sts', { status: 500, code: 'InternalFailure', message }, 'AssumeRole')
+  for (let i = 0; i < 3; i++) await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'session' })), { name: 'InternalFailure', message })
+  t.ok(await sts.send(new GetCallerIdentityCommand({})), 'other actions unaffected')
+  emu.faults.always('sts', undefined, 'AssumeRole')
+  t.ok(await sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'session' })), 'cleared')
+  emu.faults.always('sts', { status: 503, code: 'ServiceUnavailable' })
+  await t.rejects(sts.send(new GetCallerIdentityCommand({})), { name: 'ServiceUnavailable' })
+  emu.faults.next('sts', { status: 400, code: 'Throttling', message: 'queued first' })
+  await t.rejects(sts.send(new GetCallerIdentityCommand({})), { name: 'Throttling' }, 'a queued fault comes before a lasting one')
+})
+
 t.test('unsigned or foreign requests are refused', async (t) => {
   const emu = await startEmulator()
   t.teardown(() => emu.close())

@@ -206,3 +206,20 @@ t.test('log lines name the channel and reason, never the webhook secret', async 
   const all = JSON.stringify(logger.entries)
   for (const s of secrets) t.notOk(all.includes(s), `no ${s} in the log`)
 })
+
+t.test('an alert is redacted and escaped once before fan-out: no channel sees raw upstream text', async (t) => {
+  const { assertClean, plantedText } = await import('../helpers/planted.js')
+  const { processSecrets } = await import('../../src/core/outgoing-text.js')
+  processSecrets.register('registered-source-secret-0123')
+  const planted = plantedText('registered-source-secret-0123')
+  const { dispatcher, channels } = setup(['ok', 'ok'])
+  dispatcher.send(alert(1, { event: 'refresh-failing', message: planted, fix: planted, profiles: [planted], ssoSession: planted, verificationUriComplete: planted, userCode: planted }))
+  await dispatcher.idle()
+  for (const c of channels) {
+    t.equal(c.calls.length, 1)
+    assertClean(t, `${c.name} sees`, JSON.stringify(c.calls[0]!.alert), 'registered-source-secret-0123')
+    // JSON.stringify would hide raw C0 bytes as \u001b: check the strings themselves too.
+    for (const v of Object.values(c.calls[0]!.alert).flat()) if (typeof v === 'string') assertClean(t, `${c.name} field`, v, 'registered-source-secret-0123')
+    t.match(c.calls[0]!.alert.message, 'password=[redacted]')
+  }
+})

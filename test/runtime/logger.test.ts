@@ -1,6 +1,7 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
 import {
   createLogger,
   recordingLogger,
@@ -133,6 +134,37 @@ t.test('redactText keeps ordinary text', async (t) => {
     'path /work/main/node_modules/@aws-sdk/client-sts/dist-cjs/index.js:12:3',
   ]
   for (const s of ordinary) t.equal(redactText(s), s)
+})
+
+t.test('upstream text: password= values and escape sequences never reach a line, in either format', async (t) => {
+  const upstream = 'InternalFailure: password=hunter2-is-my-password token: abcdef0123456789abcdef \x1b[31mRED\x1b[0m \x1b]0;title\x07 cr\rhere \u009b2J \u202eevil'
+  for (const format of ['json', 'text'] as const) {
+    const { logger, text, lines } = capture({ format })
+    logger.child({ profile: 'p\x1b[2J' }).warn(`renewal failed: ${upstream}`, {
+      reason: upstream,
+      err: new Error(upstream, { cause: new Error(upstream) }),
+      nested: { list: [upstream] },
+      ['k\x1b]0;t\x07']: 'v',
+    })
+    const out = text()
+    t.equal(lines().length, 1, `${format}: one line`)
+    for (const bad of ['hunter2', 'abcdef0123456789abcdef', '\x1b', '\r', '\u009b', '\x07', '\u202e']) t.notOk(out.includes(bad), `${format}: no ${JSON.stringify(bad)}`)
+    t.match(out, 'password=[redacted]', `${format}: the name stays, the value goes`)
+    t.match(out, format === 'json' ? '\\\\x1b[31mRED' : '\\x1b[31mRED', `${format}: the escape is visible`)
+    if (format === 'json') t.doesNotThrow(() => JSON.parse(lines()[0]!), 'still valid JSON')
+  }
+})
+
+t.test('a logger can be given its own SecretRegistry', async (t) => {
+  const secrets = new SecretRegistry()
+  secrets.register('only-this-logger-knows-it')
+  const { logger, text } = capture({ format: 'text', secrets })
+  logger.info('value only-this-logger-knows-it here', { v: 'only-this-logger-knows-it' })
+  t.notMatch(text(), 'only-this-logger-knows-it')
+  t.equal(registeredSecretCount(), 0, 'the process registry was not used')
+  const other = capture({ format: 'text' })
+  other.logger.info('value only-this-logger-knows-it here')
+  t.match(other.text(), 'only-this-logger-knows-it', 'the default logger does not know it')
 })
 
 t.test('readable text lines on a terminal, JSON lines otherwise', async (t) => {

@@ -8,6 +8,8 @@ import { containerDecider, startContainerEndpoint } from '../../src/serve/contai
 import type { CredentialLookup, Lookup } from '../../src/serve/credential-lookup.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, rawBytes, type RawAnswer } from '../helpers/serve.js'
+import { processSecrets } from '../../src/core/outgoing-text.js'
+import { assertClean, plantedText } from '../helpers/planted.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
@@ -18,6 +20,7 @@ const profiles = new Map<string, Lookup>([
   ['my app', { kind: 'ok', creds: fakeCreds(T0 + 900_000) }],
   ['sso-dev', { kind: 'unavailable', reason: 'SSO session dev needs login: run aws-credd login --sso-session dev' }],
   ['long-term', { kind: 'ok', creds: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }],
+  ['upstream-broken', { kind: 'unavailable', reason: plantedText('registered-source-secret-0123') }],
 ])
 const lookup: CredentialLookup = {
   lookup: (p) => {
@@ -146,6 +149,19 @@ t.test('method, path, unknown and unavailable profiles', async (t) => {
   const sso = await get('/v1/credentials/sso-dev')
   t.equal(sso.status, 503)
   t.same(sso.json, { message: 'SSO session dev needs login: run aws-credd login --sso-session dev', code: 'CredentialsUnavailable' })
+})
+
+t.test('a 503 quoting upstream text carries no secret and no raw escape; a hostile profile name is escaped too', async (t) => {
+  processSecrets.register('registered-source-secret-0123')
+  const a = await get('/v1/credentials/upstream-broken')
+  t.equal(a.status, 503)
+  assertClean(t, 'container 503', a.body, 'registered-source-secret-0123')
+  t.match(a.json?.message, 'password=[redacted]', 'the text still says what failed')
+  t.match(a.json?.message, '\\x1b[31mRED', 'escapes are visible')
+  const named = await get(`/v1/credentials/${encodeURIComponent('x\x1b]0;t\x07\u009b')}`)
+  t.equal(named.status, 404)
+  assertClean(t, 'container 404', named.body, 'registered-source-secret-0123')
+  t.match(named.json?.message, 'x\\u001b]0;t\\u0007\\x9b', 'visible: JSON-quoted C0, escaped C1')
 })
 
 t.test('expired credentials are never served, whatever the lookup says', async (t) => {

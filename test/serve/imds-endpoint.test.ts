@@ -9,6 +9,8 @@ import { IMDS_TOKEN_RATE_LIMIT, imdsDecider, imdsExposureWarning, imdsRoleName, 
 import { IMDS_TOKEN_LENGTH, ImdsSessions } from '../../src/serve/imds-sessions.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, type RawAnswer } from '../helpers/serve.js'
+import { processSecrets } from '../../src/core/outgoing-text.js'
+import { assertClean, plantedText } from '../helpers/planted.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
 let now = T0
@@ -152,6 +154,15 @@ t.test('unknown profile 404, unavailable 503 with the reason, expired never serv
   t.equal(expired.status, 503)
   t.match(expired.json?.message, /expired/)
   t.ok(noSecret(expired))
+})
+
+t.test('a 503 quoting upstream text carries no secret and no raw escape (IMDS needs no client token)', async (t) => {
+  processSecrets.register('registered-source-secret-0123')
+  answer = { kind: 'unavailable', reason: plantedText('registered-source-secret-0123') }
+  const down = await call('GET', '/latest/meta-data/iam/security-credentials/ec2-app', { 'x-aws-ec2-metadata-token': await session() })
+  t.equal(down.status, 503)
+  assertClean(t, 'imds 503', down.body, 'registered-source-secret-0123')
+  t.match(down.json?.message, 'password=[redacted]')
 })
 
 t.test('allowV1 serves requests without a token, but still refuses a wrong one', async (t) => {

@@ -14,6 +14,8 @@ import { bearerCheck, metricsExposureWarning, startMetricsEndpoint, type Readine
 import { DaemonMetrics } from '../../src/serve/metrics.js'
 import type { Logger } from '../../src/engine/ports.js'
 import { raw, type RawAnswer } from '../helpers/serve.js'
+import { assertClean, plantedText } from '../helpers/planted.js'
+import { processSecrets } from '../../src/core/outgoing-text.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
 let view: StatusView = {
@@ -88,6 +90,11 @@ t.test('GET /readyz is 503 with the reason until ready, then 200', async (t) => 
   a = await get('/readyz')
   t.equal(a.status, 503)
   t.same(a.json, { status: 'not ready', reason: 'not ready yet' })
+  processSecrets.register('registered-source-secret-0123')
+  readiness = { ready: false, reason: plantedText('registered-source-secret-0123') }
+  a = await get('/readyz')
+  t.equal(a.status, 503)
+  assertClean(t, 'readyz 503', a.body, 'registered-source-secret-0123')
   readiness = { ready: true }
   a = await get('/readyz')
   t.equal(a.status, 200)
