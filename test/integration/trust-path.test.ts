@@ -57,6 +57,10 @@ const everyCommandRefuses = async (t: Tap, sb: Sandbox, line: RegExp, requests: 
     ['exec', ['exec', 'x', '--', process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI || "")', marker]],
     ['status', ['status']],
     ['mfa', ['mfa', 'x', '123456']],
+    // The grant commands: an impostor would otherwise receive a grant request, or hand out a token of its own.
+    ['grant', ['grant', '--profile', 'x', '--name', 'agent']],
+    ['grants', ['grants']],
+    ['revoke', ['revoke', 'agent']],
   ]
   for (const [name, args] of commands) {
     const r = await runTool(process.execPath, [CLI, ...args], sb.env)
@@ -79,7 +83,7 @@ t.test('another user owns the runtime folder and answers on control.sock: every 
   const { requests } = await impostor(t, socket)
   lchownSync(socket, NOBODY, NOBODY)
   chownSync(dir, NOBODY, NOBODY)
-  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa): refusing the control socket ${socket}: ${dir} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: .*XDG_RUNTIME_DIR`)
+  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${dir} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: .*XDG_RUNTIME_DIR`)
   await everyCommandRefuses(t, sb, line, requests)
 })
 
@@ -91,7 +95,7 @@ t.test('the runtime folder is ours but the socket in it belongs to another user:
   const socket = join(dir, 'control.sock')
   const { requests } = await impostor(t, socket)
   lchownSync(socket, NOBODY, NOBODY)
-  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa): refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: have root remove ${socket}`)
+  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: have root remove ${socket}`)
   await everyCommandRefuses(t, sb, line, requests)
   // `run` finds the socket in use and, instead of asking it for a pid to name, says whose it is.
   const run = await runTool(process.execPath, [CLI, 'run', '--log-format', 'text'], sb.env)
@@ -107,7 +111,7 @@ t.test('a runtime folder open to others (no root needed): every command refuses'
   chmodSync(dir, 0o777)
   const socket = join(dir, 'control.sock')
   const { requests } = await impostor(t, socket)
-  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa): refusing the control socket ${socket}: ${dir} is open to others \\(mode 777, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`)
+  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${dir} is open to others \\(mode 777, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`)
   await everyCommandRefuses(t, sb, line, requests)
 })
 
