@@ -88,7 +88,11 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void
   if (path === '/v1/grants' && req.method === 'POST' && grant && revoke) {
     void readJson(req).then((body) => {
       if (!body) return send(res, 400, { message: 'expected a JSON object such as {"name": "agent", "profiles": ["dev"]}' })
-      if (body.hold !== true) return send(res, ...grant(body))
+      // A new grant's answer carries its token on purpose (shown once): only its message fields are cleaned.
+      if (body.hold !== true) {
+        const [status, answer] = grant(body)
+        return send(res, status, answer, status === 200)
+      }
       holdGrant(res, grant, revoke, body)
     })
     return
@@ -137,7 +141,7 @@ const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>,
   if (status !== 200) return send(res, status, answer)
   const name = String((answer as { name?: unknown }).name)
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
-  res.write(`${JSON.stringify(answer)}\n`)
+  res.write(`${JSON.stringify(outgoingFields(answer as object, MESSAGE_FIELDS))}\n`)
   // The socket's close, not the request's: the request ends as soon as its body is read.
   res.once('close', () => void revoke(name))
 }
