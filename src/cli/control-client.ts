@@ -4,6 +4,7 @@
 // the daemon, so the trust check lives here: nothing is sent to, or read from, a
 // socket whose folder or owner says another user could be answering.
 import { request } from 'node:http'
+import { dirname } from 'node:path'
 import { controlTarget, pathFacts, verifyControlSocket, type ControlTarget, type FactsOf } from '../serve/runtime-dir.js'
 
 export type { ControlTarget } from '../serve/runtime-dir.js'
@@ -38,11 +39,21 @@ export interface TrustOptions {
 /** The socket's path, whichever form the caller has. */
 export const socketPathOf = (target: string | ControlTarget): string => (typeof target === 'string' ? target : target.path)
 
-/** The trust check alone: the `untrusted` answer to give, or undefined when the socket may be used. */
-export const checkControlSocket = (target: string | ControlTarget, trust: TrustOptions = {}): { status: 'untrusted'; reason: string } | undefined => {
+/**
+ * The trust check alone: the answer to give without connecting (`untrusted`, or `no-daemon`
+ * when the folder is not there), or undefined when the socket may be used.
+ */
+export const checkControlSocket = (
+  target: string | ControlTarget, trust: TrustOptions = {},
+): { status: 'untrusted'; reason: string } | { status: 'no-daemon'; reason: string } | undefined => {
   const { path: socketPath, note } = typeof target === 'string' ? { path: target, note: undefined } : target
   const also = note ? `; ${note}` : ''
-  const problem = verifyControlSocket(socketPath, 'uid' in trust ? trust.uid : process.getuid?.(), trust.facts ?? pathFacts)
+  const facts = trust.facts ?? pathFacts
+  // No folder, no daemon. Connecting anyway would race another user who renames a folder of
+  // theirs into the free name between this check and the connect; one that exists and is ours
+  // cannot be swapped (it is in a sticky or private parent, which the check below demands).
+  if (facts(dirname(socketPath)).kind === 'missing') return { status: 'no-daemon', reason: `no aws-credd daemon is running (nothing at ${socketPath}${also})` }
+  const problem = verifyControlSocket(socketPath, 'uid' in trust ? trust.uid : process.getuid?.(), facts)
   if (!problem) return undefined
   return {
     status: 'untrusted',

@@ -155,19 +155,24 @@ export const envGrantName = (profile: string): string =>
   /^[A-Za-z0-9._@-]{1,56}$/.test(profile) ? `env.${profile}` : `env.${createHash('sha256').update(profile).digest('hex').slice(0, 16)}`
 
 /** The token file of the profile's env grant, made (or re-made) when needed. */
-const envTokenFile = async (socket: ControlTarget, profile: string): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3 | 4; message: string }> => {
+const envTokenFile = async (socket: ControlTarget, profile: string, attempt = 0): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3 | 4; message: string }> => {
   const name = envGrantName(profile)
   const listed = await askDaemon(socket, 'GET', '/v1/grants')
   if (listed.status !== 200) return { ok: false, ...grantFailure(listed) }
-  const grants = Array.isArray(listed.body.grants) ? (listed.body.grants as Array<{ name?: unknown; tokenFile?: unknown; expired?: unknown }>) : []
+  type Listed = { name?: unknown; kind?: unknown; profiles?: unknown; tokenFile?: unknown; expired?: unknown }
+  const grants = Array.isArray(listed.body.grants) ? (listed.body.grants as Listed[]) : []
   const existing = grants.find((g) => g.name === name)
-  if (existing && typeof existing.tokenFile === 'string' && existing.expired !== true) {
-    // Still there (the runtime folder is emptied at reboot, the grants file is not).
+  // Reused only if it is what env makes: its kind, this profile alone, a token file still there
+  // (the runtime folder is emptied at reboot, the grants file is not).
+  const ours = existing?.kind === 'env' && Array.isArray(existing.profiles) && existing.profiles.length === 1 && existing.profiles[0] === profile
+  if (ours && typeof existing.tokenFile === 'string' && existing.expired !== true) {
     if (await readFile(existing.tokenFile, 'utf8').then(() => true, () => false)) return { ok: true, file: existing.tokenFile }
   }
   if (existing) await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
   const file = join(dirname(socketPathOf(socket)), 'grants', `${name}.token`)
   const minted = await mintGrant(socket, { name, kind: 'env', profiles: [profile], tokenFile: file })
+  // Another `env` for the same profile made it meanwhile: use that one.
+  if (!minted.ok && minted.answer.status === 409 && attempt === 0) return envTokenFile(socket, profile, 1)
   if (!minted.ok) return { ok: false, ...grantFailure(minted.answer) }
   const { writeTokenFile } = await import('./token-file.js')
   await writeTokenFile(file, minted.grant.token)

@@ -61,6 +61,7 @@ export const holdGrant = async (target: string | ControlTarget, body: GrantBody)
   let released = false
   let retry: NodeJS.Timeout | undefined
   let token: string | undefined
+  let revokedByOwner = false
 
   const socket = socketPathOf(target)
   const open = (b: GrantBody): Promise<{ ok: true; grant: MintedGrant } | { ok: false; answer: ControlAnswer }> =>
@@ -78,12 +79,14 @@ export const holdGrant = async (target: string | ControlTarget, body: GrantBody)
         let buf = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
-          if (settled) return
+          // After the grant line only one more can come: the owner revoked it; never register it again.
+          if (settled) return void (chunk.includes('"revoked":true') && (revokedByOwner = true))
           buf += chunk
           const nl = buf.indexOf('\n')
           if (res.statusCode === 200 && nl >= 0) {
             try {
               const g = JSON.parse(buf.slice(0, nl)) as Record<string, unknown>
+              if (buf.slice(nl + 1).includes('"revoked":true')) revokedByOwner = true
               if (isMinted(g)) return settle({ ok: true, grant: g })
             } catch {
               // fall through to the failure below
@@ -112,7 +115,7 @@ export const holdGrant = async (target: string | ControlTarget, body: GrantBody)
 
   // The daemon went away (restart): register the same token again until one answers.
   const onLost = (req: ClientRequest): void => {
-    if (released || req !== current || retry || token === undefined) return
+    if (released || revokedByOwner || req !== current || retry || token === undefined) return
     retry = setTimeout(() => {
       retry = undefined
       if (released) return

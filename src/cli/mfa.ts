@@ -14,7 +14,7 @@ export const mfaCommand = async (profile: string, code: string, env: NodeJS.Proc
   // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
   const answer = await askDaemon(controlSocket(env), 'POST', '/v1/mfa', { profile, code })
   if (answer.status === 'untrusted') {
-    process.stderr.write(`aws-credd mfa: ${answer.reason}\n`)
+    process.stderr.write(`aws-credd mfa: ${outgoingText(answer.reason)}\n`)
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {

@@ -147,13 +147,21 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     // A consumer's token file is watched through its folder: kubelet swaps a Secret by
     // replacing the `..data` symlink beside it, and the file's own path never changes.
     for (const dir of consumerDirs()) files.push({ path: dir, dir: true })
+    // The owner's token file too: replacing it rotates the token (the old one stops working).
+    if (serving?.tokenFile) files.push({ path: serving.tokenFile })
     return files
   }
   // Events are grouped per kind and applied DEBOUNCE_MS after the last one.
-  type WatchKind = ChangeKind | 'config' | 'consumers'
+  type WatchKind = ChangeKind | 'config' | 'consumers' | 'owner-token'
   const pending = new Map<WatchKind, NodeJS.Timeout>()
   const apply = (kind: WatchKind): Promise<unknown> =>
-    kind === 'config' ? reload() : kind === 'consumers' ? (serving ? serving.reloadConsumers(daemon.view().config) : Promise.resolve()) : daemon.reloadAwsFiles(kind)
+    kind === 'config'
+      ? reload()
+      : kind === 'consumers'
+        ? (serving?.reloadConsumers(daemon.view().config) ?? Promise.resolve())
+        : kind === 'owner-token'
+          ? (serving?.reloadOwner() ?? Promise.resolve())
+          : daemon.reloadAwsFiles(kind)
   const watcher = new PathWatcher(
     (target) => {
       const kind: WatchKind =
@@ -165,7 +173,9 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
               ? 'files'
               : consumerDirs().includes(target)
                 ? 'consumers'
-                : 'token-file'
+                : serving?.tokenFile !== undefined && target === resolve(serving.tokenFile)
+                  ? 'owner-token'
+                  : 'token-file'
       clearTimeout(pending.get(kind))
       pending.set(
         kind,
@@ -185,6 +195,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     codec: tokenCodec,
     store: grantFileStore(stateDir, (why) => logger.warn(why)),
     logger,
+    registerSecret,
     // The token files `env` makes live in the runtime folder's grants/: they go with their grant.
     onEnded: (g) => {
       if (g.kind !== 'env' || g.tokenFile === undefined || runtimeDir === undefined) return
@@ -201,6 +212,8 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   let control: Listener
   let serving: Serving | undefined
   try {
+    // Before the control socket opens: a grant minted meanwhile would save a list without the restored ones.
+    await grants.load()
     // The same choice the clients make (XDG_RUNTIME_DIR, the temp folder, or the state folder when another user took that one).
     const prepared = await prepareRuntimeDir(env)
     runtimeDir = prepared.dir
@@ -229,13 +242,13 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       logger.info(`Node ${process.versions.node}: AWS SDK releases after January 2027 need Node 22 or newer; plan the upgrade`)
     }
     try {
-      await grants.load()
       serving = await startServing(config, {
         lookup: credentialLookup(daemon),
         now: () => clock.now(),
         logger,
         runtimeDir,
         grants,
+        registerSecret,
         onRequest,
         metrics,
         ready: () => readiness(started, daemon.status()),

@@ -27,6 +27,8 @@ export interface Serving {
   imdsUrl?: string
   /** Re-reads the consumers and their token files (the config or a token file changed). */
   reloadConsumers(config: Config): Promise<void>
+  /** Re-reads the owner's token file (it changed): the old token stops working. */
+  reloadOwner(): Promise<void>
   close(): Promise<void>
 }
 
@@ -41,9 +43,15 @@ export interface ServingDeps {
   ready?: () => Readiness
   /** Who may read what; without it the owner's token alone opens every profile. */
   grants?: GrantRegistry
+  /** Tokens are secrets too: never in a log line or an answer. */
+  registerSecret?: (s: string) => void
 }
 
-/** The config's consumers with their tokens; a consumer whose file fails keeps its last good token (or is left out). */
+/**
+ * The config's consumers with their tokens. A consumer whose token file fails (unreadable,
+ * invalid, someone else's) is left out until it is fixed: keeping its previous token would keep
+ * a token that was rotated away because it leaked.
+ */
 const consumerLoader = (deps: ServingDeps) => {
   const lastGood = new Map<string, { file: string; token: string }>()
   return async (config: Config): Promise<void> => {
@@ -55,12 +63,11 @@ const consumerLoader = (deps: ServingDeps) => {
         const before = lastGood.get(c.name)
         if (before && before.file === c.tokenFile && before.token !== token) deps.logger.info(`consumer "${c.name}": new token read from ${c.tokenFile}; the old one no longer works`)
         lastGood.set(c.name, { file: c.tokenFile, token })
+        deps.registerSecret?.(token)
         loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token })
       } catch (e) {
-        const before = lastGood.get(c.name)
-        const keep = before?.file === c.tokenFile
-        deps.logger.error(`consumer "${c.name}": ${describeError(e)}${keep ? ' (keeping its previous token)' : ' (it gets no access until this is fixed)'}`)
-        if (keep) loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token: before.token })
+        const had = lastGood.delete(c.name)
+        deps.logger.error(`consumer "${c.name}": ${describeError(e)}${had ? ' (its previous token no longer works either)' : ''}; it gets no access until this is fixed`)
       }
     }
     for (const name of [...lastGood.keys()]) if (!config.consumers.some((c) => c.name === name)) lastGood.delete(name)
@@ -74,12 +81,25 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     await Promise.all(listeners.map((l) => l.close()))
   }
   const reloadConsumers = consumerLoader(deps)
-  const out: Serving = { close, reloadConsumers }
+  const reloadOwner = async (): Promise<void> => {
+    if (!deps.grants || out.tokenFile === undefined) return
+    try {
+      const token = await loadOrCreateAuthToken(out.tokenFile)
+      deps.registerSecret?.(token)
+      deps.grants.setOwner(token)
+    } catch (e) {
+      // Fail closed: a token file that went bad may have been rotated because the token leaked.
+      deps.grants.setOwner(undefined)
+      deps.logger.error(`the owner's token: ${describeError(e)}; no owner's token works until this is fixed`)
+    }
+  }
+  const out: Serving = { close, reloadConsumers, reloadOwner }
   try {
     const s = config.server
     if (s.listen || s.socket) {
       const tokenFile = s.tokenFile ?? join(deps.runtimeDir, 'token')
       const token = await loadOrCreateAuthToken(tokenFile)
+      deps.registerSecret?.(token)
       let auth: ContainerAuth = { token }
       if (deps.grants) {
         const grants = deps.grants

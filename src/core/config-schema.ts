@@ -285,6 +285,7 @@ const consumerEntry = section({
     .string()
     .regex(new RegExp(GRANT_NAME_PATTERN), { error: 'must be letters, digits and . _ : @ - (up to 64, starting with a letter or digit)' })
     .refine((s) => s !== 'owner' && s !== 'imds', { error: '"owner" and "imds" are reserved; choose another name' })
+    .refine((s) => !s.startsWith('env.') && !s.startsWith('exec.'), { error: 'names starting with "env." or "exec." are kept for aws-credd env and exec; choose another name' })
     .meta({ description: 'The consumer\'s name, as the audit log, the metrics and `aws-credd grants` show it.', pattern: GRANT_NAME_PATTERN }),
   profiles: z
     .array(iniName('profile name'))

@@ -41,12 +41,14 @@ export const authorize = (grant: Grant | undefined, profile: string, now: number
 /** Names that are safe in a metrics label, a file name and a log line. */
 export const GRANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/
 
-/** The longest a run-time grant may last (a day, aws-vault's longest server session is 12 h). */
+/** The longest a run-time grant may last: a week (aws-vault's longest server session is 12 h; a sandbox may run for days). */
 export const MAX_GRANT_TTL_MS = 7 * 24 * 3600_000
 export const MIN_GRANT_TTL_MS = 1000
 
 export interface GrantRequest {
   name: string
+  /** Only `env` and `exec` may use the names that start with their prefix. */
+  kind?: GrantKind
   profiles: string[]
   /** Milliseconds; absent: until revoked. */
   ttlMs?: number
@@ -66,6 +68,8 @@ export const grantRequestProblem = (req: GrantRequest, live: ReadonlyMap<string,
   if (!GRANT_NAME.test(req.name))
     return { reason: `grant name ${JSON.stringify(req.name.slice(0, 80))} is not valid`, fix: 'use letters, digits and . _ : @ - (up to 64, starting with a letter or digit)' }
   if (req.name === 'owner' || req.name === 'imds') return { reason: `grant name "${req.name}" is reserved`, fix: 'choose another name' }
+  const prefix = reservedPrefixOf(req.name)
+  if (prefix && prefix !== req.kind) return { reason: `grant names starting with "${prefix}." are kept for aws-credd ${prefix}`, fix: 'choose another name' }
   if (live.has(req.name))
     return { reason: `a grant named "${req.name}" already exists`, fix: `revoke it first (aws-credd revoke ${req.name}) or choose another name`, conflict: true }
   if (req.profiles.length === 0) return { reason: 'a grant needs at least one profile', fix: 'add --profile NAME' }
@@ -76,6 +80,10 @@ export const grantRequestProblem = (req: GrantRequest, live: ReadonlyMap<string,
     return { reason: 'the grant TTL must be from 1s to 7d', fix: 'give --ttl such as 20s, 30m or 12h' }
   return undefined
 }
+
+/** `env` and `exec` name their grants `env.PROFILE` and `exec.PID.RANDOM`; nobody else may. */
+export const reservedPrefixOf = (name: string): 'env' | 'exec' | undefined =>
+  name.startsWith('env.') ? 'env' : name.startsWith('exec.') ? 'exec' : undefined
 
 /** The earliest moment any of `grants` ends, for the one timer that sweeps them. */
 export const nextGrantExpiry = (grants: Iterable<Grant>): number | undefined => {

@@ -60,6 +60,8 @@ export class GrantRegistry {
       logger?: Logger
       /** Called when a grant ends (revoked, expired, replaced), e.g. to remove a token file the daemon made. */
       onEnded?: (g: Grant) => void
+      /** Every token minted here is a secret: never in a log line or an answer but the one that hands it out. */
+      registerSecret?: (s: string) => void
     },
   ) {}
 
@@ -69,7 +71,7 @@ export class GrantRegistry {
     const now = this.deps.clock.now()
     let kept = 0
     for (const g of await this.deps.store.load()) {
-      if (isExpired(g, now) || this.byName.has(g.name)) continue
+      if (isExpired(g, now) || this.byName.has(g.name) || this.byDigest.has(g.digest)) continue
       this.add(g)
       kept++
     }
@@ -77,9 +79,9 @@ export class GrantRegistry {
     this.arm()
   }
 
-  /** The owner's token (server.tokenFile): opens every profile. */
-  setOwner(token: string): void {
-    this.replaceKind('owner', [{ name: 'owner', kind: 'owner', profiles: [], createdAt: this.deps.clock.now(), digest: this.deps.codec.digest(token) }])
+  /** The owner's token (server.tokenFile): opens every profile. Undefined: none (its file went bad). */
+  setOwner(token: string | undefined): void {
+    this.replaceKind('owner', token === undefined ? [] : [{ name: 'owner', kind: 'owner', profiles: [], createdAt: this.deps.clock.now(), digest: this.deps.codec.digest(token) }])
   }
 
   /** The config's consumers with the tokens read from their files; replaces the previous set. */
@@ -112,6 +114,7 @@ export class GrantRegistry {
       if (bad) throw new GrantError(`the token given ${bad}`, 'let aws-credd make one', 400)
     }
     const token = req.token ?? this.deps.codec.newToken()
+    this.deps.registerSecret?.(token)
     const digest = this.deps.codec.digest(token)
     if (this.byDigest.has(digest)) throw new GrantError('that token already belongs to another grant', 'let aws-credd make one', 409)
     const now = this.deps.clock.now()
@@ -134,7 +137,7 @@ export class GrantRegistry {
   revoke(name: string): Grant {
     const g = this.byName.get(name)
     if (!g) throw new GrantError(`no grant named "${name}"`, 'aws-credd grants lists them', 404)
-    if (g.kind === 'owner') throw new GrantError(`"${name}" is the owner's token`, 'replace the file server.tokenFile names', 400)
+    if (g.kind === 'owner') throw new GrantError(`"${name}" is the owner's token`, 'replace the file server.tokenFile names (the daemon reads it again within seconds)', 400)
     if (g.kind === 'config') throw new GrantError(`"${name}" is a consumer from the config`, 'remove it from "consumers", or rotate its token file', 400)
     this.remove(g)
     if (PERSISTENT.has(g.kind)) this.persist()
@@ -189,6 +192,13 @@ export class GrantRegistry {
     let replacedSaved = false
     for (const g of next) {
       if (unchanged.has(g.name)) continue
+      // One token, one grant: a token already opening something else (the owner's, another
+      // consumer's copied file) would silently get this grant's profiles too. Fail closed.
+      const holder = this.byDigest.get(g.digest)
+      if (holder && holder.name !== g.name) {
+        this.deps.logger?.error(`consumer "${g.name}" is left out: its token is also the token of "${holder.name}"; fix: give each consumer a token file of its own (delete ${g.tokenFile ?? 'its token file'} to have a new one made)`)
+        continue
+      }
       const clash = this.byName.get(g.name)
       if (clash) {
         // A config consumer takes its name back from a run-time grant made under it.

@@ -66,7 +66,10 @@ const INTERNAL = { message: 'internal error; see the aws-credd log' }
 // Only origin-form targets ("/v1/..."): absolute-form, authority-form, "*" and "//host" are refused.
 const badTarget = (url: string | undefined): boolean => url === undefined || !url.startsWith('/') || url.startsWith('//')
 
-const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void => {
+/** The connections holding an `exec` grant, by grant name: a revoke tells the holder, so it does not register again. */
+type Held = Map<string, ServerResponse>
+
+const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held: Held): void => {
   // A browser can reach a unix socket only through a local proxy; refuse it anyway.
   const refusal = checkNotBrowser(req.headers)
   if (refusal) return send(res, refusal.status, { message: refusal.message })
@@ -93,7 +96,7 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void
         const [status, answer] = grant(body)
         return send(res, status, answer, status === 200)
       }
-      holdGrant(res, grant, revoke, body)
+      holdGrant(res, grant, revoke, body, held)
     })
     return
   }
@@ -104,7 +107,9 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void
     } catch {
       return send(res, 400, { message: 'grant name is not valid URL encoding' })
     }
-    return send(res, ...revoke(name))
+    const [status, answer] = revoke(name)
+    if (status === 200) held.get(name)?.end(`${JSON.stringify({ revoked: true })}\n`)
+    return send(res, status, answer)
   }
   if (req.method === 'POST' && path === '/v1/mfa') {
     void readJson(req)
@@ -121,9 +126,14 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse): void
 }
 
 /** Routes one request; anything thrown becomes a 500 without detail (and the daemon keeps running). */
-export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: ServerResponse): void => {
+export const controlHandler = (api: ControlApi): ((req: IncomingMessage, res: ServerResponse) => void) => {
+  const held: Held = new Map()
+  return (req, res) => handle(api, req, res, held)
+}
+
+const handle = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held: Held): void => {
   try {
-    route(api, req, res)
+    route(api, req, res, held)
   } catch {
     if (!res.headersSent) send(res, 500, INTERNAL)
     else res.destroy()
@@ -135,15 +145,21 @@ export const controlHandler = (api: ControlApi) => (req: IncomingMessage, res: S
  * line is the grant; then nothing is sent until either side goes. When exec ends (even by
  * SIGKILL, which closes its socket) the grant is revoked, so the token its command holds
  * dies with it; when the daemon stops, exec registers the same token again with the next one.
+ * When the owner revokes it, a last line `{"revoked":true}` ends the answer: exec then never
+ * registers it again, not even with a restarted daemon.
  */
-const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>, revoke: NonNullable<ControlApi['revoke']>, body: Record<string, unknown>): void => {
+const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>, revoke: NonNullable<ControlApi['revoke']>, body: Record<string, unknown>, held: Held): void => {
   const [status, answer] = grant(body)
   if (status !== 200) return send(res, status, answer)
   const name = String((answer as { name?: unknown }).name)
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
   res.write(`${JSON.stringify(outgoingFields(answer as object, MESSAGE_FIELDS))}\n`)
+  held.set(name, res)
   // The socket's close, not the request's: the request ends as soon as its body is read.
-  res.once('close', () => void revoke(name))
+  res.once('close', () => {
+    if (held.get(name) === res) held.delete(name)
+    void revoke(name)
+  })
 }
 
 export const startControlServer = (socket: string, api: ControlApi): Promise<Listener> =>

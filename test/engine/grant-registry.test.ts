@@ -414,3 +414,46 @@ t.test('a config reload that changes nothing about a consumer keeps it as it was
   t.equal(outcome(reg, ci.token, 'ci'), 'unauthenticated/unknown')
   t.same(ended.map((g) => g.name), ['other', 'ci', 'other'])
 })
+
+t.test('one token, one grant: a consumer whose token another grant already has is left out, with the fix (fail closed)', async (t) => {
+  const { reg, logger } = setup()
+  const owner = tokenCodec.newToken()
+  const shared = tokenCodec.newToken()
+  reg.setOwner(owner)
+  reg.setConfigConsumers([
+    { name: 'agent', profiles: ['dev'], tokenFile: '/shared/agent.token', token: shared },
+    // `cp agent.token ops.token`: ops would silently hand agent's token prod as well.
+    { name: 'ops', profiles: ['prod'], tokenFile: '/shared/ops.token', token: shared },
+    // A consumer pointed at the owner's token file: removing it later must not take the owner's token with it.
+    { name: 'lazy', profiles: ['ci'], tokenFile: '/run/aws-credd/token', token: owner },
+  ])
+  t.equal(outcome(reg, shared, 'dev'), 'allowed')
+  t.equal(outcome(reg, shared, 'prod'), 'forbidden', "agent's token did not get ops' profile")
+  t.same(reg.list().map((g) => g.name).sort(), ['agent', 'owner'])
+  t.match(logger.entries.filter((e) => e.level === 'error').map((e) => e.msg), [
+    /consumer "ops" is left out: its token is also the token of "agent"; fix: give each consumer a token file of its own/,
+    /consumer "lazy" is left out: its token is also the token of "owner"/,
+  ])
+  reg.setConfigConsumers([{ name: 'agent', profiles: ['dev'], tokenFile: '/shared/agent.token', token: shared }])
+  t.equal(outcome(reg, owner, 'prod'), 'allowed', "the owner's token still works after the clashing consumer left")
+})
+
+t.test('names starting with env. and exec. are kept for env and exec', async (t) => {
+  const { reg } = setup()
+  t.match(grantError(() => reg.mint({ name: 'env.dev', profiles: ['dev'] }, kept)), { status: 400, reason: /kept for aws-credd env/ })
+  t.match(grantError(() => reg.mint({ name: 'exec.1.ab', profiles: ['dev'], kind: 'runtime' }, kept)), { status: 400, reason: /kept for aws-credd exec/ })
+  t.equal(reg.mint({ name: 'env.dev', profiles: ['dev'], kind: 'env' }, kept).grant.kind, 'env')
+  t.equal(reg.mint({ name: 'exec.1.ab', profiles: ['dev'], kind: 'exec' }, kept).grant.kind, 'exec')
+})
+
+t.test('every minted token is registered as a secret; setOwner(undefined) leaves no owner', async (t) => {
+  const secrets: string[] = []
+  const reg = new GrantRegistry({ clock: new FakeClock(), codec: tokenCodec, registerSecret: (s) => void secrets.push(s) })
+  const { token } = reg.mint({ name: 'agent', profiles: ['dev'] }, kept)
+  t.same(secrets, [token])
+  const owner = tokenCodec.newToken()
+  reg.setOwner(owner)
+  t.equal(outcome(reg, owner, 'dev'), 'allowed')
+  reg.setOwner(undefined)
+  t.equal(outcome(reg, owner, 'dev'), 'unauthenticated/unknown', 'a token file gone bad opens nothing')
+})

@@ -141,6 +141,29 @@ t.test('the AWS CLI v2 from Debian (2.9 series) works through aws-credd exec', n
   t.match(r.stdout.trim(), /^arn:aws:sts::\d+:assumed-role\/Dev\//)
 })
 
+t.test("rotating a token file: a consumer's to bad content fails closed; the owner's to a new token takes over", async (t) => {
+  const file = join(shared, 'litellm.token')
+  const old = readFileSync(file, 'utf8')
+  t.equal(await get('dev', old), 200)
+  // Rotated because it leaked, but written with a trailing newline (which botocore refuses): the old token must die anyway.
+  writeFileSync(file, 'a-new-token-that-ends-with-a-newline-0123\n')
+  t.ok(await until(async () => (await get('dev', old)) === 401, 5000, 100), 'the old token stops within 5 s')
+  t.ok(await until(() => /consumer "litellm": auth token file \S+ contains a line break/.test(d.output()), 5000), 'and the log says why, the reason visible')
+  const fixed = 'a-new-token-without-a-newline-0123456789'
+  writeFileSync(file, fixed)
+  t.ok(await until(async () => (await get('dev', fixed)) === 200, 5000, 100), 'fixed: the new token works')
+
+  const status = JSON.parse((await cli(['status', '--json'])).stdout) as { containerEndpoint: { tokenFile: string } }
+  const ownerFile = status.containerEndpoint.tokenFile
+  const before = readFileSync(ownerFile, 'utf8')
+  t.equal(await get('prod', before), 200)
+  const next = 'the-owners-rotated-token-0123456789abcdef'
+  writeFileSync(`${ownerFile}.new`, next, { mode: 0o600 })
+  renameSync(`${ownerFile}.new`, ownerFile)
+  t.ok(await until(async () => (await get('prod', next)) === 200, 5000, 100), "the owner's new token works within 5 s")
+  t.equal(await get('prod', before), 401, 'and the old one no longer does')
+})
+
 t.test('a grant with a 20 s TTL opened its profile for 20 s and then nothing', async (t) => {
   const expiresAt = Date.parse(ttl.expiresAt)
   t.ok(Math.abs(expiresAt - (started + 20_000)) < 2000, 'expires 20 s after it was made')
