@@ -5,9 +5,12 @@
 // link would replace the link with a plain file. But only to files of our own: run as root,
 // the kernel stops nothing, and a symlink planted by another user (or pointing at another
 // user's file) would have root write, chmod and hand over keys wherever it points.
+// Reading a secret from a path others may share (a consumer's token file) is judged more
+// strictly, link by link and folder by folder: resolveTrustedPath.
 import { randomBytes } from 'node:crypto'
+import type { Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, parse, resolve, sep } from 'node:path'
 import { CreddError } from '../core/errors.js'
 import { realFs, type FsOps } from './fs-ops.js'
 
@@ -17,6 +20,12 @@ export interface AtomicWriteOptions {
   fs?: FsOps
   /** Runs after the temp file is on disk, right before the rename; false cancels the write. */
   beforeRename?: () => boolean
+  /**
+   * Create only (O_CREAT|O_EXCL semantics): the finished temp file is hard-linked to `path`,
+   * which fails with EEXIST when anything is there, a symlink included, and never follows it;
+   * nothing existing is replaced. `path` itself is not resolved through symlinks.
+   */
+  exclusive?: boolean
 }
 
 /** A crashed writer's leftover: `.credentials.<pid>.<12 hex>.tmp`, beside the file. */
@@ -121,6 +130,111 @@ const checkFolder = (path: string, target: string, fs: FsOps, uid: number | unde
     `point ${path} at a file in a folder owned by uid ${uid}, or replace the symlink with a file of your own`)
 }
 
+/** What resolveTrustedPath found. */
+export interface TrustedPath {
+  /** The path with every symlink resolved: each folder on it a real folder, its last part no symlink. */
+  path: string
+  /** The last part's lstat; undefined when it, or a folder on its way, does not exist yet. */
+  stats?: Stats
+  /** The folder holding it can be written by others (a sticky folder such as /tmp: others would have been refused). */
+  shared: boolean
+}
+
+const modeText = (mode: number): string => (mode & 0o7777).toString(8)
+const writableByOthers = (st: Stats): boolean => (st.mode & 0o022) !== 0
+
+/**
+ * For a secret read (or created) at a path other users may have had a hand in. Follows symlinks
+ * one path part at a time, so a symlinked folder on the way (a Kubernetes Secret's `..data`) is
+ * judged too, and refuses (ForeignSymlinkError) when anyone but this process's user (`uid`) or
+ * root could have decided what the path names:
+ *  - a symlink on the way belongs to another user;
+ *  - a folder on the way (every folder holding a symlink, a folder or the file) belongs to
+ *    another user, or others can write it: unless it is sticky (like /tmp) and the entry in it is
+ *    ours or root's, as then nobody else can rename, remove or replace that entry.
+ * Unlike resolveOwnedTarget (writes, where `sudo` editing a user's own file stays possible), plain
+ * paths are judged too. The caller opens the returned path with O_NOFOLLOW and checks what it
+ * opened (fstat): every folder to it being ours or root's, nobody else can swap it in between.
+ * `uid` undefined (Windows) disables the checks.
+ */
+export const resolveTrustedPath = async (path: string, fs: FsOps = realFs, uid: number | undefined = process.geteuid?.()): Promise<TrustedPath> => {
+  if (uid === undefined) {
+    const p = await resolveSymlink(path, fs)
+    return { path: p, stats: await fs.lstat(p).catch(() => undefined), shared: false }
+  }
+  const first = resolve(path)
+  const parts = (p: string): string[] => p.slice(parse(p).root.length).split(sep).filter((c) => c !== '' && c !== '.')
+  const todo = parts(first)
+  let cur = parse(first).root
+  let curSt = await fs.lstat(cur)
+  let holder: Stats | undefined
+  for (let hops = 0; ; ) {
+    const part = todo.shift()
+    if (part === undefined) return { path: cur, stats: curSt, shared: holder !== undefined && writableByOthers(holder) }
+    if (part === '..') {
+      // `cur` has no symlink in it, so its lexical parent is its real parent.
+      cur = dirname(cur)
+      curSt = await fs.lstat(cur)
+      holder = undefined
+      continue
+    }
+    const next = join(cur, part)
+    let st: Stats
+    try {
+      st = await fs.lstat(next)
+    } catch (e) {
+      if (code(e) !== 'ENOENT') throw e
+      checkHolder(path, first, cur, curSt, undefined, uid)
+      return { path: join(next, ...todo), shared: writableByOthers(curSt) }
+    }
+    if (st.isSymbolicLink()) {
+      if (st.uid !== uid && st.uid !== 0) {
+        throw new ForeignSymlinkError(path, next, st.uid,
+          `${next === first ? `${path} is a symlink that` : `${path} leads through the symlink ${next}, which`} belongs to uid ${st.uid}, ` +
+            `not to this daemon's user (uid ${uid}) or root: another user could point it anywhere`,
+          `remove ${next}, or recreate it as uid ${uid} or root`)
+      }
+      checkHolder(path, first, cur, curSt, { path: next, st }, uid)
+      if (++hops > 40) throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' })
+      const target = await fs.readlink(next)
+      todo.unshift(...parts(isAbsolute(target) ? target : `${sep}${target}`))
+      if (isAbsolute(target)) {
+        cur = parse(resolve(target)).root
+        curSt = await fs.lstat(cur)
+        holder = undefined
+      }
+      continue
+    }
+    checkHolder(path, first, cur, curSt, { path: next, st }, uid)
+    if (todo.length > 0 && !st.isDirectory()) throw Object.assign(new Error(`${path}: ${next} is not a folder`), { code: 'ENOTDIR' })
+    holder = curSt
+    cur = next
+    curSt = st
+  }
+}
+
+/** A folder on a trusted path: ours or root's, and nobody else may write it unless it is sticky and the entry ours or root's. */
+const checkHolder = (path: string, first: string, dir: string, dirSt: Stats, entry: { path: string; st: Stats } | undefined, uid: number): void => {
+  if (dirSt.uid !== uid && dirSt.uid !== 0) {
+    throw new ForeignSymlinkError(path, dir, dirSt.uid,
+      `${path} leads through the folder ${dir}, which belongs to uid ${dirSt.uid}, not to this daemon's user (uid ${uid}) or root: ` +
+        'its owner could swap what is there',
+      `keep the file, and any symlink to it, in folders owned by uid ${uid} or root`)
+  }
+  if (!writableByOthers(dirSt)) return
+  if ((dirSt.mode & 0o1000) === 0) {
+    throw new ForeignSymlinkError(path, dir, dirSt.uid,
+      `${path} leads through the folder ${dir}, which others can write (mode ${modeText(dirSt.mode)}) and which is not sticky: anyone could swap what is there`,
+      `chmod o-w,g-w ${dir} (or chmod +t ${dir} for a shared folder), or keep the file elsewhere`)
+  }
+  if (entry && entry.st.uid !== uid && entry.st.uid !== 0) {
+    throw new ForeignSymlinkError(path, entry.path, entry.st.uid,
+      `${entry.path === first ? `${path} is` : `${path} leads through ${entry.path}, which is`} owned by uid ${entry.st.uid} ` +
+        `in the shared folder ${dir} (mode ${modeText(dirSt.mode)}): there only entries of uid ${uid} or root are trusted`,
+      `remove ${entry.path}, or keep the file in a folder others cannot write`)
+  }
+}
+
 /** Creates the folder (and missing parents) as 0700: it is going to hold keys. */
 export const ensureDir = async (dir: string, fs: FsOps = realFs): Promise<void> => {
   const first = await fs.mkdir(dir, { recursive: true, mode: 0o700 })
@@ -166,7 +280,7 @@ const fsyncDir = async (dir: string, fs: FsOps): Promise<void> => {
 export const writeFileAtomic = async (path: string, data: string | Buffer, opts: AtomicWriteOptions = {}): Promise<boolean> => {
   const fs = opts.fs ?? realFs
   const mode = opts.mode ?? 0o600
-  const target = await resolveOwnedTarget(path, fs)
+  const target = opts.exclusive ? resolve(path) : await resolveOwnedTarget(path, fs)
   const dir = dirname(target)
   await ensureDir(dir, fs)
   const tmp = tempPathFor(target)
@@ -185,11 +299,13 @@ export const writeFileAtomic = async (path: string, data: string | Buffer, opts:
     await handle.close()
     handle = undefined
     if (opts.beforeRename && !opts.beforeRename()) return false
-    fs.renameSync(tmp, target)
+    if (opts.exclusive) await fs.link(tmp, target)
+    else fs.renameSync(tmp, target)
     renamed = true
   } finally {
     await handle?.close().catch(() => undefined)
-    if (!renamed) await fs.unlink(tmp).catch(() => undefined)
+    // After an exclusive link the temp name is a second link to the new file: removed, so it has one.
+    if (!renamed || opts.exclusive) await fs.unlink(tmp).catch(() => undefined)
   }
   await fsyncDir(dir, fs)
   return true

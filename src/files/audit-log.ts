@@ -2,11 +2,17 @@
 // listener, as JSON lines in the state folder (0600). Answers are counted per second and
 // per (listener, consumer, profile, status), so a client polling hundreds of times a
 // second costs one line a second, not one write per request; nothing is written while
-// nobody asks. Never a token or a key: the consumer is a grant's name.
-import { appendFile, chmod, rename, stat } from 'node:fs/promises'
+// nobody asks. Never a token or a key: the consumer is a grant's name. Unauthenticated
+// answers are counted without the profile asked for, so a flood of made-up names costs one
+// line a second too. Written through one handle opened without following a symlink (a
+// root daemon must not append to, or chmod, a file another user pointed the log at), and
+// rotated to FILE.1..FILE.3, so a flood cannot push all history out in seconds.
+import { constants } from 'node:fs'
+import { open, rename, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { awsTimestamp } from '../core/aws-time.js'
-import { ensureDir } from './atomic-write.js'
+import { CreddError } from '../core/errors.js'
+import { ensureDir, resolveOwnedTarget } from './atomic-write.js'
 
 export interface AuditEvent {
   listener: 'container' | 'imds' | 'control'
@@ -23,7 +29,7 @@ export const auditOutcome = (status: number): string =>
 export interface AuditLogOptions {
   file: string
   now: () => number
-  /** Rotated to FILE.1 past this size (default 10 MiB). */
+  /** Rotated to FILE.1 past this size (default 10 MiB); FILE.1..FILE.3 are kept. */
   maxBytes?: number
   onError?: (e: unknown) => void
 }
@@ -34,18 +40,34 @@ const MAX_KEYS = 1000
 const WINDOW_SLACK_MS = 10
 /** A profile name from a URL is a stranger's text: cut short (JSON escapes the rest). */
 const MAX_PROFILE = 100
+/** Old logs kept: FILE.1 (newest) to FILE.3. */
+const ROTATIONS = 3
+/**
+ * Append, create 0600 if missing, never through a symlink in the last part (ELOOP), and no
+ * blocking on a FIFO put there (ENXIO without a reader; with one, the regular-file check refuses it).
+ */
+const APPEND_NO_FOLLOW = constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+
+/** The log file is not one the daemon may write: another user's, a hard link, not a regular file. */
+const unsafeLog = (file: string, reason: string, fix: string): CreddError =>
+  new CreddError(`audit log ${file} ${reason}`, { code: 'UnsafeAuditLog', kind: 'permanent', fix })
 
 export class AuditLog {
   private window = 0
   private readonly counts = new Map<string, { e: AuditEvent; count: number }>()
   private timer: NodeJS.Timeout | undefined
   private writing: Promise<void> = Promise.resolve()
-  private size: number | undefined
+  /** Whether this run has opened the log yet (then its folder is made and an old, wider mode narrowed). */
+  private opened = false
+  /** A refusal (CreddError) was reported and nothing has been written since: later ones are not repeated. */
+  private refusalReported = false
 
   constructor(private readonly opts: AuditLogOptions) {}
 
   /** Counts one answer; cheap enough for every request. */
   record(e: AuditEvent): void {
+    // Who failed to authenticate may name any profile: their names would be one key each.
+    if (e.consumer === 'anonymous' && e.status === 401 && e.profile !== undefined) e = { listener: e.listener, consumer: e.consumer, status: e.status }
     const second = Math.floor(this.opts.now() / 1000)
     if (second !== this.window) {
       this.flush()
@@ -89,7 +111,17 @@ export class AuditLog {
     for (const { e, count } of this.counts.values())
       text += `${JSON.stringify({ time, listener: e.listener, consumer: e.consumer, ...(e.profile !== undefined ? { profile: e.profile } : {}), status: e.status, outcome: auditOutcome(e.status), count })}\n`
     this.counts.clear()
-    this.writing = this.writing.then(() => this.append(text)).catch((err: unknown) => this.opts.onError?.(err))
+    this.writing = this.writing.then(() => this.append(text)).then(
+      () => void (this.refusalReported = false),
+      (err: unknown) => {
+        // A refused file (a planted symlink, another user's file) would fail every second: said once; counting goes on.
+        if (err instanceof CreddError) {
+          if (this.refusalReported) return
+          this.refusalReported = true
+        }
+        this.opts.onError?.(err)
+      },
+    )
   }
 
   /** Flushes and waits for the writes (on stop). */
@@ -101,20 +133,64 @@ export class AuditLog {
   }
 
   private async append(text: string): Promise<void> {
+    const max = this.opts.maxBytes ?? 10 * 1024 * 1024
+    const first = !this.opened
+    if (first) await ensureDir(dirname(this.opts.file))
+    let log = await this.openLog()
+    try {
+      if (log.size > max) {
+        await log.handle.close()
+        await this.rotate(log.target)
+        log = await this.openLog()
+      }
+      this.opened = true
+      await log.handle.appendFile(text)
+      // The mode given to open applies only to a new file, through the umask; an old log left wider is narrowed once.
+      if (first || log.size === 0) await log.handle.chmod(0o600)
+    } finally {
+      await log.handle.close().catch(() => undefined)
+    }
+  }
+
+  /**
+   * The log, opened for appending through one handle: a symlink to a file of ours is followed
+   * (resolveOwnedTarget refuses another user's link, file or folder), then the target is opened
+   * with O_NOFOLLOW, and what was opened is checked on the handle (fstat): a regular file of ours
+   * with no other name. So neither a link planted in between nor a hard link to someone's file
+   * (root's /etc/…, when protected_hardlinks is off) is appended to or chmodded.
+   */
+  private async openLog(): Promise<{ handle: FileHandle; size: number; target: string }> {
     const { file } = this.opts
-    let opened = false
-    if (this.size === undefined) {
-      await ensureDir(dirname(file))
-      this.size = (await stat(file).catch(() => undefined))?.size ?? 0
-      opened = true
+    const target = await resolveOwnedTarget(file)
+    let handle: FileHandle
+    try {
+      handle = await open(target, APPEND_NO_FOLLOW, 0o600)
+    } catch (e) {
+      if (['ELOOP', 'EMLINK'].includes((e as NodeJS.ErrnoException).code ?? ''))
+        throw unsafeLog(file, 'became a symlink while being opened', `remove ${target}, or point audit.file at a folder only this daemon's user can write`)
+      throw e
     }
-    if (this.size > (this.opts.maxBytes ?? 10 * 1024 * 1024)) {
-      await rename(file, `${file}.1`).catch(() => undefined)
-      this.size = 0
+    try {
+      const st = await handle.stat()
+      const uid = process.geteuid?.()
+      if (!st.isFile()) throw unsafeLog(file, 'is not a regular file', `remove ${target}, or choose another audit.file`)
+      const fix = `remove ${target} (aws-credd then creates its own), or choose another audit.file`
+      if (uid !== undefined && st.uid !== uid)
+        throw unsafeLog(file, `belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}): aws-credd does not append to or chmod another user's file`, fix)
+      if (st.nlink > 1) throw unsafeLog(file, `has ${st.nlink} hard links: another name may be someone else's file`, fix)
+      return { handle, size: st.size, target }
+    } catch (e) {
+      await handle.close().catch(() => undefined)
+      throw e
     }
-    await appendFile(file, text, { mode: 0o600 })
-    // appendFile's mode applies only to a new file, through the umask; an old log left wider is narrowed once.
-    if (opened || this.size === 0) await chmod(file, 0o600)
-    this.size += Buffer.byteLength(text)
+  }
+
+  /** FILE.2 -> FILE.3, FILE.1 -> FILE.2, FILE -> FILE.1 (rename moves names, never follows a symlink). */
+  private async rotate(target: string): Promise<void> {
+    const ignoreMissing = (e: unknown): void => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    }
+    for (let i = ROTATIONS - 1; i >= 1; i--) await rename(`${target}.${i}`, `${target}.${i + 1}`).catch(ignoreMissing)
+    await rename(target, `${target}.1`)
   }
 }

@@ -2,7 +2,7 @@
 // into one JSON line each; a stranger's profile text cut and escaped; a flood of distinct
 // names bounded; 0600; rotated past its size; flushed on close. Time is injected (`now`);
 // the 1 s flush timer is real, so the tests flush and close explicitly instead of waiting.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { mock } from 'node:test'
 import t, { type Test as Tap } from 'tap'
@@ -59,7 +59,7 @@ t.test('many answers in one second: one line per key, with its count', async (t)
   t.same(lines(file), [
     { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'agent', profile: 'dev', status: 200, outcome: 'served', count: 500 },
     { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'agent', profile: 'prod', status: 403, outcome: 'forbidden', count: 7 },
-    { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'anonymous', profile: 'dev', status: 401, outcome: 'unauthenticated', count: 3 },
+    { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'anonymous', status: 401, outcome: 'unauthenticated', count: 3 },
     { time: '2026-01-01T12:00:00Z', listener: 'imds', consumer: 'anonymous', status: 404, outcome: 'not-found', count: 1 },
     { time: '2026-01-01T12:00:00Z', listener: 'control', consumer: 'owner', profile: 'dev', status: 200, outcome: 'served', count: 1 },
   ])
@@ -151,7 +151,7 @@ t.test('the file is made 0600 in a 0700 folder, and a later run appends to it', 
   t.equal(mode(file), 0o600)
 })
 
-t.test('past maxBytes the file is rotated to FILE.1 and a new 0600 file started', async (t) => {
+t.test('past maxBytes the file is rotated to FILE.1 and a new 0600 file started (FILE.1 to FILE.3 kept)', async (t) => {
   const { clock, file, log } = setup(t, { maxBytes: 300 })
   for (let s = 0; s < 2; s++) {
     clock.t = T0 + s * 1000
@@ -246,4 +246,123 @@ t.test('under steady load each second is written once per key: the timer waits f
   t.same(lines(file).at(-1), { time: '2026-01-01T12:00:03Z', listener: 'container', consumer: 'agent', profile: 'dev', status: 200, outcome: 'served', count: 8 })
   t.equal(lines(file).length, 4)
   t.equal((log as unknown as { timer?: unknown }).timer, undefined, 'no timer while idle')
+})
+
+t.test('unauthenticated answers are counted under one key without the profile: random names cannot flood the log', async (t) => {
+  const { clock, file, log } = setup(t)
+  for (let i = 0; i < 5000; i++) log.record(ev(`random-${i}-${'x'.repeat(i % 50)}`, 401, 'anonymous'))
+  log.record(ev('dev', 401, 'anonymous', 'imds'))
+  log.record(ev('dev', 403, 'agent')) // a known consumer keeps its profile
+  log.record(ev('nope', 404, 'anonymous', 'imds')) // and so does a not-found: IMDS asks for no token
+  clock.t = T0 + 1000
+  await log.close()
+  t.same(lines(file), [
+    { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'anonymous', status: 401, outcome: 'unauthenticated', count: 5000 },
+    { time: '2026-01-01T12:00:00Z', listener: 'imds', consumer: 'anonymous', status: 401, outcome: 'unauthenticated', count: 1 },
+    { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'agent', profile: 'dev', status: 403, outcome: 'forbidden', count: 1 },
+    { time: '2026-01-01T12:00:00Z', listener: 'imds', consumer: 'anonymous', profile: 'nope', status: 404, outcome: 'not-found', count: 1 },
+  ])
+  t.ok(readFileSync(file).length < 1000, 'a few hundred bytes for 5000 unauthenticated requests')
+})
+
+t.test('three rotations are kept: FILE.1 (newest) to FILE.3; the oldest is dropped', async (t) => {
+  const { clock, file, log } = setup(t, { maxBytes: 100 })
+  // Each second's line is ~130 bytes, so every write after the first finds the file past 100 bytes and rotates it.
+  for (let s = 0; s < 6; s++) {
+    clock.t = T0 + s * 1000
+    log.record(ev(`second-${s}`))
+    log.flush()
+    await written(log)
+  }
+  await log.close()
+  t.same(lines(file).map((l) => l.profile), ['second-5'])
+  t.same(lines(`${file}.1`).map((l) => l.profile), ['second-4'])
+  t.same(lines(`${file}.2`).map((l) => l.profile), ['second-3'])
+  t.same(lines(`${file}.3`).map((l) => l.profile), ['second-2'])
+  t.notOk(existsSync(`${file}.4`), 'no fourth')
+  for (const f of [file, `${file}.1`, `${file}.2`, `${file}.3`]) t.equal(mode(f), 0o600, f)
+})
+
+// Run as root (as the daemon may be), with audit.file in a folder others can write: another user's planted link or file.
+const NOBODY = 65534
+const needsRoot = process.getuid?.() !== 0 && !process.env.CI ? { skip: 'needs root to chown to another user (runs as root in CI)' } : {}
+const VICTIM = 'root data, not a log\n'
+
+const sharedSetup = (t: Tap) => {
+  const dir = t.testdir({})
+  const shared = join(dir, 'shared')
+  mkdirSync(shared)
+  chmodSync(shared, 0o1777)
+  const victim = join(dir, 'victim')
+  writeFileSync(victim, VICTIM)
+  chmodSync(victim, 0o644)
+  const file = join(shared, 'audit.log')
+  const errors: unknown[] = []
+  const clock = { t: T0 }
+  const log = new AuditLog({ file, now: () => clock.t, onError: (e) => errors.push(e) })
+  t.teardown(() => log.close())
+  const untouched = (): void => {
+    t.equal(readFileSync(victim, 'utf8'), VICTIM, 'the victim\'s bytes are unchanged')
+    t.equal(statSync(victim).mode & 0o777, 0o644, 'its mode is unchanged')
+  }
+  /** Records one answer in the next second and waits for its write. */
+  const tick = async (): Promise<void> => {
+    log.record(ev('dev'))
+    clock.t += 1000
+    log.flush()
+    await written(log)
+  }
+  return { dir, shared, victim, file, errors, log, clock, untouched, tick }
+}
+
+t.test('a symlink another user planted at the log path is not appended to or chmodded through; reported once, counting goes on', needsRoot, async (t) => {
+  const s = sharedSetup(t)
+  symlinkSync(s.victim, s.file)
+  lchownSync(s.file, NOBODY, NOBODY)
+  for (let i = 0; i < 3; i++) await s.tick()
+  s.untouched()
+  t.equal(s.errors.length, 1, 'reported once, not once a second')
+  t.match(s.errors[0], { code: 'ForeignSymlinkTarget', message: new RegExp(`${s.file} is a symlink that belongs to uid ${NOBODY}`) })
+  t.ok(lstatSync(s.file).isSymbolicLink(), 'the link is left alone')
+  // Once the link is gone, logging resumes in a file of our own.
+  rmSync(s.file)
+  s.log.record(ev('after'))
+  await s.log.close()
+  t.same(lines(s.file).map((l) => l.profile), ['after'])
+  t.equal(statSync(s.file).uid, 0)
+  t.equal(mode(s.file), 0o600)
+  t.equal(s.errors.length, 1)
+})
+
+t.test('a symlink of root\'s to a file of root\'s is written through (a log kept elsewhere)', needsRoot, async (t) => {
+  const s = sharedSetup(t)
+  const real = join(s.dir, 'real.log')
+  symlinkSync(real, s.file)
+  await s.tick()
+  t.equal(lines(real).length, 1)
+  t.ok(lstatSync(s.file).isSymbolicLink())
+  t.same(s.errors, [])
+})
+
+t.test('a plain file another user made at the log path, or a hard link to a root file, is refused', needsRoot, async (t) => {
+  const s = sharedSetup(t)
+  writeFileSync(s.file, 'theirs\n')
+  chmodSync(s.file, 0o666)
+  chownSync(s.file, NOBODY, NOBODY)
+  await s.tick()
+  await s.tick()
+  t.equal(readFileSync(s.file, 'utf8'), 'theirs\n', 'their file is not appended to')
+  t.equal(mode(s.file), 0o666, 'nor chmodded')
+  t.equal(s.errors.length, 1)
+  t.match(s.errors[0], { code: 'UnsafeAuditLog', message: new RegExp(`belongs to uid ${NOBODY}`) })
+
+  rmSync(s.file)
+  chownSync(s.victim, 0, 0)
+  linkSync(s.victim, s.file) // as if another user hard-linked root's file there (protected_hardlinks off)
+  const s2 = new AuditLog({ file: s.file, now: () => T0, onError: (e) => s.errors.push(e) })
+  s2.record(ev('dev'))
+  await s2.close()
+  s.untouched()
+  t.match(s.errors[1], { code: 'UnsafeAuditLog', message: /has 2 hard links/ })
+  t.same(readdirSync(s.shared), ['audit.log'])
 })
