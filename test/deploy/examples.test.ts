@@ -54,3 +54,14 @@ t.test("the example app's consumer opens exactly the profile its URL asks for", 
   t.same(consumer.profiles, ['app'])
   t.equal(config.server.tokenFile, undefined, "the owner's token stays in the sidecar's runtime folder")
 })
+
+t.test('kubernetes: the emptyDirs for the token and the runtime folder are made private before aws-credd starts', async (t) => {
+  const pod = yaml('deploy/kubernetes-pod.yaml')
+  const init = (pod.spec.initContainers as Array<Record<string, any>>).find((c) => c.name === 'private-folders')!
+  t.ok(init, 'an init container prepares them')
+  t.equal(init.securityContext.runAsUser, 0, 'as root: an emptyDir belongs to root')
+  t.match(init.command.join(' '), /chown 1000:1000 \/shared \/run-credd && chmod 0750 \/shared && chmod 0700 \/run-credd/)
+  const mounts = Object.fromEntries((init.volumeMounts as Array<{ name: string; mountPath: string }>).map((m) => [m.name, m.mountPath]))
+  t.same(mounts, { shared: '/shared', run: '/run-credd' })
+  t.equal(pod.spec.securityContext.runAsUser, 1000, 'the uid the folders are given to')
+})

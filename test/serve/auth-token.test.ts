@@ -69,7 +69,7 @@ t.test('tokenProblem and the checker', async (t) => {
   for (const wrong of ['', 'secret-token-012345678', 'secret-token-01234567890', 'SECRET-TOKEN-0123456789', 'x'.repeat(10_000)]) t.equal(matches(wrong), false, `refuses ${wrong.slice(0, 30)}`)
 })
 
-t.test('the owner\'s token is read through one no-follow handle: a file swapped for a link after the check is not read', async (t) => {
+t.test("the owner's token is read through one no-follow handle: a file swapped for a link after the check is not read", async (t) => {
   const dir = t.testdir()
   const file = join(dir, 'token')
   writeFileSync(file, 'the-real-owner-token-0123456789', { mode: 0o600 })
