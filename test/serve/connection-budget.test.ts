@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ConnectionBudget, connectionCap, MAX_CONNECTIONS, MAX_IN_FLIGHT, openFilesLimit, processBudget } from '../../src/serve/connection-budget.js'
+import { controlHandler } from '../../src/serve/control-server.js'
 import { startListener } from '../../src/serve/listener.js'
 import { DaemonMetrics } from '../../src/serve/metrics.js'
 import type { StatusView } from '../../src/engine/status-view.js'
@@ -316,6 +317,16 @@ t.test('over a unix socket: pipelined requests whose answers are never read cann
   const server = new Map<string, Socket>() // client name → the daemon's side of its connection
   const handled = new Map<string, number>()
   const answer = 'x'.repeat(2000)
+  // The control socket's own handler for grants: `aws-credd exec`'s grant is held open by the
+  // daemon (its first line sent, then nothing) and revoked when its connection closes.
+  const revoked: string[] = []
+  const control = controlHandler({
+    status: () => [200, {}],
+    credentials: () => [404, {}],
+    mfa: () => [404, {}],
+    grant: (b) => [200, { name: b.name, kind: 'exec', token: 'not-a-real-token' }],
+    revoke: (name) => (revoked.push(name), [200, {}]),
+  })
   const l = await startListener({
     name: 'control',
     socket: path,
@@ -324,8 +335,7 @@ t.test('over a unix socket: pipelined requests whose answers are never read cann
       const who = String(req.headers['x-client'])
       server.set(who, req.socket)
       handled.set(who, (handled.get(who) ?? 0) + 1)
-      // As control-server's holdGrant (aws-credd exec): the first line, then nothing until either side goes.
-      if (req.url === '/hold') return void res.writeHead(200, { 'content-type': 'application/x-ndjson' }).write('{"name":"exec"}\n')
+      if (req.url === '/v1/grants') return control(req, res)
       if (req.url === '/ok') return void res.writeHead(200, { 'content-length': 2 }).end('ok')
       res.writeHead(401, { 'content-length': answer.length }).end(answer)
     },
@@ -333,20 +343,27 @@ t.test('over a unix socket: pipelined requests whose answers are never read cann
   t.teardown(() => l.close())
   const get = (who: string): string => `GET /x HTTP/1.1\r\nHost: localhost\r\nx-client: ${who}\r\n\r\n`
 
-  /** exec's side: posts, reads the first line, then holds the connection open. */
-  const hold = (who: string): Promise<{ closed: () => boolean }> =>
+  /** exec's side (cli/grant-client.ts holdGrant): posts, reads the grant's line, then holds the connection open. */
+  const hold = (who: string): Promise<{ closed: () => boolean; end: () => void }> =>
     new Promise((resolve, reject) => {
       let closed = false
-      const req = request({ socketPath: path, method: 'POST', path: '/hold', headers: { host: 'localhost', 'x-client': who, 'content-length': 2 }, agent: false })
+      const data = JSON.stringify({ name: who, kind: 'exec', profiles: ['dev'], hold: true })
+      const req = request({
+        socketPath: path,
+        method: 'POST',
+        path: '/v1/grants',
+        headers: { host: 'localhost', 'x-client': who, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        agent: false,
+      })
       req.on('response', (res) => {
-        res.once('data', () => resolve({ closed: () => closed }))
+        res.once('data', () => resolve({ closed: () => closed, end: () => req.destroy() }))
         res.on('error', () => {})
         res.on('close', () => (closed = true))
       })
       req.on('error', reject)
       req.on('close', () => (closed = true))
       t.teardown(() => req.destroy())
-      req.end('{}')
+      req.end(data)
     })
   /** A client that sends and never reads: its socket is paused from the start. */
   const nonReader = (who: string): Promise<Socket> =>
@@ -384,7 +401,7 @@ t.test('over a unix socket: pipelined requests whose answers are never read cann
   t.equal((await owner()).status, 200, 'a newcomer is served')
   t.ok(server.get('paced-1')?.destroyed, 'by closing the oldest non-reader')
   t.notOk(server.get('paced-2')?.destroyed || server.get('paced-3')?.destroyed, 'only that one')
-  t.notOk(exec.closed() || server.get('exec')?.destroyed, 'the held answer, older, was not touched')
+  t.notOk(exec.closed() || server.get('exec')?.destroyed, 'the held answer (exec\'s grant), older, was not touched')
   // Each round: another held answer fills the budget again, and the next newcomer is served in place of a non-reader.
   const more: Array<Awaited<ReturnType<typeof hold>>> = []
   for (const [i, victim] of [[2, 'paced-2'], [3, 'paced-3']] as const) {
@@ -401,6 +418,10 @@ t.test('over a unix socket: pipelined requests whose answers are never read cann
   await t.rejects(owner('late'), 'the newcomer is closed')
   t.equal(budget.stats().rejected.control, 1)
   t.notOk([exec, ...more].some((h) => h.closed()), 'every held answer stays open')
+  t.same(revoked, [], 'and no exec grant was revoked')
+  more[0]!.end()
+  t.ok(await until(() => revoked.length === 1), 'exec-2 ends: its grant is revoked (so the check above could see one)')
+  t.same(revoked, ['exec-2'])
 })
 
 t.test('metrics show open, evicted and rejected connections per listener, and the cap', async (t) => {
