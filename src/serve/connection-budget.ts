@@ -9,8 +9,9 @@
 // daemon itself holds open with nothing pending (`aws-credd exec`'s grant) is never
 // closed. Only when every connection is busy that way is the new one closed. (Node's
 // server.maxConnections does the opposite: it drops the newcomer.) A connection with more
-// than MAX_IN_FLIGHT unanswered requests is closed at once: nobody legitimate pipelines so
-// deep, and each queued request costs heap for as long as its client does not read.
+// than MAX_IN_FLIGHT unanswered requests is closed (once what it has sent is answered):
+// nobody legitimate pipelines so deep, and each queued request costs heap for as long as
+// its client does not read.
 import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 
@@ -30,6 +31,8 @@ interface Conn {
   listener: string
   /** Requests whose headers arrived and whose answer is not finished yet. */
   inFlight: number
+  /** Past maxInFlight: closed once its answers are out, at the latest at the end of this turn of the event loop. */
+  closing?: boolean
 }
 
 /**
@@ -117,8 +120,7 @@ export class ConnectionBudget {
 
   /**
    * A request's headers are complete: the connection is busy until requestEnded. False when
-   * that makes more than maxInFlight unanswered requests and the connection was closed (or
-   * it was already gone).
+   * the connection is gone, or has more than maxInFlight unanswered requests and is closing.
    */
   requestStarted(socket: Socket): boolean {
     const c = this.waiting.get(socket) ?? this.idle.get(socket) ?? this.busy.get(socket)
@@ -127,8 +129,16 @@ export class ConnectionBudget {
     this.idle.delete(socket)
     c.inFlight++
     this.busy.set(socket, c)
+    if (c.closing) return false
     if (c.inFlight <= this.maxInFlight) return true
-    this.evict(c)
+    // Node parses the rest of what it has read (up to 64 KB: hundreds of requests) whatever is
+    // done here. Closed at once, each of those would be kept (~1.5 KB) until the close, on every
+    // such connection read in this turn of the event loop; answered, each is freed as its answer
+    // goes out. So: closed once the last answer is out (before anything more is read from it),
+    // or at the end of this turn if its answers cannot go out.
+    c.closing = true
+    bump(this.counts.evicted, c.listener)
+    setImmediate(() => this.close(c))
     return false
   }
 
@@ -137,6 +147,7 @@ export class ConnectionBudget {
     const c = this.busy.get(socket)
     if (c === undefined) return
     if (--c.inFlight > 0) return
+    if (c.closing) return this.close(c)
     this.busy.delete(socket)
     if (!socket.destroyed) this.idle.set(socket, c)
     else bump(this.counts.open, c.listener, -1)
@@ -154,8 +165,12 @@ export class ConnectionBudget {
   }
 
   private evict(c: Conn): void {
+    if (!c.closing) bump(this.counts.evicted, c.listener) // a closing one was counted already
+    this.close(c)
+  }
+
+  private close(c: Conn): void {
     this.forget(c.socket)
-    bump(this.counts.evicted, c.listener)
     c.socket.destroy()
   }
 
