@@ -20,9 +20,10 @@ export const DEFAULT_FD_LIMIT = 1024
 /** Never more connections than this, whatever the fd limit: each costs memory, and a local daemon needs far fewer. */
 export const MAX_CONNECTIONS = 4096
 /**
- * Unanswered requests one connection may have (pipelined): past this it is closed. SDKs and
- * curl never pipeline; a client that does and never reads its answers would otherwise keep a
- * request and a queued answer in memory per request, on every connection the budget allows.
+ * Unanswered requests one connection may have (pipelined): past this it is closed, once what
+ * Node has already parsed from it is answered. SDKs and curl never pipeline; a client that does
+ * and never reads its answers would otherwise keep a request and a queued answer in memory per
+ * request (hundreds per connection: ~0.5 MB), on every connection the budget allows.
  */
 export const MAX_IN_FLIGHT = 16
 
