@@ -3,9 +3,15 @@
 // kernel refuses accept() and every listener goes deaf at once, so a few hundred idle
 // local connections would stop the daemon serving anyone. When the budget is full a new
 // connection makes room by closing the oldest idle keep-alive connection, else the oldest
-// one that has not finished sending its request headers (idle or slow from the start);
-// never one whose request is being answered. Only when every connection is busy is the
-// new one closed. (Node's server.maxConnections does the opposite: it drops the newcomer.)
+// one that has not finished sending its request headers (idle or slow from the start),
+// else the oldest busy one that is stuck on its client: its answers are not being read
+// (unflushed output) or it has pipelined requests queued. A connection whose answer the
+// daemon itself holds open with nothing pending (`aws-credd exec`'s grant) is never
+// closed. Only when every connection is busy that way is the new one closed. (Node's
+// server.maxConnections does the opposite: it drops the newcomer.) A connection with more
+// than MAX_IN_FLIGHT unanswered requests is closed (once what it has sent is answered):
+// nobody legitimate pipelines so deep, and each queued request costs heap for as long as
+// its client does not read.
 import { readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 
@@ -13,15 +19,37 @@ import type { Socket } from 'node:net'
 export const DEFAULT_FD_LIMIT = 1024
 /** Never more connections than this, whatever the fd limit: each costs memory, and a local daemon needs far fewer. */
 export const MAX_CONNECTIONS = 4096
+/**
+ * Unanswered requests one connection may have (pipelined): past this it is closed, once what
+ * Node has already parsed from it is answered. SDKs and curl never pipeline; a client that does
+ * and never reads its answers would otherwise keep a request and a queued answer in memory per
+ * request (hundreds per connection: ~0.5 MB), on every connection the budget allows.
+ */
+export const MAX_IN_FLIGHT = 16
 
 interface Conn {
   socket: Socket
   listener: string
   /** Requests whose headers arrived and whose answer is not finished yet. */
   inFlight: number
+  /** Past maxInFlight: closed once its answers are out, at the latest at the end of this turn of the event loop. */
+  closing?: boolean
 }
 
-/** What the metrics show: open connections, and how many were closed to make room (evicted) or turned away (rejected). */
+/**
+ * Busy, but stuck on its client rather than on the daemon: answers written that the client
+ * has not read (the socket holds unflushed output: its kernel buffers are full), or requests
+ * queued behind the one being answered (pipelining). An answer the daemon holds open on
+ * purpose (exec's grant: one request, its first line flushed, nothing pending) is neither.
+ */
+const stuck = (c: Conn): boolean => c.inFlight > 1 || c.socket.writableLength > 0 || c.socket.writableNeedDrain
+
+export interface BudgetOptions {
+  /** Unanswered requests allowed per connection before it is closed (default MAX_IN_FLIGHT). */
+  maxInFlight?: number
+}
+
+/** What the metrics show: open connections, how many were closed to make room or for pipelining past the cap (evicted), or turned away (rejected). */
 export interface BudgetStats {
   cap: number
   open: Record<string, number>
@@ -59,12 +87,14 @@ export class ConnectionBudget {
   private readonly waiting = new Map<Socket, Conn>()
   /** Answered at least once, nothing in flight: idle keep-alive (or sending its next headers). */
   private readonly idle = new Map<Socket, Conn>()
-  /** A request is being answered: never evicted. */
+  /** A request is being answered: evicted only when stuck on its client (see stuck). */
   private readonly busy = new Map<Socket, Conn>()
   private readonly counts: BudgetStats
+  private readonly maxInFlight: number
 
-  constructor(readonly cap: number) {
+  constructor(readonly cap: number, opts: BudgetOptions = {}) {
     this.counts = { cap, open: {}, evicted: {}, rejected: {} }
+    this.maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT
   }
 
   get size(): number {
@@ -74,16 +104,14 @@ export class ConnectionBudget {
   /** Takes in a new connection; false when there was no room and it was closed. */
   admit(socket: Socket, listener: string): boolean {
     if (this.size >= this.cap) {
-      const victim = this.idle.values().next().value ?? this.waiting.values().next().value
+      const victim = this.idle.values().next().value ?? this.waiting.values().next().value ?? this.oldestStuck()
       if (victim === undefined) {
         bump(this.counts.rejected, listener)
         socket.destroy()
         return false
       }
-      this.forget(victim.socket)
-      bump(this.counts.evicted, victim.listener)
       // destroy() closes the descriptor at once: the newcomer's fd is paid for before anything else opens one.
-      victim.socket.destroy()
+      this.evict(victim)
     }
     this.waiting.set(socket, { socket, listener, inFlight: 0 })
     bump(this.counts.open, listener)
@@ -91,14 +119,28 @@ export class ConnectionBudget {
     return true
   }
 
-  /** A request's headers are complete: the connection is busy until requestEnded. */
-  requestStarted(socket: Socket): void {
+  /**
+   * A request's headers are complete: the connection is busy until requestEnded. False when
+   * the connection is gone, or has more than maxInFlight unanswered requests and is closing.
+   */
+  requestStarted(socket: Socket): boolean {
     const c = this.waiting.get(socket) ?? this.idle.get(socket) ?? this.busy.get(socket)
-    if (c === undefined) return // already evicted or closed
+    if (c === undefined) return false // already evicted or closed
     this.waiting.delete(socket)
     this.idle.delete(socket)
     c.inFlight++
     this.busy.set(socket, c)
+    if (c.closing) return false
+    if (c.inFlight <= this.maxInFlight) return true
+    // Node parses the rest of what it has read (up to 64 KB: hundreds of requests) whatever is
+    // done here. Closed at once, each of those would be kept (~1.5 KB) until the close, on every
+    // such connection read in this turn of the event loop; answered, each is freed as its answer
+    // goes out. So: closed once the last answer is out (before anything more is read from it),
+    // or at the end of this turn if its answers cannot go out.
+    c.closing = true
+    bump(this.counts.evicted, c.listener)
+    setImmediate(() => this.close(c))
+    return false
   }
 
   /** The answer is finished (or abandoned): with nothing else in flight the connection is idle, as the newest. */
@@ -106,6 +148,7 @@ export class ConnectionBudget {
     const c = this.busy.get(socket)
     if (c === undefined) return
     if (--c.inFlight > 0) return
+    if (c.closing) return this.close(c)
     this.busy.delete(socket)
     if (!socket.destroyed) this.idle.set(socket, c)
     else bump(this.counts.open, c.listener, -1)
@@ -114,6 +157,22 @@ export class ConnectionBudget {
   /** A snapshot for metrics. */
   stats(): BudgetStats {
     return { cap: this.cap, open: { ...this.counts.open }, evicted: { ...this.counts.evicted }, rejected: { ...this.counts.rejected } }
+  }
+
+  /** The busy connection stuck on its client the longest (Maps keep insertion order: it became busy first). */
+  private oldestStuck(): Conn | undefined {
+    for (const c of this.busy.values()) if (stuck(c)) return c
+    return undefined
+  }
+
+  private evict(c: Conn): void {
+    if (!c.closing) bump(this.counts.evicted, c.listener) // a closing one was counted already
+    this.close(c)
+  }
+
+  private close(c: Conn): void {
+    this.forget(c.socket)
+    c.socket.destroy()
   }
 
   private forget(socket: Socket): void {

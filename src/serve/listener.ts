@@ -106,7 +106,8 @@ const hardenedServer = (opts: StartListenerOptions): Server => {
     socket.end(rawAnswer(405, 'CONNECT is not served here'))
     opts.onClientError?.(405)
   })
-  // Every connection is counted against the shared budget, which evicts idle or slow ones to make room.
+  // Every connection is counted against the shared budget, which evicts idle, slow or stuck (answers
+  // unread, or pipelined) ones to make room, and closes one pipelining past its in-flight cap.
   const budget = opts.budget ?? processBudget()
   const name = opts.name ?? 'other'
   server.on('connection', (socket: Socket) => void budget.admit(socket, name))

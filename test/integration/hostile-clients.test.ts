@@ -2,7 +2,8 @@
 // hard: Node raises the soft one to the hard one at startup), hundreds of idle and stalled
 // connections to the container endpoint, the control socket and the metrics endpoint must not
 // stop it: a client with the token is served within a second, `aws-credd status` answers, the
-// metrics answer and count the evictions. Malformed control-socket requests never stop it.
+// metrics answer and count the evictions. Neither do connections that pipeline thousands of
+// requests and never read the answers. Malformed control-socket requests never stop it.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
@@ -119,6 +120,100 @@ t.test(`fd limit ${FD_LIMIT}: hundreds of idle and stalled connections, and a cl
   open.length = 0
   t.same(await d.stop(), { code: 0, signal: null }, 'and stops cleanly')
 })
+
+/** CPU time a process has used (user + system, in clock ticks), from /proc/PID/stat. */
+const cpuTicks = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ') // from field 3 (state) on
+  return Number(fields[11]) + Number(fields[12]) // utime, stime (fields 14 and 15)
+}
+/** Resident memory of a process in MB, from /proc/PID/status. */
+const rssMb = (pid: number): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+
+/** Resolves true once the process has spent (almost) no CPU for `stepMs` (it has read what it will read), false after `maxMs`. */
+const quiet = async (pid: number, stepMs = 300, maxMs = 20_000): Promise<boolean> => {
+  const end = Date.now() + maxMs
+  let last = cpuTicks(pid)
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, stepMs))
+    const now = cpuTicks(pid)
+    if (now - last <= 3) return true
+    last = now
+  }
+  return false
+}
+
+// The limit of the report this test comes from (`ulimit -n 128`: a budget of 96). Lower limits
+// are no use here: the daemon opens up to ~75 files at once while it loads.
+const PIPELINE_FD_LIMIT = 128
+
+t.test(
+  `fd limit ${PIPELINE_FD_LIMIT}: connections pipelining thousands of requests with a bogus token and never reading the answers, and a client with the token is served within a second`,
+  { skip: hasPrlimit ? false : 'prlimit is not installed' },
+  async (t) => {
+    const { sb, d, token, url, port, metricsUrl } = await startDaemon(t, ['prlimit', `--nofile=${PIPELINE_FD_LIMIT}:${PIPELINE_FD_LIMIT}`, '--'])
+    const pid = d.child.pid!
+    const cap = metricValue(await (await fetch(`${metricsUrl}/metrics`)).text(), 'aws_credd_connections_max')
+    t.equal(cap, PIPELINE_FD_LIMIT - 32, 'the budget: the limit less 32')
+    const rssBefore = rssMb(pid)
+
+    // More connections than the budget, each sending 2,500 GETs with a bogus token at once
+    // (one 220 KB buffer shared by all, ~23 MB in all) and never reading a byte: the daemon
+    // closes each once it has more than MAX_IN_FLIGHT unanswered requests. (A connection whose
+    // answers back up while it stays under that cap is evicted when the budget is full: that
+    // takes ~4 MB of unread answers per connection over TCP, so test/serve/connection-budget.test.ts
+    // shows it over a unix socket.)
+    const PER_CONNECTION = 2_500
+    const connections = cap + 8
+    const flood = Buffer.from(`GET /v1/credentials/deploy HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: not-a-token\r\n\r\n`.repeat(PER_CONNECTION))
+    const open: Socket[] = []
+    t.teardown(() => open.forEach((c) => c.destroy()))
+    const started = performance.now()
+    await Promise.all(
+      Array.from(
+        { length: connections },
+        () =>
+          new Promise<void>((resolve) => {
+            const c = connect(port, '127.0.0.1')
+            open.push(c)
+            c.pause() // never reads
+            c.on('error', () => {}) // the daemon closes them
+            c.once('connect', () => (c.write(flood), resolve()))
+            c.once('close', () => resolve())
+          }),
+      ),
+    )
+    // While the daemon is still reading the flood: served (the time is only reported: it depends on the machine).
+    const during = performance.now()
+    const first = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token }, signal: AbortSignal.timeout(20_000) })
+    await first.arrayBuffer()
+    t.equal(first.status, 200, 'served while the flood is being read')
+    t.comment(`during the flood: served in ${(performance.now() - during).toFixed(1)} ms`)
+
+    t.ok(await quiet(pid), 'the daemon settles')
+    t.comment(`${connections} connections × ${PER_CONNECTION} pipelined GETs (${(flood.length / 1024).toFixed(0)} KB each); settled after ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const asked = performance.now()
+    const res = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token }, signal: AbortSignal.timeout(5000) })
+    const body = (await res.json()) as { AccessKeyId?: string }
+    const took = performance.now() - asked
+    t.equal(res.status, 200, 'the client with the token is served')
+    t.match(body.AccessKeyId, /^ASIA/)
+    t.comment(`after the flood: served in ${took.toFixed(1)} ms; daemon RSS ${rssBefore.toFixed(0)} MB before, ${rssMb(pid).toFixed(0)} MB after`)
+    t.ok(took < 1000, `within a second (${took.toFixed(0)} ms)`)
+
+    const status = runCli(['status'], sb.env)
+    t.equal((await status.exited).code, 0, `aws-credd status answers with its normal code: ${status.output().slice(0, 300)}`)
+
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text()
+    const evicted = metricValue(text, 'aws_credd_connections_evicted_total', 'listener="container"')
+    t.comment(`evicted: container ${evicted}; rejected ${metricValue(text, 'aws_credd_connections_rejected_total', 'listener="container"')}`)
+    t.ok(evicted >= connections - cap, 'the non-readers were closed, at least as many as were over the budget')
+    t.ok(metricValue(text, 'aws_credd_connections_open', 'listener="container"') <= cap)
+    t.equal(d.child.exitCode, null, 'the daemon is still running')
+    for (const c of open) c.destroy()
+    t.same(await d.stop(), { code: 0, signal: null }, 'and stops cleanly')
+  },
+)
 
 t.test('malformed control-socket requests never stop the daemon', async (t) => {
   const { sb, d, socket, url, token } = await startDaemon(t)
