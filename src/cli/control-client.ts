@@ -36,6 +36,15 @@ export interface TrustOptions {
   facts?: FactsOf
 }
 
+/** Why nothing answered on the socket, in one line: nothing listens there, or the connection failed. */
+export const noDaemon = (target: string | ControlTarget, code?: string): { status: 'no-daemon'; reason: string } => {
+  const socketPath = socketPathOf(target)
+  const note = typeof target === 'string' ? undefined : target.note
+  const also = note ? `; ${note}` : ''
+  const none = code === undefined || code === 'ENOENT' || code === 'ECONNREFUSED'
+  return { status: 'no-daemon', reason: none ? `no aws-credd daemon is running (nothing at ${socketPath}${also})` : `the daemon at ${socketPath} did not answer (${code}${also})` }
+}
+
 /** The socket's path, whichever form the caller has. */
 export const socketPathOf = (target: string | ControlTarget): string => (typeof target === 'string' ? target : target.path)
 
@@ -52,7 +61,7 @@ export const checkControlSocket = (
   // No folder, no daemon. Connecting anyway would race another user who renames a folder of
   // theirs into the free name between this check and the connect; one that exists and is ours
   // cannot be swapped (it is in a sticky or private parent, which the check below demands).
-  if (facts(dirname(socketPath)).kind === 'missing') return { status: 'no-daemon', reason: `no aws-credd daemon is running (nothing at ${socketPath}${also})` }
+  if (facts(dirname(socketPath)).kind === 'missing') return noDaemon(target)
   const problem = verifyControlSocket(socketPath, 'uid' in trust ? trust.uid : process.getuid?.(), facts)
   if (!problem) return undefined
   return {
@@ -69,8 +78,6 @@ export const askDaemon = (
   const untrusted = checkControlSocket(target, trust)
   if (untrusted) return Promise.resolve(untrusted)
   const socketPath = socketPathOf(target)
-  const note = typeof target === 'string' ? undefined : target.note
-  const also = note ? `; ${note}` : ''
   return new Promise((resolve) => {
     const data = body === undefined ? undefined : JSON.stringify(body)
     const req = request(
@@ -88,11 +95,7 @@ export const askDaemon = (
       },
     )
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })))
-    req.on('error', (e: NodeJS.ErrnoException) => {
-      const none = e.code === 'ENOENT' || e.code === 'ECONNREFUSED'
-      const reason = none ? `no aws-credd daemon is running (nothing at ${socketPath}${also})` : `the daemon at ${socketPath} did not answer (${e.code ?? e.message}${also})`
-      resolve({ status: 'no-daemon', reason })
-    })
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(noDaemon(target, e.code ?? e.message)))
     req.end(data)
   })
 }

@@ -2,7 +2,7 @@
 // which lives exactly as long as a connection to the daemon stays open (and is made
 // again, with the same token, when a restarted daemon comes back).
 import { request, type ClientRequest } from 'node:http'
-import { askDaemon, checkControlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
+import { askDaemon, checkControlSocket, noDaemon, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 
 /** What the daemon answers for a new grant: the grant, its token (shown once). */
 export interface MintedGrant {
@@ -106,7 +106,7 @@ export const holdGrant = async (target: string | ControlTarget, body: GrantBody)
         res.on('close', () => onLost(req))
       })
       req.on('error', (e: NodeJS.ErrnoException) => {
-        settle({ ok: false, answer: { status: 'no-daemon', reason: e.code === 'ENOENT' || e.code === 'ECONNREFUSED' ? `no aws-credd daemon is running (nothing at ${socket})` : `the daemon at ${socket} did not answer (${e.code ?? e.message})` } })
+        settle({ ok: false, answer: noDaemon(target, e.code ?? e.message) })
         onLost(req)
       })
       current = req
