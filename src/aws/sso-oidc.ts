@@ -8,15 +8,13 @@ import {
   SSOOIDCClient,
   StartDeviceAuthorizationCommand,
 } from '@aws-sdk/client-sso-oidc'
-import { CreddError, type FailureKind } from '../core/errors.js'
-import { loginAdvice, type SsoSessionInfo } from '../core/sso-sessions.js'
+import { OidcError, type FailureKind, type OAuthCode } from '../core/errors.js'
+import { loginFix, type SsoSessionInfo } from '../core/sso-sessions.js'
 import type { ClientRegistration, TokenAnswer } from '../core/sso-token.js'
 import { failureKindOf, type SdkErrorShape } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
 
-export type OAuthCode =
-  | 'invalid_grant' | 'invalid_client' | 'authorization_pending' | 'slow_down' | 'expired_token'
-  | 'access_denied' | 'invalid_request' | 'unauthorized_client' | 'other'
+export { loginFix, OidcError, type OAuthCode }
 
 const OAUTH_BY_NAME: Record<string, OAuthCode> = {
   InvalidGrantException: 'invalid_grant',
@@ -31,12 +29,6 @@ const OAUTH_BY_NAME: Record<string, OAuthCode> = {
 
 /** Refusals after which only a person (a new login) helps. */
 const PERMANENT: ReadonlySet<OAuthCode> = new Set(['invalid_grant', 'invalid_client', 'access_denied', 'unauthorized_client', 'invalid_request'])
-
-export class OidcError extends CreddError {
-  constructor(readonly session: string, readonly oauth: OAuthCode, reason: string, kind: FailureKind, fix: string | undefined, cause?: unknown) {
-    super(reason, { code: oauth === 'other' ? 'SsoOidcFailed' : oauth, kind, fix, cause })
-  }
-}
 
 export interface DeviceAuthorization {
   deviceCode: string
@@ -57,8 +49,6 @@ export interface SsoOidc {
   /** One poll: resolves with the token, or rejects with OidcError authorization_pending / slow_down / expired_token / … */
   pollDeviceToken(session: SsoSessionInfo, reg: ClientRegistration, deviceCode: string): Promise<TokenAnswer>
 }
-
-export const loginFix = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => `run: ${loginAdvice(s)}`
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 

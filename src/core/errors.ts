@@ -90,3 +90,15 @@ export const describeError = (e: unknown): string => {
   if (e instanceof Error) return e.message.split('\n')[0] ?? e.name
   return String(e)
 }
+
+/** The OAuth error code of an SSO-OIDC refusal; `other` for anything else. */
+export type OAuthCode =
+  | 'invalid_grant' | 'invalid_client' | 'authorization_pending' | 'slow_down' | 'expired_token'
+  | 'access_denied' | 'invalid_request' | 'unauthorized_client' | 'other'
+
+/** An SSO-OIDC call failed; `oauth` says how (the keeper and `login` decide by it, never by message text). */
+export class OidcError extends CreddError {
+  constructor(readonly session: string, readonly oauth: OAuthCode, reason: string, kind: FailureKind, fix: string | undefined, cause?: unknown) {
+    super(reason, { code: oauth === 'other' ? 'SsoOidcFailed' : oauth, kind, fix, cause })
+  }
+}

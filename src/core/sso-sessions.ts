@@ -87,3 +87,6 @@ export const findSsoSession = (sessions: SsoSessionInfo[], files: AwsProfileData
   }
   return undefined
 }
+
+/** The fix line of a session that needs a person: the login command, prefixed with `run:`. */
+export const loginFix = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => `run: ${loginAdvice(s)}`

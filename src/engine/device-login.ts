@@ -5,7 +5,9 @@
 import { CreddError } from '../core/errors.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { cachedRegistration, loggedInToken, type SsoCachedToken } from '../core/sso-token.js'
-import { loginFix, OidcError, type DeviceAuthorization, type SsoOidc } from '../aws/sso-oidc.js'
+import type { DeviceAuthorization, SsoOidc } from '../aws/sso-oidc.js'
+import { OidcError } from '../core/errors.js'
+import { loginFix } from '../core/sso-sessions.js'
 import type { Clock } from './ports.js'
 
 export interface DeviceLoginDeps {
