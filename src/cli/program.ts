@@ -2,7 +2,7 @@
 // file and is imported only when that command runs.
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
-import { execute, type Command as CreddCommand } from './command.js'
+import type { Command as CreddCommand } from './command.js'
 
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -31,7 +31,10 @@ const exitWith = async (code: number): Promise<never> => {
  * the others' start), then validate → run, then exit with its status. Exiting at all, not just
  * returning, lets go of idle keep-alive sockets of SDK clients (a stopped daemon must not stay open).
  */
-const executeLoaded = async <Opts, Input>(load: () => Promise<CreddCommand<Opts, Input>>, opts: Opts): Promise<never> => exitWith(await execute(await load(), opts))
+const executeLoaded = async <Opts, Input>(load: () => Promise<CreddCommand<Opts, Input>>, opts: Opts): Promise<never> => {
+  const [{ execute }, command] = await Promise.all([import('./command.js'), load()])
+  return exitWith(await execute(command, opts))
+}
 
 export const buildProgram = (): Command => {
   const program = new Command()
