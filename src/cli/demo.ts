@@ -1,20 +1,28 @@
 // `aws-credd demo`: see the daemon at work without an AWS account (src/demo/).
 import { ConfigError, describeError } from '../core/errors.js'
+import { UsageError, type Command } from './command.js'
 
 export interface DemoCommandOptions {
   lifetime: string
   tty: boolean
 }
 
-export const demoCommand = async (opts: DemoCommandOptions): Promise<number> => {
-  const lifetime = Number(opts.lifetime)
-  try {
+export const demoCommand: Command<DemoCommandOptions, { lifetime: number; tty: boolean }> = {
+  validate: (opts) => {
+    const lifetime = Number(opts.lifetime)
     // Below 10 s the renewals and SSO refreshes would overlap into noise; above an hour nothing happens on screen.
-    if (!Number.isInteger(lifetime) || lifetime < 10 || lifetime > 3600) throw new ConfigError(`--lifetime ${opts.lifetime}: expected whole seconds from 10 to 3600`, 'leave it out for 60')
-    const { runDemo } = await import('../demo/run-demo.js')
-    return await runDemo({ lifetime, tty: opts.tty })
-  } catch (e) {
-    process.stderr.write(`aws-credd demo: ${describeError(e)}\n`)
-    return 2
-  }
+    if (!Number.isInteger(lifetime) || lifetime < 10 || lifetime > 3600) {
+      return new UsageError(`aws-credd demo: ${describeError(new ConfigError(`--lifetime ${opts.lifetime}: expected whole seconds from 10 to 3600`, 'leave it out for 60'))}`)
+    }
+    return { lifetime, tty: opts.tty }
+  },
+  run: async (input, { io }) => {
+    try {
+      const { runDemo } = await import('../demo/run-demo.js')
+      return await runDemo(input)
+    } catch (e) {
+      io.stderr(`aws-credd demo: ${describeError(e)}`)
+      return 2
+    }
+  },
 }

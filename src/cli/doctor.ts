@@ -10,7 +10,7 @@ import { gatherDoctorFacts } from '../files/doctor-facts.js'
 import { defaultRuntimeDir } from '../serve/runtime-dir.js'
 import { askDaemon, controlSocket } from './control-client.js'
 import { formatDoctor } from './doctor-format.js'
-import { stdIo, type CommandIo } from './env.js'
+import type { Command } from './command.js'
 
 export interface DoctorCommandOptions {
   profile?: string
@@ -28,7 +28,9 @@ const daemonFacts = async (env: NodeJS.ProcessEnv): Promise<DaemonFacts> => {
   return typeof pid === 'number' ? { running: true, pid } : { running: true }
 }
 
-export const doctorCommand = async (opts: DoctorCommandOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): Promise<number> => {
+export const doctorCommand: Command<DoctorCommandOptions> = {
+  validate: (opts) => opts,
+  run: async (opts, { io, env, now }) => {
   const base = await gatherDoctorFacts(env, { ...(opts.config !== undefined ? { configPath: opts.config } : {}), runtimeDir: defaultRuntimeDir(env) })
   let facts: DoctorFacts = base
   if (opts.network !== false) {
@@ -38,4 +40,5 @@ export const doctorCommand = async (opts: DoctorCommandOptions = {}, io: Command
   const report = runDoctor(facts, now(), opts.profile !== undefined ? { profile: opts.profile } : {})
   io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report))
   return report.exitCode
+}
 }

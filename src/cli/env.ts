@@ -6,23 +6,9 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { outgoingText } from '../core/outgoing-text.js'
+import { UsageError, type Command } from './command.js'
 import { askDaemon, controlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 import { grantFailure, mintGrant } from './grant-client.js'
-
-/** Where a command writes: injected by tests, the real streams otherwise. */
-export interface CommandIo {
-  stdout(text: string): void
-  /** One line, without its newline. */
-  stderr(line: string): void
-}
-
-export const stdIo: CommandIo = {
-  stdout: (text) => void process.stdout.write(text),
-  // Messages to a person (a daemon's refusal, an error): through the outgoing-text gate. Never
-  // stdout, which carries what `env` and `process` print for programs (the credentials themselves).
-  stderr: (line) => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`),
-}
 
 export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
 export const TOKEN_FILE = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'
@@ -144,6 +130,7 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
 }
 
 export interface EnvOptions {
+  profile: string
   format?: string
 }
 
@@ -179,12 +166,10 @@ const envTokenFile = async (socket: ControlTarget, profile: string, attempt = 0)
   return { ok: true, file }
 }
 
-export const envCommand = async (profile: string, opts: EnvOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const format = opts.format ?? 'sh'
-  if (!(ENV_FORMATS as readonly string[]).includes(format)) {
-    io.stderr(`aws-credd env: --format "${format}" is not a format; use sh, fish or json`)
-    return 2
-  }
+export const envCommand: Command<EnvOptions, { profile: string; format: EnvFormat }> = {
+  validate: ({ profile, format = 'sh' }) =>
+    (ENV_FORMATS as readonly string[]).includes(format) ? { profile, format: format as EnvFormat } : new UsageError(`aws-credd env: --format "${format}" is not a format; use sh, fish or json`),
+  run: async ({ profile, format }, { io, env }) => {
   const found = await lookupContainerEnv(profile, env)
   if (!found.ok) {
     io.stderr(`aws-credd env: ${found.message}`)
@@ -196,6 +181,7 @@ export const envCommand = async (profile: string, opts: EnvOptions = {}, io: Com
     return token.code
   }
   for (const w of found.warnings ?? []) io.stderr(`aws-credd env: note: ${w}`)
-  io.stdout(formatEnv(containerEnvFor({ url: found.url, tokenFile: token.file }, profile, found.region), format as EnvFormat))
+  io.stdout(formatEnv(containerEnvFor({ url: found.url, tokenFile: token.file }, profile, found.region), format))
   return 0
+}
 }

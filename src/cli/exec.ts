@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { constants } from 'node:os'
-import { containerEnvFor, lookupContainerEnv, stdIo, type CommandIo, type ContainerEnv } from './env.js'
+import { UsageError, type Command, type CommandIo } from './command.js'
+import { containerEnvFor, lookupContainerEnv, type ContainerEnv } from './env.js'
 import { grantFailure, holdGrant } from './grant-client.js'
 
 /** What a terminal or a supervisor sends that the command, not aws-credd, should act on. */
@@ -73,12 +74,20 @@ export const runChild = (command: string, args: string[], env: NodeJS.ProcessEnv
     child.on('exit', (code, signal) => finish(code ?? 128 + (signal ? constants.signals[signal] : 0)))
   })
 
-export const execCommand = async (profile: string, command: string[], io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const [cmd, ...args] = command
-  if (cmd === undefined || cmd === '') {
-    io.stderr('aws-credd exec: give the command to run: aws-credd exec PROFILE -- COMMAND [ARGS...]')
-    return 2
-  }
+export interface ExecOptions {
+  profile: string
+  /** The command and its arguments, as commander passed them (a leading `--` is dropped). */
+  command: string[]
+}
+
+export const execCommand: Command<ExecOptions, { profile: string; cmd: string; args: string[] }> = {
+  validate: ({ profile, command }) => {
+  // With passThroughOptions commander keeps the `--` that separates the command; it is not part of it.
+  const [cmd, ...args] = command[0] === '--' ? command.slice(1) : command
+  if (cmd === undefined || cmd === '') return new UsageError('aws-credd exec: give the command to run: aws-credd exec PROFILE -- COMMAND [ARGS...]')
+  return { profile, cmd, args }
+  },
+  run: async ({ profile, cmd, args }, { io, env }) => {
   const found = await lookupContainerEnv(profile, env)
   if (!found.ok) {
     io.stderr(`aws-credd exec: ${found.message}`)
@@ -97,4 +106,5 @@ export const execCommand = async (profile: string, command: string[], io: Comman
   } finally {
     await held.held.release()
   }
+}
 }

@@ -7,7 +7,8 @@ import { resolve } from 'node:path'
 import { awsTimestamp } from '../core/aws-time.js'
 import { durationProblem, parseDuration } from '../core/duration.js'
 import { askDaemon, controlSocket } from './control-client.js'
-import { containerUrl, FULL_URI, stdIo, TOKEN, TOKEN_FILE, type CommandIo } from './env.js'
+import { UsageError, type Command, type CommandIo } from './command.js'
+import { containerUrl, FULL_URI, TOKEN, TOKEN_FILE } from './env.js'
 import { grantFailure, mintGrant } from './grant-client.js'
 
 export interface GrantOptions {
@@ -34,13 +35,12 @@ export const validateGrantOptions = (opts: GrantOptions, cwd: string = process.c
   return { name: opts.name, profiles, json: opts.json === true, ...(ttlMs !== undefined ? { ttlMs } : {}), ...(opts.tokenFile ? { tokenFile: resolve(cwd, opts.tokenFile) } : {}) }
 }
 
-export const grantCommand = async (opts: GrantOptions, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  const input = validateGrantOptions(opts)
-  if (typeof input === 'string') {
-    io.stderr(`aws-credd grant: ${input}`)
-    return 2
-  }
-  return runGrant(input, io, env)
+export const grantCommand: Command<GrantOptions, Input> = {
+  validate: (opts) => {
+    const input = validateGrantOptions(opts)
+    return typeof input === 'string' ? new UsageError(`aws-credd grant: ${input}`) : input
+  },
+  run: (input, { io, env }) => runGrant(input, io, env),
 }
 
 const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Promise<number> => {

@@ -3,7 +3,7 @@
 // were last used. Never a token: the daemon does not have them.
 import { awsTimestamp } from '../core/aws-time.js'
 import { askDaemon, controlSocket } from './control-client.js'
-import { stdIo, type CommandIo } from './env.js'
+import type { Command } from './command.js'
 import { grantFailure } from './grant-client.js'
 
 interface Listed {
@@ -25,7 +25,13 @@ export const formatGrants = (grants: Listed[]): string => {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n'
 }
 
-export const grantsCommand = async (opts: { json?: boolean }, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+export interface GrantsOptions {
+  json?: boolean
+}
+
+export const grantsCommand: Command<GrantsOptions> = {
+  validate: (opts) => opts,
+  run: async (opts, { io, env }) => {
   const answer = await askDaemon(controlSocket(env), 'GET', '/v1/grants')
   if (answer.status !== 200 || !Array.isArray(answer.body.grants)) {
     const { code, message } = grantFailure(answer)
@@ -35,4 +41,5 @@ export const grantsCommand = async (opts: { json?: boolean }, io: CommandIo = st
   const grants = answer.body.grants as Listed[]
   io.stdout(opts.json ? `${JSON.stringify({ grants }, null, 2)}\n` : formatGrants(grants))
   return 0
+}
 }

@@ -3,13 +3,13 @@
 // `aws sso login` does, so the AWS CLI, the SDKs and the daemon all use it.
 import { spawn } from 'node:child_process'
 import { describeError, ProfileError } from '../core/errors.js'
-import { outgoingText } from '../core/outgoing-text.js'
 import { findSsoSession, listSsoSessions, type SsoSessionInfo } from '../core/sso-sessions.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { LoginCancelled, startDeviceLogin } from '../engine/device-login.js'
 import { awsPaths, readAwsFiles } from '../files/aws-config-files.js'
 import { readSsoToken, ssoCacheFile, writeSsoToken } from '../files/sso-cache.js'
 import { foregroundClock as clock } from '../runtime/clock.js'
+import { UsageError, type Command } from './command.js'
 
 export interface LoginOptions {
   ssoSession?: string
@@ -18,14 +18,12 @@ export interface LoginOptions {
 }
 
 type Env = NodeJS.ProcessEnv
-// Through the outgoing-text gate: the verification link and errors come from the SSO-OIDC service.
-const say = (line: string): void => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`)
 
-export const loginCommand = async (opts: LoginOptions, env: Env = process.env): Promise<number> => {
-  if (opts.ssoSession && opts.profile) {
-    say('aws-credd login: give --sso-session or --profile, not both')
-    return 2
-  }
+export const loginCommand: Command<LoginOptions> = {
+  validate: (opts) => (opts.ssoSession && opts.profile ? new UsageError('aws-credd login: give --sso-session or --profile, not both') : opts),
+  run: async (opts, { io, env }) => {
+  // Through the outgoing-text gate (io.stderr): the verification link and errors come from the SSO-OIDC service.
+  const say = (line: string): void => io.stderr(line)
   let session: SsoSessionInfo
   try {
     const files = await readAwsFiles(env)
@@ -66,6 +64,7 @@ export const loginCommand = async (opts: LoginOptions, env: Env = process.env): 
   } finally {
     process.off('SIGINT', cancel)
   }
+  },
 }
 
 const unknownSessionMessage = (opts: LoginOptions, sessions: SsoSessionInfo[], configFile: string): string => {

@@ -27,8 +27,8 @@ const main = async (): Promise<void> => {
 
 const [, , command, profile, ...more] = process.argv
 if (command === 'process' && profile !== undefined && !profile.startsWith('-') && more.length === 0) {
-  const { processCommand } = await import('./process.js')
-  process.exitCode = await processCommand(profile)
+  const [{ execute }, { processCommand }] = await Promise.all([import('./command.js'), import('./process.js')])
+  process.exitCode = await execute(processCommand, { profile })
 } else {
   await main()
 }

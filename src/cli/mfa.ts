@@ -1,20 +1,23 @@
 // `aws-credd mfa PROFILE CODE`: hands an MFA code to the running daemon, which
 // opens (or renews) the MFA session of that profile's chain with it.
 import { outgoingText } from '../core/outgoing-text.js'
+import { UsageError, type Command } from './command.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 
-/** The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes). */
-const say = (line: string): void => void process.stderr.write(`${outgoingText(line)}\n`)
+export interface MfaOptions {
+  profile: string
+  code: string
+}
 
-export const mfaCommand = async (profile: string, code: string, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
-  if (!/^\d{6}$/.test(code)) {
-    say('aws-credd mfa: the code must be the six digits your MFA device shows now')
-    return 2
-  }
+export const mfaCommand: Command<MfaOptions> = {
+  validate: (opts) => (/^\d{6}$/.test(opts.code) ? opts : new UsageError('aws-credd mfa: the code must be the six digits your MFA device shows now')),
+  run: async ({ profile, code }, { io, env }) => {
+  /** The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes), as one line. */
+  const say = (line: string): void => io.stderr(outgoingText(line))
   // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
   const answer = await askDaemon(controlSocket(env), 'POST', '/v1/mfa', { profile, code })
   if (answer.status === 'untrusted') {
-    process.stderr.write(`aws-credd mfa: ${outgoingText(answer.reason)}\n`)
+    io.stderr(`aws-credd mfa: ${outgoingText(answer.reason)}`)
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {
@@ -28,4 +31,5 @@ export const mfaCommand = async (profile: string, code: string, env: NodeJS.Proc
   }
   say(message)
   return 0
+}
 }

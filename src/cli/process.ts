@@ -6,7 +6,7 @@ import { awsTimestamp } from '../core/aws-time.js'
 import type { Credentials } from '../core/credentials.js'
 import { describeError, isCreddError } from '../core/errors.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
-import { stdIo, type CommandIo } from './env.js'
+import type { Command } from './command.js'
 
 /**
  * Profiles being resolved by `aws-credd process` up the process tree. A profile whose
@@ -57,7 +57,13 @@ const failureLine = (profile: string, e: unknown): string => {
   return isCreddError(e) && e.fix ? named : `${named}; fix: check profile "${profile}" in the AWS config file, or start the daemon (aws-credd run) to see its status`
 }
 
-export const processCommand = async (profile: string, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+export interface ProcessOptions {
+  profile: string
+}
+
+export const processCommand: Command<ProcessOptions> = {
+  validate: (opts) => opts,
+  run: async ({ profile }, { io, env }) => {
   const answer = await askDaemon(controlSocket(env), 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
   if (answer.status === 'untrusted') {
     // Not a fallback to fetching here either: whoever squats the socket must be seen, not worked around.
@@ -94,4 +100,5 @@ export const processCommand = async (profile: string, io: CommandIo = stdIo, env
     if (before === undefined) delete process.env[NESTING_VAR]
     else process.env[NESTING_VAR] = before
   }
+}
 }

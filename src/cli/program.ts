@@ -2,6 +2,7 @@
 // file and is imported only when that command runs.
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
+import type { Command as CreddCommand } from './command.js'
 
 const version = (): string => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -25,6 +26,16 @@ const exitWith = async (code: number): Promise<never> => {
   process.exit(code)
 }
 
+/**
+ * The same for every command: its file is loaded only now (each command's code stays out of
+ * the others' start), then validate → run, then exit with its status. Exiting at all, not just
+ * returning, lets go of idle keep-alive sockets of SDK clients (a stopped daemon must not stay open).
+ */
+const executeLoaded = async <Opts, Input>(load: () => Promise<CreddCommand<Opts, Input>>, opts: Opts): Promise<never> => {
+  const [{ execute }, command] = await Promise.all([import('./command.js'), load()])
+  return exitWith(await execute(command, opts))
+}
+
 export const buildProgram = (): Command => {
   const program = new Command()
   program
@@ -43,9 +54,7 @@ export const buildProgram = (): Command => {
     .option('--log-format <format>', 'auto | text | json (overrides the config)')
     .option('--no-tty', 'plain log lines without the live table, even on a terminal')
     .action(async (opts: { config?: string; logLevel?: string; logFormat?: string; tty: boolean }) => {
-      const { runCommand } = await import('./run.js')
-      // Exit explicitly: idle keep-alive sockets of SDK clients must not hold a stopped daemon open.
-      await exitWith(await runCommand(opts))
+      await executeLoaded(async () => (await import('./run.js')).runCommand, opts)
     })
 
   program
@@ -55,8 +64,7 @@ export const buildProgram = (): Command => {
     .option('--profile <name>', 'a profile whose SSO session to log in to (default: $AWS_PROFILE, or the only session)')
     .option('--no-browser', 'print the link instead of opening a browser')
     .action(async (opts: { ssoSession?: string; profile?: string; browser: boolean }) => {
-      const { loginCommand } = await import('./login.js')
-      await exitWith(await loginCommand(opts))
+      await executeLoaded(async () => (await import('./login.js')).loginCommand, opts)
     })
 
   program
@@ -65,8 +73,7 @@ export const buildProgram = (): Command => {
     .argument('<profile>', 'the profile whose chain has mfa_serial')
     .argument('<code>', 'the six digits the device shows now')
     .action(async (profile: string, code: string) => {
-      const { mfaCommand } = await import('./mfa.js')
-      await exitWith(await mfaCommand(profile, code))
+      await executeLoaded(async () => (await import('./mfa.js')).mfaCommand, { profile, code })
     })
 
   program
@@ -74,8 +81,7 @@ export const buildProgram = (): Command => {
     .description('print the credentials of PROFILE as credential_process JSON (for `credential_process = aws-credd process PROFILE`): from the daemon, else fetched once')
     .argument('<profile>', 'the profile whose credentials to print')
     .action(async (profile: string) => {
-      const { processCommand } = await import('./process.js')
-      await exitWith(await processCommand(profile))
+      await executeLoaded(async () => (await import('./process.js')).processCommand, { profile })
     })
 
   program
@@ -84,8 +90,7 @@ export const buildProgram = (): Command => {
     .argument('<profile>', 'the profile to serve')
     .option('--format <format>', 'sh | fish | json', 'sh')
     .action(async (profile: string, opts: { format: string }) => {
-      const { envCommand } = await import('./env.js')
-      await exitWith(await envCommand(profile, opts))
+      await executeLoaded(async () => (await import('./env.js')).envCommand, { profile, ...opts })
     })
 
   program
@@ -96,9 +101,7 @@ export const buildProgram = (): Command => {
     .argument('<command...>', 'the command and its arguments, after --')
     .passThroughOptions()
     .action(async (profile: string, command: string[]) => {
-      const { execCommand } = await import('./exec.js')
-      // With passThroughOptions commander keeps the `--` that separates the command; it is not part of it.
-      await exitWith(await execCommand(profile, command[0] === '--' ? command.slice(1) : command))
+      await executeLoaded(async () => (await import('./exec.js')).execCommand, { profile, command })
     })
 
   program
@@ -110,8 +113,7 @@ export const buildProgram = (): Command => {
     .option('--token-file <path>', 'write the token to this file (0600) and print AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of the token')
     .option('--json', 'print name, profiles, expiresAt, tokenFile and env as JSON')
     .action(async (opts: { profile?: string[]; name?: string; ttl?: string; tokenFile?: string; json?: boolean }) => {
-      const { grantCommand } = await import('./grant.js')
-      await exitWith(await grantCommand(opts))
+      await executeLoaded(async () => (await import('./grant.js')).grantCommand, opts)
     })
 
   program
@@ -119,8 +121,7 @@ export const buildProgram = (): Command => {
     .description('list the live grants (owner, config consumers, run-time grants) with what they open, when they end and their last use')
     .option('--json', 'print them as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { grantsCommand } = await import('./grants.js')
-      await exitWith(await grantsCommand(opts))
+      await executeLoaded(async () => (await import('./grants.js')).grantsCommand, opts)
     })
 
   program
@@ -128,8 +129,7 @@ export const buildProgram = (): Command => {
     .description('end a grant at once: its token is refused from the next request on')
     .argument('<name>', 'the grant to end (aws-credd grants lists them)')
     .action(async (name: string) => {
-      const { revokeCommand } = await import('./revoke.js')
-      await exitWith(await revokeCommand(name))
+      await executeLoaded(async () => (await import('./revoke.js')).revokeCommand, { name })
     })
 
   program
@@ -137,8 +137,7 @@ export const buildProgram = (): Command => {
     .description('show the profiles and SSO sessions the daemon keeps; exit 0 all fresh, 1 needs attention, 2 a profile has no valid credentials, 3 no daemon')
     .option('--json', "print the daemon's status view as JSON")
     .action(async (opts: { json?: boolean }) => {
-      const { statusCommand } = await import('./status.js')
-      await exitWith(await statusCommand(opts))
+      await executeLoaded(async () => (await import('./status.js')).statusCommand, opts)
     })
 
   program
@@ -147,8 +146,7 @@ export const buildProgram = (): Command => {
     .option('--lifetime <seconds>', 'how long credentials and SSO tokens live in the demo', '60')
     .option('--no-tty', 'plain log lines without the live table')
     .action(async (opts: { lifetime: string; tty: boolean }) => {
-      const { demoCommand } = await import('./demo.js')
-      await exitWith(await demoCommand(opts))
+      await executeLoaded(async () => (await import('./demo.js')).demoCommand, opts)
     })
 
   program
@@ -159,8 +157,7 @@ export const buildProgram = (): Command => {
     .option('-c, --config <file>', 'daemon config file (default: $XDG_CONFIG_HOME/aws-credd/config.json when present)')
     .option('--no-network', 'skip the endpoint, clock-skew and daemon checks')
     .action(async (opts: { profile?: string; json?: boolean; config?: string; network: boolean }) => {
-      const { doctorCommand } = await import('./doctor.js')
-      await exitWith(await doctorCommand(opts))
+      await executeLoaded(async () => (await import('./doctor.js')).doctorCommand, opts)
     })
 
   return program

@@ -2,10 +2,16 @@
 // next request on. Consumers from the config are ended by editing the config or
 // rotating their token file instead.
 import { askDaemon, controlSocket } from './control-client.js'
-import { stdIo, type CommandIo } from './env.js'
+import type { Command } from './command.js'
 import { grantFailure } from './grant-client.js'
 
-export const revokeCommand = async (name: string, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+export interface RevokeOptions {
+  name: string
+}
+
+export const revokeCommand: Command<RevokeOptions> = {
+  validate: (opts) => opts,
+  run: async ({ name }, { io, env }) => {
   const answer = await askDaemon(controlSocket(env), 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
   if (answer.status !== 200) {
     const { code, message } = grantFailure(answer)
@@ -14,4 +20,5 @@ export const revokeCommand = async (name: string, io: CommandIo = stdIo, env: No
   }
   io.stderr(`aws-credd revoke: grant "${name}" ended; its token no longer opens anything`)
   return 0
+}
 }

@@ -5,7 +5,7 @@
 import { outgoingText, outgoingValue } from '../core/outgoing-text.js'
 import { statusExitCode } from '../engine/status-view.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
-import { stdIo, type CommandIo } from './env.js'
+import type { Command } from './command.js'
 import { formatStatus, type StatusAnswer } from './status-format.js'
 
 export interface StatusOptions {
@@ -14,7 +14,9 @@ export interface StatusOptions {
 
 const isView = (b: Record<string, unknown>): b is Record<string, unknown> & StatusAnswer => Array.isArray(b.profiles) && Array.isArray(b.ssoSessions)
 
-export const statusCommand = async (opts: StatusOptions = {}, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): Promise<number> => {
+export const statusCommand: Command<StatusOptions> = {
+  validate: (opts) => opts,
+  run: async (opts, { io, env, now }) => {
   const answer = await askDaemon(controlSocket(env), 'GET', '/v1/status')
   if (answer.status === 'untrusted') {
     io.stderr(`aws-credd status: ${answer.reason}`)
@@ -32,4 +34,5 @@ export const statusCommand = async (opts: StatusOptions = {}, io: CommandIo = st
   // and secret shapes: it does not know the daemon's registered secrets).
   io.stdout(opts.json ? `${JSON.stringify(outgoingValue(answer.body), null, 2)}\n` : formatStatus(answer.body, now()))
   return statusExitCode(answer.body)
+}
 }

@@ -26,7 +26,7 @@ import { statusView, type StatusView } from './status-view.js'
 /** Which watched thing changed. */
 export type ChangeKind = 'files' | 'sso-cache' | 'token-file'
 
-/** The effects a daemon needs; production wiring is in src/cli/run.ts, tests pass fakes. */
+/** The effects a daemon needs; production wiring is in src/root/running-daemon.ts, tests pass fakes. */
 export interface DaemonDeps {
   clock: Clock
   logger: Logger

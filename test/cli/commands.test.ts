@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { controlSocketPath } from '../../src/cli/control-client.js'
-import type { CommandIo } from '../../src/cli/env.js'
+import { execute, type CommandIo } from '../../src/cli/command.js'
 import { envCommand } from '../../src/cli/env.js'
 import { execCommand } from '../../src/cli/exec.js'
 import { NESTING_VAR, processCommand } from '../../src/cli/process.js'
@@ -54,7 +54,7 @@ const box = (t: Tap): Sandbox => sandbox(t.testdir({}))
 t.test('status', async (t) => {
   t.test('no daemon: exit 3, one line', async (t) => {
     const c = capture()
-    t.equal(await statusCommand({}, c.io, box(t).env), 3)
+    t.equal(await execute(statusCommand, {}, { io: c.io, env: box(t).env }), 3)
     t.equal(c.err.length, 1)
     t.match(c.err[0], /^aws-credd status: no aws-credd daemon is running .*start it with `aws-credd run`$/)
     t.equal(c.out(), '')
@@ -70,7 +70,7 @@ t.test('status', async (t) => {
       const sb = box(t)
       await fakeDaemon(t, sb, { status: [200, view] })
       const c = capture()
-      t.equal(await statusCommand({}, c.io, sb.env, () => Date.now()), code)
+      t.equal(await execute(statusCommand, {}, { io: c.io, env: sb.env, now: () => Date.now() }), code)
       t.match(c.out(), /^PROFILE +SOURCE +STATE +EXPIRES IN +NEXT RENEWAL +LAST ERROR\ndev +sso /)
       t.same(c.err, [])
     })
@@ -79,14 +79,14 @@ t.test('status', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb)
     const c = capture()
-    t.equal(await statusCommand({ json: true }, c.io, sb.env), 0)
+    t.equal(await execute(statusCommand, { json: true }, { io: c.io, env: sb.env }), 0)
     t.same(JSON.parse(c.out()), FRESH)
   })
   t.test('an answer that is not a status view: exit 1, one line', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { status: [500, { message: 'boom' }] })
     const c = capture()
-    t.equal(await statusCommand({}, c.io, sb.env), 1)
+    t.equal(await execute(statusCommand, {}, { io: c.io, env: sb.env }), 1)
     t.equal(c.err.length, 1)
     t.match(c.err[0], /500: boom/)
   })
@@ -97,7 +97,7 @@ t.test('process', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const c = capture()
-    t.equal(await processCommand('dev', c.io, sb.env), 0)
+    t.equal(await execute(processCommand, { profile: 'dev' }, { io: c.io, env: sb.env }), 0)
     t.equal(c.out(), `${JSON.stringify(CREDS)}\n`)
     t.same(c.err, [])
   })
@@ -105,7 +105,7 @@ t.test('process', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [503, { message: 'SSO session corp needs login: run aws-credd login --sso-session corp' }] } })
     const c = capture()
-    t.equal(await processCommand('dev', c.io, sb.env), 1)
+    t.equal(await execute(processCommand, { profile: 'dev' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.out(), '')
     t.same(c.err, ['aws-credd process: no valid credentials for profile "dev": SSO session corp needs login: run aws-credd login --sso-session corp'])
   })
@@ -114,14 +114,14 @@ t.test('process', async (t) => {
     writeAws(sb, '', '[keys]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n')
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const c = capture()
-    t.equal(await processCommand('keys', c.io, sb.env), 0, c.err.join('\n'))
+    t.equal(await execute(processCommand, { profile: 'keys' }, { io: c.io, env: sb.env }), 0, c.err.join('\n'))
     t.equal(c.out(), '{"Version":1,"AccessKeyId":"AKIAIOSFODNN7EXAMPLE","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}\n')
   })
   t.test('no daemon and no such profile: exit 1, one line naming it and the fix', async (t) => {
     const sb = box(t)
     writeAws(sb, '[profile other]\nregion = us-east-1\n')
     const c = capture()
-    t.equal(await processCommand('ghost', c.io, sb.env), 1)
+    t.equal(await execute(processCommand, { profile: 'ghost' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.out(), '')
     t.equal(c.err.length, 1)
     t.match(c.err[0], /^aws-credd process: profile "ghost" is not defined in the AWS config or credentials file; fix: add \[profile ghost\]/)
@@ -132,11 +132,11 @@ t.test('process', async (t) => {
     const script = `process.stdout.write(JSON.stringify({Version:1,AccessKeyId:'AKIAIOSFODNN7EXAMPLE',SecretAccessKey:process.env.${NESTING_VAR}}))`
     writeAws(sb, `[profile p]\ncredential_process = ${process.execPath} -e "${script}"\n`)
     const c = capture()
-    t.equal(await processCommand('p', c.io, sb.env), 0, c.err.join('\n'))
+    t.equal(await execute(processCommand, { profile: 'p' }, { io: c.io, env: sb.env }), 0, c.err.join('\n'))
     t.equal(JSON.parse(c.out()).SecretAccessKey, 'p')
     t.equal(process.env[NESTING_VAR], undefined, 'not left behind in this process')
     const again = capture()
-    t.equal(await processCommand('p', again.io, { ...sb.env, [NESTING_VAR]: 'q\np' }), 1)
+    t.equal(await execute(processCommand, { profile: 'p' }, { io: again.io, env: { ...sb.env, [NESTING_VAR]: 'q\np' } }), 1)
     t.match(again.err, [/profile "p" gets its credentials from `aws-credd process p` itself; fix: /])
     t.equal(again.out(), '')
   })
@@ -145,14 +145,14 @@ t.test('process', async (t) => {
 t.test('env', async (t) => {
   t.test('no daemon: exit 3', async (t) => {
     const c = capture()
-    t.equal(await envCommand('dev', {}, c.io, box(t).env), 3)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: box(t).env }), 3)
     t.match(c.err, [/^aws-credd env: no aws-credd daemon is running/])
   })
   t.test('a daemon without the container endpoint: exit 1, one line', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { status: [200, { ...FRESH, containerEndpoint: undefined }], credentials: { dev: [200, CREDS] } })
     const c = capture()
-    t.equal(await envCommand('dev', {}, c.io, sb.env), 1)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.err.length, 1)
     t.match(c.err[0], /serves no container endpoint; set "server"/)
   })
@@ -160,7 +160,7 @@ t.test('env', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS], prod: [200, CREDS] } })
     const c = capture()
-    t.equal(await envCommand('ghost', {}, c.io, sb.env), 1)
+    t.equal(await execute(envCommand, { profile: 'ghost' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.err.length, 1)
     t.match(c.err[0], /profile "ghost" is not kept by this daemon; known: dev, prod; fix: /)
     t.equal(c.out(), '')
@@ -175,7 +175,7 @@ t.test('env', async (t) => {
       ['json', /^\{"AWS_CONTAINER_CREDENTIALS_FULL_URI":"http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/dev",/],
     ] as const) {
       const c = capture()
-      t.equal(await envCommand('dev', { format }, c.io, sb.env), 0)
+      t.equal(await execute(envCommand, { profile: 'dev', format }, { io: c.io, env: sb.env }), 0)
       t.match(c.out(), re, format ?? 'sh')
       t.notMatch(c.out(), CREDS.SecretAccessKey)
       t.notMatch(c.out(), CREDS.SessionToken)
@@ -191,11 +191,11 @@ t.test('env', async (t) => {
   t.test('env makes its grant again when the token file is gone (the runtime folder is emptied at reboot)', async (t) => {
     const sb = box(t)
     const grants = await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
-    t.equal(await envCommand('dev', {}, capture().io, sb.env), 0)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: capture().io, env: sb.env }), 0)
     const tokenFile = join(dirname(controlSocketPath(sb.env)), 'grants', 'env.dev.token')
     const first = readFileSync(tokenFile, 'utf8')
     rmSync(tokenFile)
-    t.equal(await envCommand('dev', {}, capture().io, sb.env), 0)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: capture().io, env: sb.env }), 0)
     const second = readFileSync(tokenFile, 'utf8')
     t.not(second, first)
     t.equal(grants.authorize(first, 'dev').outcome, 'unauthenticated', 'the old token is dead')
@@ -205,13 +205,13 @@ t.test('env', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [503, { message: 'SSO session corp needs login' }] } })
     const c = capture()
-    t.equal(await envCommand('dev', {}, c.io, sb.env), 0)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: sb.env }), 0)
     t.match(c.out(), /^export /)
     t.same(c.err, ['aws-credd env: note: profile "dev" has no valid credentials right now: SSO session corp needs login'])
   })
   t.test('an unknown format: exit 2 before asking the daemon', async (t) => {
     const c = capture()
-    t.equal(await envCommand('dev', { format: 'powershell' }, c.io, box(t).env), 2)
+    t.equal(await execute(envCommand, { profile: 'dev', format: 'powershell' }, { io: c.io, env: box(t).env }), 2)
     t.match(c.err, [/--format "powershell" is not a format; use sh, fish or json/])
   })
 })
@@ -223,7 +223,7 @@ t.test('exec', async (t) => {
     const out = join(sb.home, 'env.json')
     const c = capture()
     const env = { ...sb.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'y', AWS_PROFILE: 'other', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/creds', KEEP_ME: 'kept' }
-    const code = await execCommand('dev', [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env)); process.exit(7)', out], c.io, env)
+    const code = await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env)); process.exit(7)', out] }, { io: c.io, env })
     t.equal(code, 7)
     t.same(c.err, [])
     const seen = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>
@@ -243,7 +243,7 @@ t.test('exec', async (t) => {
     await fakeDaemon(t, sb, { status: [200, withRegion], credentials: { dev: [200, CREDS] } })
     const out = join(sb.home, 'env.json')
     const seen = async (env: NodeJS.ProcessEnv): Promise<Record<string, string>> => {
-      t.equal(await execCommand('dev', [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))', out], capture().io, env), 0)
+      t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))', out] }, { io: capture().io, env }), 0)
       return JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>
     }
     const none = await seen({ ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined })
@@ -251,7 +251,7 @@ t.test('exec', async (t) => {
     const mine = await seen({ ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: 'ap-south-1' })
     t.same([mine.AWS_REGION, mine.AWS_DEFAULT_REGION], [undefined, 'ap-south-1'], "the caller's own choice stands")
     const c = capture()
-    t.equal(await envCommand('dev', {}, c.io, { ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined }), 0)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: { ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined } }), 0)
     t.match(c.out(), /^export AWS_REGION='eu-west-3'\nexport AWS_DEFAULT_REGION='eu-west-3'\nexport AWS_CREDD_REGION='eu-west-3'$/m, 'env prints it too, with the mark')
     // A shell that ran `eval "$(aws-credd env other)"` before: that region was ours, so it is replaced.
     const after = await seen({ ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' })
@@ -261,7 +261,7 @@ t.test('exec', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const c = capture()
-    t.equal(await envCommand('dev', {}, c.io, { ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' }), 0)
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: { ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' } }), 0)
     t.match(c.out(), /^unset .* AWS_REGION AWS_DEFAULT_REGION AWS_CREDD_REGION$/m)
   })
   t.test('[default] with credentials would win over the endpoint: a note says so, the command still runs', async (t) => {
@@ -269,13 +269,13 @@ t.test('exec', async (t) => {
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     writeAws(sb, '[default]\nregion = us-east-1\n', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n')
     const c = capture()
-    t.equal(await execCommand('dev', [process.execPath, '-e', 'process.exit(4)'], c.io, sb.env), 4)
+    t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'process.exit(4)'] }, { io: c.io, env: sb.env }), 4)
     t.equal(c.err.length, 1)
     t.match(c.err[0], /^aws-credd exec: note: \[default\] of .*credentials holds static keys; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "dev"; fix: move it to a named profile/)
     t.notMatch(c.err[0], /wJalr/, 'no secret')
     writeAws(sb, '[default]\nregion = us-east-1\n', '')
     const quiet = capture()
-    t.equal(await execCommand('dev', [process.execPath, '-e', 'process.exit(0)'], quiet.io, sb.env), 0)
+    t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'process.exit(0)'] }, { io: quiet.io, env: sb.env }), 0)
     t.same(quiet.err, [], 'a [default] with settings only: nothing to say')
   })
   t.test('from the command line: `exec dev -- CMD -opts` runs CMD with its options, the `--` is not the command', async (t) => {
@@ -296,16 +296,16 @@ t.test('exec', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const c = capture()
-    t.equal(await execCommand('dev', ['no-such-command-credd-test'], c.io, sb.env), 127)
+    t.equal(await execute(execCommand, { profile: 'dev', command: ['no-such-command-credd-test'] }, { io: c.io, env: sb.env }), 127)
     t.same(c.err, ['aws-credd exec: command not found: no-such-command-credd-test; fix: check its spelling, or give its full path'])
   })
   t.test('no command: exit 2; no daemon: exit 3; no endpoint: exit 1', async (t) => {
     const sb = box(t)
     const c = capture()
-    t.equal(await execCommand('dev', [], c.io, sb.env), 2)
-    t.equal(await execCommand('dev', ['true'], c.io, sb.env), 3)
+    t.equal(await execute(execCommand, { profile: 'dev', command: [] }, { io: c.io, env: sb.env }), 2)
+    t.equal(await execute(execCommand, { profile: 'dev', command: ['true'] }, { io: c.io, env: sb.env }), 3)
     await fakeDaemon(t, sb, { status: [200, { ...FRESH, containerEndpoint: undefined }], credentials: { dev: [200, CREDS] } })
-    t.equal(await execCommand('dev', ['true'], c.io, sb.env), 1)
+    t.equal(await execute(execCommand, { profile: 'dev', command: ['true'] }, { io: c.io, env: sb.env }), 1)
     t.equal(c.err.length, 3, 'one line each')
   })
 
@@ -315,7 +315,7 @@ t.test('exec', async (t) => {
     !existsSync(EXEC) || statSync(EXEC).mtimeMs < statSync(join(process.cwd(), 'src', 'cli', 'exec.ts')).mtimeMs ? 'dist/cli/exec.js is missing or older than src: run `npm run build` first' : undefined
   const wrapperFile = (sb: Sandbox, child: string): string => {
     const file = join(sb.home, 'exec-wrapper.mjs')
-    writeFileSync(file, `const { execCommand } = await import(${JSON.stringify(EXEC)})\nprocess.exit(await execCommand('dev', [${JSON.stringify(process.execPath)}, '-e', ${JSON.stringify(child)}]))\n`)
+    writeFileSync(file, `const { execCommand } = await import(${JSON.stringify(EXEC)})\nconst { execute } = await import(${JSON.stringify(join(dirname(EXEC), 'command.js'))})\nprocess.exit(await execute(execCommand, { profile: 'dev', command: [${JSON.stringify(process.execPath)}, '-e', ${JSON.stringify(child)}] }))\n`)
     return file
   }
   const started = (t: Tap, cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
@@ -380,30 +380,30 @@ t.test('a control socket that fails the trust check: every command refuses in on
   await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
   const dir = dirname(controlSocketPath(sb.env))
   // Trusted first, so the refusals below are the check's doing, not a missing daemon.
-  t.equal(await processCommand('dev', capture().io, sb.env), 0)
+  t.equal(await execute(processCommand, { profile: 'dev' }, { io: capture().io, env: sb.env }), 0)
   chmodSync(dir, 0o755)
   const line = new RegExp(`^aws-credd (status|process|env|exec): refusing the control socket ${controlSocketPath(sb.env)}: ${dir} is open to others \\(mode 755, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`)
 
   const status = capture()
-  t.equal(await statusCommand({}, status.io, sb.env), 4, 'status')
+  t.equal(await execute(statusCommand, {}, { io: status.io, env: sb.env }), 4, 'status')
   t.equal(status.out(), '')
   t.match(status.err, [line])
   t.equal(status.err.length, 1)
 
   const proc = capture()
-  t.equal(await processCommand('dev', proc.io, sb.env), 4, 'process')
+  t.equal(await execute(processCommand, { profile: 'dev' }, { io: proc.io, env: sb.env }), 4, 'process')
   t.equal(proc.out(), '', 'process prints nothing')
   t.match(proc.err, [line])
   t.equal(proc.err.length, 1)
 
   const env = capture()
-  t.equal(await envCommand('dev', {}, env.io, sb.env), 4, 'env')
+  t.equal(await execute(envCommand, { profile: 'dev' }, { io: env.io, env: sb.env }), 4, 'env')
   t.equal(env.out(), '')
   t.match(env.err, [line])
 
   const marker = join(sb.home, 'ran')
   const exec = capture()
-  t.equal(await execCommand('dev', [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], "")', marker], exec.io, sb.env), 4, 'exec')
+  t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], "")', marker] }, { io: exec.io, env: sb.env }), 4, 'exec')
   t.notOk(existsSync(marker), 'exec did not start the command')
   t.match(exec.err, [line])
   chmodSync(dir, 0o700)

@@ -6,7 +6,7 @@ import t from 'tap'
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { askDaemon, controlSocketPath } from '../../src/cli/control-client.js'
-import type { CommandIo } from '../../src/cli/env.js'
+import { execute, type CommandIo } from '../../src/cli/command.js'
 import { envCommand } from '../../src/cli/env.js'
 import { execCommand } from '../../src/cli/exec.js'
 import { processCommand } from '../../src/cli/process.js'
@@ -23,7 +23,7 @@ const capture = () => {
 
 /** The command in a process of its own, from dist (as `aws-credd process` would run). */
 const processInChild = (profile: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  runTool(process.execPath, ['--input-type=module', '-e', 'const m = await import(process.argv[1]); process.exit(await m.processCommand(process.argv[2]))', join(process.cwd(), 'dist', 'cli', 'process.js'), profile], env)
+  runTool(process.execPath, ['--input-type=module', '-e', 'const m = await import(process.argv[1]); const c = await import(process.argv[2]); process.exit(await c.execute(m.processCommand, { profile: process.argv[3] }))', join(process.cwd(), 'dist', 'cli', 'process.js'), join(process.cwd(), 'dist', 'cli', 'command.js'), profile], env)
 
 t.test('the commands against a running daemon, a broken profile, then no daemon', async (t) => {
   const emu = await startEmulator()
@@ -40,13 +40,13 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
 
   t.test('status: exit 0 with the role fresh', async (t) => {
     const c = capture()
-    t.equal(await statusCommand({}, c.io, sb.env), 0, c.out())
+    t.equal(await execute(statusCommand, {}, { io: c.io, env: sb.env }), 0, c.out())
     t.match(c.out(), /^admin +assume-role ← static +fresh +\d+m/m)
   })
 
   t.test('process: the JSON the daemon holds, one line', async (t) => {
     const c = capture()
-    t.equal(await processCommand('admin', c.io, sb.env), 0)
+    t.equal(await execute(processCommand, { profile: 'admin' }, { io: c.io, env: sb.env }), 0)
     const body = JSON.parse(c.out()) as Record<string, unknown>
     t.match(body, { Version: 1, AccessKeyId: /^ASIA/, SecretAccessKey: /./, SessionToken: /./, Expiration: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/ })
     const held = await askDaemon(socket, 'GET', '/v1/credentials/admin')
@@ -58,7 +58,7 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
   t.test('botocore takes the output as credential_process', async (t) => {
     // A config only python sees, so the daemon does not keep `viaproc` itself.
     const entry = join(sb.home, 'credd-process.mjs')
-    writeFileSync(entry, `const m = await import(${JSON.stringify(join(process.cwd(), 'dist', 'cli', 'process.js'))}); process.exit(await m.processCommand(process.argv[2]))\n`)
+    writeFileSync(entry, `const m = await import(${JSON.stringify(join(process.cwd(), 'dist', 'cli', 'process.js'))}); const c = await import(${JSON.stringify(join(process.cwd(), 'dist', 'cli', 'command.js'))}); process.exit(await c.execute(m.processCommand, { profile: process.argv[2] }))\n`)
     const alt = join(sb.home, 'python-config')
     writeFileSync(alt, `[profile viaproc]\ncredential_process = ${process.execPath} ${entry} admin\n`)
     const script = `import boto3\nprint(boto3.Session(profile_name='viaproc').client('sts').get_caller_identity()['Arn'])`
@@ -69,13 +69,13 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
 
   t.test('process: a profile the daemon does not keep (long-term keys) is read here', async (t) => {
     const c = capture()
-    t.equal(await processCommand('base', c.io, sb.env), 0, c.err.join('\n'))
+    t.equal(await execute(processCommand, { profile: 'base' }, { io: c.io, env: sb.env }), 0, c.err.join('\n'))
     t.match(JSON.parse(c.out()), { Version: 1, AccessKeyId: user.accessKeyId })
   })
 
   t.test('process: an undefined profile is exit 1 with one line', async (t) => {
     const c = capture()
-    t.equal(await processCommand('ghost', c.io, sb.env), 1)
+    t.equal(await execute(processCommand, { profile: 'ghost' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.err.length, 1)
     t.match(c.err[0], /profile "ghost" is not defined .*; fix: /)
   })
@@ -86,7 +86,7 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
 
   t.test('env: the endpoint the daemon serves, with a token that opens the profile alone', async (t) => {
     const c = capture()
-    t.equal(await envCommand('admin', { format: 'json' }, c.io, sb.env), 0, c.err.join('\n'))
+    t.equal(await execute(envCommand, { profile: 'admin', format: 'json' }, { io: c.io, env: sb.env }), 0, c.err.join('\n'))
     const tokenFile = join(dirname(socket), 'grants', 'env.admin.token')
     t.same(JSON.parse(c.out()), {
       AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint?.url}/v1/credentials/admin`,
@@ -103,7 +103,7 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
     const script = `import boto3, sys\nopen(sys.argv[1], 'w').write(boto3.client('sts').get_caller_identity()['Arn'])\nsys.exit(5)`
     const c = capture()
     const env = { ...sb.env, AWS_ACCESS_KEY_ID: user.accessKeyId, AWS_SECRET_ACCESS_KEY: user.secretAccessKey, AWS_PROFILE: 'base' }
-    t.equal(await execCommand('admin', ['python3', '-c', script, out], c.io, env), 5, 'its exit status')
+    t.equal(await execute(execCommand, { profile: 'admin', command: ['python3', '-c', script, out] }, { io: c.io, env }), 5, 'its exit status')
     t.same(c.err, [])
     t.match(readFileSync(out, 'utf8'), /^arn:aws:sts::\d+:assumed-role\/Admin\//)
   })
@@ -112,10 +112,10 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
     appendFileSync(sb.configFile, '\n[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/Missing\nsource_profile = base\n')
     // One status call both exits 2 and shows the reason: an editor's write can be seen as two changes, the second re-trying.
     let c = capture()
-    t.ok(await until(async () => (c = capture(), (await statusCommand({}, c.io, sb.env)) === 2 && /^broken .* unavailable /m.test(c.out())), 10_000), d.output())
+    t.ok(await until(async () => (c = capture(), (await execute(statusCommand, {}, { io: c.io, env: sb.env })) === 2 && /^broken .* unavailable /m.test(c.out())), 10_000), d.output())
     t.match(c.out(), /^broken +assume-role ← static +unavailable +- +in \d+m[ \d]*s? +profile "broken": AssumeRole .* failed: AccessDenied: .*; fix: .+$/m)
     const p = capture()
-    t.equal(await processCommand('broken', p.io, sb.env), 1)
+    t.equal(await execute(processCommand, { profile: 'broken' }, { io: p.io, env: sb.env }), 1)
     t.equal(p.err.length, 1)
     t.match(p.err[0], /^aws-credd process: profile "broken": AssumeRole .* failed: AccessDenied: .*; fix: /, 'the reason, naming the profile once')
     t.equal(p.out(), '')
@@ -124,7 +124,7 @@ t.test('the commands against a running daemon, a broken profile, then no daemon'
   t.test('no daemon: status exit 3; process fetches the role itself, once', async (t) => {
     await d.stop()
     const c = capture()
-    t.equal(await statusCommand({}, c.io, sb.env), 3)
+    t.equal(await execute(statusCommand, {}, { io: c.io, env: sb.env }), 3)
     t.match(c.err, [/no aws-credd daemon is running/])
     const before = emu.calls.filter((x) => x.action === 'AssumeRole').length
     const r = await processInChild('admin', sb.env)

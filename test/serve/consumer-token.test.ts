@@ -380,7 +380,7 @@ t.test('the logged line for a refused `….token` file still shows the reason af
   const file = join(t.testdir(), 'litellm.token')
   writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
   const e = await refusal(t, file)
-  // As src/cli/serving.ts logs it; the logger passes every line through outgoingText.
+  // As src/root/serving.ts logs it; the logger passes every line through outgoingText.
   const line = outgoingText(`consumer "litellm": ${describeError(e)} (it gets no access until this is fixed)`)
   t.match(line, `auth token file ${file} contains a line break (CR or LF)`, 'the reason survives')
   t.notOk(line.includes(REDACTED), 'nothing in it mistaken for a secret')
