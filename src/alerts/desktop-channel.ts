@@ -8,7 +8,8 @@ import type { Logger } from '../engine/ports.js'
 import { findExecutable } from '../runtime/find-executable.js'
 
 export { findExecutable }
-import type { Alert, AlertChannel } from './alert.js'
+import type { Alert } from '../core/alert.js'
+import type { AlertChannel } from '../engine/ports.js'
 import { AlertChannelError } from './channel-error.js'
 import { alertText, alertTitle, firstLine } from './format.js'
 

@@ -13,20 +13,9 @@ import { loadSharedConfigFiles, loadSsoSessionData } from '@smithy/shared-ini-fi
 import { AwsFileError } from '../core/errors.js'
 import { lintIni } from '../core/ini-lint.js'
 import { mergeProfiles, type AwsProfileData } from '../core/profile-graph.js'
+import type { AwsFiles } from '../engine/ports.js'
 
 type Sections = Record<string, Record<string, string>>
-
-/**
- * profiles: merged as the SDK's parseKnownFiles merges them (credentials-file keys win);
- * ssoSessions: `[sso-session NAME]` by NAME; services: `[services NAME]` of the config
- * file by NAME, sub-keys as `sts.endpoint_url`.
- */
-export interface AwsFiles extends AwsProfileData {
-  configFile: string
-  credentialsFile: string
-  /** Lines other readers (botocore, the AWS CLI) would refuse, one message each. */
-  warnings?: string[]
-}
 
 export interface AwsPaths {
   configFile: string
