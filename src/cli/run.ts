@@ -4,19 +4,19 @@ import { unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
 import { parseListenAddress } from '../core/listen-address.js'
-import { configSearchPath, defaultConfig } from '../core/config-schema.js'
+import { defaultConfig } from '../core/config-schema.js'
 import { ConfigError, CreddError, describeError } from '../core/errors.js'
 import { AwsUpstream } from '../aws/upstream.js'
 import { Daemon, type ChangeKind } from '../engine/daemon.js'
 import { guardUpstream } from '../engine/guarded-upstream.js'
 import { awsPaths, readAwsFiles } from '../files/aws-config-files.js'
 import { CredentialsFileWriter } from '../files/credentials-file.js'
-import { readConfigFile } from '../files/daemon-config.js'
+import { configSearchPath, readConfigFile } from '../files/daemon-config.js'
 import { PathWatcher, type WatchTarget } from '../files/path-watcher.js'
 import { buildChannels } from '../alerts/channels.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { AlertDispatcher } from '../engine/alert-dispatcher.js'
-import { ssoCacheStore } from '../files/sso-cache.js'
+import { ssoCacheStore, ssoTokenFiles } from '../files/sso-cache.js'
 import { credentialLookup } from '../engine/control-api.js'
 import { controlApi } from '../root/control-answers.js'
 import { startServing, type Serving } from './serving.js'
@@ -110,7 +110,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     env,
     readConfig,
     readAwsFiles: () => readAwsFiles(env),
-    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: () => mfaSeconds }), clock, registerSecret),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: () => mfaSeconds }), clock, registerSecret),
     mfaCodes,
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,

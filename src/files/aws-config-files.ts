@@ -139,3 +139,16 @@ export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
     warnings,
   }
 }
+
+/**
+ * The [default] section of each AWS file, read as every SDK reads it (no lint, no merge):
+ * what `exec` and `env` check for credentials that would win over the container endpoint
+ * (cli/default-shadow.ts). Missing files have no [default]; an unreadable one throws.
+ */
+export const readDefaultSections = async (
+  env: Env,
+): Promise<{ paths: AwsPaths; config: Record<string, string | undefined> | undefined; credentials: Record<string, string | undefined> | undefined }> => {
+  const paths = awsPaths(env)
+  const files = await loadSharedConfigFiles({ filepath: paths.credentialsFile, configFilepath: paths.configFile, ignoreCache: true })
+  return { paths, config: files.configFile.default, credentials: files.credentialsFile.default }
+}

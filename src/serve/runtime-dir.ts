@@ -11,7 +11,6 @@ import { choiceNote, controlSocketProblem, folderProblem, CONTROL_SOCKET_FILE, t
 import { ensureDir } from '../files/atomic-write.js'
 import { pathFacts, runtimeDirChoice, socketFacts, type FactsOf } from '../files/runtime-paths.js'
 
-export { pathFacts, runtimeDirChoice, type FactsOf } from '../files/runtime-paths.js'
 
 const uidOf = (): number => process.getuid?.() ?? 0
 

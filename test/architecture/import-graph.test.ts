@@ -4,7 +4,7 @@
 // The first tests plant bad sources in memory so the checker is seen to fail; the last runs it on the tree.
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
-import { checkSource, checkTree, findImports, formatViolation, layerOf, RULES } from '../helpers/import-rules.js'
+import { ALLOWED_EDGES, checkSource, checkTree, findImports, formatViolation, layerOf, RULES } from '../helpers/import-rules.js'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -103,13 +103,21 @@ t.test('engine: a planted engine -> aws import is named', async (t) => {
 })
 
 t.test('adapters: another adapter, engine internals, root and cli are refused; ports and core are fine', async (t) => {
-  t.match(check('src/serve/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"), [
-    /^src\/serve\/planted.ts:1: serve imports '..\/files\/atomic-write.js': serve may import only core, engine\/ports, serve; src\/files\/atomic-write.ts is files$/,
+  t.match(check('src/serve/planted.ts', "import { CredentialsFileWriter } from '../files/credentials-file.js'"), [
+    /^src\/serve\/planted.ts:1: serve imports '..\/files\/credentials-file.js': serve may import only core, engine\/ports, serve; src\/files\/credentials-file.ts is files$/,
   ])
+  t.match(check('src/aws/planted.ts', "import { readSsoToken } from '../files/sso-cache.js'"), [/aws may import only core, engine\/ports, aws; src\/files\/sso-cache.ts is files$/])
+  t.match(check('src/alerts/planted.ts', "import { x } from '../runtime/x.js'"), [/src\/runtime\/x.ts is runtime$/])
   t.match(check('src/files/planted.ts', "import type { StoredGrant } from '../engine/grant-registry.js'"), [/src\/engine\/grant-registry.ts is engine$/])
   t.match(check('src/alerts/planted.ts', "import { x } from '../root/x.js'"), [/is root$/])
   t.match(check('src/aws/planted.ts', "import { x } from '../cli/x.js'"), [/is cli$/])
   t.same(check('src/aws/planted.ts', "import type { Clock } from '../engine/ports.js'\nimport { a } from '../core/a.js'\nimport { b } from './b.js'\nimport x from '@aws-sdk/client-sts'"), [])
+})
+
+t.test('an allowed adapter edge holds only for its file and its folder', async (t) => {
+  t.ok(ALLOWED_EDGES.length > 0 && ALLOWED_EDGES.every((e) => e.why.length > 20), 'each edge says why')
+  t.same(check('src/serve/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"), [], 'serve -> files/atomic-write.ts is the design')
+  t.match(check('src/aws/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"), [/aws may import only/], 'not from another folder')
 })
 
 t.test('root, emulator and the ports file', async (t) => {
