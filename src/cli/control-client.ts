@@ -5,7 +5,7 @@
 // socket whose folder or owner says another user could be answering.
 import { request } from 'node:http'
 import { dirname } from 'node:path'
-import { pathFacts, type FactsOf } from '../files/runtime-paths.js'
+import { pathFacts, type FactsOf } from '../serve/runtime-paths.js'
 import { controlTarget, verifyControlSocket, type ControlTarget } from '../serve/runtime-dir.js'
 
 export type { ControlTarget } from '../serve/runtime-dir.js'

@@ -1,4 +1,5 @@
-// The layering of src/ held by a test rather than by discipline: core is pure, and imports run
+// The layering of src/ held by a test rather than by discipline: core (and the engine) use no clock,
+// randomness, process, console or timers of their own, and imports run
 // core -> engine -> adapters (files, aws, alerts, runtime, serve) -> root -> cli, with adapters seeing the
 // engine only through src/engine/ports.ts. The rule table is RULES in test/helpers/import-rules.ts.
 // The first tests plant bad sources in memory so the checker is seen to fail; the last runs it on the tree.
@@ -100,6 +101,7 @@ t.test('engine: a planted engine -> aws import is named', async (t) => {
     t.match(check('src/engine/planted.ts', `import x from '${pkg}'`), [/does I\/O; engine reaches it only through a port/], pkg)
   }
   t.same(check('src/engine/planted.ts', "import { a } from '../core/a.js'\nimport { b } from './b.js'\nimport { EventEmitter } from 'node:events'"), [])
+  t.match(check('src/engine/planted.ts', 'const t = Date.now()\nsetTimeout(() => {}, 1)'), [/engine uses the outside world \(Date.now\(/, /engine uses the outside world \(setTimeout\(/], 'the engine keeps time through its Clock port')
 })
 
 t.test('adapters: another adapter, engine internals, root and cli are refused; ports and core are fine', async (t) => {

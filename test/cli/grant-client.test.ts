@@ -14,7 +14,7 @@ import { GrantRegistry } from '../../src/engine/grant-registry.js'
 import { systemClock } from '../../src/runtime/clock.js'
 import { tokenCodec } from '../../src/serve/auth-token.js'
 import { startControlServer, type ControlApi } from '../../src/serve/control-server.js'
-import { pathFacts, type FactsOf } from '../../src/files/runtime-paths.js'
+import { pathFacts, type FactsOf } from '../../src/serve/runtime-paths.js'
 import { until } from '../helpers/sandbox.js'
 
 const folder = (t: Test): string => {

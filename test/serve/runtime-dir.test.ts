@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from '../../src/cli/control-client.js'
 import type { PathFacts } from '../../src/core/runtime-trust.js'
-import { pathFacts, runtimeDirChoice } from '../../src/files/runtime-paths.js'
+import { pathFacts, runtimeDirChoice } from '../../src/serve/runtime-paths.js'
 import { controlTarget, prepareRuntimeDir, verifyControlSocket } from '../../src/serve/runtime-dir.js'
 
 const ME = process.getuid!()
