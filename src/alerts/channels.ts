@@ -1,7 +1,7 @@
 // Builds the alert channels the daemon config asks for. The log is always one
 // of them, so an alert is never lost even with nothing else configured.
 import type { Logger } from '../engine/ports.js'
-import type { AlertChannel } from './alert.js'
+import type { AlertChannel } from '../engine/ports.js'
 import { commandChannel } from './command-channel.js'
 import { desktopChannel, type SpawnFile } from './desktop-channel.js'
 import { logChannel } from './log-channel.js'

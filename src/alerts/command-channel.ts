@@ -1,10 +1,11 @@
 // Runs the user's own command (`alerts.command`) for each alert, with the facts
 // in AWS_CREDD_* variables, so any notifier (ntfy, a pager, a script) can be plugged in.
 import { spawn } from 'node:child_process'
-import type { Alert, AlertChannel } from './alert.js'
+import { cleanAlert, type Alert } from '../core/alert.js'
+import type { AlertChannel } from '../engine/ports.js'
 import { AlertChannelError } from './channel-error.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { cleanAlert, firstLine } from './format.js'
+import { firstLine } from './format.js'
 
 export const COMMAND_TIMEOUT_MS = 30_000
 /** Most characters of stderr kept (the rest is read and dropped, so the command never blocks on a full pipe). stdout is not read at all. */

@@ -5,10 +5,9 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Logger } from '../engine/ports.js'
-import { findExecutable } from '../runtime/find-executable.js'
-
-export { findExecutable }
-import type { Alert, AlertChannel } from './alert.js'
+import { findExecutable } from './find-executable.js'
+import type { Alert } from '../core/alert.js'
+import type { AlertChannel } from '../engine/ports.js'
 import { AlertChannelError } from './channel-error.js'
 import { alertText, alertTitle, firstLine } from './format.js'
 

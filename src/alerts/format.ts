@@ -1,25 +1,7 @@
 // The texts every channel shows, so a desktop popup, a Slack message and a
 // script see the same words (times: core/aws-time.ts). Every text an alert carries
-// passes the outgoing-text gate (cleanAlert): an alert may quote an upstream error.
-import { outgoingText } from '../core/outgoing-text.js'
-import type { Alert } from './alert.js'
-
-/** The optional text fields of an alert. */
-const OPTIONAL_TEXTS = ['ssoSession', 'profile', 'verificationUriComplete', 'userCode', 'fix'] as const satisfies readonly (keyof Alert)[]
-
-/**
- * `a` with every text field redacted and escaped to one line (core/outgoing-text.ts).
- * The dispatcher applies it before fan-out, and each channel again on what it formats
- * (idempotent, and alerts are rare), so a channel used on its own is safe too.
- */
-export const cleanAlert = (a: Alert): Alert => {
-  const out: Alert = { ...a, message: outgoingText(a.message), profiles: a.profiles.map((p) => outgoingText(p)) }
-  for (const k of OPTIONAL_TEXTS) {
-    const v = a[k]
-    if (v !== undefined) out[k] = outgoingText(v)
-  }
-  return out
-}
+// passes the outgoing-text gate (cleanAlert, core/alert.ts): an alert may quote an upstream error.
+import { cleanAlert, type Alert } from '../core/alert.js'
 
 /** The first line of `text`, trimmed and cut to `max` characters. */
 export const firstLine = (text: string, max = 200): string => {

@@ -2,7 +2,8 @@
 // systemd), at a level that matches how urgent the alert is. The logger redacts
 // and escapes every line itself (core/outgoing-text.ts).
 import type { Logger } from '../engine/ports.js'
-import type { Alert, AlertChannel, AlertEvent } from './alert.js'
+import type { Alert, AlertEvent } from '../core/alert.js'
+import type { AlertChannel } from '../engine/ports.js'
 
 const LEVEL: Record<AlertEvent, 'error' | 'warn' | 'info'> = {
   'relogin-required': 'error',

@@ -13,8 +13,7 @@ import { loginFix, type SsoSessionInfo } from '../core/sso-sessions.js'
 import type { ClientRegistration, TokenAnswer } from '../core/sso-token.js'
 import { failureKindOf, type SdkErrorShape } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
-
-export { loginFix, OidcError, type OAuthCode }
+import type { DeviceAuthorization, SsoOidc } from '../engine/ports.js'
 
 const OAUTH_BY_NAME: Record<string, OAuthCode> = {
   InvalidGrantException: 'invalid_grant',
@@ -29,26 +28,6 @@ const OAUTH_BY_NAME: Record<string, OAuthCode> = {
 
 /** Refusals after which only a person (a new login) helps. */
 const PERMANENT: ReadonlySet<OAuthCode> = new Set(['invalid_grant', 'invalid_client', 'access_denied', 'unauthorized_client', 'invalid_request'])
-
-export interface DeviceAuthorization {
-  deviceCode: string
-  userCode: string
-  verificationUri: string
-  verificationUriComplete: string
-  /** Epoch ms. */
-  expiresAt: number
-  /** Seconds between polls. */
-  interval: number
-}
-
-/** The SSO-OIDC calls aws-credd makes; tests pass a fake or point the real one at the emulator. */
-export interface SsoOidc {
-  refresh(session: SsoSessionInfo, token: { clientId: string; clientSecret: string; refreshToken: string }): Promise<TokenAnswer>
-  register(session: SsoSessionInfo): Promise<ClientRegistration>
-  startDeviceAuthorization(session: SsoSessionInfo, reg: ClientRegistration): Promise<DeviceAuthorization>
-  /** One poll: resolves with the token, or rejects with OidcError authorization_pending / slow_down / expired_token / … */
-  pollDeviceToken(session: SsoSessionInfo, reg: ClientRegistration, deviceCode: string): Promise<TokenAnswer>
-}
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 

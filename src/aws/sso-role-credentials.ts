@@ -6,27 +6,38 @@ import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso'
 import type { Credentials } from '../core/credentials.js'
 import { SsoTokenError } from '../core/errors.js'
 import type { SsoLink } from '../core/links.js'
+import type { SsoCachedToken } from '../core/sso-token.js'
 import { loginFlag } from '../core/sso-sessions.js'
-import { readSsoToken, ssoCacheFile } from '../files/sso-cache.js'
 import { fromSdkError } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
 
 /** What a person runs to log in again for this link. */
 export const loginCommand = (link: Pick<SsoLink, 'ssoSession' | 'profile'>): string => `aws sso login ${loginFlag(link.ssoSession, link.profile)}`
 
+/**
+ * The SSO token cache as this module reads it: files/sso-cache.ts (ssoTokenFiles) in
+ * production, passed in by the composition so aws/ does no file reading of its own.
+ */
+export interface SsoTokenFiles {
+  /** The cache file of a cache key (session name or start URL), named in messages. */
+  fileOf(cacheKey: string): string
+  /** The token in that file, or undefined when there is none (nobody logged in yet). */
+  read(file: string): Promise<SsoCachedToken | undefined>
+}
+
 const sessionName = (link: SsoLink): string => link.ssoSession ?? link.startUrl
 
 export class SsoRoleCredentials {
   private readonly clientFor = clientsByPlacement((config) => new SSOClient(config))
   constructor(
-    private readonly cacheDir: string,
+    private readonly tokens: SsoTokenFiles,
     private readonly now: () => number,
     private readonly registerSecret: (s: string) => void = () => undefined,
   ) {}
 
   async fetch(link: SsoLink): Promise<Credentials> {
-    const file = ssoCacheFile(this.cacheDir, link.cacheKey)
-    const token = await readSsoToken(file)
+    const file = this.tokens.fileOf(link.cacheKey)
+    const token = await this.tokens.read(file)
     for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.registerSecret(secret)
     const fix = loginCommand(link)
     if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing')

@@ -20,7 +20,7 @@ import type { Upstream } from '../engine/ports.js'
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromSdkError } from './classify-error.js'
 import { sdkClientConfig } from './client-config.js'
-import { SsoRoleCredentials } from './sso-role-credentials.js'
+import { SsoRoleCredentials, type SsoTokenFiles } from './sso-role-credentials.js'
 
 export interface AwsUpstreamOptions {
   /** Codes given with `aws-credd mfa`; without it, MFA profiles fail with MfaRequired. */
@@ -29,7 +29,8 @@ export interface AwsUpstreamOptions {
   mfaSessionSeconds?: () => number
   configFile: string
   credentialsFile: string
-  ssoCacheDir: string
+  /** The SSO token cache (files/sso-cache.ts ssoTokenFiles), read for SSO links. */
+  ssoTokens: SsoTokenFiles
   now: () => number
   /** Tells the log redactor about SSO tokens read from the cache. */
   registerSecret?: (s: string) => void
@@ -43,7 +44,7 @@ export class AwsUpstream implements Upstream {
   private sso: SsoRoleCredentials
 
   constructor(private readonly opts: AwsUpstreamOptions) {
-    this.sso = new SsoRoleCredentials(opts.ssoCacheDir, opts.now, opts.registerSecret)
+    this.sso = new SsoRoleCredentials(opts.ssoTokens, opts.now, opts.registerSecret)
   }
 
   async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {

@@ -5,7 +5,8 @@
 // socket whose folder or owner says another user could be answering.
 import { request } from 'node:http'
 import { dirname } from 'node:path'
-import { controlTarget, pathFacts, verifyControlSocket, type ControlTarget, type FactsOf } from '../serve/runtime-dir.js'
+import { pathFacts, type FactsOf } from '../serve/runtime-paths.js'
+import { controlTarget, verifyControlSocket, type ControlTarget } from '../serve/runtime-dir.js'
 
 export type { ControlTarget } from '../serve/runtime-dir.js'
 

@@ -1,8 +1,7 @@
 // `exec` and `env` point a program at the container endpoint, but every SDK's default
 // chain looks at profile [default] first (AWS_PROFILE is unset for the program):
 // credentials there win and the program silently runs as someone else. Say so.
-import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader'
-import { awsPaths } from '../files/aws-config-files.js'
+import { readDefaultSections } from '../files/aws-config-files.js'
 
 /** Settings that make [default] a credential source ahead of the container provider, in both SDK families. */
 const SOURCES: Array<[string, string]> = [
@@ -31,9 +30,8 @@ export const defaultSource = (config: Section | undefined, credentials: Section 
 export const defaultShadowNote = async (profile: string, env: NodeJS.ProcessEnv): Promise<string | undefined> => {
   if (profile === 'default') return undefined // then [default] is what the command should run as anyway
   try {
-    const paths = awsPaths(env)
-    const files = await loadSharedConfigFiles({ filepath: paths.credentialsFile, configFilepath: paths.configFile, ignoreCache: true })
-    const found = defaultSource(files.configFile.default, files.credentialsFile.default)
+    const { paths, config, credentials } = await readDefaultSections(env)
+    const found = defaultSource(config, credentials)
     if (!found) return undefined
     const where = found.file === 'credentials' ? `[default] of ${paths.credentialsFile}` : `[default] of ${paths.configFile}`
     return `${where} holds ${found.what}; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "${profile}"; fix: move it to a named profile (aws-credd doctor explains)`

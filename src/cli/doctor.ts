@@ -8,6 +8,7 @@ import type { DaemonFacts, DoctorFacts } from '../core/doctor/facts.js'
 import { keyCheckTargets, probeTargets, runDoctor } from '../core/doctor/index.js'
 import { gatherDoctorFacts } from '../files/doctor-facts.js'
 import { defaultRuntimeDir } from '../serve/runtime-dir.js'
+import { runtimeFacts } from '../serve/runtime-paths.js'
 import { askDaemon, controlSocket } from './control-client.js'
 import { formatDoctor } from './doctor-format.js'
 import type { Command } from './command.js'
@@ -31,7 +32,7 @@ const daemonFacts = async (env: NodeJS.ProcessEnv): Promise<DaemonFacts> => {
 export const doctorCommand: Command<DoctorCommandOptions> = {
   validate: (opts) => opts,
   run: async (opts, { io, env, now }) => {
-  const base = await gatherDoctorFacts(env, { ...(opts.config !== undefined ? { configPath: opts.config } : {}), runtimeDir: defaultRuntimeDir(env) })
+  const base = await gatherDoctorFacts(env, { ...(opts.config !== undefined ? { configPath: opts.config } : {}), runtimeDir: defaultRuntimeDir(env), runtime: runtimeFacts(env) })
   let facts: DoctorFacts = base
   if (opts.network !== false) {
     const [probes, daemon, keyChecks] = await Promise.all([probeAll(probeTargets(base, opts.profile)), daemonFacts(env), checkAllKeys(keyCheckTargets(base, opts.profile))])

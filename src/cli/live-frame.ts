@@ -6,7 +6,7 @@
 // header): an escape sequence in a profile or SSO reason could move the cursor too.
 import stringWidth from 'string-width'
 import { outgoingText } from '../core/outgoing-text.js'
-import type { StatusView } from '../engine/status-view.js'
+import type { StatusView } from '../engine/ports.js'
 import { dueIn, expiresIn, table } from './status-format.js'
 import { statusLine } from '../engine/status-view.js'
 

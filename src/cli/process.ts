@@ -27,7 +27,7 @@ export const processBody = (c: Credentials): Record<string, unknown> => ({
 /** Fetches the chain bottom link first, each link's credentials signing the next, as the daemon does. */
 const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise<Credentials> => {
   // The SDK clients (the heaviest part) load while the files are read.
-  const sdk = import('../aws/upstream.js')
+  const sdk = Promise.all([import('../aws/upstream.js'), import('../files/sso-cache.js')])
   sdk.catch(() => undefined) // awaited below unless the profile fails first
   const [{ awsPaths, readAwsFiles }, { buildProfileGraph }, { chainOf }] = await Promise.all([
     import('../files/aws-config-files.js'),
@@ -40,8 +40,9 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
   if (error) throw error
   const root = graph.roots.get(profile)
   if (root === undefined) throw new Error(`profile "${profile}" did not resolve to any credentials`)
-  const { AwsUpstream } = await sdk
-  const upstream = new AwsUpstream({ ...awsPaths(env), now: () => Date.now() })
+  const [{ AwsUpstream }, { ssoTokenFiles }] = await sdk
+  const paths = awsPaths(env)
+  const upstream = new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => Date.now() })
   let creds: Credentials | undefined
   for (const link of chainOf(graph, root).reverse()) creds = await upstream.fetch(link, creds)
   return creds!

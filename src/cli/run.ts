@@ -2,7 +2,7 @@
 // (src/root/running-daemon.ts, the composition root) until a signal → its exit status.
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { configSearchPath } from '../core/config-schema.js'
+import { configSearchPath } from '../files/daemon-config.js'
 import { describeError } from '../core/errors.js'
 import { outgoingText } from '../core/outgoing-text.js'
 import { runningDaemon, type RunInput } from '../root/running-daemon.js'

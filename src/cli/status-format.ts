@@ -5,7 +5,7 @@
 import stringWidth from 'string-width'
 import { outgoingText } from '../core/outgoing-text.js'
 import { formatDuration } from '../core/duration.js'
-import type { StatusView } from '../engine/status-view.js'
+import type { StatusView } from '../engine/ports.js'
 
 /** The status answer of the control socket: the view plus what only the daemon process knows. */
 export interface StatusAnswer extends StatusView {

@@ -8,7 +8,6 @@
 // scripts/write-schema.mjs, and a test fails until it is regenerated.
 
 import { sectionNameProblem } from './ini-section-edit.js'
-import { join } from 'node:path'
 import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { DURATION_PATTERN, durationProblem, parseDuration } from './duration.js'
@@ -423,19 +422,6 @@ export const parseConfig = (json: unknown, source: string): Config => {
 
 /** The config used when there is no config file. */
 export const defaultConfig = (): Config => parseConfig({}, '(defaults)')
-
-/**
- * Where the config file is looked for: $XDG_CONFIG_HOME/aws-credd/config.json,
- * else $HOME/.config/aws-credd/config.json. A relative XDG_CONFIG_HOME is
- * ignored, as the XDG spec requires.
- */
-export const configSearchPath = (env: Readonly<Record<string, string | undefined>>): string => {
-  const xdg = env.XDG_CONFIG_HOME
-  if (xdg && xdg.startsWith('/')) return join(xdg, 'aws-credd', 'config.json')
-  const home = env.HOME
-  if (!home) throw new ConfigError('cannot find the config file: neither XDG_CONFIG_HOME nor HOME is set', 'set HOME or pass --config <file>')
-  return join(home, '.config', 'aws-credd', 'config.json')
-}
 
 // ---- JSON Schema -------------------------------------------------------------
 

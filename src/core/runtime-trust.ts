@@ -7,7 +7,7 @@
 // folder is when XDG_RUNTIME_DIR is unset: the per-uid temp folder unless another user
 // got there first, then a folder in the user's home that nobody else can create.
 // Pure: the facts come from src/serve/runtime-dir.ts.
-import { join } from 'node:path'
+import { joinPath } from './posix-path.js'
 
 export type PathKind = 'dir' | 'symlink' | 'socket' | 'file' | 'other'
 
@@ -116,11 +116,11 @@ export interface RuntimeDirInput {
 const absolute = (p: string | undefined): p is string => p !== undefined && p.startsWith('/')
 
 /** The per-uid folder in the temp dir: the default without XDG_RUNTIME_DIR. */
-export const tempRuntimeDir = (tmp: string, uid: number): string => join(tmp, `aws-credd-${uid}`)
+export const tempRuntimeDir = (tmp: string, uid: number): string => joinPath(tmp, `aws-credd-${uid}`)
 
 /** Inside the user's home, so no other user can create it first: $XDG_STATE_HOME/aws-credd/run, else ~/.local/state/aws-credd/run. */
 export const stateRuntimeDir = (env: Record<string, string | undefined>, home: string): string =>
-  absolute(env.XDG_STATE_HOME) ? join(env.XDG_STATE_HOME, 'aws-credd', 'run') : join(home, '.local', 'state', 'aws-credd', 'run')
+  absolute(env.XDG_STATE_HOME) ? joinPath(env.XDG_STATE_HOME, 'aws-credd', 'run') : joinPath(home, '.local', 'state', 'aws-credd', 'run')
 
 /**
  * $XDG_RUNTIME_DIR/aws-credd when XDG_RUNTIME_DIR is an absolute path. Else the temp folder
@@ -130,11 +130,11 @@ export const stateRuntimeDir = (env: Record<string, string | undefined>, home: s
  */
 export const chooseRuntimeDir = (i: RuntimeDirInput): RuntimeDirChoice => {
   const withLength = (c: RuntimeDirChoice): RuntimeDirChoice => {
-    const socket = join(c.dir, CONTROL_SOCKET_FILE)
+    const socket = joinPath(c.dir, CONTROL_SOCKET_FILE)
     const bytes = Buffer.byteLength(socket)
     return bytes > i.maxSocketBytes ? { ...c, tooLong: { socket, bytes, max: i.maxSocketBytes } } : c
   }
-  if (absolute(i.env.XDG_RUNTIME_DIR)) return withLength({ dir: join(i.env.XDG_RUNTIME_DIR, 'aws-credd'), via: 'XDG_RUNTIME_DIR' })
+  if (absolute(i.env.XDG_RUNTIME_DIR)) return withLength({ dir: joinPath(i.env.XDG_RUNTIME_DIR, 'aws-credd'), via: 'XDG_RUNTIME_DIR' })
   const temp = tempRuntimeDir(i.tmp, i.uid)
   const state = stateRuntimeDir(i.env, i.home)
   const squatted = folderProblem(temp, i.tempFolder, i.tempParent, i.uid)

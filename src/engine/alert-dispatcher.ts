@@ -3,8 +3,8 @@
 // stall on an alert. Per channel: one delivery at a time, a bounded queue, and
 // a few retries with backoff on the injected clock. Every alert is redacted and
 // escaped once before fan-out (cleanAlert), so no channel sees raw upstream text.
-import type { Alert, AlertChannel } from '../alerts/alert.js'
-import { cleanAlert } from '../alerts/format.js'
+import { cleanAlert, type Alert } from '../core/alert.js'
+import type { AlertChannel } from './ports.js'
 import { CreddError, describeError } from '../core/errors.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 

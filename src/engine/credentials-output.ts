@@ -5,21 +5,10 @@
 import type { Credentials } from '../core/credentials.js'
 import { CreddError, describeError } from '../core/errors.js'
 import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
-import type { Clock, Logger, TimerHandle } from './ports.js'
+import type { Clock, Logger, SectionUpdate, SectionWriter, TimerHandle } from './ports.js'
 
 /** Longer than the writer's own lock wait (about 14 s), so a busy lock is reported by the writer. */
 export const WRITE_TIMEOUT_MS = 30_000
-
-export interface SectionUpdate {
-  section: string
-  profile: string
-  credentials: Credentials | null
-}
-
-/** The file side: src/files/credentials-file.ts in production, a fake in tests. */
-export interface SectionWriter {
-  apply(updates: SectionUpdate[]): Promise<void>
-}
 
 export interface CredentialsOutputDeps {
   writer: SectionWriter

@@ -1,8 +1,7 @@
 // Assembles one running aws-credd: config → ~/.aws → profile graph → refresher
 // → outputs, plus the watchers that feed changes back in. A bad file at any
 // step keeps the last good state running and says why in one line.
-import type { Alert } from '../alerts/alert.js'
-import type { SsoOidc } from '../aws/sso-oidc.js'
+import type { Alert } from '../core/alert.js'
 import type { Config } from '../core/config-schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
@@ -11,17 +10,15 @@ import { chainOf, mfaSerialOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
 import { botocoreShadow } from '../core/doctor/writeto-rules.js'
-import type { AwsFiles } from '../files/aws-config-files.js'
-import { CredentialsFileOutput, type SectionWriter } from './credentials-output.js'
+import { CredentialsFileOutput } from './credentials-output.js'
 import { logEvent } from './event-log.js'
-import type { EngineEvent } from './events.js'
-import type { Clock, Logger, Upstream } from './ports.js'
+import type { AwsFiles, Clock, EngineEvent, Logger, SectionWriter, SsoCacheStore, SsoOidc, StatusView, Upstream } from './ports.js'
 import type { MfaCodes } from './mfa-codes.js'
 import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
 import type { AlertTiming } from './sso-alerts.js'
-import { SsoKeeper, type SsoCacheStore } from './sso-keeper.js'
-import { statusView, type StatusView } from './status-view.js'
+import { SsoKeeper } from './sso-keeper.js'
+import { statusView } from './status-view.js'
 
 /** Which watched thing changed. */
 export type ChangeKind = 'files' | 'sso-cache' | 'token-file'

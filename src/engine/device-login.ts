@@ -5,7 +5,7 @@
 import { CreddError } from '../core/errors.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { cachedRegistration, loggedInToken, type SsoCachedToken } from '../core/sso-token.js'
-import type { DeviceAuthorization, SsoOidc } from '../aws/sso-oidc.js'
+import type { DeviceAuthorization, SsoOidc } from './ports.js'
 import { OidcError } from '../core/errors.js'
 import { loginFix } from '../core/sso-sessions.js'
 import type { Clock } from './ports.js'

@@ -1,6 +1,6 @@
 // How engine events read in the log: one line each, quiet when a failure repeats.
 import { formatDuration } from '../core/duration.js'
-import type { EngineEvent } from './events.js'
+import type { EngineEvent } from './ports.js'
 import type { Logger } from './ports.js'
 
 /** `isRoot(profile, link)`: the link yields a kept profile's credentials (others are logged at debug). */

@@ -5,18 +5,7 @@
 // timer that ends them is set for the earliest expiry.
 import { authorize, grantRequestProblem, isExpired, nextGrantExpiry, type Authorization, type Grant, type GrantKind, type GrantRequest } from '../core/grants.js'
 import { CreddError } from '../core/errors.js'
-import type { Clock, Logger, TimerHandle } from './ports.js'
-
-/** A grant as saved: never the token, only its digest. */
-export interface StoredGrant extends Grant {
-  digest: string
-}
-
-/** Where run-time grants are kept across restarts (a 0600 file in production). */
-export interface GrantStore {
-  load(): Promise<StoredGrant[]>
-  save(grants: StoredGrant[]): Promise<void>
-}
+import type { Clock, GrantStore, Logger, StoredGrant, TimerHandle } from './ports.js'
 
 /** The token primitives, from the serve layer: a new random token and its digest. */
 export interface TokenCodec {

@@ -2,10 +2,10 @@
 // transiently for longer than `failingAfter`, and a role that needs an MFA code.
 // Profiles that fail because their SSO session needs a login are left to the SSO
 // keeper, which alerts once per session rather than once per profile.
-import type { Alert } from '../alerts/alert.js'
+import type { Alert } from '../core/alert.js'
 import { gateAlert, type AlertMemory, type Condition } from '../core/alert-gate.js'
 import { SsoTokenError } from '../core/errors.js'
-import type { EngineEvent } from './events.js'
+import type { EngineEvent } from './ports.js'
 import type { AlertTiming } from './sso-alerts.js'
 
 export class ProfileAlerts {

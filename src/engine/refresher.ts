@@ -7,7 +7,7 @@ import type { Credentials } from '../core/credentials.js'
 import type { CreddError } from '../core/errors.js'
 import { sourceOf, type Link, type LinkId, type LinkKind, type ProfileGraph } from '../core/links.js'
 import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
-import type { EngineEvent, EventListener } from './events.js'
+import type { EngineEvent, EventListener } from './ports.js'
 import { asCreddError, carryOver, fingerprintOf, recordSuccess, servable, serveDeadline, viaSource, type LinkState } from './link-state.js'
 import type { Clock, TimerHandle, Upstream } from './ports.js'
 

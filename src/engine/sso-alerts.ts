@@ -1,11 +1,11 @@
 // What an SSO session's state means for a person, and the alert text for it.
 // The gate (core/alert-gate.ts) decides *whether* to send; this decides *what*.
-import type { Alert } from '../alerts/alert.js'
+import type { Alert } from '../core/alert.js'
 import type { Condition } from '../core/alert-gate.js'
 import type { SsoDecision, SsoFacts } from '../core/sso-session-state.js'
 import { loginAdvice, type SsoSessionInfo } from '../core/sso-sessions.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import type { DeviceAuthorization } from '../aws/sso-oidc.js'
+import type { DeviceAuthorization } from './ports.js'
 
 export interface AlertTiming {
   /** Warn this long before a login becomes necessary. */

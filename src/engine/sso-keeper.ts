@@ -4,27 +4,19 @@
 // from core/sso-session-state.ts; this file applies them (timers, OIDC calls,
 // file writes, alerts) and never calls AWS while waiting for a person, except a
 // recheck every few minutes.
-import type { Alert } from '../alerts/alert.js'
+import type { Alert } from '../core/alert.js'
 import type { AlertMemory } from '../core/alert-gate.js'
 import { describeError } from '../core/errors.js'
 import { decideSsoSession, type SsoDecision, type SsoFacts, type SsoPolicy, type SsoState } from '../core/sso-session-state.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { canRefresh, refreshedToken, secretsOfToken, type SsoCachedToken } from '../core/sso-token.js'
-import type { SsoOidc } from '../aws/sso-oidc.js'
 import { OidcError } from '../core/errors.js'
 import { loginFix } from '../core/sso-sessions.js'
 import { startDeviceLogin, type DeviceLogin } from './device-login.js'
-import type { Clock, Logger, TimerHandle } from './ports.js'
+import type { Clock, Logger, SsoCacheStore, SsoOidc, SsoSessionView, TimerHandle } from './ports.js'
 import { sessionAlert, sessionCondition, type AlertTiming } from './sso-alerts.js'
 import { gateAlert } from '../core/alert-gate.js'
 import { MAX_SLEEP } from './refresher.js'
-
-/** Reads and writes the token cache by cache key (sha1 input). */
-export interface SsoCacheStore {
-  read(cacheKey: string): Promise<SsoCachedToken | undefined>
-  /** `replacing`: cancel (false) if the file no longer holds that access token. */
-  write(cacheKey: string, token: SsoCachedToken, replacing?: string): Promise<boolean>
-}
 
 export interface SsoKeeperDeps {
   clock: Clock
@@ -39,19 +31,6 @@ export interface SsoKeeperDeps {
   /** A session got a new token (refreshed, logged in, or found in the cache): retry what depends on it. */
   onTokenChanged: (session: SsoSessionInfo) => void
   registerSecret?: (s: string) => void
-}
-
-/** What `status` shows for one session. */
-export interface SsoSessionView {
-  label: string
-  ssoSession?: string
-  state: SsoState
-  reason: string
-  profiles: string[]
-  tokenExpiresAt?: number
-  nextRefreshAt?: number
-  lastError?: string
-  verificationUriComplete?: string
 }
 
 /**

@@ -5,29 +5,7 @@ import type { CreddError } from '../core/errors.js'
 import { chainOf, type Link, type LinkId } from '../core/links.js'
 import type { RenewalPolicy } from '../core/renewal-plan.js'
 import { servable, type LinkState } from './link-state.js'
-import type { SsoSessionView } from './sso-keeper.js'
-
-/** fresh: served, nothing wrong. stale-ok: served, but renewals fail. unavailable: nothing valid to serve. */
-export type ProfileHealth = 'fresh' | 'renewing-failed' | 'unavailable' | 'pending'
-
-export interface ProfileStatus {
-  profile: string
-  /** The chain from the profile to what needs no input, e.g. "assume-role ← static". */
-  source: string
-  health: ProfileHealth
-  expiresAt?: number
-  nextRenewalAt?: number
-  lastError?: string
-  /** The SSO session the chain starts from, if any. */
-  ssoSession?: string
-  /** The profile's own `region` setting: where a program using it calls by default (exec/env pass it on). */
-  region?: string
-}
-
-export interface StatusView {
-  profiles: ProfileStatus[]
-  ssoSessions: SsoSessionView[]
-}
+import type { ProfileHealth, ProfileStatus, SsoSessionView, StatusView } from './ports.js'
 
 export interface StatusInput {
   wanted: string[]

@@ -13,20 +13,9 @@ import { loadSharedConfigFiles, loadSsoSessionData } from '@smithy/shared-ini-fi
 import { AwsFileError } from '../core/errors.js'
 import { lintIni } from '../core/ini-lint.js'
 import { mergeProfiles, type AwsProfileData } from '../core/profile-graph.js'
+import type { AwsFiles } from '../engine/ports.js'
 
 type Sections = Record<string, Record<string, string>>
-
-/**
- * profiles: merged as the SDK's parseKnownFiles merges them (credentials-file keys win);
- * ssoSessions: `[sso-session NAME]` by NAME; services: `[services NAME]` of the config
- * file by NAME, sub-keys as `sts.endpoint_url`.
- */
-export interface AwsFiles extends AwsProfileData {
-  configFile: string
-  credentialsFile: string
-  /** Lines other readers (botocore, the AWS CLI) would refuse, one message each. */
-  warnings?: string[]
-}
 
 export interface AwsPaths {
   configFile: string
@@ -149,4 +138,17 @@ export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
     services: copySections(configFile, withPrefix('services.')),
     warnings,
   }
+}
+
+/**
+ * The [default] section of each AWS file, read as every SDK reads it (no lint, no merge):
+ * what `exec` and `env` check for credentials that would win over the container endpoint
+ * (cli/default-shadow.ts). Missing files have no [default]; an unreadable one throws.
+ */
+export const readDefaultSections = async (
+  env: Env,
+): Promise<{ paths: AwsPaths; config: Record<string, string | undefined> | undefined; credentials: Record<string, string | undefined> | undefined }> => {
+  const paths = awsPaths(env)
+  const files = await loadSharedConfigFiles({ filepath: paths.credentialsFile, configFilepath: paths.configFile, ignoreCache: true })
+  return { paths, config: files.configFile.default, credentials: files.credentialsFile.default }
 }

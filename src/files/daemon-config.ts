@@ -1,7 +1,9 @@
 // Reads the daemon's config.json: one-line errors naming the file and, for a
-// syntax error, the line and column.
+// syntax error, the line and column. Also where that file is looked for (configSearchPath):
+// a path on this machine, so it is computed here and not in core.
 
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser'
 import { ConfigError } from '../core/errors.js'
 import { defaultConfig, parseConfig, type Config } from '../core/config-schema.js'
@@ -73,4 +75,17 @@ export const parseJson = (text: string, path: string): unknown => {
 const lineColumn = (text: string, offset: number): { line: number; column: number } => {
   const before = text.slice(0, offset).split('\n')
   return { line: before.length, column: before[before.length - 1]!.length + 1 }
+}
+
+/**
+ * Where the config file is looked for: $XDG_CONFIG_HOME/aws-credd/config.json,
+ * else $HOME/.config/aws-credd/config.json. A relative XDG_CONFIG_HOME is
+ * ignored, as the XDG spec requires.
+ */
+export const configSearchPath = (env: Readonly<Record<string, string | undefined>>): string => {
+  const xdg = env.XDG_CONFIG_HOME
+  if (xdg && xdg.startsWith('/')) return join(xdg, 'aws-credd', 'config.json')
+  const home = env.HOME
+  if (!home) throw new ConfigError('cannot find the config file: neither XDG_CONFIG_HOME nor HOME is set', 'set HOME or pass --config <file>')
+  return join(home, '.config', 'aws-credd', 'config.json')
 }

@@ -7,16 +7,14 @@ import { constants } from 'node:fs'
 import { access, readdir, readFile, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader'
-import { configSearchPath, type Config } from '../core/config-schema.js'
+import type { Config } from '../core/config-schema.js'
 import { AwsFileError, ConfigError } from '../core/errors.js'
 import { inspectSection } from '../core/ini-section-edit.js'
 import type { DaemonConfigFacts, DoctorFacts, Env, FileFacts, RuntimeFacts, SsoSessionFacts } from '../core/doctor/facts.js'
-import { CONTROL_SOCKET_FILE } from '../core/runtime-trust.js'
 import { buildProfileGraph, mergeProfiles } from '../core/profile-graph.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
 import { awsPaths, readAwsFiles, splitSections } from './aws-config-files.js'
-import { readConfigFile } from './daemon-config.js'
-import { runtimeDirChoice, socketFacts, type FactsOf } from './runtime-paths.js'
+import { configSearchPath, readConfigFile } from './daemon-config.js'
 import { readSsoToken, ssoCacheFile } from './sso-cache.js'
 
 export interface GatherOptions {
@@ -24,6 +22,8 @@ export interface GatherOptions {
   configPath?: string
   /** The daemon's runtime folder, for the default token file. */
   runtimeDir: string
+  /** The runtime folder's choice and lstat facts (serve/runtime-paths.ts runtimeFacts), gathered by the caller; none without uids. */
+  runtime?: RuntimeFacts
 }
 
 const errno = (e: unknown): string => (e as NodeJS.ErrnoException | undefined)?.code ?? 'error'
@@ -95,13 +95,6 @@ const daemonConfigFacts = async (env: Env, opts: GatherOptions): Promise<DaemonC
   }
 }
 
-/** The runtime folder the daemon and the commands would use, and lstat of it and its control socket; none without uids (Windows). */
-export const runtimeFacts = (env: Env, uid: number | undefined = process.getuid?.(), facts?: FactsOf): RuntimeFacts | undefined => {
-  if (uid === undefined) return undefined
-  const choice = runtimeDirChoice(env, uid, facts ? { facts } : {})
-  return { uid, choice, ...socketFacts(join(choice.dir, CONTROL_SOCKET_FILE), facts) }
-}
-
 /** Everything but the network. */
 export const gatherDoctorFacts = async (env: Env, opts: GatherOptions): Promise<Omit<DoctorFacts, 'network'>> => {
   const paths = awsPaths(env)
@@ -137,6 +130,6 @@ export const gatherDoctorFacts = async (env: Env, opts: GatherOptions): Promise<
     daemonConfigFacts(env, opts),
     tokenFileEnv ? fileFacts(tokenFileEnv) : Promise.resolve(undefined),
   ])
-  const runtime = runtimeFacts(env)
+  const runtime = opts.runtime
   return { env, config, credentials, ssoSessions, ssoCacheFiles: ssoCache, daemonConfig, ...(containerTokenFile ? { containerTokenFile } : {}), ...(runtime ? { runtime } : {}) }
 }

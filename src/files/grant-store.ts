@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import type { GrantKind } from '../core/grants.js'
-import type { GrantStore, StoredGrant } from '../engine/grant-registry.js'
+import type { GrantStore, StoredGrant } from '../engine/ports.js'
 import { ensureDir, writeFileAtomic } from './atomic-write.js'
 
 /**

@@ -9,8 +9,6 @@ import { AwsFileError, CreddError } from '../core/errors.js'
 import { serializeSsoToken, type SsoCachedToken } from '../core/sso-token.js'
 import { writeFileAtomic } from './atomic-write.js'
 
-export type { SsoCachedToken } from '../core/sso-token.js'
-
 export const ssoCacheFile = (cacheDir: string, cacheKey: string): string =>
   join(cacheDir, `${createHash('sha1').update(cacheKey).digest('hex')}.json`)
 
@@ -63,6 +61,12 @@ export const writeSsoToken = async (path: string, token: SsoCachedToken, replaci
     throw new AwsFileError(path, `${path}: cannot write the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'check that ~/.aws/sso/cache is writable by this user')
   }
 }
+
+/** The token cache as aws/sso-role-credentials.ts reads it: the file of a key, and its token. */
+export const ssoTokenFiles = (cacheDir: string) => ({
+  fileOf: (cacheKey: string) => ssoCacheFile(cacheDir, cacheKey),
+  read: readSsoToken,
+})
 
 /** The token cache folder as the keeper sees it: by cache key (session name or start URL). */
 export const ssoCacheStore = (cacheDir: string) => ({

@@ -1,7 +1,7 @@
 // Where alerts go: the channels the config names (log, desktop, webhook, command) behind
 // one dispatcher. A config reload swaps in a dispatcher for the new channels; alerts
 // already queued finish on the old ones.
-import type { Alert } from '../alerts/alert.js'
+import type { Alert } from '../core/alert.js'
 import { buildChannels } from '../alerts/channels.js'
 import type { Config } from '../core/config-schema.js'
 import { describeError } from '../core/errors.js'

@@ -1,18 +1,18 @@
 // The engine of a running daemon with its real adapters: the AWS SDK upstream (behind the
 // guard that checks what it hands back), the credentials-file writer, SSO-OIDC and the SSO
 // token cache, the ~/.aws reader. The engine decides; these are how its decisions reach the world.
-import type { Alert } from '../alerts/alert.js'
+import type { Alert } from '../core/alert.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { AwsUpstream } from '../aws/upstream.js'
 import type { Config } from '../core/config-schema.js'
 import { Daemon } from '../engine/daemon.js'
-import type { EngineEvent } from '../engine/events.js'
+import type { EngineEvent } from '../engine/ports.js'
 import { guardUpstream } from '../engine/guarded-upstream.js'
 import type { MfaCodes } from '../engine/mfa-codes.js'
 import type { Clock, Logger } from '../engine/ports.js'
 import { readAwsFiles, type AwsPaths } from '../files/aws-config-files.js'
 import { CredentialsFileWriter } from '../files/credentials-file.js'
-import { ssoCacheStore } from '../files/sso-cache.js'
+import { ssoCacheStore, ssoTokenFiles } from '../files/sso-cache.js'
 import { registerSecret } from '../runtime/logger.js'
 
 export interface EngineDeps {
@@ -39,7 +39,7 @@ export const realDaemon = (deps: EngineDeps): Daemon => {
     env,
     readConfig: deps.readConfig,
     readAwsFiles: () => readAwsFiles(env),
-    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: deps.mfaSessionSeconds }), clock, registerSecret),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: deps.mfaSessionSeconds }), clock, registerSecret),
     mfaCodes,
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,

@@ -3,7 +3,7 @@
 // cursor movement, with text logs. What a frame shows is the command layer's (cli/live-frame.ts),
 // passed in: the composition root draws it, it does not format it.
 import type { Config } from '../core/config-schema.js'
-import type { StatusView } from '../engine/status-view.js'
+import type { StatusView } from '../engine/ports.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 
 /** The lines of one frame: the view as of `now`, cut to `columns`. */

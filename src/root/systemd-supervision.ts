@@ -4,7 +4,8 @@
 // of WatchdogSec, RELOADING=1/READY=1 around SIGHUP, STOPPING=1 on the way out.
 // Outside systemd every call is a no-op.
 import type { Logger } from '../engine/ports.js'
-import { statusLine, type StatusView } from '../engine/status-view.js'
+import { statusLine } from '../engine/status-view.js'
+import type { StatusView } from '../engine/ports.js'
 import { createNotifier, watchdogInterval } from '../runtime/systemd-notify.js'
 
 const READY_DEADLINE_MS = 60_000

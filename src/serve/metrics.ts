@@ -2,10 +2,9 @@
 // two daemons in one process, e.g. tests, never mix). State gauges are computed from the
 // status view at scrape time; counters are fed by engine events, endpoint answers and alerts.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
-import type { AlertEvent } from '../alerts/alert.js'
+import type { AlertEvent } from '../core/alert.js'
 import type { SsoState } from '../core/sso-session-state.js'
-import type { EngineEvent } from '../engine/events.js'
-import type { ProfileHealth, StatusView } from '../engine/status-view.js'
+import type { EngineEvent, ProfileHealth, StatusView } from '../engine/ports.js'
 import { processBudget, type BudgetStats } from './connection-budget.js'
 import type { EndpointName, RequestNote } from './reply.js'
 

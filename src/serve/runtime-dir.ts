@@ -9,9 +9,8 @@ import { dirname, join } from 'node:path'
 import { CreddError } from '../core/errors.js'
 import { choiceNote, controlSocketProblem, folderProblem, CONTROL_SOCKET_FILE, type TrustProblem } from '../core/runtime-trust.js'
 import { ensureDir } from '../files/atomic-write.js'
-import { pathFacts, runtimeDirChoice, socketFacts, type FactsOf } from '../files/runtime-paths.js'
+import { pathFacts, runtimeDirChoice, socketFacts, type FactsOf } from './runtime-paths.js'
 
-export { pathFacts, runtimeDirChoice, type FactsOf } from '../files/runtime-paths.js'
 
 const uidOf = (): number => process.getuid?.() ?? 0
 

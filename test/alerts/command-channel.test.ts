@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import type { Alert } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { commandChannel, STDERR_KEEP } from '../../src/alerts/command-channel.js'
 import { until } from '../helpers/sandbox.js'

@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import type { Alert } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { desktopChannel, type SpawnFile } from '../../src/alerts/desktop-channel.js'
 import { recordingLogger } from '../../src/runtime/logger.js'

@@ -1,6 +1,6 @@
 // The log channel: a level per event and the fields a person or journald filter needs.
 import t from 'tap'
-import type { Alert, AlertEvent } from '../../src/alerts/alert.js'
+import type { Alert, AlertEvent } from '../../src/core/alert.js'
 import { logChannel } from '../../src/alerts/log-channel.js'
 import { recordingLogger } from '../../src/runtime/logger.js'
 

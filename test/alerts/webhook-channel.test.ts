@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import type { Alert } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { readCapped, WEBHOOK_BODY_KEEP, webhookChannel } from '../../src/alerts/webhook-channel.js'
 import { until } from '../helpers/sandbox.js'

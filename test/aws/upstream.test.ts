@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import t from 'tap'
 import { AwsUpstream } from '../../src/aws/upstream.js'
+import { ssoTokenFiles } from '../../src/files/sso-cache.js'
 import type { Credentials } from '../../src/core/credentials.js'
 import { ProfileError, SsoTokenError, UpstreamError } from '../../src/core/errors.js'
 import type { AssumeRoleLink, Link, ProcessLink, SsoLink, StaticLink, WebIdentityLink } from '../../src/core/links.js'
@@ -19,7 +20,7 @@ const emu: Emulator = await startEmulator()
 t.teardown(() => emu.close())
 
 const upstreamIn = (dir: string): AwsUpstream =>
-  new AwsUpstream({ configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials'), ssoCacheDir: join(dir, 'sso', 'cache'), now: Date.now })
+  new AwsUpstream({ configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials'), ssoTokens: ssoTokenFiles(join(dir, 'sso', 'cache')), now: Date.now })
 
 const whoAmI = async (c: Credentials): Promise<string | undefined> => {
   const client = new STSClient({ endpoint: emu.url, region: 'us-east-1', credentials: c, maxAttempts: 1 })

@@ -17,7 +17,7 @@ import { startControlServer, type ControlApi } from '../../src/serve/control-ser
 import { ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
 import { tokenCodec } from '../../src/serve/auth-token.js'
 import { GrantRegistry } from '../../src/engine/grant-registry.js'
-import { grantControl } from '../../src/engine/control-api.js'
+import { grantControl } from '../../src/root/control-answers.js'
 import { systemClock } from '../../src/runtime/clock.js'
 import { runCli, sandbox, until, writeAws, type Sandbox } from '../helpers/sandbox.js'
 

@@ -3,7 +3,7 @@
 // only on the state words and only when asked.
 import t from 'tap'
 import { fit, liveFrame } from '../../src/cli/live-frame.js'
-import type { StatusView } from '../../src/engine/status-view.js'
+import type { StatusView } from '../../src/engine/ports.js'
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0)
 const s = 1000

@@ -1,6 +1,5 @@
 import t, { type Test } from 'tap'
 import {
-  configSearchPath,
   defaultConfig,
   didYouMean,
   InvalidConfigError,
@@ -149,14 +148,6 @@ t.test('didYouMean', async (t) => {
   t.equal(didYouMean('BEFORE', ['before']), 'before')
   t.equal(didYouMean('lgo', ['log', 'profiles']), 'log')
   t.equal(didYouMean('colour', ['log', 'profiles']), undefined)
-})
-
-t.test('configSearchPath', async (t) => {
-  t.equal(configSearchPath({ XDG_CONFIG_HOME: '/x/cfg', HOME: '/home/u' }), '/x/cfg/aws-credd/config.json')
-  t.equal(configSearchPath({ HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
-  t.equal(configSearchPath({ XDG_CONFIG_HOME: '', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
-  t.equal(configSearchPath({ XDG_CONFIG_HOME: 'rel', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json', 'relative XDG ignored')
-  t.throws(() => configSearchPath({}), { name: 'ConfigError', message: /neither XDG_CONFIG_HOME nor HOME/ })
 })
 
 t.test('sso, alerts and mfa', async (t) => {

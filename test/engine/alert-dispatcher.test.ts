@@ -2,7 +2,8 @@
 // per-channel retries at the backoff times, a bounded queue, stop(), and log
 // lines that never carry a secret.
 import t from 'tap'
-import type { Alert, AlertChannel } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
+import type { AlertChannel } from '../../src/engine/ports.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { webhookChannel } from '../../src/alerts/webhook-channel.js'
 import { ALERT_DELIVERY_DEADLINE_MS, ALERT_QUEUE_LIMIT, AlertDispatcher } from '../../src/engine/alert-dispatcher.js'

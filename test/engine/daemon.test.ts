@@ -6,14 +6,13 @@ import t, { type Test as Tap } from 'tap'
 import { parseConfig, type Config } from '../../src/core/config-schema.js'
 import type { Credentials } from '../../src/core/credentials.js'
 import { AwsFileError, ConfigError } from '../../src/core/errors.js'
-import type { SectionUpdate, SectionWriter } from '../../src/engine/credentials-output.js'
+import type { AwsFiles, SectionUpdate, SectionWriter } from '../../src/engine/ports.js'
 import { Daemon } from '../../src/engine/daemon.js'
-import type { AwsFiles } from '../../src/files/aws-config-files.js'
 import { recordingLogger } from '../../src/runtime/logger.js'
 import { FakeClock, seeded } from '../helpers/fake-clock.js'
 import { FakeUpstream } from '../helpers/fake-upstream.js'
 import { cachedToken, FakeSsoOidc, MemorySsoCache } from '../helpers/fake-sso.js'
-import type { Alert } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
 
 const HOUR = 3600_000
 const KEYS = { aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE', aws_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }

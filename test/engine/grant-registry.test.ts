@@ -4,7 +4,8 @@
 // tokens, are what is saved.
 import t from 'tap'
 import type { Grant } from '../../src/core/grants.js'
-import { GrantError, GrantRegistry, type GrantStore, type StoredGrant } from '../../src/engine/grant-registry.js'
+import { GrantError, GrantRegistry } from '../../src/engine/grant-registry.js'
+import type { GrantStore, StoredGrant } from '../../src/engine/ports.js'
 import { recordingLogger } from '../../src/runtime/logger.js'
 import { tokenCodec, tokenDigest } from '../../src/serve/auth-token.js'
 import { FakeClock, settle } from '../helpers/fake-clock.js'

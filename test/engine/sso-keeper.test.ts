@@ -2,7 +2,7 @@
 // SSO-OIDC: every state change, its alert and its deduplication, and the calls
 // it makes (or does not make) while a person is needed.
 import t, { type Test as Tap } from 'tap'
-import type { Alert } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
 import { defaultSsoPolicy } from '../../src/core/sso-session-state.js'
 import type { SsoSessionInfo } from '../../src/core/sso-sessions.js'
 import { SsoKeeper } from '../../src/engine/sso-keeper.js'

@@ -2,7 +2,8 @@
 // exit code: an SSO session that no kept profile uses needs nobody's attention. Readiness
 // (/readyz, open without a token) never names a profile.
 import t from 'tap'
-import { readiness, statusExitCode, statusLine, type StatusView } from '../../src/engine/status-view.js'
+import type { StatusView } from '../../src/engine/ports.js'
+import { readiness, statusExitCode, statusLine } from '../../src/engine/status-view.js'
 
 const fresh: StatusView['profiles'][number] = { profile: 'app', source: 'sso', health: 'fresh' }
 const session = (profiles: string[], state: 'fresh' | 'relogin-required'): StatusView['ssoSessions'][number] => ({ label: 'corp', state, reason: 'x', profiles })

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { readConfigFile } from '../../src/files/daemon-config.js'
+import { configSearchPath, readConfigFile } from '../../src/files/daemon-config.js'
 import { defaultConfig } from '../../src/core/config-schema.js'
 import { ConfigError } from '../../src/core/errors.js'
 
@@ -55,4 +55,12 @@ t.test('missing file: error with a fix, or defaults when asked', async (t) => {
   await t.rejects(readConfigFile(file), { name: 'ConfigError', message: `${file}: config file not found; fix: create it (see config.example.json) or leave out --config to run with defaults` })
   t.strictSame(await readConfigFile(file, { ifMissing: 'defaults' }), defaultConfig())
   await t.rejects(readConfigFile(dir), { name: 'ConfigError', message: /is a directory/ })
+})
+
+t.test('configSearchPath', async (t) => {
+  t.equal(configSearchPath({ XDG_CONFIG_HOME: '/x/cfg', HOME: '/home/u' }), '/x/cfg/aws-credd/config.json')
+  t.equal(configSearchPath({ HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
+  t.equal(configSearchPath({ XDG_CONFIG_HOME: '', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json')
+  t.equal(configSearchPath({ XDG_CONFIG_HOME: 'rel', HOME: '/home/u' }), '/home/u/.config/aws-credd/config.json', 'relative XDG ignored')
+  t.throws(() => configSearchPath({}), { name: 'ConfigError', message: /neither XDG_CONFIG_HOME nor HOME/ })
 })

@@ -1,5 +1,5 @@
 // A sample alert for the channel tests.
-import type { Alert } from '../../src/alerts/alert.js'
+import type { Alert } from '../../src/core/alert.js'
 
 export const sampleAlert = (over: Partial<Alert> = {}): Alert => ({
   event: 'relogin-required',

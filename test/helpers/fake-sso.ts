@@ -1,10 +1,9 @@
 // Fakes for the SSO token keeper: an in-memory token cache and a scripted
 // SSO-OIDC whose answers and refusals a test sets per call.
-import type { DeviceAuthorization, SsoOidc } from '../../src/aws/sso-oidc.js'
-import { OidcError, type OAuthCode } from '../../src/aws/sso-oidc.js'
+import { OidcError, type OAuthCode } from '../../src/core/errors.js'
 import type { SsoSessionInfo } from '../../src/core/sso-sessions.js'
 import type { ClientRegistration, SsoCachedToken, TokenAnswer } from '../../src/core/sso-token.js'
-import type { SsoCacheStore } from '../../src/engine/sso-keeper.js'
+import type { DeviceAuthorization, SsoCacheStore, SsoOidc } from '../../src/engine/ports.js'
 import type { FakeClock } from './fake-clock.js'
 
 export class MemorySsoCache implements SsoCacheStore {

@@ -3,7 +3,7 @@
 // what moto 5.2 does and does not enforce).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createConnection, createServer } from 'node:net'
-import { findExecutable } from '../../src/runtime/find-executable.js'
+import { findExecutable } from '../../src/alerts/find-executable.js'
 import { runTool } from './sandbox.js'
 
 /** The seed script below makes exactly this many IAM calls; moto counts them against INITIAL_NO_AUTH_ACTION_COUNT. */

@@ -10,7 +10,7 @@ import t from 'tap'
 import { startEmulator } from '../../src/emulator/emulator.js'
 import { loadOrCreateAuthToken } from '../../src/serve/auth-token.js'
 import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
-import type { Lookup } from '../../src/serve/credential-lookup.js'
+import type { Lookup } from '../../src/engine/ports.js'
 import { startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
 import { roleCredentials } from '../helpers/serve.js'
 

@@ -14,7 +14,7 @@ import { ConnectionBudget, connectionCap, MAX_CONNECTIONS, MAX_IN_FLIGHT, openFi
 import { controlHandler } from '../../src/serve/control-server.js'
 import { startListener } from '../../src/serve/listener.js'
 import { DaemonMetrics } from '../../src/serve/metrics.js'
-import type { StatusView } from '../../src/engine/status-view.js'
+import type { StatusView } from '../../src/engine/ports.js'
 import { raw } from '../helpers/serve.js'
 import { until } from '../helpers/sandbox.js'
 

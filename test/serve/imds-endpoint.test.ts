@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http'
 import t from 'tap'
 import { ConfigError } from '../../src/core/errors.js'
-import type { Lookup } from '../../src/serve/credential-lookup.js'
+import type { Lookup } from '../../src/engine/ports.js'
 import { IMDS_TOKEN_RATE_LIMIT, imdsDecider, imdsExposureWarning, imdsRoleName, startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
 import { IMDS_TOKEN_LENGTH, ImdsSessions } from '../../src/serve/imds-sessions.js'
 import type { Listener } from '../../src/serve/listener.js'

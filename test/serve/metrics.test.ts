@@ -2,10 +2,10 @@
 // Prometheus text), gauges computed from a fake status view at an injected time, counters
 // fed by events, bounded error-code labels, and no secret anywhere in the output.
 import t from 'tap'
-import type { AlertEvent } from '../../src/alerts/alert.js'
+import type { AlertEvent } from '../../src/core/alert.js'
 import { UpstreamError, type FailureKind } from '../../src/core/errors.js'
-import type { EngineEvent } from '../../src/engine/events.js'
-import type { StatusView } from '../../src/engine/status-view.js'
+import type { EngineEvent } from '../../src/engine/ports.js'
+import type { StatusView } from '../../src/engine/ports.js'
 import { DaemonMetrics, MAX_REASONS } from '../../src/serve/metrics.js'
 import { fakeCreds } from '../helpers/serve.js'
 

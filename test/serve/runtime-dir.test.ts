@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from '../../src/cli/control-client.js'
 import type { PathFacts } from '../../src/core/runtime-trust.js'
-import { controlTarget, pathFacts, prepareRuntimeDir, runtimeDirChoice, verifyControlSocket } from '../../src/serve/runtime-dir.js'
+import { pathFacts, runtimeDirChoice } from '../../src/serve/runtime-paths.js'
+import { controlTarget, prepareRuntimeDir, verifyControlSocket } from '../../src/serve/runtime-dir.js'
 
 const ME = process.getuid!()
 const NOBODY = 65534

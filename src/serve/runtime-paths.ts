@@ -1,13 +1,15 @@
 // What the disk says about the runtime folder and the control socket, as the pure
 // checks in src/core/runtime-trust.ts read it: lstat results that never throw, and
 // the runtime folder choice made from them. Synchronous on purpose: a handful of
-// lstat calls on every `aws-credd process`, before anything else happens.
+// lstat calls on every `aws-credd process`, before anything else happens. Doctor reads
+// the same facts (runtimeFacts), so it judges the folder the daemon would use.
 import { lstatSync, statSync, type Stats } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
   chooseRuntimeDir, maxSocketBytes, stateRuntimeDir, tempRuntimeDir, CONTROL_SOCKET_FILE, type PathFacts, type RuntimeDirChoice, type SocketFacts,
 } from '../core/runtime-trust.js'
+import type { Env, RuntimeFacts } from '../core/doctor/facts.js'
 
 /** lstat (stat with `follow`) of one path, as the pure checks read it; never throws. */
 export type FactsOf = (path: string, follow?: boolean) => PathFacts
@@ -54,4 +56,11 @@ export const runtimeDirChoice = (env: NodeJS.ProcessEnv = process.env, uid = uid
 export const socketFacts = (socket: string, facts: FactsOf = pathFacts): SocketFacts => {
   const dir = dirname(socket)
   return { folder: facts(dir), parent: facts(dirname(dir), true), socket: facts(socket) }
+}
+
+/** The runtime folder the daemon and the commands would use, and lstat of it and its control socket; none without uids (Windows). */
+export const runtimeFacts = (env: Env, uid: number | undefined = process.getuid?.(), facts?: FactsOf): RuntimeFacts | undefined => {
+  if (uid === undefined) return undefined
+  const choice = runtimeDirChoice(env, uid, facts ? { facts } : {})
+  return { uid, choice, ...socketFacts(join(choice.dir, CONTROL_SOCKET_FILE), facts) }
 }

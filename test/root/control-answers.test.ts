@@ -3,7 +3,7 @@
 // long-term keys still pass, as credential_process serves them.
 import t from 'tap'
 import type { Credentials } from '../../src/core/credentials.js'
-import { controlApi } from '../../src/engine/control-api.js'
+import { controlApi } from '../../src/root/control-answers.js'
 import type { Daemon } from '../../src/engine/daemon.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)

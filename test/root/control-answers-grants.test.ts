@@ -2,7 +2,7 @@
 // a message), the registry's refusals as their HTTP status (400, 404, 409) with the fix, the
 // token in the mint answer only, and a list that never carries a token or a digest.
 import t from 'tap'
-import { grantControl } from '../../src/engine/control-api.js'
+import { grantControl } from '../../src/root/control-answers.js'
 import { GrantRegistry } from '../../src/engine/grant-registry.js'
 import { tokenCodec, tokenDigest } from '../../src/serve/auth-token.js'
 import { FakeClock } from '../helpers/fake-clock.js'

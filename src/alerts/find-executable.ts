@@ -1,4 +1,4 @@
-// `which`: the executable `name` on a PATH, without spawning a shell.
+// `which`: the executable `name` on a PATH, without spawning a shell (the desktop channel looks for notify-send).
 import { accessSync, constants } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
