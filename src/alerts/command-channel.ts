@@ -2,9 +2,9 @@
 // in AWS_CREDD_* variables, so any notifier (ntfy, a pager, a script) can be plugged in.
 import { spawn } from 'node:child_process'
 import type { Alert, AlertChannel } from './alert.js'
-import { AlertChannelError } from './channel-error.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { cleanAlert, firstLine } from './format.js'
+import { AlertChannelError, firstLine } from '../core/errors.js'
+import { cleanAlert, DETAIL_MAX } from './format.js'
 
 export const COMMAND_TIMEOUT_MS = 30_000
 /** Most characters of stderr kept (the rest is read and dropped, so the command never blocks on a full pipe). stdout is not read at all. */
@@ -76,7 +76,7 @@ export const commandChannel = (opts: CommandOptions): AlertChannel => {
           clearTimeout(timer)
           if (timedOut) return reject(fail(`did not finish within ${timeoutMs / 1000}s and was killed`))
           if (exitCode === 0) return resolve()
-          const detail = firstLine(stderr)
+          const detail = firstLine(stderr, DETAIL_MAX)
           const how = exitCode === null ? `was killed by ${signal}` : `exited with ${exitCode}`
           reject(fail(`${how}${detail ? `: ${detail}` : ''}`))
         }

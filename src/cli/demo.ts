@@ -1,5 +1,5 @@
 // `aws-credd demo`: see the daemon at work without an AWS account (src/demo/).
-import { ConfigError, describeError } from '../core/errors.js'
+import { ConfigError, errorLine } from '../core/errors.js'
 
 export interface DemoCommandOptions {
   lifetime: string
@@ -14,7 +14,7 @@ export const demoCommand = async (opts: DemoCommandOptions): Promise<number> => 
     const { runDemo } = await import('../demo/run-demo.js')
     return await runDemo({ lifetime, tty: opts.tty })
   } catch (e) {
-    process.stderr.write(`aws-credd demo: ${describeError(e)}\n`)
+    process.stderr.write(`aws-credd demo: ${errorLine(e)}\n`)
     return 2
   }
 }

@@ -9,6 +9,7 @@ import { durationProblem, parseDuration } from '../core/duration.js'
 import { askDaemon, controlSocket } from './control-client.js'
 import { containerUrl, FULL_URI, stdIo, TOKEN, TOKEN_FILE, type CommandIo } from './env.js'
 import { grantFailure, mintGrant } from './grant-client.js'
+import { fixes } from '../core/fixes.js'
 
 export interface GrantOptions {
   profile?: string[]
@@ -53,7 +54,7 @@ const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Pr
   }
   const endpoint = status.body.containerEndpoint as { url?: unknown } | undefined
   if (typeof endpoint?.url !== 'string') {
-    io.stderr('aws-credd grant: the running daemon serves no container endpoint, so a grant would open nothing; fix: set "server": {"listen": "127.0.0.1:9911"} in its config and restart it')
+    io.stderr(`aws-credd grant: the running daemon serves no container endpoint, so a grant would open nothing; fix: ${fixes.containerEndpoint}`)
     return 1
   }
   const minted = await mintGrant(socket, { name: input.name, profiles: input.profiles, kind: 'runtime', ...(input.ttlMs !== undefined ? { ttlMs: input.ttlMs } : {}), ...(input.tokenFile ? { tokenFile: input.tokenFile } : {}) })

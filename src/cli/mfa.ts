@@ -2,6 +2,7 @@
 // opens (or renews) the MFA session of that profile's chain with it.
 import { outgoingText } from '../core/outgoing-text.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
+import { fixes } from '../core/fixes.js'
 
 /** The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes). */
 const say = (line: string): void => void process.stderr.write(`${outgoingText(line)}\n`)
@@ -18,7 +19,7 @@ export const mfaCommand = async (profile: string, code: string, env: NodeJS.Proc
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {
-    say(`aws-credd mfa: ${answer.reason}; start it with \`aws-credd run\``)
+    say(`aws-credd mfa: ${answer.reason}; ${fixes.startDaemon}`)
     return 3
   }
   const message = String(answer.body.message ?? '')

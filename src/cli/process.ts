@@ -4,9 +4,10 @@
 // profile and the chain has to be fetched here, once.
 import { awsTimestamp } from '../core/aws-time.js'
 import type { Credentials } from '../core/credentials.js'
-import { describeError, isCreddError } from '../core/errors.js'
+import { errorLine, isCreddError, ProfileError } from '../core/errors.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
+import { fixes } from '../core/fixes.js'
 
 /**
  * Profiles being resolved by `aws-credd process` up the process tree. A profile whose
@@ -39,7 +40,7 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
   const error = graph.errors.get(profile)
   if (error) throw error
   const root = graph.roots.get(profile)
-  if (root === undefined) throw new Error(`profile "${profile}" did not resolve to any credentials`)
+  if (root === undefined) throw new ProfileError(profile, `profile "${profile}" did not resolve to any credentials`, undefined, 'NoCredentials')
   const { AwsUpstream } = await sdk
   const upstream = new AwsUpstream({ ...awsPaths(env), now: () => Date.now() })
   let creds: Credentials | undefined
@@ -50,11 +51,11 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
 /** One line naming the profile and ending with a fix, whatever failed. */
 const failureLine = (profile: string, e: unknown): string => {
   if (isCreddError(e) && e.code === 'MfaRequired') {
-    return `profile "${profile}" needs an MFA code, which only the daemon can take; fix: start it (aws-credd run), then run: aws-credd mfa ${profile} CODE`
+    return `profile "${profile}" needs an MFA code, which only the daemon can take; fix: ${fixes.mfaViaDaemon(profile)}`
   }
-  const text = describeError(e)
-  const named = text.includes(`"${profile}"`) ? text : `profile "${profile}": ${text}`
-  return isCreddError(e) && e.fix ? named : `${named}; fix: check profile "${profile}" in the AWS config file, or start the daemon (aws-credd run) to see its status`
+  const text = errorLine(e)
+  const named = isCreddError(e) && e.namedProfile === profile ? text : `profile "${profile}": ${text}`
+  return isCreddError(e) && e.fix ? named : `${named}; fix: ${fixes.checkProfile(profile)}`
 }
 
 export const processCommand = async (profile: string, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
@@ -71,7 +72,7 @@ export const processCommand = async (profile: string, io: CommandIo = stdIo, env
   if (answer.status !== 'no-daemon' && answer.status !== 404) {
     // The daemon keeps the profile but has nothing valid: its reason says what to do.
     const reason = String(answer.body.message ?? `the daemon answered ${answer.status}`)
-    io.stderr(`aws-credd process: ${reason.includes(`"${profile}"`) ? reason : `no valid credentials for profile "${profile}": ${reason}`}`)
+    io.stderr(`aws-credd process: ${answer.body.namesProfile === true ? reason : `no valid credentials for profile "${profile}": ${reason}`}`)
     return 1
   }
   // No daemon, or one that does not keep this profile: fetch it here, once.

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
 import { parseListenAddress } from '../core/listen-address.js'
 import { configSearchPath, defaultConfig } from '../core/config-schema.js'
-import { ConfigError, CreddError, describeError } from '../core/errors.js'
+import { ConfigError, CreddError, errorLine } from '../core/errors.js'
 import { AwsUpstream } from '../aws/upstream.js'
 import { Daemon, type ChangeKind } from '../engine/daemon.js'
 import { guardUpstream } from '../engine/guarded-upstream.js'
@@ -49,7 +49,7 @@ export interface RunOptions {
 }
 
 /** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer). */
-const sayFatal = (e: unknown): void => void process.stderr.write(`aws-credd: ${outgoingText(describeError(e))}\n`)
+const sayFatal = (e: unknown): void => void process.stderr.write(`aws-credd: ${outgoingText(errorLine(e))}\n`)
 
 /** Changes are read this long after the last event, so an editor's burst of writes is one reload. */
 const DEBOUNCE_MS = 150
@@ -130,7 +130,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     try {
       next = dispatcherFor(daemon.view().config)
     } catch (e) {
-      logger.error(`${describeError(e)} (keeping the previous alert channels)`)
+      logger.error(`${errorLine(e)} (keeping the previous alert channels)`)
       return
     }
     const old = dispatcher
@@ -185,7 +185,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
         }, DEBOUNCE_MS),
       )
     },
-    { onError: (e) => logger.error(`watching ~/.aws failed: ${describeError(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
+    { onError: (e) => logger.error(`watching ~/.aws failed: ${errorLine(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
   )
   // Who may read what: the owner's token, the config's consumers, grants made at run time.
   let runtimeDir: string | undefined
@@ -203,7 +203,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       if (dirname(file) === join(runtimeDir, 'grants')) void unlink(file).catch(() => undefined)
     },
   })
-  const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${describeError(e)}`) })
+  const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${errorLine(e)}`) })
   const onRequest = (endpoint: 'container' | 'imds', status: number, note?: { consumer?: string; consumerLabel?: string; profile?: string }): void => {
     metrics.onEndpointRequest(endpoint, status, note)
     audit?.record({ listener: endpoint, consumer: note?.consumer ?? 'anonymous', ...(note?.profile !== undefined ? { profile: note.profile } : {}), status })

@@ -7,6 +7,7 @@ import { statusExitCode } from '../engine/status-view.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
 import { formatStatus, type StatusAnswer } from './status-format.js'
+import { fixes } from '../core/fixes.js'
 
 export interface StatusOptions {
   json?: boolean
@@ -21,7 +22,7 @@ export const statusCommand = async (opts: StatusOptions = {}, io: CommandIo = st
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {
-    io.stderr(`aws-credd status: ${answer.reason}; start it with \`aws-credd run\``)
+    io.stderr(`aws-credd status: ${answer.reason}; ${fixes.startDaemon}`)
     return 3
   }
   if (answer.status !== 200 || !isView(answer.body)) {

@@ -3,31 +3,31 @@
 // memory; nothing here waits for AWS.
 import { awsTimestamp } from '../core/aws-time.js'
 import { expiryProblem } from '../core/serve-floor.js'
-import { sessionLoginFlag } from '../core/sso-sessions.js'
+import { fixes } from '../core/fixes.js'
 import type { ControlApi } from '../serve/control-server.js'
 import type { CredentialLookup, Lookup } from '../serve/credential-lookup.js'
 import type { Daemon } from './daemon.js'
 import { GrantError, type GrantRegistry } from './grant-registry.js'
 import type { GrantKind } from '../core/grants.js'
 
-/** Why a known profile has nothing to serve, ending with what fixes it. */
-const unavailableReason = (daemon: Daemon, profile: string): string => {
+/** Why a known profile has nothing to serve, ending with what fixes it; `namesProfile`: the reason says `profile "PROFILE"` itself. */
+const unavailable = (daemon: Daemon, profile: string): { reason: string; namesProfile: boolean } => {
   const view = daemon.status()
   const p = view.profiles.find((x) => x.profile === profile)
   const session = p?.ssoSession && view.ssoSessions.find((s) => s.label === p.ssoSession)
   if (session && (session.state === 'relogin-required' || session.state === 'logging-in')) {
-    const how = session.verificationUriComplete ? `open ${session.verificationUriComplete}` : `run aws-credd login ${sessionLoginFlag(session)}`
-    return `SSO session ${session.label} needs login: ${how}`
+    const how = session.verificationUriComplete ? `open ${session.verificationUriComplete}` : fixes.runCreddLogin(session)
+    return { reason: `SSO session ${session.label} needs login: ${how}`, namesProfile: false }
   }
-  if (p?.lastError) return p.lastError
-  return `profile "${profile}" has no credentials yet (the first renewal is under way); try again in a moment`
+  if (p?.lastError) return { reason: p.lastError, namesProfile: daemon.lastFailure(profile)?.namedProfile === profile }
+  return { reason: `profile "${profile}" has no credentials yet (the first renewal is under way); try again in a moment`, namesProfile: true }
 }
 
 export const credentialLookup = (daemon: Daemon): CredentialLookup => ({
   lookup(profile: string): Lookup {
     if (!daemon.keeps(profile)) return { kind: 'unknown' }
     const creds = daemon.refresher.current(profile)
-    return creds ? { kind: 'ok', creds } : { kind: 'unavailable', reason: unavailableReason(daemon, profile) }
+    return creds ? { kind: 'ok', creds } : { kind: 'unavailable', reason: unavailable(daemon, profile).reason }
   },
 })
 
@@ -92,11 +92,12 @@ export const controlApi = (daemon: Daemon, opts: ControlApiOptions | (() => Reco
   const credentials = (profile: string): [number, unknown] => {
     const l = lookup.lookup(profile)
     if (l.kind === 'unknown') return [404, { message: `profile "${profile}" is not kept by this daemon; known: ${daemon.view().wanted.join(', ') || 'none'}` }]
-    if (l.kind === 'unavailable') return [503, { message: l.reason }]
+    // namesProfile tells `aws-credd process` whether to name the profile before the message.
+    if (l.kind === 'unavailable') return [503, { message: l.reason, namesProfile: unavailable(daemon, profile).namesProfile }]
     // The same floor as the HTTP endpoints (long-term keys pass: credential_process serves them).
     const c = l.creds
     const dying = expiryProblem(profile, c, daemon.now())
-    if (dying) return [503, { message: dying }]
+    if (dying) return [503, { message: dying, namesProfile: true }]
     // The credential_process shape (botocore's ProcessProvider, the SDK's fromProcess).
     return [200, {
       Version: 1,

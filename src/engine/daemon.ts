@@ -6,7 +6,7 @@ import type { SsoOidc } from '../aws/sso-oidc.js'
 import type { Config } from '../core/config-schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
-import { ConfigError, describeError, type CreddError } from '../core/errors.js'
+import { ConfigError, errorLine, type CreddError } from '../core/errors.js'
 import { chainOf, mfaSerialOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
@@ -21,7 +21,8 @@ import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
 import type { AlertTiming } from './sso-alerts.js'
 import { SsoKeeper, type SsoCacheStore } from './sso-keeper.js'
-import { statusView, type StatusView } from './status-view.js'
+import { lastFailure, statusView, type StatusView } from './status-view.js'
+import { fixes } from '../core/fixes.js'
 
 /** Which watched thing changed. */
 export type ChangeKind = 'files' | 'sso-cache' | 'token-file'
@@ -89,7 +90,7 @@ export class Daemon {
         deps.onEvent?.(e)
       },
     })
-    this.profileAlerts = new ProfileAlerts(this.alerting, deps.alert, (p) => `run: aws-credd mfa ${p} CODE (the current code of its MFA device)`)
+    this.profileAlerts = new ProfileAlerts(this.alerting, deps.alert, fixes.mfa)
     this.sso = new SsoKeeper({
       clock: deps.clock,
       logger: deps.logger,
@@ -126,7 +127,7 @@ export class Daemon {
     try {
       next = await this.deps.readConfig()
     } catch (e) {
-      this.deps.logger.error(`${describeError(e)} (keeping the previous config)`)
+      this.deps.logger.error(`${errorLine(e)} (keeping the previous config)`)
       return false
     }
     this.applyConfig(next)
@@ -158,7 +159,7 @@ export class Daemon {
       files = await this.deps.readAwsFiles()
       this.lastFileError = undefined
     } catch (e) {
-      const msg = describeError(e)
+      const msg = errorLine(e)
       if (msg !== this.lastFileError) this.deps.logger.error(`${msg} (keeping the last good state)`)
       this.lastFileError = msg
       return
@@ -329,6 +330,11 @@ export class Daemon {
   private regionOf(profile: string): string | undefined {
     const region = this.files?.profiles[profile]?.region
     return typeof region === 'string' && region.trim() ? region.trim() : undefined
+  }
+
+  /** The error behind a profile's lastError in status(), as data (its code, fix, the profile it names). */
+  lastFailure(profile: string): CreddError | undefined {
+    return lastFailure(this.refresher.snapshot(), profile)
   }
 
   /** Profile errors currently known, for status and doctor. */

@@ -4,7 +4,7 @@
 // grants are saved (digests, never tokens) so they survive a restart, and the one
 // timer that ends them is set for the earliest expiry.
 import { authorize, grantRequestProblem, isExpired, nextGrantExpiry, type Authorization, type Grant, type GrantKind, type GrantRequest } from '../core/grants.js'
-import { CreddError } from '../core/errors.js'
+import { GrantError } from '../core/errors.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 
 /** A grant as saved: never the token, only its digest. */
@@ -31,16 +31,8 @@ export interface GrantView extends Grant {
   expired: boolean
 }
 
-/** A grant request or revocation the daemon refuses; `status` is the HTTP answer on the control socket. */
-export class GrantError extends CreddError {
-  constructor(
-    reason: string,
-    fix: string,
-    readonly status: 400 | 404 | 409,
-  ) {
-    super(reason, { code: 'GrantRefused', kind: 'permanent', fix })
-  }
-}
+/** Defined with the other errors (core/errors.ts); exported here too for the callers that import it from the registry. */
+export { GrantError }
 
 /** Kinds saved across restarts: an `exec` grant lives only as long as its command's connection. */
 const PERSISTENT: ReadonlySet<GrantKind> = new Set(['runtime', 'env'])
