@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { outgoingText } from '../core/outgoing-text.js'
 import { askDaemon, controlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 import { grantFailure, mintGrant } from './grant-client.js'
+import { withFix } from '../core/errors.js'
 import { fixes } from '../core/fixes.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
@@ -129,7 +130,7 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
   if (creds.status === 'no-daemon' || creds.status === 'untrusted') return unreachable(creds)
   if (creds.status === 404) {
     const why = String(creds.body.message ?? `profile "${profile}" is not kept by this daemon`)
-    return { ok: false, code: 1, message: `${why}; fix: use a profile the daemon keeps, or add "${profile}" to "profiles" in its config` }
+    return { ok: false, code: 1, message: withFix(why, `use a profile the daemon keeps, or add "${profile}" to "profiles" in its config`) }
   }
   const listed = Array.isArray(status.body.profiles) ? (status.body.profiles as Array<{ profile?: unknown; region?: unknown }>) : []
   const region = listed.find((p) => p.profile === profile)?.region

@@ -4,7 +4,7 @@
 // profile and the chain has to be fetched here, once.
 import { awsTimestamp } from '../core/aws-time.js'
 import type { Credentials } from '../core/credentials.js'
-import { errorLine, isCreddError, ProfileError } from '../core/errors.js'
+import { errorLine, isCreddError, ProfileError, withFix } from '../core/errors.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import { stdIo, type CommandIo } from './env.js'
 import { fixes } from '../core/fixes.js'
@@ -51,11 +51,11 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
 /** One line naming the profile and ending with a fix, whatever failed. */
 const failureLine = (profile: string, e: unknown): string => {
   if (isCreddError(e) && e.code === 'MfaRequired') {
-    return `profile "${profile}" needs an MFA code, which only the daemon can take; fix: ${fixes.mfaViaDaemon(profile)}`
+    return withFix(`profile "${profile}" needs an MFA code, which only the daemon can take`, fixes.mfaViaDaemon(profile))
   }
   const text = errorLine(e)
   const named = isCreddError(e) && e.namedProfile === profile ? text : `profile "${profile}": ${text}`
-  return isCreddError(e) && e.fix ? named : `${named}; fix: ${fixes.checkProfile(profile)}`
+  return isCreddError(e) && e.fix ? named : withFix(named, fixes.checkProfile(profile))
 }
 
 export const processCommand = async (profile: string, io: CommandIo = stdIo, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
@@ -78,7 +78,7 @@ export const processCommand = async (profile: string, io: CommandIo = stdIo, env
   // No daemon, or one that does not keep this profile: fetch it here, once.
   const resolving = (env[NESTING_VAR] ?? '').split('\n').filter(Boolean)
   if (resolving.includes(profile)) {
-    io.stderr(`aws-credd process: profile "${profile}" gets its credentials from \`aws-credd process ${profile}\` itself; fix: point its credential_process at another profile (the one that has role_arn or sso_*)`)
+    io.stderr(`aws-credd process: ${withFix(`profile "${profile}" gets its credentials from \`aws-credd process ${profile}\` itself`, 'point its credential_process at another profile (the one that has role_arn or sso_*)')}`)
     return 1
   }
   // Children started on the way (credential_process links) inherit the marker.

@@ -62,6 +62,9 @@ export interface CreddErrorOptions {
   profile?: string | undefined
 }
 
+/** A message and its fix as every line aws-credd prints says them: "REASON; fix: FIX" (just REASON without a fix). */
+export const withFix = (reason: string, fix: string | undefined): string => (fix ? `${reason}; fix: ${fix}` : reason)
+
 export class CreddError extends Error {
   readonly code: ErrorCode | ExternalCode
   readonly kind: FailureKind
@@ -72,7 +75,7 @@ export class CreddError extends Error {
   readonly namedProfile: string | undefined
 
   constructor(reason: string, opts: CreddErrorOptions) {
-    super(opts.fix ? `${reason}; fix: ${opts.fix}` : reason, { cause: opts.cause })
+    super(withFix(reason, opts.fix), { cause: opts.cause })
     this.name = new.target.name
     this.reason = reason
     this.code = opts.code

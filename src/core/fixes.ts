@@ -31,6 +31,8 @@ export const fixes = {
   awsSsoLogin: (ssoSession: string | undefined, profile: string): string => `aws sso login ${loginFlag(ssoSession, profile)}`,
   /** The SSO token cache file is broken: a login writes it anew. */
   ssoCacheRewrite: 'log in again to rewrite it (aws sso login)',
+  /** Two profiles (or a profile and a writeTo) claim one credentials-file section. */
+  writeToName: 'choose another writeTo name in the config',
   /** The running daemon serves no container endpoint, which a grant or `env` needs. */
   containerEndpoint: 'set "server": {"listen": "127.0.0.1:9911"} in its config (and AWS_CREDD_SERVER_LISTEN not "off"), then restart it',
 } as const

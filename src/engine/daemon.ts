@@ -6,7 +6,7 @@ import type { SsoOidc } from '../aws/sso-oidc.js'
 import type { Config } from '../core/config-schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
-import { ConfigError, errorLine, type CreddError } from '../core/errors.js'
+import { ConfigError, errorLine, withFix, type CreddError } from '../core/errors.js'
 import { chainOf, mfaSerialOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
@@ -279,7 +279,7 @@ export class Daemon {
       if (inChains.has(p.writeTo)) {
         const reason = `writeTo "${p.writeTo}" of profile "${p.profile}" is itself a profile that aws-credd resolves; writing keys there would change what it means`
         clashes.push(reason)
-        if (!this.clashes.includes(reason) && !this.starting) this.deps.logger.error(`${reason}; fix: choose another writeTo name in the config`)
+        if (!this.clashes.includes(reason) && !this.starting) this.deps.logger.error(withFix(reason, fixes.writeToName))
         continue
       }
       targets.set(p.profile, p.writeTo)
@@ -289,7 +289,7 @@ export class Daemon {
       if (shadow) {
         const reason = `writeTo "${p.writeTo}" of profile "${p.profile}": the profile "${p.writeTo}" also sets ${shadow.keys.join(', ')}, so botocore and the AWS CLI use ${shadow.provider} for it, not the keys aws-credd writes`
         shadowed.push(reason)
-        if (!this.shadowed.includes(reason)) this.deps.logger.warn(`${reason}; fix: choose another writeTo name in the config, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`)
+        if (!this.shadowed.includes(reason)) this.deps.logger.warn(withFix(reason, `${fixes.writeToName}, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`))
       }
     }
     this.clashes = clashes

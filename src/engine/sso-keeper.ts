@@ -6,7 +6,7 @@
 // recheck every few minutes.
 import type { Alert } from '../alerts/alert.js'
 import type { AlertMemory } from '../core/alert-gate.js'
-import { errorLine } from '../core/errors.js'
+import { errorLine, withFix } from '../core/errors.js'
 import { decideSsoSession, type SsoDecision, type SsoFacts, type SsoPolicy, type SsoState } from '../core/sso-session-state.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { canRefresh, refreshedToken, secretsOfToken, type SsoCachedToken } from '../core/sso-token.js'
@@ -207,7 +207,7 @@ export class SsoKeeper {
   private logState(e: Entry, d: SsoDecision): void {
     const msg = `SSO session "${e.info.label}": ${d.state} (${d.reason})`
     if (d.state === 'relogin-required' && !used(e)) this.deps.logger.info(`${msg}; no profile aws-credd keeps uses it, so no alert (log in with ${fixes.runSsoLogin(e.info)} when you need it)`, { ssoSession: e.info.label })
-    else if (d.state === 'relogin-required') this.deps.logger.error(`${msg}; fix: ${fixes.runSsoLogin(e.info)}`, { ssoSession: e.info.label })
+    else if (d.state === 'relogin-required') this.deps.logger.error(withFix(msg, fixes.runSsoLogin(e.info)), { ssoSession: e.info.label })
     else this.deps.logger.info(msg, { ssoSession: e.info.label })
   }
 

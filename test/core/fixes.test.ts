@@ -55,6 +55,11 @@ t.test('the commands the fixes name are spelled in the catalog only', async (t) 
   }
 })
 
+t.test('"; fix: " joins a message and its fix in one place (withFix in core/errors.ts)', async (t) => {
+  const hits = files.filter((f) => f.path !== 'src/core/errors.ts' && !f.path.startsWith('src/emulator/') && f.text.includes('; fix: ')).map((f) => f.path)
+  t.same(hits, [], 'hand-joined fix lines')
+})
+
 t.test('the check can fail: a hand-written copy of a fix is found', async (t) => {
   const copy = { path: 'src/planted.ts', text: `fix: \`run: aws-credd mfa \${p} CODE (the current code of its MFA device)\`` }
   const part = fragments(fixes.mfa(HOLE)).find((p) => p.includes('MFA device'))!
