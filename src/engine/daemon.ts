@@ -117,7 +117,7 @@ export class Daemon {
     this.starting = false
     if (clash) {
       this.stop()
-      throw new ConfigError(clash, 'choose another writeTo name in the config')
+      throw new ConfigError(clash, fixes.writeToName)
     }
   }
 
