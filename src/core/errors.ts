@@ -13,8 +13,8 @@ export type OAuthCode =
   | 'access_denied' | 'invalid_request' | 'unauthorized_client' | 'other'
 
 /**
- * Every code aws-credd itself gives a failure (test/core/errors.test.ts checks each is
- * used in src/, and that no code is written outside this list).
+ * Every code aws-credd itself gives a failure: test/core/errors.test.ts fails on a code
+ * listed here that src/ never gives, and the type checker on a code given but not listed.
  */
 export const ERROR_CODES = [
   // the daemon's own config
