@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process'
 import { cleanAlert, type Alert } from '../core/alert.js'
 import type { AlertChannel } from '../engine/ports.js'
-import { AlertChannelError } from './channel-error.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { firstLine } from './format.js'
+import { AlertChannelError, firstLine } from '../core/errors.js'
+import { DETAIL_MAX } from './format.js'
 
 export const COMMAND_TIMEOUT_MS = 30_000
 /** Most characters of stderr kept (the rest is read and dropped, so the command never blocks on a full pipe). stdout is not read at all. */
@@ -77,7 +77,7 @@ export const commandChannel = (opts: CommandOptions): AlertChannel => {
           clearTimeout(timer)
           if (timedOut) return reject(fail(`did not finish within ${timeoutMs / 1000}s and was killed`))
           if (exitCode === 0) return resolve()
-          const detail = firstLine(stderr)
+          const detail = firstLine(stderr, DETAIL_MAX)
           const how = exitCode === null ? `was killed by ${signal}` : `exited with ${exitCode}`
           reject(fail(`${how}${detail ? `: ${detail}` : ''}`))
         }

@@ -8,8 +8,8 @@ import type { Logger } from '../engine/ports.js'
 import { findExecutable } from './find-executable.js'
 import type { Alert } from '../core/alert.js'
 import type { AlertChannel } from '../engine/ports.js'
-import { AlertChannelError } from './channel-error.js'
-import { alertText, alertTitle, firstLine } from './format.js'
+import { AlertChannelError, firstLine, renderError } from '../core/errors.js'
+import { alertText, alertTitle, DETAIL_MAX } from './format.js'
 
 /** A notification server that hangs must not hold a delivery forever. */
 export const DESKTOP_TIMEOUT_MS = 10_000
@@ -26,7 +26,7 @@ export const execFileSpawn: SpawnFile = (file, args, opts) =>
         const name = basename(file)
         if (typeof e.code === 'string') return reject(new Error(`cannot run ${name}: ${e.code}`))
         if (e.killed) return reject(new Error(`${name} did not finish within ${opts.timeoutMs / 1000}s`))
-        const detail = firstLine(String(stderr ?? ''))
+        const detail = firstLine(String(stderr ?? ''), DETAIL_MAX)
         reject(new Error(`${name} ${e.code != null ? `exited with ${e.code}` : `was killed by ${e.signal}`}${detail ? `: ${detail}` : ''}`))
       })
     } catch (e) {
@@ -80,7 +80,7 @@ export const desktopChannel = (deps: DesktopDeps): AlertChannel | undefined => {
       try {
         await spawn(notifySend, notifySendArgs(a), { env, timeoutMs })
       } catch (e) {
-        const reason = e instanceof Error ? firstLine(e.message) : String(e)
+        const reason = renderError(e, { max: DETAIL_MAX })
         throw new AlertChannelError('desktop', reason, { fix: 'check that a notification server runs in the desktop session (notify-send "test")' })
       }
     },

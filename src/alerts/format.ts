@@ -3,11 +3,8 @@
 // passes the outgoing-text gate (cleanAlert, core/alert.ts): an alert may quote an upstream error.
 import { cleanAlert, type Alert } from '../core/alert.js'
 
-/** The first line of `text`, trimmed and cut to `max` characters. */
-export const firstLine = (text: string, max = 200): string => {
-  const line = text.trim().split(/\r?\n/)[0]?.trim() ?? ''
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line
-}
+/** How long a quoted detail (a program's stderr, an error) may be in an alert channel's error. */
+export const DETAIL_MAX = 200
 
 const subject = (a: Alert): string =>
   a.ssoSession !== undefined ? `SSO session ${a.ssoSession}` : a.profile !== undefined ? `profile ${a.profile}` : 'credentials'
@@ -29,13 +26,13 @@ export const alertTitle = (alert: Alert): string => {
 /**
  * The message, then the login link on its own line (chat apps turn it into a
  * link), the user code to compare with the one the browser shows, and the fix
- * when the message does not already say it.
+ * (an alert's message never says the fix itself: see Alert in alert.ts).
  */
 export const alertText = (alert: Alert, opts: { fix?: boolean } = {}): string => {
   const a = cleanAlert(alert)
   const lines = [a.message]
   if (a.verificationUriComplete) lines.push(a.verificationUriComplete)
   if (a.userCode) lines.push(`Code: ${a.userCode}`)
-  if ((opts.fix ?? true) && a.fix && !a.message.includes(a.fix)) lines.push(`Fix: ${a.fix}`)
+  if ((opts.fix ?? true) && a.fix) lines.push(`Fix: ${a.fix}`)
   return lines.join('\n')
 }

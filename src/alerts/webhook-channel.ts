@@ -1,12 +1,11 @@
 // POSTs each alert as JSON to a URL: Slack and Mattermost incoming webhooks show
 // its `text`; anything else can read the fields. Webhook URLs embed secrets
 // (Slack's /services/T…/B…/XXXX), so errors name only scheme://host.
-import { ConfigError } from '../core/errors.js'
+import { AlertChannelError, ConfigError, firstLine } from '../core/errors.js'
 import { cleanAlert, type Alert } from '../core/alert.js'
 import type { AlertChannel } from '../engine/ports.js'
-import { AlertChannelError } from './channel-error.js'
 import { awsTimestamp } from '../core/aws-time.js'
-import { alertText, firstLine } from './format.js'
+import { alertText } from './format.js'
 
 export const WEBHOOK_TIMEOUT_MS = 10_000
 /** Most bytes of an answer's body read: enough for a status word, never a body that does not end. */

@@ -2,7 +2,7 @@
 // retry with backoff while the old credentials serve. Permanent: a person has
 // to change something; report once and wait. Decided by error name, HTTP status
 // and Node error code, never by message text.
-import { UpstreamError, type FailureKind } from '../core/errors.js'
+import { externalCode, firstLine, UpstreamError, type FailureKind } from '../core/errors.js'
 
 const TRANSIENT_NAMES = new Set([
   'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
@@ -54,15 +54,19 @@ export const failureKindOf = (e: SdkErrorShape): FailureKind => {
   return 'transient'
 }
 
+/** An AWS answer without what it must carry (e.g. no credentials): the service's fault, retried with backoff. */
+export const invalidResponse = (profile: string, action: string, what: string): UpstreamError =>
+  fromSdkError(profile, action, { name: 'InvalidResponse', message: what, $fault: 'server' })
+
 /** Wrap an SDK error for one link's call, keeping the original as `cause`. */
 export const fromSdkError = (profile: string, action: string, e: unknown): UpstreamError => {
   const err = (e ?? {}) as SdkErrorShape
   const name = err.name && err.name !== 'Error' ? err.name : err.code ?? 'Error'
   const kind = failureKindOf(err)
-  const detail = (err.message ?? String(e)).split('\n')[0]
+  const detail = firstLine(err.message ?? String(e))
   const fix = err.$metadata?.clockSkewCorrected
     ? 'this computer\'s clock is minutes off; aws-credd retries with the corrected time (sync the clock with NTP to stop it)'
     : FIXES[name]?.replaceAll('%p', profile) ??
     (kind === 'transient' ? 'none needed if it passes; aws-credd retries with backoff (check network access and endpoint settings if it persists)' : undefined)
-  return new UpstreamError(profile, `profile "${profile}": ${action} failed: ${name}: ${detail}`, { code: name, kind, fix, cause: e })
+  return new UpstreamError(profile, `profile "${profile}": ${action} failed: ${name}: ${detail}`, { code: externalCode(name), kind, fix, cause: e })
 }

@@ -6,12 +6,13 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { ProbeResult, ProbeTarget } from '../core/doctor/facts.js'
+import { firstLine } from '../core/errors.js'
 
 export const PROBE_TIMEOUT_MS = 5_000
 
 const codeOf = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException
-  return err.code ?? (err.message ? err.message.split('\n')[0]! : 'error')
+  return err.code ?? (err.message ? firstLine(err.message) : 'error')
 }
 
 /** GET `target.url`; never rejects. `now` is the clock the times are read from. */

@@ -8,8 +8,9 @@ import {
   SSOOIDCClient,
   StartDeviceAuthorizationCommand,
 } from '@aws-sdk/client-sso-oidc'
-import { OidcError, type FailureKind, type OAuthCode } from '../core/errors.js'
-import { loginFix, type SsoSessionInfo } from '../core/sso-sessions.js'
+import { firstLine, OidcError, type FailureKind, type OAuthCode } from '../core/errors.js'
+import { fixes } from '../core/fixes.js'
+import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import type { ClientRegistration, TokenAnswer } from '../core/sso-token.js'
 import { failureKindOf, type SdkErrorShape } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
@@ -106,7 +107,7 @@ export const oidcErrorOf = (session: SsoSessionInfo, action: string, e: unknown)
   const err = (e ?? {}) as SdkErrorShape
   const oauth = OAUTH_BY_NAME[err.name ?? ''] ?? 'other'
   const kind: FailureKind = oauth === 'other' ? failureKindOf(err) : PERMANENT.has(oauth) ? 'permanent' : 'transient'
-  const detail = (err.message ?? String(e)).split('\n')[0]
-  const fix = kind === 'permanent' ? loginFix(session) : oauth === 'other' ? 'none needed if it passes; aws-credd retries (check network access and AWS_ENDPOINT_URL_SSO_OIDC)' : undefined
+  const detail = firstLine(err.message ?? String(e))
+  const fix = kind === 'permanent' ? fixes.runSsoLogin(session) : oauth === 'other' ? 'none needed if it passes; aws-credd retries (check network access and AWS_ENDPOINT_URL_SSO_OIDC)' : undefined
   return new OidcError(session.label, oauth, `SSO session "${session.label}": ${action} failed: ${err.name ?? 'Error'}: ${detail}`, kind, fix, e)
 }

@@ -7,12 +7,10 @@ import type { Credentials } from '../core/credentials.js'
 import { SsoTokenError } from '../core/errors.js'
 import type { SsoLink } from '../core/links.js'
 import type { SsoCachedToken } from '../core/sso-token.js'
-import { loginFlag } from '../core/sso-sessions.js'
-import { fromSdkError } from './classify-error.js'
+import { fixes } from '../core/fixes.js'
+import { fromSdkError, invalidResponse } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
 
-/** What a person runs to log in again for this link. */
-export const loginCommand = (link: Pick<SsoLink, 'ssoSession' | 'profile'>): string => `aws sso login ${loginFlag(link.ssoSession, link.profile)}`
 
 /**
  * The SSO token cache as this module reads it: files/sso-cache.ts (ssoTokenFiles) in
@@ -39,11 +37,11 @@ export class SsoRoleCredentials {
     const file = this.tokens.fileOf(link.cacheKey)
     const token = await this.tokens.read(file)
     for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.registerSecret(secret)
-    const fix = loginCommand(link)
-    if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing')
+    const fix = fixes.awsSsoLogin(link.ssoSession, link.profile)
+    if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing', link.profile)
     const expiresAt = Date.parse(token.expiresAt)
     if (expiresAt <= this.now()) {
-      throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" expired at ${token.expiresAt}`, fix)
+      throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" expired at ${token.expiresAt}`, fix, 'SsoTokenExpired', link.profile)
     }
     let out
     try {
@@ -52,13 +50,13 @@ export class SsoRoleCredentials {
       )
     } catch (e) {
       if ((e as Error).name === 'UnauthorizedException') {
-        throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" token was refused by the SSO portal`, fix, 'SsoTokenRefused')
+        throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" token was refused by the SSO portal`, fix, 'SsoTokenRefused', link.profile)
       }
       throw fromSdkError(link.profile, `GetRoleCredentials ${link.accountId}/${link.roleName}`, e)
     }
     const rc = out.roleCredentials
     if (!rc?.accessKeyId || !rc.secretAccessKey || !rc.expiration) {
-      throw fromSdkError(link.profile, 'GetRoleCredentials', { name: 'InvalidResponse', message: 'the SSO portal answered without credentials', $fault: 'server' })
+      throw invalidResponse(link.profile, 'GetRoleCredentials', 'the SSO portal answered without credentials')
     }
     return {
       accessKeyId: rc.accessKeyId,

@@ -14,11 +14,12 @@ import {
 } from '@aws-sdk/credential-providers'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types'
 import type { Credentials } from '../core/credentials.js'
-import { ProfileError } from '../core/errors.js'
+import { CreddError, ProfileError } from '../core/errors.js'
+import { fixes } from '../core/fixes.js'
 import { mfaSerialOf, type Link } from '../core/links.js'
 import type { Upstream } from '../engine/ports.js'
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts'
-import { fromSdkError } from './classify-error.js'
+import { fromSdkError, invalidResponse } from './classify-error.js'
 import { sdkClientConfig } from './client-config.js'
 import { SsoRoleCredentials, type SsoTokenFiles } from './sso-role-credentials.js'
 
@@ -55,12 +56,12 @@ export class AwsUpstream implements Upstream {
     try {
       return toCredentials(await this.build(link, source)(), link)
     } catch (e) {
-      if (e instanceof ProfileError) throw e
-      const err = fromSdkError(link.profile, actionOf(link), link.kind === 'process' ? withoutCommandLine(e) : e)
+      if (e instanceof CreddError) throw e // ours already: MfaRequired, an invalid answer
+      const err = fromSdkError(link.profile, actionOf(link), link.kind === 'process' ? withoutCommandLine() : e)
       const serial = mfaSerialOf(link)
       if (serial && err.code === 'AccessDenied') {
         // Most likely a wrong or stale code: ask for a new one, as the alert will.
-        throw new ProfileError(link.profile, `profile "${link.profile}": the code for MFA device ${serial} was refused (${err.reason})`, `run: aws-credd mfa ${link.profile} CODE with the device's current code`, 'MfaRequired')
+        throw new ProfileError(link.profile, `profile "${link.profile}": the code for MFA device ${serial} was refused (${err.reason})`, fixes.mfa(link.profile), 'MfaRequired')
       }
       throw err
     }
@@ -70,7 +71,7 @@ export class AwsUpstream implements Upstream {
   private mfaCode(profile: string, serial: string): string {
     const code = this.opts.mfaCodes?.take(serial)
     if (code) return code
-    throw new ProfileError(profile, `profile "${profile}" needs a code from MFA device ${serial}`, `run: aws-credd mfa ${profile} CODE (the current code of that device)`, 'MfaRequired')
+    throw new ProfileError(profile, `profile "${profile}" needs a code from MFA device ${serial}`, fixes.mfa(profile), 'MfaRequired')
   }
 
   private build(link: Exclude<Link, { kind: 'static' | 'sso' }>, source: Credentials | undefined): AwsCredentialIdentityProvider {
@@ -100,7 +101,7 @@ export class AwsUpstream implements Upstream {
           const client = new STSClient({ ...clientConfig, credentials: toIdentity(source) })
           const out = await client.send(new GetSessionTokenCommand({ SerialNumber: link.mfaSerial, TokenCode: code, DurationSeconds: this.opts.mfaSessionSeconds?.() ?? 43200 }))
           const c = out.Credentials
-          if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) throw { name: 'InvalidResponse', message: 'GetSessionToken answered without credentials', $fault: 'server' }
+          if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) throw invalidResponse(link.profile, actionOf(link), 'GetSessionToken answered without credentials')
           return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration }
         }
       }
@@ -152,13 +153,10 @@ const toCredentials = (id: AwsCredentialIdentity, link: Link): Credentials => ({
 })
 
 /**
- * The SDK reports a failed credential_process as Node's "Command failed: <the
- * command line>\n<its stderr>"; either may hold a token, so only the fact and
- * the exit code are kept.
+ * The SDK reports every failure of a credential_process as a CredentialsProviderError
+ * carrying only a message, for a failed command Node's "Command failed: <the command
+ * line>\n<its stderr>"; either may hold a token. Nothing structural tells the cases
+ * apart, so whatever a process link throws is reported as the fact alone.
  */
-const withoutCommandLine = (e: unknown): unknown => {
-  const err = e as { message?: string; name?: string; code?: unknown }
-  if (typeof err?.message !== 'string' || !/Command failed|credential_process|exited/i.test(err.message)) return e
-  const exit = /code[: ]+(\d+)/i.exec(err.message)?.[1]
-  return { name: 'CredentialProcessFailed', message: `the command exited with an error${exit ? ` (code ${exit})` : ''}; run it by hand to see why`, $fault: 'client' }
-}
+const withoutCommandLine = (): unknown =>
+  ({ name: 'CredentialProcessFailed', message: 'the command exited with an error; run it by hand to see why', $fault: 'client' })

@@ -1,6 +1,7 @@
 // `exec` and `env` point a program at the container endpoint, but every SDK's default
 // chain looks at profile [default] first (AWS_PROFILE is unset for the program):
 // credentials there win and the program silently runs as someone else. Say so.
+import { withFix } from '../core/errors.js'
 import { readDefaultSections } from '../files/aws-config-files.js'
 
 /** Settings that make [default] a credential source ahead of the container provider, in both SDK families. */
@@ -34,7 +35,7 @@ export const defaultShadowNote = async (profile: string, env: NodeJS.ProcessEnv)
     const found = defaultSource(config, credentials)
     if (!found) return undefined
     const where = found.file === 'credentials' ? `[default] of ${paths.credentialsFile}` : `[default] of ${paths.configFile}`
-    return `${where} holds ${found.what}; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "${profile}"; fix: move it to a named profile (aws-credd doctor explains)`
+    return withFix(`${where} holds ${found.what}; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "${profile}"`, 'move it to a named profile (aws-credd doctor explains)')
   } catch {
     return undefined // unreadable files: the program will say so itself
   }

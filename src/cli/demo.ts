@@ -1,5 +1,5 @@
 // `aws-credd demo`: see the daemon at work without an AWS account (src/demo/).
-import { ConfigError, describeError } from '../core/errors.js'
+import { ConfigError, errorLine } from '../core/errors.js'
 import { UsageError, type Command } from './command.js'
 
 export interface DemoCommandOptions {
@@ -12,7 +12,7 @@ export const demoCommand: Command<DemoCommandOptions, { lifetime: number; tty: b
     const lifetime = Number(opts.lifetime)
     // Below 10 s the renewals and SSO refreshes would overlap into noise; above an hour nothing happens on screen.
     if (!Number.isInteger(lifetime) || lifetime < 10 || lifetime > 3600) {
-      return new UsageError(`aws-credd demo: ${describeError(new ConfigError(`--lifetime ${opts.lifetime}: expected whole seconds from 10 to 3600`, 'leave it out for 60'))}`)
+      return new UsageError(`aws-credd demo: ${errorLine(new ConfigError(`--lifetime ${opts.lifetime}: expected whole seconds from 10 to 3600`, 'leave it out for 60'))}`)
     }
     return { lifetime, tty: opts.tty }
   },
@@ -21,7 +21,7 @@ export const demoCommand: Command<DemoCommandOptions, { lifetime: number; tty: b
       const { runDemo } = await import('../demo/run-demo.js')
       return await runDemo(input)
     } catch (e) {
-      io.stderr(`aws-credd demo: ${describeError(e)}`)
+      io.stderr(`aws-credd demo: ${errorLine(e)}`)
       return 2
     }
   },

@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path'
 import { UsageError, type Command } from './command.js'
 import { askDaemon, controlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 import { grantFailure, mintGrant } from './grant-client.js'
+import { withFix } from '../core/errors.js'
+import { fixes } from '../core/fixes.js'
 
 export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
 export const TOKEN_FILE = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'
@@ -97,7 +99,7 @@ export type EnvLookup =
 
 /** No daemon or an untrusted socket, as a lookup failure. */
 const unreachable = (a: Extract<ControlAnswer, { reason: string }>): EnvLookup =>
-  a.status === 'untrusted' ? { ok: false, code: UNTRUSTED_EXIT, message: a.reason } : { ok: false, code: 3, message: `${a.reason}; start it with \`aws-credd run\`` }
+  a.status === 'untrusted' ? { ok: false, code: UNTRUSTED_EXIT, message: a.reason } : { ok: false, code: 3, message: `${a.reason}; ${fixes.startDaemon}` }
 
 const isEndpoint = (v: unknown): v is { url: string } => typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string'
 
@@ -108,13 +110,13 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
   if (status.status !== 200) return { ok: false, code: 1, message: `the daemon refused its status (${status.status}): ${String(status.body.message ?? '')}` }
   const endpoint = status.body.containerEndpoint
   if (!isEndpoint(endpoint)) {
-    return { ok: false, code: 1, message: 'the running daemon serves no container endpoint; set "server": {"listen": "127.0.0.1:9911"} in its config (and AWS_CREDD_SERVER_LISTEN not "off"), then restart it' }
+    return { ok: false, code: 1, message: `the running daemon serves no container endpoint; ${fixes.containerEndpoint}` }
   }
   const creds = await askDaemon(socket, 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
   if (creds.status === 'no-daemon' || creds.status === 'untrusted') return unreachable(creds)
   if (creds.status === 404) {
     const why = String(creds.body.message ?? `profile "${profile}" is not kept by this daemon`)
-    return { ok: false, code: 1, message: `${why}; fix: use a profile the daemon keeps, or add "${profile}" to "profiles" in its config` }
+    return { ok: false, code: 1, message: withFix(why, `use a profile the daemon keeps, or add "${profile}" to "profiles" in its config`) }
   }
   const listed = Array.isArray(status.body.profiles) ? (status.body.profiles as Array<{ profile?: unknown; region?: unknown }>) : []
   const region = listed.find((p) => p.profile === profile)?.region

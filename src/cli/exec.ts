@@ -7,6 +7,7 @@
 // itself to whoever started it: same stdio, signals passed on, its exit status returned
 // (128 + N when a signal ended it, as shells report it).
 import { randomBytes } from 'node:crypto'
+import { errorLine, withFix } from '../core/errors.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { constants } from 'node:os'
@@ -51,7 +52,7 @@ export const runChild = (command: string, args: string[], env: NodeJS.ProcessEnv
       child = spawn(command, args, { stdio: 'inherit', env })
     } catch (e) {
       // Arguments spawn refuses outright (a NUL byte, say).
-      io.stderr(`aws-credd exec: cannot run ${command}: ${e instanceof Error ? e.message : String(e)}`)
+      io.stderr(`aws-credd exec: cannot run ${command}: ${errorLine(e)}`)
       return resolve(126)
     }
     // Delivered to us alone (kill PID, systemd, a supervisor): the command must see it too.
@@ -66,8 +67,8 @@ export const runChild = (command: string, args: string[], env: NodeJS.ProcessEnv
       resolve(code)
     }
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') io.stderr(`aws-credd exec: command not found: ${command}; fix: check its spelling, or give its full path`)
-      else if (e.code === 'EACCES') io.stderr(`aws-credd exec: permission denied: ${command}; fix: make it executable (chmod +x)`)
+      if (e.code === 'ENOENT') io.stderr(`aws-credd exec: ${withFix(`command not found: ${command}`, 'check its spelling, or give its full path')}`)
+      else if (e.code === 'EACCES') io.stderr(`aws-credd exec: ${withFix(`permission denied: ${command}`, 'make it executable (chmod +x)')}`)
       else io.stderr(`aws-credd exec: cannot run ${command}: ${e.code ?? e.message}`)
       finish(e.code === 'ENOENT' ? 127 : 126)
     })

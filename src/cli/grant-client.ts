@@ -3,6 +3,8 @@
 // again, with the same token, when a restarted daemon comes back).
 import { request, type ClientRequest } from 'node:http'
 import { askDaemon, checkControlSocket, noDaemon, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
+import { withFix } from '../core/errors.js'
+import { fixes } from '../core/fixes.js'
 
 /** What the daemon answers for a new grant: the grant, its token (shown once). */
 export interface MintedGrant {
@@ -35,12 +37,12 @@ export const mintGrant = async (socket: string | ControlTarget, body: GrantBody)
 
 /** Why a grant answer is a failure, as one line (the daemon's own reason and fix when it gave them). */
 export const grantFailure = (answer: ControlAnswer): { code: 1 | 3 | 4; message: string } => {
-  if (answer.status === 'no-daemon') return { code: 3, message: `${answer.reason}; start it with \`aws-credd run\`` }
+  if (answer.status === 'no-daemon') return { code: 3, message: `${answer.reason}; ${fixes.startDaemon}` }
   if (answer.status === 'untrusted') return { code: UNTRUSTED_EXIT, message: answer.reason }
   if (answer.status === 404 && answer.body.fix === undefined)
-    return { code: 1, message: 'the running daemon does not know grants (it is older than this aws-credd); fix: restart it' }
+    return { code: 1, message: withFix('the running daemon does not know grants (it is older than this aws-credd)', 'restart it') }
   const reason = String(answer.body.message ?? `the daemon answered ${answer.status}`)
-  return { code: 1, message: answer.body.fix ? `${reason}; fix: ${String(answer.body.fix)}` : reason }
+  return { code: 1, message: withFix(reason, answer.body.fix ? String(answer.body.fix) : undefined) }
 }
 
 export interface HeldGrant {

@@ -10,6 +10,8 @@ import { askDaemon, controlSocket } from './control-client.js'
 import { UsageError, type Command, type CommandIo } from './command.js'
 import { containerUrl, FULL_URI, TOKEN, TOKEN_FILE } from './env.js'
 import { grantFailure, mintGrant } from './grant-client.js'
+import { withFix } from '../core/errors.js'
+import { fixes } from '../core/fixes.js'
 
 export interface GrantOptions {
   profile?: string[]
@@ -53,7 +55,7 @@ const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Pr
   }
   const endpoint = status.body.containerEndpoint as { url?: unknown } | undefined
   if (typeof endpoint?.url !== 'string') {
-    io.stderr('aws-credd grant: the running daemon serves no container endpoint, so a grant would open nothing; fix: set "server": {"listen": "127.0.0.1:9911"} in its config and restart it')
+    io.stderr(`aws-credd grant: ${withFix('the running daemon serves no container endpoint, so a grant would open nothing', fixes.containerEndpoint)}`)
     return 1
   }
   const minted = await mintGrant(socket, { name: input.name, profiles: input.profiles, kind: 'runtime', ...(input.ttlMs !== undefined ? { ttlMs: input.ttlMs } : {}), ...(input.tokenFile ? { tokenFile: input.tokenFile } : {}) })
@@ -70,7 +72,7 @@ const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Pr
     } catch (e) {
       // A grant nobody can use must not stay open.
       await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(g.name)}`)
-      io.stderr(`aws-credd grant: cannot write the token to ${input.tokenFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}); the grant was withdrawn; fix: choose a --token-file in a folder you can write`)
+      io.stderr(`aws-credd grant: ${withFix(`cannot write the token to ${input.tokenFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}); the grant was withdrawn`, 'choose a --token-file in a folder you can write')}`)
       return 1
     }
   }

@@ -2,7 +2,8 @@
 // device authorization flow, writing the token exactly where and how
 // `aws sso login` does, so the AWS CLI, the SDKs and the daemon all use it.
 import { spawn } from 'node:child_process'
-import { describeError, ProfileError } from '../core/errors.js'
+import { errorLine, ProfileError } from '../core/errors.js'
+import { outgoingText } from '../core/outgoing-text.js'
 import { findSsoSession, listSsoSessions, type SsoSessionInfo } from '../core/sso-sessions.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { LoginCancelled, startDeviceLogin } from '../engine/device-login.js'
@@ -32,7 +33,7 @@ export const loginCommand: Command<LoginOptions> = {
     if (!found) throw new ProfileError(opts.profile ?? opts.ssoSession ?? '', unknownSessionMessage(opts, sessions, files.configFile), 'configure one with `aws configure sso-session`, or name one of those listed')
     session = found
   } catch (e) {
-    say(`aws-credd: ${describeError(e)}`)
+    say(`aws-credd: ${errorLine(e)}`)
     return 2
   }
   const file = ssoCacheFile(awsPaths(env).ssoCacheDir, session.cacheKey)
@@ -42,7 +43,7 @@ export const loginCommand: Command<LoginOptions> = {
   try {
     login = await startDeviceLogin({ oidc, clock: clock }, session, cached)
   } catch (e) {
-    say(`aws-credd: ${describeError(e)}`)
+    say(`aws-credd: ${errorLine(e)}`)
     return 1
   }
   const a = login.authorization
@@ -59,7 +60,7 @@ export const loginCommand: Command<LoginOptions> = {
     return 0
   } catch (e) {
     if (e instanceof LoginCancelled) return 130
-    say(`aws-credd: ${describeError(e)}`)
+    say(`aws-credd: ${errorLine(e)}`)
     return 1
   } finally {
     process.off('SIGINT', cancel)

@@ -3,6 +3,7 @@
 import { outgoingText } from '../core/outgoing-text.js'
 import { UsageError, type Command } from './command.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
+import { fixes } from '../core/fixes.js'
 
 export interface MfaOptions {
   profile: string
@@ -21,7 +22,7 @@ export const mfaCommand: Command<MfaOptions> = {
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {
-    say(`aws-credd mfa: ${answer.reason}; start it with \`aws-credd run\``)
+    say(`aws-credd mfa: ${answer.reason}; ${fixes.startDaemon}`)
     return 3
   }
   const message = String(answer.body.message ?? '')

@@ -4,9 +4,10 @@
 // profile and the chain has to be fetched here, once.
 import { awsTimestamp } from '../core/aws-time.js'
 import type { Credentials } from '../core/credentials.js'
-import { describeError, isCreddError } from '../core/errors.js'
+import { errorLine, isCreddError, ProfileError, withFix } from '../core/errors.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import type { Command } from './command.js'
+import { fixes } from '../core/fixes.js'
 
 /**
  * Profiles being resolved by `aws-credd process` up the process tree. A profile whose
@@ -39,7 +40,7 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
   const error = graph.errors.get(profile)
   if (error) throw error
   const root = graph.roots.get(profile)
-  if (root === undefined) throw new Error(`profile "${profile}" did not resolve to any credentials`)
+  if (root === undefined) throw new ProfileError(profile, `profile "${profile}" did not resolve to any credentials`, undefined, 'NoCredentials')
   const [{ AwsUpstream }, { ssoTokenFiles }] = await sdk
   const paths = awsPaths(env)
   const upstream = new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => Date.now() })
@@ -51,11 +52,11 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
 /** One line naming the profile and ending with a fix, whatever failed. */
 const failureLine = (profile: string, e: unknown): string => {
   if (isCreddError(e) && e.code === 'MfaRequired') {
-    return `profile "${profile}" needs an MFA code, which only the daemon can take; fix: start it (aws-credd run), then run: aws-credd mfa ${profile} CODE`
+    return withFix(`profile "${profile}" needs an MFA code, which only the daemon can take`, fixes.mfaViaDaemon(profile))
   }
-  const text = describeError(e)
-  const named = text.includes(`"${profile}"`) ? text : `profile "${profile}": ${text}`
-  return isCreddError(e) && e.fix ? named : `${named}; fix: check profile "${profile}" in the AWS config file, or start the daemon (aws-credd run) to see its status`
+  const text = errorLine(e)
+  const named = isCreddError(e) && e.namedProfile === profile ? text : `profile "${profile}": ${text}`
+  return isCreddError(e) && e.fix ? named : withFix(named, fixes.checkProfile(profile))
 }
 
 export interface ProcessOptions {
@@ -78,13 +79,13 @@ export const processCommand: Command<ProcessOptions> = {
   if (answer.status !== 'no-daemon' && answer.status !== 404) {
     // The daemon keeps the profile but has nothing valid: its reason says what to do.
     const reason = String(answer.body.message ?? `the daemon answered ${answer.status}`)
-    io.stderr(`aws-credd process: ${reason.includes(`"${profile}"`) ? reason : `no valid credentials for profile "${profile}": ${reason}`}`)
+    io.stderr(`aws-credd process: ${answer.body.namesProfile === true ? reason : `no valid credentials for profile "${profile}": ${reason}`}`)
     return 1
   }
   // No daemon, or one that does not keep this profile: fetch it here, once.
   const resolving = (env[NESTING_VAR] ?? '').split('\n').filter(Boolean)
   if (resolving.includes(profile)) {
-    io.stderr(`aws-credd process: profile "${profile}" gets its credentials from \`aws-credd process ${profile}\` itself; fix: point its credential_process at another profile (the one that has role_arn or sso_*)`)
+    io.stderr(`aws-credd process: ${withFix(`profile "${profile}" gets its credentials from \`aws-credd process ${profile}\` itself`, 'point its credential_process at another profile (the one that has role_arn or sso_*)')}`)
     return 1
   }
   // Children started on the way (credential_process links) inherit the marker.

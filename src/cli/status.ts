@@ -7,6 +7,8 @@ import { statusExitCode } from '../engine/status-view.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import type { Command } from './command.js'
 import { formatStatus, type StatusAnswer } from './status-format.js'
+import { withFix } from '../core/errors.js'
+import { fixes } from '../core/fixes.js'
 
 export interface StatusOptions {
   json?: boolean
@@ -23,11 +25,11 @@ export const statusCommand: Command<StatusOptions> = {
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {
-    io.stderr(`aws-credd status: ${answer.reason}; start it with \`aws-credd run\``)
+    io.stderr(`aws-credd status: ${answer.reason}; ${fixes.startDaemon}`)
     return 3
   }
   if (answer.status !== 200 || !isView(answer.body)) {
-    io.stderr(`aws-credd status: the daemon did not give its status (${answer.status}: ${outgoingText(String(answer.body.message ?? 'unexpected answer'))}); fix: restart it (its log says more)`)
+    io.stderr(`aws-credd status: ${withFix(`the daemon did not give its status (${answer.status}: ${outgoingText(String(answer.body.message ?? 'unexpected answer'))})`, 'restart it (its log says more)')}`)
     return 1
   }
   // The daemon cleaned its answer already; this process cleans again what it prints (escapes

@@ -10,7 +10,7 @@ export type AlertEvent = 'relogin-soon' | 'relogin-required' | 'login-started' |
 /** One alert: words for a person, what it is about, and what fixes it; never a secret. */
 export interface Alert {
   event: AlertEvent
-  /** One line for a person, never containing a secret, e.g. 'SSO session "dev" needs login: run aws-credd login --sso-session dev'. */
+  /** One line for a person, never containing a secret, e.g. 'SSO session "dev" needs login: no cached SSO token (not logged in yet)'; the fix goes in `fix`, not here. */
   message: string
   ssoSession?: string
   profile?: string

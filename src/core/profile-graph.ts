@@ -31,8 +31,7 @@
 // AWS call and have no region. Endpoints follow the same rule: the link's own
 // profile's configured endpoint, else the start profile's (see endpoints.ts).
 
-import { ProfileError } from './errors.js'
-import type { CreddError } from './errors.js'
+import { ProfileError, type CreddError, type ErrorCode } from './errors.js'
 import type { Link, LinkId, ProfileGraph, CredentialSourceLink } from './links.js'
 import { explainEndpoint, type EndpointService } from './endpoints.js'
 
@@ -94,9 +93,9 @@ interface Walk {
 class Resolver {
   constructor(private readonly files: AwsProfileData, private readonly env: Env) {}
 
-  private fail(w: Walk, profile: string, reason: string, fix: string, code?: string): never {
+  private fail(w: Walk, profile: string, reason: string, fix: string, code?: ErrorCode, reasonNamesRoot = true): never {
     const context = profile === w.root ? '' : ` (needed by profile "${w.root}")`
-    throw new ProfileError(w.root, `${reason}${context}`, fix, code)
+    throw new ProfileError(w.root, `${reason}${context}`, fix, code, reasonNamesRoot || profile !== w.root)
   }
 
   private data(profile: string): Section | undefined {
@@ -194,7 +193,7 @@ class Resolver {
       if (seen >= 0 && !isStatic(sd)) {
         const cycle = [...w.path.slice(seen), sourceProfile].join(' → ')
         this.fail(w, profile, `profiles form a cycle: ${cycle}`,
-          `change source_profile in ${header(profile)} so the chain ends at keys, SSO, web identity, credential_process or credential_source`, 'ProfileCycle')
+          `change source_profile in ${header(profile)} so the chain ends at keys, SSO, web identity, credential_process or credential_source`, 'ProfileCycle', false)
       }
       w.path.push(sourceProfile)
       source = this.resolve(w, sourceProfile, sd, true)
@@ -246,7 +245,7 @@ class Resolver {
       const missing = ['sso_start_url', 'sso_region'].filter((k) => !str(session, k))
       if (missing.length > 0) {
         this.fail(w, profile, `[sso-session ${sessionName}] lacks ${missing.join(', ')}`,
-          `add ${missing.join(' and ')} to [sso-session ${sessionName}] (aws configure sso-session)`, 'SsoIncomplete')
+          `add ${missing.join(' and ')} to [sso-session ${sessionName}] (aws configure sso-session)`, 'SsoIncomplete', false)
       }
       for (const [key, mine] of [['sso_region', ssoRegion], ['sso_start_url', startUrl]] as const) {
         const theirs = str(session, key)

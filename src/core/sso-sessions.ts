@@ -28,12 +28,6 @@ export const loginFlag = (ssoSession: string | undefined, legacyProfile: string)
 
 export const sessionLoginFlag = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => loginFlag(s.ssoSession, s.label.replace(/^profile /, ''))
 
-/** What a person runs to log in again, both ways. */
-export const loginAdvice = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => {
-  const flag = sessionLoginFlag(s)
-  return `aws-credd login ${flag} (or aws sso login ${flag})`
-}
-
 const DEFAULT_SCOPES = ['sso:account:access']
 
 export const listSsoSessions = (files: AwsProfileData, env: Env, graph?: ProfileGraph): SsoSessionInfo[] => {
@@ -87,6 +81,3 @@ export const findSsoSession = (sessions: SsoSessionInfo[], files: AwsProfileData
   }
   return undefined
 }
-
-/** The fix line of a session that needs a person: the login command, prefixed with `run:`. */
-export const loginFix = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => `run: ${loginAdvice(s)}`

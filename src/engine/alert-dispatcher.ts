@@ -5,7 +5,7 @@
 // escaped once before fan-out (cleanAlert), so no channel sees raw upstream text.
 import { cleanAlert, type Alert } from '../core/alert.js'
 import type { AlertChannel } from './ports.js'
-import { CreddError, describeError } from '../core/errors.js'
+import { CreddError, errorLine } from '../core/errors.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 
 /** Waits before the 2nd, 3rd and 4th attempt; after the 4th failure the alert is given up. */
@@ -60,7 +60,7 @@ export class AlertDispatcher {
     } catch (e) {
       // Only a broken logger or clock gets here; the caller must still not see it.
       try {
-        this.deps.logger.error(`alert dispatch failed: ${describeError(e)}`)
+        this.deps.logger.error(`alert dispatch failed: ${errorLine(e)}`)
       } catch {
         // nothing left to tell
       }
@@ -137,7 +137,7 @@ export class AlertDispatcher {
 
   private failed(lane: Lane, current: { alert: Alert; attempt: number }, error: unknown): void {
     const name = lane.channel.name
-    const reason = describeError(error)
+    const reason = errorLine(error)
     const fields = { channel: name, event: current.alert.event, attempt: current.attempt }
     const permanent = error instanceof CreddError && error.kind === 'permanent'
     const delay = ALERT_RETRY_DELAYS_MS[current.attempt - 1]

@@ -3,7 +3,7 @@
 // become one locked read-edit-write; a failed write is retried with backoff and
 // never blocks renewals.
 import type { Credentials } from '../core/credentials.js'
-import { CreddError, describeError } from '../core/errors.js'
+import { CreddError, errorLine } from '../core/errors.js'
 import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
 import type { Clock, Logger, SectionUpdate, SectionWriter, TimerHandle } from './ports.js'
 
@@ -101,7 +101,7 @@ export class CredentialsFileOutput {
       .catch((e: unknown) => {
         const err = e instanceof Error ? e : new Error(String(e))
         for (const u of batch) {
-          const msg = describeError(err)
+          const msg = errorLine(err)
           if (this.lastError.get(u.section) !== msg) this.deps.logger.error(msg, { profile: u.profile })
           this.lastError.set(u.section, msg)
           this.deps.onWriteError?.(u.section, err)

@@ -5,7 +5,7 @@ import type { Alert } from '../core/alert.js'
 import type { Config } from '../core/config-schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
-import { ConfigError, describeError, type CreddError } from '../core/errors.js'
+import { ConfigError, errorLine, withFix, type CreddError } from '../core/errors.js'
 import { chainOf, mfaSerialOf, type ProfileGraph } from '../core/links.js'
 import { buildProfileGraph, discoverProfiles, isTemporaryRoot } from '../core/profile-graph.js'
 import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
@@ -18,7 +18,8 @@ import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
 import type { AlertTiming } from './sso-alerts.js'
 import { SsoKeeper } from './sso-keeper.js'
-import { statusView } from './status-view.js'
+import { lastFailure, statusView } from './status-view.js'
+import { fixes } from '../core/fixes.js'
 
 /** Which watched thing changed. */
 export type ChangeKind = 'files' | 'sso-cache' | 'token-file'
@@ -86,7 +87,7 @@ export class Daemon {
         deps.onEvent?.(e)
       },
     })
-    this.profileAlerts = new ProfileAlerts(this.alerting, deps.alert, (p) => `run: aws-credd mfa ${p} CODE (the current code of its MFA device)`)
+    this.profileAlerts = new ProfileAlerts(this.alerting, deps.alert, fixes.mfa)
     this.sso = new SsoKeeper({
       clock: deps.clock,
       logger: deps.logger,
@@ -113,7 +114,7 @@ export class Daemon {
     this.starting = false
     if (clash) {
       this.stop()
-      throw new ConfigError(clash, 'choose another writeTo name in the config')
+      throw new ConfigError(clash, fixes.writeToName)
     }
   }
 
@@ -123,7 +124,7 @@ export class Daemon {
     try {
       next = await this.deps.readConfig()
     } catch (e) {
-      this.deps.logger.error(`${describeError(e)} (keeping the previous config)`)
+      this.deps.logger.error(`${errorLine(e)} (keeping the previous config)`)
       return false
     }
     this.applyConfig(next)
@@ -155,7 +156,7 @@ export class Daemon {
       files = await this.deps.readAwsFiles()
       this.lastFileError = undefined
     } catch (e) {
-      const msg = describeError(e)
+      const msg = errorLine(e)
       if (msg !== this.lastFileError) this.deps.logger.error(`${msg} (keeping the last good state)`)
       this.lastFileError = msg
       return
@@ -275,7 +276,7 @@ export class Daemon {
       if (inChains.has(p.writeTo)) {
         const reason = `writeTo "${p.writeTo}" of profile "${p.profile}" is itself a profile that aws-credd resolves; writing keys there would change what it means`
         clashes.push(reason)
-        if (!this.clashes.includes(reason) && !this.starting) this.deps.logger.error(`${reason}; fix: choose another writeTo name in the config`)
+        if (!this.clashes.includes(reason) && !this.starting) this.deps.logger.error(withFix(reason, fixes.writeToName))
         continue
       }
       targets.set(p.profile, p.writeTo)
@@ -285,7 +286,7 @@ export class Daemon {
       if (shadow) {
         const reason = `writeTo "${p.writeTo}" of profile "${p.profile}": the profile "${p.writeTo}" also sets ${shadow.keys.join(', ')}, so botocore and the AWS CLI use ${shadow.provider} for it, not the keys aws-credd writes`
         shadowed.push(reason)
-        if (!this.shadowed.includes(reason)) this.deps.logger.warn(`${reason}; fix: choose another writeTo name in the config, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`)
+        if (!this.shadowed.includes(reason)) this.deps.logger.warn(withFix(reason, `${fixes.writeToName}, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`))
       }
     }
     this.clashes = clashes
@@ -326,6 +327,11 @@ export class Daemon {
   private regionOf(profile: string): string | undefined {
     const region = this.files?.profiles[profile]?.region
     return typeof region === 'string' && region.trim() ? region.trim() : undefined
+  }
+
+  /** The error behind a profile's lastError in status(), as data (its code, fix, the profile it names). */
+  lastFailure(profile: string): CreddError | undefined {
+    return lastFailure(this.refresher.snapshot(), profile)
   }
 
   /** Profile errors currently known, for status and doctor. */

@@ -2,12 +2,12 @@
 // `aws-credd login` and the daemon's alert-driven login: register (or reuse the
 // cached registration), start, then poll CreateToken at `interval`, slowing by 5 s
 // on slow_down (RFC 8628 §3.5), until approved or the device code expires.
-import { CreddError } from '../core/errors.js'
+import { LoginCancelled } from '../core/errors.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { cachedRegistration, loggedInToken, type SsoCachedToken } from '../core/sso-token.js'
 import type { DeviceAuthorization, SsoOidc } from './ports.js'
 import { OidcError } from '../core/errors.js'
-import { loginFix } from '../core/sso-sessions.js'
+import { fixes } from '../core/fixes.js'
 import type { Clock } from './ports.js'
 
 export interface DeviceLoginDeps {
@@ -24,11 +24,8 @@ export interface DeviceLogin {
   cancel(): void
 }
 
-export class LoginCancelled extends CreddError {
-  constructor(session: string) {
-    super(`SSO session "${session}": login cancelled`, { code: 'LoginCancelled', kind: 'permanent' })
-  }
-}
+/** Defined with the other errors; exported here too for the callers that import it from the login. */
+export { LoginCancelled }
 
 const SLOW_DOWN_SECONDS = 5
 
@@ -56,7 +53,7 @@ export const startDeviceLogin = async (deps: DeviceLoginDeps, session: SsoSessio
           const retry = code === 'authorization_pending' || code === 'slow_down' || (e instanceof OidcError && e.kind === 'transient' && code === 'other')
           if (!retry) return reject(e)
           if (clock.now() + interval * 1000 >= auth.expiresAt) {
-            return reject(new OidcError(session.label, 'expired_token', `SSO session "${session.label}": nobody approved the login link before it expired`, 'permanent', loginFix(session)))
+            return reject(new OidcError(session.label, 'expired_token', `SSO session "${session.label}": nobody approved the login link before it expired`, 'permanent', fixes.runSsoLogin(session)))
           }
           timer = clock.setTimeout(poll, interval * 1000)
         },

@@ -1,5 +1,6 @@
 // How engine events read in the log: one line each, quiet when a failure repeats.
 import { formatDuration } from '../core/duration.js'
+import { errorLine } from '../core/errors.js'
 import type { EngineEvent } from './ports.js'
 import type { Logger } from './ports.js'
 
@@ -17,9 +18,9 @@ export const logEvent = (logger: Logger, e: EngineEvent, isRoot: (profile: strin
       // A permanent failure waits for a change; its rare recheck is not a countdown worth showing.
       const next = e.retryAt === undefined ? {} : e.kind === 'transient' ? { retryIn: formatDuration(e.retryAt - now) } : { waiting: 'for a change (or a recheck)' }
       const fields = { profile: e.profile, code: e.error.code, kind: e.kind, attempt: e.attempt, ...next }
-      if (e.repeated) logger.debug(e.error.message, fields)
-      else if (e.kind === 'permanent') logger.error(e.error.message, fields)
-      else logger.warn(e.error.message, fields)
+      if (e.repeated) logger.debug(errorLine(e.error), fields)
+      else if (e.kind === 'permanent') logger.error(errorLine(e.error), fields)
+      else logger.warn(errorLine(e.error), fields)
       return
     }
     case 'recovered':
@@ -29,7 +30,7 @@ export const logEvent = (logger: Logger, e: EngineEvent, isRoot: (profile: strin
       logger.warn('credentials expired before a renewal succeeded; removed from outputs until one does', { profile: e.profile })
       return
     case 'profile-error':
-      logger.error(e.keptLastGood ? `${e.error.message} (keeping its last good definition until this is fixed)` : e.error.message, {
+      logger.error(e.keptLastGood ? `${errorLine(e.error)} (keeping its last good definition until this is fixed)` : errorLine(e.error), {
         profile: e.profile,
         code: e.error.code,
       })

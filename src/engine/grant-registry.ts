@@ -4,7 +4,7 @@
 // grants are saved (digests, never tokens) so they survive a restart, and the one
 // timer that ends them is set for the earliest expiry.
 import { authorize, grantRequestProblem, isExpired, nextGrantExpiry, type Authorization, type Grant, type GrantKind, type GrantRequest } from '../core/grants.js'
-import { CreddError } from '../core/errors.js'
+import { errorLine, GrantError, withFix } from '../core/errors.js'
 import type { Clock, GrantStore, Logger, StoredGrant, TimerHandle } from './ports.js'
 
 /** The token primitives, from the serve layer: a new random token and its digest. */
@@ -20,16 +20,8 @@ export interface GrantView extends Grant {
   expired: boolean
 }
 
-/** A grant request or revocation the daemon refuses; `status` is the HTTP answer on the control socket. */
-export class GrantError extends CreddError {
-  constructor(
-    reason: string,
-    fix: string,
-    readonly status: 400 | 404 | 409,
-  ) {
-    super(reason, { code: 'GrantRefused', kind: 'permanent', fix })
-  }
-}
+/** Defined with the other errors (core/errors.ts); exported here too for the callers that import it from the registry. */
+export { GrantError }
 
 /** Kinds saved across restarts: an `exec` grant lives only as long as its command's connection. */
 const PERSISTENT: ReadonlySet<GrantKind> = new Set(['runtime', 'env'])
@@ -185,7 +177,7 @@ export class GrantRegistry {
       // consumer's copied file) would silently get this grant's profiles too. Fail closed.
       const holder = this.byDigest.get(g.digest)
       if (holder && holder.name !== g.name) {
-        this.deps.logger?.error(`consumer "${g.name}" is left out: its token is also the token of "${holder.name}"; fix: give each consumer a token file of its own (delete ${g.tokenFile ?? 'its token file'} to have a new one made)`)
+        this.deps.logger?.error(withFix(`consumer "${g.name}" is left out: its token is also the token of "${holder.name}"`, `give each consumer a token file of its own (delete ${g.tokenFile ?? 'its token file'} to have a new one made)`))
         continue
       }
       const clash = this.byName.get(g.name)
@@ -233,7 +225,7 @@ export class GrantRegistry {
     // Saves run one after another, so the file always ends with the latest list.
     this.saving = this.saving
       .then(() => store.save(snapshot))
-      .catch((e: unknown) => this.deps.logger?.error(`could not save the grants: ${e instanceof Error ? e.message : String(e)}; they stay in force until the daemon stops`))
+      .catch((e: unknown) => this.deps.logger?.error(`could not save the grants: ${errorLine(e)}; they stay in force until the daemon stops`))
   }
 }
 

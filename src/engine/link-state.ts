@@ -1,7 +1,7 @@
 // The mutable record the refresher keeps per link, and the small pure helpers
 // around it. Kept apart from the scheduling loop so that loop stays readable.
 import type { Credentials } from '../core/credentials.js'
-import { CreddError, UpstreamError, type FailureKind } from '../core/errors.js'
+import { CreddError, errorLine, externalCode, UpstreamError, type FailureKind } from '../core/errors.js'
 import { sourceOf, type Link, type LinkId } from '../core/links.js'
 import { isServable, MIN_USEFUL_LIFETIME, planRenewal, serveUntil, type RenewalPolicy } from '../core/renewal-plan.js'
 
@@ -107,8 +107,8 @@ export const viaSource = (profile: string, source: string, err: CreddError): Cre
 export const asCreddError = (profile: string, e: unknown): CreddError =>
   e instanceof CreddError
     ? e
-    : new UpstreamError(profile, `profile "${profile}": ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, {
-        code: e instanceof Error ? e.name : 'Unknown',
+    : new UpstreamError(profile, `profile "${profile}": ${errorLine(e)}`, {
+        code: e instanceof Error ? externalCode(e.name) : 'Unknown',
         kind: 'transient',
         cause: e,
       })

@@ -189,8 +189,8 @@ export type Lookup =
   | { kind: 'ok'; creds: Credentials }
   /** No such profile → 404. */
   | { kind: 'unknown' }
-  /** Known but no valid credentials → 503; `reason` is one line ending with the fix. */
-  | { kind: 'unavailable'; reason: string }
+  /** Known but no valid credentials → 503; `reason` is one line ending with the fix; `namesProfile`: it says `profile "NAME"` itself. */
+  | { kind: 'unavailable'; reason: string; namesProfile?: boolean }
 
 /** What the HTTP endpoints ask the daemon: the current credentials of one profile. */
 export interface CredentialLookup {

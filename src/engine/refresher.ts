@@ -4,7 +4,7 @@
 // first of them needs it past its own renewal time. The old credentials keep
 // serving while a renewal runs or retries, until just before they expire.
 import type { Credentials } from '../core/credentials.js'
-import type { CreddError } from '../core/errors.js'
+import { CreddError, sameFailure } from '../core/errors.js'
 import { sourceOf, type Link, type LinkId, type LinkKind, type ProfileGraph } from '../core/links.js'
 import { retryDelay, type RenewalPolicy } from '../core/renewal-plan.js'
 import type { EngineEvent, EventListener } from './ports.js'
@@ -71,7 +71,7 @@ export class Refresher {
       const err = graph.errors.get(profile)
       if (!err) continue
       errors.set(profile, err)
-      if (this.profileErrors.get(profile)?.message !== err.message) this.emit({ type: 'profile-error', profile, error: err, keptLastGood: roots.has(profile) })
+      if (!sameFailure(this.profileErrors.get(profile), err)) this.emit({ type: 'profile-error', profile, error: err, keptLastGood: roots.has(profile) })
     }
     this.links = next
     this.roots = roots

@@ -3,7 +3,8 @@
 import type { Alert } from '../core/alert.js'
 import type { Condition } from '../core/alert-gate.js'
 import type { SsoDecision, SsoFacts } from '../core/sso-session-state.js'
-import { loginAdvice, type SsoSessionInfo } from '../core/sso-sessions.js'
+import { fixes } from '../core/fixes.js'
+import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { awsTimestamp } from '../core/aws-time.js'
 import type { DeviceAuthorization } from './ports.js'
 
@@ -34,7 +35,7 @@ export const sessionAlert = (
 ): Alert => {
   const who = `SSO session "${s.label}"`
   const again = reminder ? ' (reminder)' : ''
-  const fix = loginAdvice(s)
+  const fix = fixes.ssoLogin(s)
   const base = { ssoSession: s.label, profiles: [...s.profiles], at: now }
   switch (event) {
     case 'logging-in':

@@ -6,12 +6,12 @@
 // recheck every few minutes.
 import type { Alert } from '../core/alert.js'
 import type { AlertMemory } from '../core/alert-gate.js'
-import { describeError } from '../core/errors.js'
+import { errorLine, withFix } from '../core/errors.js'
 import { decideSsoSession, type SsoDecision, type SsoFacts, type SsoPolicy, type SsoState } from '../core/sso-session-state.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
 import { canRefresh, refreshedToken, secretsOfToken, type SsoCachedToken } from '../core/sso-token.js'
 import { OidcError } from '../core/errors.js'
-import { loginFix } from '../core/sso-sessions.js'
+import { fixes } from '../core/fixes.js'
 import { startDeviceLogin, type DeviceLogin } from './device-login.js'
 import type { Clock, Logger, SsoCacheStore, SsoOidc, SsoSessionView, TimerHandle } from './ports.js'
 import { sessionAlert, sessionCondition, type AlertTiming } from './sso-alerts.js'
@@ -112,7 +112,7 @@ export class SsoKeeper {
       token = await this.deps.cache.read(e.info.cacheKey)
       e.facts.unreadable = undefined
     } catch (err) {
-      e.facts.unreadable = describeError(err)
+      e.facts.unreadable = errorLine(err)
       e.token = undefined
       e.facts.token = undefined
       return
@@ -185,8 +185,8 @@ export class SsoKeeper {
 
   private logState(e: Entry, d: SsoDecision): void {
     const msg = `SSO session "${e.info.label}": ${d.state} (${d.reason})`
-    if (d.state === 'relogin-required' && !used(e)) this.deps.logger.info(`${msg}; no profile aws-credd keeps uses it, so no alert (log in with ${loginFix(e.info)} when you need it)`, { ssoSession: e.info.label })
-    else if (d.state === 'relogin-required') this.deps.logger.error(`${msg}; fix: ${loginFix(e.info)}`, { ssoSession: e.info.label })
+    if (d.state === 'relogin-required' && !used(e)) this.deps.logger.info(`${msg}; no profile aws-credd keeps uses it, so no alert (log in with ${fixes.runSsoLogin(e.info)} when you need it)`, { ssoSession: e.info.label })
+    else if (d.state === 'relogin-required') this.deps.logger.error(withFix(msg, fixes.runSsoLogin(e.info)), { ssoSession: e.info.label })
     else this.deps.logger.info(msg, { ssoSession: e.info.label })
   }
 
@@ -213,7 +213,7 @@ export class SsoKeeper {
         this.deps.logger.info(`SSO session "${e.info.label}": token refreshed, valid until ${next.expiresAt}`, { ssoSession: e.info.label })
         this.deps.onTokenChanged(e.info)
       } catch (err) {
-        e.lastError = describeError(err)
+        e.lastError = errorLine(err)
         if (err instanceof OidcError && err.kind === 'permanent') {
           e.facts.refused = { code: err.oauth, at: now }
           e.facts.failing = undefined
@@ -239,7 +239,7 @@ export class SsoKeeper {
     try {
       login = await startDeviceLogin({ oidc: this.deps.oidc, clock: this.deps.clock }, e.info, e.token)
     } catch (err) {
-      e.lastError = describeError(err)
+      e.lastError = errorLine(err)
       this.deps.logger.error(`SSO session "${e.info.label}": could not start a device login: ${e.lastError}`, { ssoSession: e.info.label })
       e.starting = false
       this.evaluate()
@@ -264,7 +264,7 @@ export class SsoKeeper {
       if (e.login !== login || this.stopped) return
       e.login = undefined
       e.facts.login = undefined
-      e.lastError = describeError(err)
+      e.lastError = errorLine(err)
       this.deps.logger.warn(`SSO session "${e.info.label}": device login ended: ${e.lastError}`, { ssoSession: e.info.label })
     }
     this.evaluate()

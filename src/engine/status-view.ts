@@ -1,7 +1,7 @@
 // What `aws-credd status`, the control socket and the live table show: per
 // profile and per SSO session, where credentials come from, whether they can be
 // served now, when they expire and renew, and the last error with its fix.
-import type { CreddError } from '../core/errors.js'
+import { errorLine, type CreddError } from '../core/errors.js'
 import { chainOf, type Link, type LinkId } from '../core/links.js'
 import type { RenewalPolicy } from '../core/renewal-plan.js'
 import { servable, type LinkState } from './link-state.js'
@@ -23,6 +23,15 @@ const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? l.ssoS
 
 const roundMs = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms))
 
+/** The error a profile's status reports as lastError: the first failing link of its chain, else its profile-graph error. */
+export const lastFailure = (i: Pick<StatusInput, 'roots' | 'links' | 'profileErrors'>, profile: string): CreddError | undefined => {
+  const root = i.roots.get(profile)
+  const err = i.profileErrors.get(profile)
+  if (root === undefined) return err
+  const graph = { links: new Map([...i.links].map(([id, s]) => [id, s.link])) }
+  return chainOf(graph, root).map((l) => i.links.get(l.id)?.failure).find((f) => f !== undefined)?.error ?? err
+}
+
 export const statusView = (i: StatusInput): StatusView => {
   const graph = { links: new Map([...i.links].map(([id, s]) => [id, s.link])) }
   const profiles = i.wanted.map((profile): ProfileStatus => {
@@ -30,7 +39,7 @@ export const statusView = (i: StatusInput): StatusView => {
     const err = i.profileErrors.get(profile)
     const region = i.regionOf?.(profile)
     const where = region ? { region } : {}
-    if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err?.message ?? 'not resolved yet', ...where }
+    if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err ? errorLine(err) : 'not resolved yet', ...where }
     const chain = chainOf(graph, root)
     const states = chain.map((l) => i.links.get(l.id)).filter((s): s is Readonly<LinkState> => s !== undefined)
     const rootState = i.links.get(root)
@@ -44,7 +53,7 @@ export const statusView = (i: StatusInput): StatusView => {
       expiresAt: creds?.expiresAt,
       // Whole milliseconds: jittered plans are fractional, and --json readers expect epoch integers.
       nextRenewalAt: roundMs(failure?.retryAt ?? rootState?.renewAt),
-      lastError: failure?.error.message ?? err?.message,
+      lastError: failure ? errorLine(failure.error) : err && errorLine(err),
       ssoSession: chain.map(sessionLabel).find((s) => s !== undefined),
       ...where,
     }

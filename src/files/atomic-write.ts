@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, parse, resolve, sep } from 'node:path'
-import { CreddError } from '../core/errors.js'
+import { ForeignSymlinkError } from '../core/errors.js'
 import { realFs, type FsOps } from './fs-ops.js'
 
 export interface AtomicWriteOptions {
@@ -56,21 +56,8 @@ export const resolveSymlink = async (path: string, fs: FsOps = realFs): Promise<
   throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' })
 }
 
-/** A write refused because a symlink on the way leads somewhere this process's user does not own. */
-export class ForeignSymlinkError extends CreddError {
-  constructor(
-    /** The path the caller asked to write. */
-    readonly path: string,
-    /** The symlink, file or folder that is not ours. */
-    readonly foreign: string,
-    /** Its owner. */
-    readonly ownerUid: number,
-    reason: string,
-    fix: string,
-  ) {
-    super(reason, { code: 'ForeignSymlinkTarget', kind: 'permanent', fix })
-  }
-}
+/** Defined with the other errors (core/errors.ts); exported here too for the callers that import it from here. */
+export { ForeignSymlinkError }
 
 /**
  * resolveSymlink, refusing (ForeignSymlinkError) when the path is a symlink and following it

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { loadSharedConfigFiles, loadSsoSessionData } from '@smithy/shared-ini-file-loader'
-import { AwsFileError } from '../core/errors.js'
+import { AwsFileError, errorLine } from '../core/errors.js'
 import { lintIni } from '../core/ini-lint.js'
 import { mergeProfiles, type AwsProfileData } from '../core/profile-graph.js'
 import type { AwsFiles } from '../engine/ports.js'
@@ -69,7 +69,7 @@ const checkFile = async (file: string, envVar: string, warnings: string[]): Prom
     }
     if (code === 'EISDIR') throw new AwsFileError(file, `${file} is a directory, not a file`, `point ${envVar} at the file, or remove the directory`, e)
     if (code === 'ENOTDIR') throw new AwsFileError(file, `cannot read ${file}: a parent of it is not a directory`, `fix the path or ${envVar}`, e)
-    throw new AwsFileError(file, `cannot read ${file}: ${code ?? (e instanceof Error ? e.message : String(e))}`, `check that ${file} is a readable file`, e)
+    throw new AwsFileError(file, `cannot read ${file}: ${code ?? errorLine(e)}`, `check that ${file} is a readable file`, e)
   }
   for (const p of lintIni(text)) warnings.push(`${file} line ${p.line}: ${p.problem}; the AWS CLI and botocore refuse this file (the JS SDK skips the line)`)
   if (text.includes('\u0000')) throw new AwsFileError(file, `${file} is not a text file (it contains NUL bytes)`, `restore it from a backup or rewrite it as INI text`)

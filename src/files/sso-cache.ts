@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { AwsFileError, CreddError } from '../core/errors.js'
 import { serializeSsoToken, type SsoCachedToken } from '../core/sso-token.js'
 import { writeFileAtomic } from './atomic-write.js'
+import { fixes } from '../core/fixes.js'
 
 export const ssoCacheFile = (cacheDir: string, cacheKey: string): string =>
   join(cacheDir, `${createHash('sha1').update(cacheKey).digest('hex')}.json`)
@@ -26,14 +27,14 @@ export const readSsoToken = async (path: string): Promise<SsoCachedToken | undef
     data = JSON.parse(text)
   } catch {
     // Never echo the content: it holds tokens.
-    throw new AwsFileError(path, `${path}: the SSO token cache is not valid JSON`, 'log in again to rewrite it (aws sso login)')
+    throw new AwsFileError(path, `${path}: the SSO token cache is not valid JSON`, fixes.ssoCacheRewrite)
   }
   const token = data as Partial<SsoCachedToken> | null
   if (!token || typeof token !== 'object' || typeof token.accessToken !== 'string' || typeof token.expiresAt !== 'string') {
-    throw new AwsFileError(path, `${path}: the SSO token cache lacks accessToken or expiresAt`, 'log in again to rewrite it (aws sso login)')
+    throw new AwsFileError(path, `${path}: the SSO token cache lacks accessToken or expiresAt`, fixes.ssoCacheRewrite)
   }
   if (Number.isNaN(Date.parse(token.expiresAt))) {
-    throw new AwsFileError(path, `${path}: expiresAt "${token.expiresAt}" is not a date`, 'log in again to rewrite it (aws sso login)')
+    throw new AwsFileError(path, `${path}: expiresAt "${token.expiresAt}" is not a date`, fixes.ssoCacheRewrite)
   }
   return token as SsoCachedToken
 }

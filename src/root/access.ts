@@ -4,7 +4,7 @@
 import { unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
-import { describeError } from '../core/errors.js'
+import { errorLine } from '../core/errors.js'
 import { GrantRegistry } from '../engine/grant-registry.js'
 import type { Clock, Logger } from '../engine/ports.js'
 import { AuditLog } from '../files/audit-log.js'
@@ -48,7 +48,7 @@ export const access = (config: Config, deps: AccessDeps): Access => {
       if (dirname(file) === join(runtimeDir, 'grants')) void unlink(file).catch(() => undefined)
     },
   })
-  const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${describeError(e)}`) })
+  const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${errorLine(e)}`) })
   const onRequest: Access['onRequest'] = (endpoint, status, note) => {
     metrics.onEndpointRequest(endpoint, status, note)
     audit?.record({ listener: endpoint, consumer: note?.consumer ?? 'anonymous', ...(note?.profile !== undefined ? { profile: note.profile } : {}), status })

@@ -4,7 +4,7 @@
 import type { Alert } from '../core/alert.js'
 import { buildChannels } from '../alerts/channels.js'
 import type { Config } from '../core/config-schema.js'
-import { describeError } from '../core/errors.js'
+import { errorLine } from '../core/errors.js'
 import { AlertDispatcher } from '../engine/alert-dispatcher.js'
 import type { Clock, Logger } from '../engine/ports.js'
 
@@ -31,7 +31,7 @@ export const alerting = (config: Config, deps: { logger: Logger; env: NodeJS.Pro
       try {
         fresh = dispatcherFor(next)
       } catch (e) {
-        logger.error(`${describeError(e)} (keeping the previous alert channels)`)
+        logger.error(`${errorLine(e)} (keeping the previous alert channels)`)
         return
       }
       const old = dispatcher

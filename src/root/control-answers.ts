@@ -73,11 +73,12 @@ export const controlApi = (daemon: Daemon, opts: ControlApiOptions | (() => Reco
   const credentials = (profile: string): [number, unknown] => {
     const l = lookup.lookup(profile)
     if (l.kind === 'unknown') return [404, { message: `profile "${profile}" is not kept by this daemon; known: ${daemon.view().wanted.join(', ') || 'none'}` }]
-    if (l.kind === 'unavailable') return [503, { message: l.reason }]
+    // namesProfile tells `aws-credd process` whether to name the profile before the message.
+    if (l.kind === 'unavailable') return [503, { message: l.reason, namesProfile: l.namesProfile === true }]
     // The same floor as the HTTP endpoints (long-term keys pass: credential_process serves them).
     const c = l.creds
     const dying = expiryProblem(profile, c, daemon.now())
-    if (dying) return [503, { message: dying }]
+    if (dying) return [503, { message: dying, namesProfile: true }]
     // The credential_process shape (botocore's ProcessProvider, the SDK's fromProcess).
     return [200, {
       Version: 1,

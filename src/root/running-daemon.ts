@@ -12,7 +12,7 @@
 // `aws-credd run` (cli/run.ts) parses and validates its options, then calls runningDaemon.
 import { join } from 'node:path'
 import type { Config } from '../core/config-schema.js'
-import { ConfigError, describeError } from '../core/errors.js'
+import { ConfigError, errorLine } from '../core/errors.js'
 import { outgoingText } from '../core/outgoing-text.js'
 import { credentialLookup } from '../engine/control-api.js'
 import { controlApi } from './control-answers.js'
@@ -65,7 +65,7 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
   const { env } = deps
   const { configPath } = input
   /** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer). */
-  const sayFatal = (e: unknown): void => deps.say(`aws-credd: ${outgoingText(describeError(e))}`)
+  const sayFatal = (e: unknown): void => deps.say(`aws-credd: ${outgoingText(errorLine(e))}`)
 
   // 1. The config, the log, the alert channels.
   const readConfig = configReader(configPath, input, env)

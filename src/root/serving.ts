@@ -7,7 +7,7 @@
 // grant registry the container endpoint asks.
 import { join } from 'node:path'
 import type { Config } from '../core/config-schema.js'
-import { describeError } from '../core/errors.js'
+import { errorLine } from '../core/errors.js'
 import type { GrantRegistry } from '../engine/grant-registry.js'
 import type { CredentialLookup } from '../engine/ports.js'
 import type { Logger } from '../engine/ports.js'
@@ -67,7 +67,7 @@ const consumerLoader = (deps: ServingDeps) => {
         loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token })
       } catch (e) {
         const had = lastGood.delete(c.name)
-        deps.logger.error(`consumer "${c.name}": ${describeError(e)}${had ? ' (its previous token no longer works either)' : ''}; it gets no access until this is fixed`)
+        deps.logger.error(`consumer "${c.name}": ${errorLine(e)}${had ? ' (its previous token no longer works either)' : ''}; it gets no access until this is fixed`)
       }
     }
     for (const name of [...lastGood.keys()]) if (!config.consumers.some((c) => c.name === name)) lastGood.delete(name)
@@ -90,7 +90,7 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     } catch (e) {
       // Fail closed: a token file that went bad may have been rotated because the token leaked.
       deps.grants.setOwner(undefined)
-      deps.logger.error(`the owner's token: ${describeError(e)}; no owner's token works until this is fixed`)
+      deps.logger.error(`the owner's token: ${errorLine(e)}; no owner's token works until this is fixed`)
     }
   }
   const out: Serving = { close, reloadConsumers, reloadOwner }

@@ -6,7 +6,7 @@
 // one reload; after each, the watched set follows what the new state names.
 import { dirname, resolve } from 'node:path'
 import type { Config } from '../core/config-schema.js'
-import { describeError } from '../core/errors.js'
+import { errorLine } from '../core/errors.js'
 import type { ChangeKind, Daemon } from '../engine/daemon.js'
 import type { Logger } from '../engine/ports.js'
 import type { AwsPaths } from '../files/aws-config-files.js'
@@ -90,7 +90,7 @@ export const watchers = (deps: WatchDeps): Watchers => {
         }, DEBOUNCE_MS),
       )
     },
-    { onError: (e) => logger.error(`watching ~/.aws failed: ${describeError(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
+    { onError: (e) => logger.error(`watching ~/.aws failed: ${errorLine(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
   )
   return {
     start: () => watcher.start(targets()),

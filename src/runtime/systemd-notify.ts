@@ -8,6 +8,7 @@
 // NOTIFY_SOCKET) every call is a no-op.
 import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
+import { errorLine, withFix } from '../core/errors.js'
 
 export interface Notifier {
   /** Whether messages go anywhere (running under systemd with Type=notify). */
@@ -46,13 +47,13 @@ export const createNotifier = (env: Env = process.env, onError: (msg: string) =>
   const createSocket = load()
   if (createSocket) {
     const socket = createSocket('unix_dgram')
-    socket.on('error', (e) => onError(`systemd notify: ${e.message}`))
+    socket.on('error', (e) => onError(`systemd notify: ${errorLine(e)}`))
     return {
       active: true,
       via: 'datagram',
       send: (fields) => {
         const buf = Buffer.from(formatNotify(fields))
-        socket.send(buf, 0, buf.length, path, (err) => err && onError(`systemd notify: ${err.message}`))
+        socket.send(buf, 0, buf.length, path, (err) => err && onError(`systemd notify: ${errorLine(err)}`))
       },
       close: () => socket.close(),
     }
@@ -62,7 +63,7 @@ export const createNotifier = (env: Env = process.env, onError: (msg: string) =>
     via: 'systemd-notify',
     send: (fields) => {
       const args = Object.entries(fields).map(([k, v]) => (k === 'READY' ? '--ready' : k === 'STATUS' ? `--status=${v}` : `${k}=${v}`))
-      execFile('systemd-notify', args, { env: { ...process.env, NOTIFY_SOCKET: target } }, (err) => err && onError(`systemd-notify failed: ${err.message.split('\n')[0]}; fix: set NotifyAccess=all in the unit, or reinstall aws-credd where npm can build its unix-dgram addon (python3, make, a C++ compiler)`))
+      execFile('systemd-notify', args, { env: { ...process.env, NOTIFY_SOCKET: target } }, (err) => err && onError(withFix(`systemd-notify failed: ${errorLine(err)}`, 'set NotifyAccess=all in the unit, or reinstall aws-credd where npm can build its unix-dgram addon (python3, make, a C++ compiler)')))
     },
     close: () => undefined,
   }

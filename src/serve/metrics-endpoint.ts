@@ -5,7 +5,7 @@
 // profile. Same guards as the credential endpoints: loopback unless configured otherwise, Host
 // checked (DNS rebinding), browsers refused.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { describeError } from '../core/errors.js'
+import { errorLine } from '../core/errors.js'
 import { outgoingText } from '../core/outgoing-text.js'
 import type { Logger } from '../engine/ports.js'
 import { tokenChecker, tokenProblem } from './auth-token.js'
@@ -88,7 +88,7 @@ const handler =
   (req: IncomingMessage, res: ServerResponse): void => {
     void decide(req)
       .catch((e: unknown) => {
-        logger?.error(`metrics endpoint failed to answer: ${describeError(e)}`)
+        logger?.error(`metrics endpoint failed to answer: ${errorLine(e)}`)
         return INTERNAL
       })
       .then((answer) => {

@@ -2,7 +2,7 @@
 // turn a thrown bug into a 500 that says nothing more, and log refusals at debug level
 // (method, path and status only: headers may carry tokens).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { describeError } from '../core/errors.js'
+import { errorLine } from '../core/errors.js'
 import type { Logger } from '../engine/ports.js'
 import { prepareError, send, type EndpointName, type OnRequest, type Prepared, type RequestNote } from './reply.js'
 
@@ -21,7 +21,7 @@ export const requestHandler =
     try {
       answer = decide(req, note)
     } catch (e) {
-      deps.logger?.error(`${endpoint} endpoint failed to answer: ${describeError(e)}`)
+      deps.logger?.error(`${endpoint} endpoint failed to answer: ${errorLine(e)}`)
       answer = INTERNAL
     }
     send(res, answer)

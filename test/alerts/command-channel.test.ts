@@ -36,7 +36,7 @@ t.test('runs the command with the alert in AWS_CREDD_* and the daemon env', asyn
   const got = readEnv(out)
   t.match(got, {
     AWS_CREDD_EVENT: 'relogin-required',
-    AWS_CREDD_MESSAGE: 'SSO session "dev" needs login: run aws-credd login --sso-session dev',
+    AWS_CREDD_MESSAGE: 'SSO session "dev" needs login: no cached SSO token (not logged in yet)',
     AWS_CREDD_SSO_SESSION: 'dev',
     AWS_CREDD_PROFILE: '',
     AWS_CREDD_PROFILES: 'dev-admin,dev-read',

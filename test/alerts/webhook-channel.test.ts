@@ -63,8 +63,8 @@ t.test('POSTs the alert as JSON with a text chat apps show as is', async (t) => 
   })
   t.equal(body.time, '2026-01-31T12:00:00Z', 'ISO time without fractional seconds')
   t.match(body.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
-  // The message already says the fix, so it is not repeated; the link is on its own line.
-  t.equal(body.text, `${alert().message}\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH`)
+  // The link on its own line, then the code, then the fix (a message never says the fix itself).
+  t.equal(body.text, `${alert().message}\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH\nFix: aws-credd login --sso-session dev`)
 })
 
 t.test('text ends with the fix when the message does not say it; absent fields are left out', async (t) => {

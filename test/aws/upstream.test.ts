@@ -8,7 +8,7 @@ import t from 'tap'
 import { AwsUpstream } from '../../src/aws/upstream.js'
 import { ssoTokenFiles } from '../../src/files/sso-cache.js'
 import type { Credentials } from '../../src/core/credentials.js'
-import { ProfileError, SsoTokenError, UpstreamError } from '../../src/core/errors.js'
+import { externalCode, ProfileError, SsoTokenError, UpstreamError } from '../../src/core/errors.js'
 import type { AssumeRoleLink, Link, ProcessLink, SsoLink, StaticLink, WebIdentityLink } from '../../src/core/links.js'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.js'
 import { guardUpstream } from '../../src/engine/guarded-upstream.js'
@@ -297,7 +297,7 @@ t.test('guardUpstream: registers every secret, clears its timer, passes failures
   t.same(registered.sort(), [creds.secretAccessKey, creds.sessionToken].sort(), 'secret key and session token, not the key id')
   t.equal(clock.pending(), 0, 'timer cleared after success')
 
-  const refusal = new UpstreamError('hung', 'AccessDenied', { code: 'AccessDenied', kind: 'permanent' })
+  const refusal = new UpstreamError('hung', 'AccessDenied', { code: externalCode('AccessDenied'), kind: 'permanent' })
   const bad = guardUpstream({ fetch: async () => Promise.reject(refusal) }, clock, (s) => registered.push(s))
   t.equal(await failure(bad.fetch(link, undefined)), refusal, 'the same error')
   t.equal(clock.pending(), 0, 'timer cleared after failure')

@@ -109,6 +109,14 @@ t.test('process', async (t) => {
     t.equal(c.out(), '')
     t.same(c.err, ['aws-credd process: no valid credentials for profile "dev": SSO session corp needs login: run aws-credd login --sso-session corp'])
   })
+  t.test('the daemon says its reason names the profile (namesProfile): printed as is, the profile named once', async (t) => {
+    const sb = box(t)
+    const reason = 'profile "dev": AssumeRole failed: AccessDenied: no; fix: check the trust policy'
+    await fakeDaemon(t, sb, { credentials: { dev: [503, { message: reason, namesProfile: true }] } })
+    const c = capture()
+    t.equal(await execute(processCommand, { profile: 'dev' }, { io: c.io, env: sb.env }), 1)
+    t.same(c.err, [`aws-credd process: ${reason}`])
+  })
   t.test('a profile the daemon does not keep is fetched here (static keys: no expiry)', async (t) => {
     const sb = box(t)
     writeAws(sb, '', '[keys]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n')

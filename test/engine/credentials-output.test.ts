@@ -36,7 +36,7 @@ class FakeWriter implements SectionWriter {
 const transient = (): CredentialsFileError =>
   new CredentialsFileError(FILE, `${FILE}: another aws-credd holds the lock ${FILE}.lock`, { code: 'CredentialsFileLocked', kind: 'transient' })
 const permanent = (): CredentialsFileError =>
-  new CredentialsFileError(FILE, `${FILE}: section [app] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile dev`, { code: 'CredentialsFileRefused', kind: 'permanent' })
+  new CredentialsFileError(FILE, `${FILE}: section [app] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile dev`, { code: 'UnmanagedLongTermKeys', kind: 'permanent' })
 
 const creds = (n: number): Credentials => ({
   accessKeyId: `ASIAOUTPUTEXAMPLE${String(n).padStart(3, '0')}`,

@@ -3,7 +3,7 @@ import type { Alert } from '../../src/core/alert.js'
 
 export const sampleAlert = (over: Partial<Alert> = {}): Alert => ({
   event: 'relogin-required',
-  message: 'SSO session "dev" needs login: run aws-credd login --sso-session dev',
+  message: 'SSO session "dev" needs login: no cached SSO token (not logged in yet)',
   ssoSession: 'dev',
   profiles: ['dev-admin', 'dev-read'],
   verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',

@@ -2,7 +2,7 @@
 // and a log of every call for "fetched once" and "no tight loop" assertions.
 import { randomBytes } from 'node:crypto'
 import type { Credentials } from '../../src/core/credentials.js'
-import { CreddError, UpstreamError } from '../../src/core/errors.js'
+import { CreddError, externalCode, UpstreamError } from '../../src/core/errors.js'
 import type { Link, LinkId } from '../../src/core/links.js'
 import type { Clock, Upstream } from '../../src/engine/ports.js'
 
@@ -20,11 +20,11 @@ export class FakeUpstream implements Upstream {
     const fault = this.fault.get(link.id)
     if (source?.expiresAt !== undefined && source.expiresAt <= at) {
       this.calls.push({ link: link.id, at, sourceKey: source.accessKeyId, ok: false })
-      throw new UpstreamError(link.profile, 'ExpiredToken: source credentials expired', { code: 'ExpiredToken', kind: 'permanent' })
+      throw new UpstreamError(link.profile, 'ExpiredToken: source credentials expired', { code: externalCode('ExpiredToken'), kind: 'permanent' })
     }
     this.calls.push({ link: link.id, at, sourceKey: source?.accessKeyId, ok: !fault })
-    if (fault === 'transient') throw new UpstreamError(link.profile, 'Throttling: Rate exceeded', { code: 'Throttling', kind: 'transient' })
-    if (fault === 'permanent') throw new UpstreamError(link.profile, 'AccessDenied: not authorized', { code: 'AccessDenied', kind: 'permanent', fix: 'fix the trust policy' })
+    if (fault === 'transient') throw new UpstreamError(link.profile, 'Throttling: Rate exceeded', { code: externalCode('Throttling'), kind: 'transient' })
+    if (fault === 'permanent') throw new UpstreamError(link.profile, 'AccessDenied: not authorized', { code: externalCode('AccessDenied'), kind: 'permanent', fix: 'fix the trust policy' })
     if (link.kind === 'static') return { accessKeyId: link.accessKeyId, secretAccessKey: link.secretAccessKey }
     const life = this.lifetimes.get(link.id) ?? this.defaultLifetime
     return {

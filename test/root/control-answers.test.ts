@@ -64,3 +64,29 @@ t.test('long-term keys still answer (credential_process serves them)', async (t)
   t.equal(status, 200)
   t.same(Object.keys(body), ['Version', 'AccessKeyId', 'SecretAccessKey'])
 })
+
+t.test('an unavailable profile: namesProfile says, from the error as data, whether the reason names the profile', async (t) => {
+  const { ProfileError, UpstreamError } = await import('../../src/core/errors.js')
+  const failures = new Map<string, InstanceType<typeof ProfileError> | InstanceType<typeof UpstreamError>>([
+    ['own', new UpstreamError('own', 'profile "own": AssumeRole failed: AccessDenied: no', { code: 'Timeout', kind: 'permanent', fix: 'check the trust policy' })],
+    ['chained', new UpstreamError('base', 'profile "base": AssumeRole failed: AccessDenied: no', { code: 'Timeout', kind: 'permanent' })],
+    ['cycle', new ProfileError('cycle', 'profiles form a cycle: cycle → cycle', 'change source_profile', 'ProfileCycle', false)],
+  ])
+  const d = {
+    keeps: (p: string) => failures.has(p) || p === 'sso' || p === 'new',
+    refresher: { current: () => undefined },
+    status: () => ({
+      profiles: [...[...failures].map(([profile, e]) => ({ profile, lastError: e.message })), { profile: 'sso', ssoSession: 'corp' }, { profile: 'new' }],
+      ssoSessions: [{ label: 'corp', ssoSession: 'corp', state: 'relogin-required' }],
+    }),
+    lastFailure: (p: string) => failures.get(p),
+    view: () => ({ wanted: [] }),
+    now: () => now,
+  } as unknown as Daemon
+  const answer = (p: string) => controlApi(d).credentials(p) as [number, Body]
+  t.same(answer('own'), [503, { message: failures.get('own')!.message, namesProfile: true }])
+  t.same(answer('chained')[1].namesProfile, false, 'the error names the source profile, not this one')
+  t.same(answer('cycle')[1].namesProfile, false, 'a reason that does not name it')
+  t.same(answer('sso'), [503, { message: 'SSO session corp needs login: run aws-credd login --sso-session corp', namesProfile: false }])
+  t.same(answer('new')[1], { message: 'profile "new" has no credentials yet (the first renewal is under way); try again in a moment', namesProfile: true })
+})

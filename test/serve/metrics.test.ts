@@ -3,7 +3,7 @@
 // fed by events, bounded error-code labels, and no secret anywhere in the output.
 import t from 'tap'
 import type { AlertEvent } from '../../src/core/alert.js'
-import { UpstreamError, type FailureKind } from '../../src/core/errors.js'
+import { externalCode, UpstreamError, type FailureKind } from '../../src/core/errors.js'
 import type { EngineEvent } from '../../src/engine/ports.js'
 import type { StatusView } from '../../src/engine/ports.js'
 import { DaemonMetrics, MAX_REASONS } from '../../src/serve/metrics.js'
@@ -78,7 +78,7 @@ const view: StatusView = {
 const renewed = (profile: string): EngineEvent => ({ type: 'renewed', link: `l:${profile}`, profile, kind: 'assume-role', expiresAt: T0 + 3600_000, first: false })
 const failed = (profile: string, code: string, kind: FailureKind, message = 'refused'): EngineEvent => ({
   type: 'failed', link: `l:${profile}`, profile, kind, attempt: 1, repeated: false,
-  error: new UpstreamError(profile, message, { code, kind }),
+  error: new UpstreamError(profile, message, { code: externalCode(code), kind }),
 })
 
 const make = (v: StatusView = view, now = T0, defaultMetrics = false): DaemonMetrics => new DaemonMetrics({ view: () => v, now: () => now, defaultMetrics })

@@ -3,14 +3,14 @@
 // with the login command that fixes it.
 import { awsTimestamp } from '../aws-time.js'
 import { decideSsoSession, defaultSsoPolicy } from '../sso-session-state.js'
-import { loginAdvice } from '../sso-sessions.js'
+import { fixes } from '../fixes.js'
 import type { DoctorContext } from './context.js'
 import type { SsoSessionFacts } from './facts.js'
 import { finding, span, type Finding } from './findings.js'
 
 const sessionFindings = (s: SsoSessionFacts, now: number): Finding[] => {
   const scope = { ssoSession: s.info.label }
-  const fix = loginAdvice(s.info)
+  const fix = fixes.ssoLogin(s.info)
   const users = s.info.profiles.length > 0 ? ` (used by ${s.info.profiles.join(', ')})` : ''
   const data = { cacheFile: s.cacheFile, ...(s.info.profiles.length ? { profiles: s.info.profiles.join(',') } : {}) }
   if (s.unreadable) return [finding('error', scope, 'sso-cache-unreadable', `${s.unreadable}${users}`, fix, data)]
