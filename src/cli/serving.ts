@@ -6,7 +6,7 @@
 // Also who may read what: the owner's token and the config's consumers go into the
 // grant registry the container endpoint asks.
 import { join } from 'node:path'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { describeError } from '../core/errors.js'
 import type { GrantRegistry } from '../engine/grant-registry.js'
 import type { CredentialLookup } from '../serve/credential-lookup.js'

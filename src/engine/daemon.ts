@@ -3,7 +3,7 @@
 // step keeps the last good state running and says why in one line.
 import type { Alert } from '../alerts/alert.js'
 import type { SsoOidc } from '../aws/sso-oidc.js'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
 import { ConfigError, describeError, type CreddError } from '../core/errors.js'

@@ -3,7 +3,7 @@
 // a map. Proves what is kept fresh, where it is written, and that a bad reload
 // never costs the last good state.
 import t, { type Test as Tap } from 'tap'
-import { parseConfig, type Config } from '../../src/core/config-schema.js'
+import { parseConfig, type Config } from '../../src/core/config/schema.js'
 import type { Credentials } from '../../src/core/credentials.js'
 import { AwsFileError, ConfigError } from '../../src/core/errors.js'
 import type { SectionUpdate, SectionWriter } from '../../src/engine/credentials-output.js'
