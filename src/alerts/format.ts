@@ -1,7 +1,7 @@
 // The texts every channel shows, so a desktop popup, a Slack message and a
 // script see the same words (times: core/aws-time.ts). Every text an alert carries
 // passes the outgoing-text gate (cleanAlert): an alert may quote an upstream error.
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, type SecretRegistry } from '../core/outgoing-text.js'
 import type { Alert } from './alert.js'
 
 /** The optional text fields of an alert. */
@@ -11,12 +11,13 @@ const OPTIONAL_TEXTS = ['ssoSession', 'profile', 'verificationUriComplete', 'use
  * `a` with every text field redacted and escaped to one line (core/outgoing-text.ts).
  * The dispatcher applies it before fan-out, and each channel again on what it formats
  * (idempotent, and alerts are rare), so a channel used on its own is safe too.
+ * `secrets`: the daemon's registered secrets.
  */
-export const cleanAlert = (a: Alert): Alert => {
-  const out: Alert = { ...a, message: outgoingText(a.message), profiles: a.profiles.map((p) => outgoingText(p)) }
+export const cleanAlert = (a: Alert, secrets: SecretRegistry): Alert => {
+  const out: Alert = { ...a, message: outgoingText(a.message, { secrets }), profiles: a.profiles.map((p) => outgoingText(p, { secrets })) }
   for (const k of OPTIONAL_TEXTS) {
     const v = a[k]
-    if (v !== undefined) out[k] = outgoingText(v)
+    if (v !== undefined) out[k] = outgoingText(v, { secrets })
   }
   return out
 }
@@ -31,8 +32,8 @@ const subject = (a: Alert): string =>
   a.ssoSession !== undefined ? `SSO session ${a.ssoSession}` : a.profile !== undefined ? `profile ${a.profile}` : 'credentials'
 
 /** A short title, e.g. "aws-credd: SSO session dev needs login". */
-export const alertTitle = (alert: Alert): string => {
-  const a = cleanAlert(alert)
+export const alertTitle = (alert: Alert, secrets: SecretRegistry): string => {
+  const a = cleanAlert(alert, secrets)
   const s = subject(a)
   switch (a.event) {
     case 'relogin-soon': return `aws-credd: ${s} needs login soon`
@@ -49,8 +50,8 @@ export const alertTitle = (alert: Alert): string => {
  * link), the user code to compare with the one the browser shows, and the fix
  * when the message does not already say it.
  */
-export const alertText = (alert: Alert, opts: { fix?: boolean } = {}): string => {
-  const a = cleanAlert(alert)
+export const alertText = (alert: Alert, secrets: SecretRegistry, opts: { fix?: boolean } = {}): string => {
+  const a = cleanAlert(alert, secrets)
   const lines = [a.message]
   if (a.verificationUriComplete) lines.push(a.verificationUriComplete)
   if (a.userCode) lines.push(`Code: ${a.userCode}`)

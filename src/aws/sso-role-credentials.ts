@@ -6,6 +6,7 @@ import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso'
 import type { Credentials } from '../core/credentials.js'
 import { SsoTokenError } from '../core/errors.js'
 import type { SsoLink } from '../core/links.js'
+import type { SecretSink } from '../engine/ports.js'
 import { loginFlag } from '../core/sso-sessions.js'
 import { readSsoToken, ssoCacheFile } from '../files/sso-cache.js'
 import { fromSdkError } from './classify-error.js'
@@ -21,13 +22,14 @@ export class SsoRoleCredentials {
   constructor(
     private readonly cacheDir: string,
     private readonly now: () => number,
-    private readonly registerSecret: (s: string) => void = () => undefined,
+    /** Where the tokens read from the cache are registered (the daemon's registry); none: not registered. */
+    private readonly secrets?: SecretSink,
   ) {}
 
   async fetch(link: SsoLink): Promise<Credentials> {
     const file = ssoCacheFile(this.cacheDir, link.cacheKey)
     const token = await readSsoToken(file)
-    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.registerSecret(secret)
+    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.secrets?.register(secret)
     const fix = loginCommand(link)
     if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing')
     const expiresAt = Date.parse(token.expiresAt)

@@ -16,7 +16,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { Credentials } from '../core/credentials.js'
 import { ProfileError } from '../core/errors.js'
 import { mfaSerialOf, type Link } from '../core/links.js'
-import type { Upstream } from '../engine/ports.js'
+import type { SecretSink, Upstream } from '../engine/ports.js'
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromSdkError } from './classify-error.js'
 import { sdkClientConfig } from './client-config.js'
@@ -31,8 +31,8 @@ export interface AwsUpstreamOptions {
   credentialsFile: string
   ssoCacheDir: string
   now: () => number
-  /** Tells the log redactor about SSO tokens read from the cache. */
-  registerSecret?: (s: string) => void
+  /** Tells the redactor about SSO tokens read from the cache (the daemon's registry); without it they are not registered. */
+  secrets?: SecretSink
 }
 
 /** AWS's own default session name prefix would be `aws-sdk-js-<ms>`; ours says who assumed it. */
@@ -43,7 +43,7 @@ export class AwsUpstream implements Upstream {
   private sso: SsoRoleCredentials
 
   constructor(private readonly opts: AwsUpstreamOptions) {
-    this.sso = new SsoRoleCredentials(opts.ssoCacheDir, opts.now, opts.registerSecret)
+    this.sso = new SsoRoleCredentials(opts.ssoCacheDir, opts.now, opts.secrets)
   }
 
   async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 import { askDaemon, controlSocket, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
 import { grantFailure, mintGrant } from './grant-client.js'
 
@@ -17,12 +17,20 @@ export interface CommandIo {
   stderr(line: string): void
 }
 
-export const stdIo: CommandIo = {
+/** The real streams, stderr redacting `secrets` (the command's own registry). */
+export const commandIo = (secrets: SecretRegistry): CommandIo => ({
   stdout: (text) => void process.stdout.write(text),
   // Messages to a person (a daemon's refusal, an error): through the outgoing-text gate. Never
   // stdout, which carries what `env` and `process` print for programs (the credentials themselves).
-  stderr: (line) => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`),
-}
+  stderr: (line) => void process.stderr.write(`${outgoingText(line, { secrets, multiline: true })}\n`),
+})
+
+/**
+ * The real streams of a command that runs without the daemon's registry (status, env, exec,
+ * process, doctor, grant...): it registers no secret of its own, so its registry stays empty
+ * and only secret names and shapes are redacted, besides the escapes.
+ */
+export const stdIo: CommandIo = commandIo(new SecretRegistry())
 
 export const FULL_URI = 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
 export const TOKEN_FILE = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'

@@ -3,7 +3,7 @@
 // `aws sso login` does, so the AWS CLI, the SDKs and the daemon all use it.
 import { spawn } from 'node:child_process'
 import { describeError, ProfileError } from '../core/errors.js'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 import { findSsoSession, listSsoSessions, type SsoSessionInfo } from '../core/sso-sessions.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { LoginCancelled, startDeviceLogin } from '../engine/device-login.js'
@@ -19,7 +19,8 @@ export interface LoginOptions {
 
 type Env = NodeJS.ProcessEnv
 // Through the outgoing-text gate: the verification link and errors come from the SSO-OIDC service.
-const say = (line: string): void => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`)
+// The tokens this command receives are written to the cache, never said: its registry stays empty.
+const say = (line: string): void => void process.stderr.write(`${outgoingText(line, { secrets: new SecretRegistry(), multiline: true })}\n`)
 
 export const loginCommand = async (opts: LoginOptions, env: Env = process.env): Promise<number> => {
   if (opts.ssoSession && opts.profile) {

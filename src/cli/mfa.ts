@@ -1,12 +1,13 @@
 // `aws-credd mfa PROFILE CODE`: hands an MFA code to the running daemon, which
 // opens (or renews) the MFA session of that profile's chain with it.
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 
-/** The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes). */
-const say = (line: string): void => void process.stderr.write(`${outgoingText(line)}\n`)
-
 export const mfaCommand = async (profile: string, code: string, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  // The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes); this
+  // command registers no secret, so its own registry stays empty.
+  const secrets = new SecretRegistry()
+  const say = (line: string): void => void process.stderr.write(`${outgoingText(line, { secrets })}\n`)
   if (!/^\d{6}$/.test(code)) {
     say('aws-credd mfa: the code must be the six digits your MFA device shows now')
     return 2
@@ -14,7 +15,7 @@ export const mfaCommand = async (profile: string, code: string, env: NodeJS.Proc
   // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
   const answer = await askDaemon(controlSocket(env), 'POST', '/v1/mfa', { profile, code })
   if (answer.status === 'untrusted') {
-    process.stderr.write(`aws-credd mfa: ${outgoingText(answer.reason)}\n`)
+    process.stderr.write(`aws-credd mfa: ${outgoingText(answer.reason, { secrets })}\n`)
     return UNTRUSTED_EXIT
   }
   if (answer.status === 'no-daemon') {

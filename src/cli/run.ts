@@ -34,12 +34,12 @@ import type { Logger } from '../engine/ports.js'
 import { systemClock } from '../runtime/clock.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 import { liveFrame } from './live-frame.js'
-import { createLogger, registerSecret, type LogLevel } from '../runtime/logger.js'
+import { createLogger, type LogLevel } from '../runtime/logger.js'
 import { GrantRegistry } from '../engine/grant-registry.js'
 import { defaultStateDir, grantFileStore } from '../files/grant-store.js'
 import { AuditLog } from '../files/audit-log.js'
 import { tokenCodec } from '../serve/auth-token.js'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 
 export interface RunOptions {
   config?: string
@@ -49,13 +49,17 @@ export interface RunOptions {
   tty?: boolean
 }
 
-/** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer). */
-const sayFatal = (e: unknown): void => void process.stderr.write(`aws-credd: ${outgoingText(describeError(e))}\n`)
+/** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer), redacting `secrets`. */
+const fatalSayer = (secrets: SecretRegistry) => (e: unknown): void => void process.stderr.write(`aws-credd: ${outgoingText(describeError(e), { secrets })}\n`)
 
 /** Changes are read this long after the last event, so an editor's burst of writes is one reload. */
 const DEBOUNCE_MS = 150
 
 export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  // The daemon's one registry of secrets: the engine registers into it (SecretSink), and the
+  // logger, the HTTP and control answers, the alerts and the live table redact with it.
+  const secrets = new SecretRegistry()
+  const sayFatal = fatalSayer(secrets)
   let configPath: string | undefined
   try {
     // Under `npm start -- --config x.json` npm runs in the package folder; INIT_CWD is where the user was.
@@ -79,9 +83,9 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
 
   // On a terminal the log scrolls above a live table of the profiles (drawn on stderr, where the log goes).
   const live: LiveTerminal | undefined = wantsLiveTable(opts, config, env, process.stderr)
-    ? new LiveTerminal({ out: process.stderr, render: (columns): string[] => liveFrame(daemon.status(), clock.now(), { columns, color: !env.NO_COLOR, clock: new Date(clock.now()).toTimeString().slice(0, 8) }) })
+    ? new LiveTerminal({ out: process.stderr, render: (columns): string[] => liveFrame(daemon.status(), clock.now(), { columns, color: !env.NO_COLOR, clock: new Date(clock.now()).toTimeString().slice(0, 8), secrets }) })
     : undefined
-  const logger: Logger = live ? createLogger({ level: config.log.level, format: 'text', stream: live.logStream, isTTY: true }) : createLogger({ level: config.log.level, format: config.log.format })
+  const logger: Logger = live ? createLogger({ level: config.log.level, format: 'text', stream: live.logStream, isTTY: true, secrets }) : createLogger({ level: config.log.level, format: config.log.format, secrets })
   // Node's own warnings (deprecations, listener leaks) go through the log: printed raw,
   // they would break JSON lines and the live table.
   process.removeAllListeners('warning')
@@ -89,7 +93,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
   const paths = awsPaths(env)
   const clock = systemClock
   const dispatcherFor = (c: Config): AlertDispatcher =>
-    new AlertDispatcher({ channels: buildChannels(c.alerts, { logger, env }), clock, logger, random: Math.random })
+    new AlertDispatcher({ channels: buildChannels(c.alerts, { logger, env, secrets }), clock, logger, random: Math.random, secrets })
   let dispatcher: AlertDispatcher
   try {
     dispatcher = dispatcherFor(config)
@@ -109,7 +113,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     env,
     readConfig,
     readAwsFiles: () => readAwsFiles(env),
-    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: () => mfaSeconds }), clock, registerSecret),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, now: () => clock.now(), secrets, mfaCodes, mfaSessionSeconds: () => mfaSeconds }), clock, secrets),
     mfaCodes,
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,
@@ -120,7 +124,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       dispatcher.send(a)
     },
     onEvent: metrics.onEngineEvent,
-    registerSecret,
+    secrets,
   })
   const reload = async (): Promise<void> => {
     if (!(await daemon.reloadConfig())) return
@@ -196,7 +200,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
     codec: tokenCodec,
     store: grantFileStore(stateDir, (why) => logger.warn(why)),
     logger,
-    registerSecret,
+    secrets,
     // The token files `env` makes live in the runtime folder's grants/: they go with their grant.
     onEnded: (g) => {
       if (g.kind !== 'env' || g.tokenFile === undefined || runtimeDir === undefined) return
@@ -226,7 +230,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
       imdsEndpoint: serving?.imdsUrl,
     })
     const onCredentials = (profile: string, status: number): void => audit?.record({ listener: 'control', consumer: 'owner', profile, status })
-    control = await startControlServer(socket, controlApi(daemon, { extra, grants, onCredentials })).catch(
+    control = await startControlServer(socket, controlApi(daemon, { extra, grants, onCredentials }), secrets).catch(
       async (e: unknown) => {
         // Name the daemon that holds the socket, so the user knows which one to stop.
         const answer = await askDaemon(socket, 'GET', '/v1/status')
@@ -249,7 +253,7 @@ export const runCommand = async (opts: RunOptions, env: NodeJS.ProcessEnv = proc
         logger,
         runtimeDir,
         grants,
-        registerSecret,
+        secrets,
         onRequest,
         metrics,
         ready: () => readiness(started, daemon.status()),

@@ -15,7 +15,7 @@ import type { AwsFiles } from '../files/aws-config-files.js'
 import { CredentialsFileOutput, type SectionWriter } from './credentials-output.js'
 import { logEvent } from './event-log.js'
 import type { EngineEvent } from './events.js'
-import type { Clock, Logger, Upstream } from './ports.js'
+import type { Clock, Logger, SecretSink, Upstream } from './ports.js'
 import type { MfaCodes } from './mfa-codes.js'
 import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
@@ -42,7 +42,8 @@ export interface DaemonDeps {
   ssoCache: SsoCacheStore
   /** Delivers an alert (the dispatcher's send: never blocks, never throws). */
   alert: (a: Alert) => void
-  registerSecret?: (s: string) => void
+  /** Every secret the daemon handles is registered here (the composition's SecretRegistry). */
+  secrets: SecretSink
   /** Where `aws-credd mfa` codes wait for the upstream (the same object the upstream takes them from). */
   mfaCodes?: MfaCodes
   onEvent?: (e: EngineEvent) => void
@@ -101,7 +102,7 @@ export class Daemon {
       alert: deps.alert,
       // A new token: SSO profiles waiting for one retry now.
       onTokenChanged: () => this.refresher.poke('sso'),
-      registerSecret: deps.registerSecret,
+      secrets: deps.secrets,
     })
   }
 

@@ -24,3 +24,12 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void
   debug(msg: string, fields?: LogFields): void
 }
+
+/**
+ * Where the engine registers every secret it handles (keys it fetched, SSO tokens, minted
+ * grant tokens) so no later log line, answer or alert shows it. The daemon's
+ * SecretRegistry (core/outgoing-text.ts) in production; tests pass their own.
+ */
+export interface SecretSink {
+  register(value: string): void
+}

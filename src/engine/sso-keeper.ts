@@ -14,7 +14,7 @@ import type { SsoOidc } from '../aws/sso-oidc.js'
 import { OidcError } from '../core/errors.js'
 import { loginFix } from '../core/sso-sessions.js'
 import { startDeviceLogin, type DeviceLogin } from './device-login.js'
-import type { Clock, Logger, TimerHandle } from './ports.js'
+import type { Clock, Logger, SecretSink, TimerHandle } from './ports.js'
 import { sessionAlert, sessionCondition, type AlertTiming } from './sso-alerts.js'
 import { gateAlert } from '../core/alert-gate.js'
 import { MAX_SLEEP } from './refresher.js'
@@ -38,7 +38,8 @@ export interface SsoKeeperDeps {
   alert: (a: Alert) => void
   /** A session got a new token (refreshed, logged in, or found in the cache): retry what depends on it. */
   onTokenChanged: (session: SsoSessionInfo) => void
-  registerSecret?: (s: string) => void
+  /** SSO tokens read or fetched are registered here, so no line shows them. */
+  secrets: SecretSink
 }
 
 /** What `status` shows for one session. */
@@ -138,7 +139,7 @@ export class SsoKeeper {
       e.facts.token = undefined
       return
     }
-    for (const s of secretsOfToken(token)) this.deps.registerSecret?.(s)
+    for (const s of secretsOfToken(token)) this.deps.secrets.register(s)
     const changed = token?.accessToken !== e.token?.accessToken || token?.refreshToken !== e.token?.refreshToken
     const obtainedAt = e.facts.token && token?.accessToken === e.token?.accessToken ? e.facts.token.obtainedAt : undefined
     this.hold(e, token, obtainedAt)
@@ -219,7 +220,7 @@ export class SsoKeeper {
       const now = this.deps.clock.now()
       try {
         const answer = await this.deps.oidc.refresh(e.info, { clientId, clientSecret, refreshToken })
-        for (const s of [answer.accessToken, answer.refreshToken]) if (s) this.deps.registerSecret?.(s)
+        for (const s of [answer.accessToken, answer.refreshToken]) if (s) this.deps.secrets.register(s)
         const next = refreshedToken(token, answer, e.info, this.deps.clock.now())
         const written = await this.deps.cache.write(e.info.cacheKey, next, token.accessToken)
         e.lastError = undefined
@@ -274,7 +275,7 @@ export class SsoKeeper {
     this.evaluate()
     try {
       const token = await login.token
-      for (const s of secretsOfToken(token)) this.deps.registerSecret?.(s)
+      for (const s of secretsOfToken(token)) this.deps.secrets.register(s)
       await this.deps.cache.write(e.info.cacheKey, token)
       e.login = undefined
       e.facts.login = undefined
