@@ -6,6 +6,7 @@
 import { createServer } from 'node:http'
 import { staticLookup, startContainerEndpoint } from '../dist/serve/index.js'
 import { awsTimestamp as awsTime } from '../dist/core/aws-time.js'
+import { SecretRegistry } from '../dist/core/outgoing-text.js'
 
 export const TOKEN = 'benchmark-token-not-a-secret-0123456789abc'
 export const PROFILE = 'bench'
@@ -22,7 +23,7 @@ const target = process.argv[2]
 let port
 if (target === 'credd') {
   // rateLimit off: the benchmark measures raw throughput with one token, far over the per-token limit a daemon applies.
-  const ep = await startContainerEndpoint({ listen: { port: 0 }, token: TOKEN, lookup: staticLookup({ [PROFILE]: { kind: 'ok', creds } }), now: Date.now, rateLimit: false })
+  const ep = await startContainerEndpoint({ listen: { port: 0 }, token: TOKEN, lookup: staticLookup({ [PROFILE]: { kind: 'ok', creds } }), now: Date.now, secrets: new SecretRegistry(), rateLimit: false })
   port = ep.address.port
 } else if (target === 'bare') {
   const body = Buffer.from(JSON.stringify({

@@ -1,9 +1,9 @@
 // Writes config.schema.json (for editors) from the zod schema in
-// src/core/config-schema.ts, via the compiled dist/ (`npm run build` runs tsc
+// src/core/config/schema.ts, via the compiled dist/ (`npm run build` runs tsc
 // first). With --check it only reports whether the committed file is stale.
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { configJsonSchemaText } from '../dist/core/config-schema.js'
+import { configJsonSchemaText } from '../dist/core/config/json-schema.js'
 
 const target = fileURLToPath(new URL('../config.schema.json', import.meta.url))
 const text = configJsonSchemaText()

@@ -1,6 +1,7 @@
 // Builds the alert channels the daemon config asks for. The log is always one
 // of them, so an alert is never lost even with nothing else configured.
 import type { Logger } from '../engine/ports.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import type { AlertChannel } from '../engine/ports.js'
 import { commandChannel } from './command-channel.js'
 import { desktopChannel, type SpawnFile } from './desktop-channel.js'
@@ -22,6 +23,8 @@ export interface ChannelDeps {
   logger: Logger
   /** The daemon's environment: decides desktop availability and is passed to the command. */
   env: NodeJS.ProcessEnv
+  /** The daemon's registered secrets, redacted from every alert a channel sends. */
+  secrets: SecretRegistry
   /** For tests: runs notify-send. */
   spawnNotify?: SpawnFile
   /** For tests: replaces the global fetch for the webhook. */
@@ -32,10 +35,10 @@ export interface ChannelDeps {
 export const buildChannels = (config: AlertsConfig, deps: ChannelDeps): AlertChannel[] => {
   const channels: AlertChannel[] = [logChannel(deps.logger)]
   if (config.desktop) {
-    const desktop = desktopChannel({ env: deps.env, logger: deps.logger, spawn: deps.spawnNotify })
+    const desktop = desktopChannel({ env: deps.env, logger: deps.logger, secrets: deps.secrets, spawn: deps.spawnNotify })
     if (desktop) channels.push(desktop)
   }
-  if (config.webhook) channels.push(webhookChannel({ ...config.webhook, fetch: deps.fetch }))
-  if (config.command !== undefined && config.command.trim() !== '') channels.push(commandChannel({ command: config.command, env: deps.env }))
+  if (config.webhook) channels.push(webhookChannel({ ...config.webhook, fetch: deps.fetch, secrets: deps.secrets }))
+  if (config.command !== undefined && config.command.trim() !== '') channels.push(commandChannel({ command: config.command, env: deps.env, secrets: deps.secrets }))
   return channels
 }

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { cleanAlert, type Alert } from '../core/alert.js'
 import type { AlertChannel } from '../engine/ports.js'
 import { awsTimestamp } from '../core/aws-time.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import { AlertChannelError, firstLine } from '../core/errors.js'
 import { DETAIL_MAX } from './format.js'
 
@@ -17,14 +18,16 @@ export interface CommandOptions {
   /** The daemon's own environment, passed on to the command. */
   env: NodeJS.ProcessEnv
   timeoutMs?: number
+  /** The daemon's registered secrets, redacted from every variable. */
+  secrets: SecretRegistry
 }
 
 /**
  * The AWS_CREDD_* variables for `alert`, every text redacted and escaped (cleanAlert); absent
  * facts are empty, so nothing inherited is mistaken for them.
  */
-export const commandEnv = (alert: Alert): Record<string, string> => {
-  const a = cleanAlert(alert)
+export const commandEnv = (alert: Alert, secrets: SecretRegistry): Record<string, string> => {
+  const a = cleanAlert(alert, secrets)
   return {
   AWS_CREDD_EVENT: a.event,
   AWS_CREDD_MESSAGE: a.message,
@@ -51,7 +54,7 @@ export const commandChannel = (opts: CommandOptions): AlertChannel => {
         let exitCode: number | null | undefined
         let signal: NodeJS.Signals | null = null
         const child = spawn('/bin/sh', ['-c', opts.command], {
-          env: { ...opts.env, ...commandEnv(a) },
+          env: { ...opts.env, ...commandEnv(a, opts.secrets) },
           stdio: ['ignore', 'ignore', 'pipe'],
           // Its own process group, so a timeout also kills what the shell started.
           detached: true,

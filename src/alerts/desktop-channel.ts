@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { Logger } from '../engine/ports.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import { findExecutable } from './find-executable.js'
 import type { Alert } from '../core/alert.js'
 import type { AlertChannel } from '../engine/ports.js'
@@ -45,16 +46,18 @@ const busAddress = (env: NodeJS.ProcessEnv): string | undefined => {
 /** notify-send parses a leading '-' as an option (GOption), even in the body. Title and text are already cleaned (format.ts). */
 const notOption = (s: string): string => (s.startsWith('-') ? ` ${s}` : s)
 
-export const notifySendArgs = (a: Alert): string[] => [
+export const notifySendArgs = (a: Alert, secrets: SecretRegistry): string[] => [
   '--app-name=aws-credd',
   `--urgency=${a.event === 'relogin-required' ? 'critical' : a.event === 'recovered' ? 'low' : 'normal'}`,
-  notOption(alertTitle(a)),
-  notOption(alertText(a, { fix: false })),
+  notOption(alertTitle(a, secrets)),
+  notOption(alertText(a, secrets, { fix: false })),
 ]
 
 export interface DesktopDeps {
   env: NodeJS.ProcessEnv
   logger: Logger
+  /** The daemon's registered secrets, redacted from title and text. */
+  secrets: SecretRegistry
   spawn?: SpawnFile
   timeoutMs?: number
 }
@@ -78,7 +81,7 @@ export const desktopChannel = (deps: DesktopDeps): AlertChannel | undefined => {
     name: 'desktop',
     send: async (a) => {
       try {
-        await spawn(notifySend, notifySendArgs(a), { env, timeoutMs })
+        await spawn(notifySend, notifySendArgs(a, deps.secrets), { env, timeoutMs })
       } catch (e) {
         const reason = renderError(e, { max: DETAIL_MAX })
         throw new AlertChannelError('desktop', reason, { fix: 'check that a notification server runs in the desktop session (notify-send "test")' })

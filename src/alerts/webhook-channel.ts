@@ -5,6 +5,7 @@ import { AlertChannelError, ConfigError, firstLine } from '../core/errors.js'
 import { cleanAlert, type Alert } from '../core/alert.js'
 import type { AlertChannel } from '../engine/ports.js'
 import { awsTimestamp } from '../core/aws-time.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import { alertText } from './format.js'
 
 export const WEBHOOK_TIMEOUT_MS = 10_000
@@ -17,15 +18,17 @@ export interface WebhookOptions {
   timeoutMs?: number
   /** Node's global fetch unless a test passes another. */
   fetch?: typeof fetch
+  /** The daemon's registered secrets, redacted from every text sent. */
+  secrets: SecretRegistry
 }
 
 /** The JSON body sent for `alert`, every text redacted and escaped (cleanAlert). */
-export const webhookBody = (alert: Alert): Record<string, unknown> => {
-  const a = cleanAlert(alert)
+export const webhookBody = (alert: Alert, secrets: SecretRegistry): Record<string, unknown> => {
+  const a = cleanAlert(alert, secrets)
   return {
   event: a.event,
   message: a.message,
-  text: alertText(a),
+  text: alertText(a, secrets),
   ssoSession: a.ssoSession,
   profile: a.profile,
   profiles: a.profiles,
@@ -124,7 +127,7 @@ export const webhookChannel = (opts: WebhookOptions): AlertChannel => {
         res = await doFetch(url, {
           method: 'POST',
           headers,
-          body: JSON.stringify(webhookBody(a)),
+          body: JSON.stringify(webhookBody(a, opts.secrets)),
           signal,
           redirect: 'manual', // a redirect would resend the alert somewhere the config does not name
         })

@@ -7,6 +7,7 @@ import type { Credentials } from '../core/credentials.js'
 import { SsoTokenError } from '../core/errors.js'
 import type { SsoLink } from '../core/links.js'
 import type { SsoCachedToken } from '../core/sso-token.js'
+import type { SecretSink } from '../engine/ports.js'
 import { fixes } from '../core/fixes.js'
 import { fromSdkError, invalidResponse } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
@@ -30,13 +31,14 @@ export class SsoRoleCredentials {
   constructor(
     private readonly tokens: SsoTokenFiles,
     private readonly now: () => number,
-    private readonly registerSecret: (s: string) => void = () => undefined,
+    /** Where the tokens read from the cache are registered (the daemon's registry); none: not registered. */
+    private readonly secrets?: SecretSink,
   ) {}
 
   async fetch(link: SsoLink): Promise<Credentials> {
     const file = this.tokens.fileOf(link.cacheKey)
     const token = await this.tokens.read(file)
-    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.registerSecret(secret)
+    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.secrets?.register(secret)
     const fix = fixes.awsSsoLogin(link.ssoSession, link.profile)
     if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing', link.profile)
     const expiresAt = Date.parse(token.expiresAt)

@@ -17,7 +17,7 @@ import type { Credentials } from '../core/credentials.js'
 import { CreddError, ProfileError } from '../core/errors.js'
 import { fixes } from '../core/fixes.js'
 import { mfaSerialOf, type Link } from '../core/links.js'
-import type { Upstream } from '../engine/ports.js'
+import type { SecretSink, Upstream } from '../engine/ports.js'
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromSdkError, invalidResponse } from './classify-error.js'
 import { sdkClientConfig } from './client-config.js'
@@ -33,8 +33,8 @@ export interface AwsUpstreamOptions {
   /** The SSO token cache (files/sso-cache.ts ssoTokenFiles), read for SSO links. */
   ssoTokens: SsoTokenFiles
   now: () => number
-  /** Tells the log redactor about SSO tokens read from the cache. */
-  registerSecret?: (s: string) => void
+  /** Tells the redactor about SSO tokens read from the cache (the daemon's registry); without it they are not registered. */
+  secrets?: SecretSink
 }
 
 /** AWS's own default session name prefix would be `aws-sdk-js-<ms>`; ours says who assumed it. */
@@ -45,7 +45,7 @@ export class AwsUpstream implements Upstream {
   private sso: SsoRoleCredentials
 
   constructor(private readonly opts: AwsUpstreamOptions) {
-    this.sso = new SsoRoleCredentials(opts.ssoTokens, opts.now, opts.registerSecret)
+    this.sso = new SsoRoleCredentials(opts.ssoTokens, opts.now, opts.secrets)
   }
 
   async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {

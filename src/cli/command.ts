@@ -4,7 +4,7 @@
 // for every command, so tests drive a command exactly as the CLI does, with their own io.
 // Kept free of imports beyond the outgoing-text gate: `aws-credd process` loads it on
 // every SDK refresh.
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 
 /** Where a command writes: injected by tests, the real streams otherwise. */
 export interface CommandIo {
@@ -13,13 +13,20 @@ export interface CommandIo {
   stderr(line: string): void
 }
 
-/** The real streams. */
-export const stdIo: CommandIo = {
+/** The real streams, stderr redacting `secrets` (the command's own registry). */
+export const commandIo = (secrets: SecretRegistry): CommandIo => ({
   stdout: (text) => void process.stdout.write(text),
   // Messages to a person (a daemon's refusal, an error): through the outgoing-text gate. Never
   // stdout, which carries what `env` and `process` print for programs (the credentials themselves).
-  stderr: (line) => void process.stderr.write(`${outgoingText(line, { multiline: true })}\n`),
-}
+  stderr: (line) => void process.stderr.write(`${outgoingText(line, { secrets, multiline: true })}\n`),
+})
+
+/**
+ * The real streams of a command that runs without the daemon's registry (status, env, exec,
+ * process, doctor, grant...): it registers no secret of its own, so its registry stays empty
+ * and only secret names and shapes are redacted, besides the escapes.
+ */
+export const stdIo: CommandIo = commandIo(new SecretRegistry())
 
 /** What every command is given: where to write, the environment it reads, the time. */
 export interface CommandDeps {

@@ -3,7 +3,6 @@
 // `aws sso login` does, so the AWS CLI, the SDKs and the daemon all use it.
 import { spawn } from 'node:child_process'
 import { errorLine, ProfileError } from '../core/errors.js'
-import { outgoingText } from '../core/outgoing-text.js'
 import { findSsoSession, listSsoSessions, type SsoSessionInfo } from '../core/sso-sessions.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { LoginCancelled, startDeviceLogin } from '../engine/device-login.js'

@@ -19,8 +19,9 @@ const main = async (): Promise<void> => {
       process.exitCode = e.exitCode === 0 ? 0 : 2
       return
     }
-    const { outgoingText } = await import('../core/outgoing-text.js')
-    process.stderr.write(`aws-credd: ${outgoingText(e instanceof Error ? e.message : String(e), { multiline: true })}\n`)
+    const { outgoingText, SecretRegistry } = await import('../core/outgoing-text.js')
+    const secrets = new SecretRegistry() // a command's own registered secrets are gone with it
+    process.stderr.write(`aws-credd: ${outgoingText(e instanceof Error ? e.message : String(e), { secrets, multiline: true })}\n`)
     process.exitCode = 1
   }
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { configSearchPath } from '../files/daemon-config.js'
 import { errorLine } from '../core/errors.js'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 import { runningDaemon, type RunInput } from '../root/running-daemon.js'
 import { UsageError, type Command } from './command.js'
 import { askDaemon } from './control-client.js'
@@ -27,7 +27,7 @@ export const runCommand: Command<RunOptions, RunInput> = {
       configPath = opts.config ? resolve(base, opts.config) : existsSync(configSearchPath(env)) ? configSearchPath(env) : undefined
     } catch (e) {
       // Through the outgoing-text gate: it may quote a path from the environment.
-      return new UsageError(`aws-credd: ${outgoingText(errorLine(e))}`)
+      return new UsageError(`aws-credd: ${outgoingText(errorLine(e), { secrets: new SecretRegistry() })}`)
     }
     return { configPath, logLevel: opts.logLevel, logFormat: opts.logFormat, tty: opts.tty }
   },

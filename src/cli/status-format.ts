@@ -3,7 +3,7 @@
 // in, text out. Every cell passes the outgoing-text gate (an upstream error in LAST
 // ERROR may carry an escape sequence meant for the terminal).
 import stringWidth from 'string-width'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, type SecretRegistry } from '../core/outgoing-text.js'
 import { formatDuration } from '../core/duration.js'
 import type { StatusView } from '../engine/ports.js'
 
@@ -31,10 +31,10 @@ export const dueIn = (at: number | undefined, now: number): string => {
 /**
  * Left-aligned columns two spaces apart; the last one is not padded (it holds long
  * messages). Widths are terminal columns, not UTF-16 units: a CJK profile name takes two per character.
- * Cells are redacted and escaped to one line first (core/outgoing-text.ts), so widths count what is shown.
+ * Cells are redacted and escaped to one line first (core/outgoing-text.ts, with `secrets`), so widths count what is shown.
  */
-export const table = (head: string[], dirty: string[][]): string => {
-  const rows = dirty.map((r) => r.map((c) => outgoingText(c)))
+export const table = (head: string[], dirty: string[][], secrets: SecretRegistry): string => {
+  const rows = dirty.map((r) => r.map((c) => outgoingText(c, { secrets })))
   const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))))
   const pad = (c: string, w: number): string => c + ' '.repeat(Math.max(0, w - stringWidth(c)))
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd()
@@ -61,18 +61,19 @@ const sessionRows = (v: StatusView, now: number): string[][] =>
     return [s.label, s.state, expiresIn(s.tokenExpiresAt, now), s.profiles.join(',') || NONE, oneLine(why + more)]
   })
 
-export const formatStatus = (v: StatusAnswer, now: number): string => {
+/** The status tables; `secrets`: whose registered secrets to redact (the command's own, or the daemon's for the live table). */
+export const formatStatus = (v: StatusAnswer, now: number, secrets: SecretRegistry): string => {
   const parts: string[] = []
   parts.push(
     v.profiles.length > 0
-      ? table(['PROFILE', 'SOURCE', 'STATE', 'EXPIRES IN', 'NEXT RENEWAL', 'LAST ERROR'], profileRows(v, now))
+      ? table(['PROFILE', 'SOURCE', 'STATE', 'EXPIRES IN', 'NEXT RENEWAL', 'LAST ERROR'], profileRows(v, now), secrets)
       : 'No profiles kept: the daemon keeps the profiles with temporary credentials in the AWS config file, or those listed in its config.',
   )
-  if (v.ssoSessions.length > 0) parts.push(table(['SESSION', 'STATE', 'TOKEN EXPIRES IN', 'PROFILES', 'REASON/LINK'], sessionRows(v, now)))
+  if (v.ssoSessions.length > 0) parts.push(table(['SESSION', 'STATE', 'TOKEN EXPIRES IN', 'PROFILES', 'REASON/LINK'], sessionRows(v, now), secrets))
   const facts: string[] = []
   if (v.containerEndpoint) facts.push(`container endpoint: ${v.containerEndpoint.url}/v1/credentials/PROFILE (token file ${v.containerEndpoint.tokenFile})`)
   if (v.imdsEndpoint) facts.push(`IMDSv2 endpoint: ${v.imdsEndpoint}`)
   if (v.pid !== undefined) facts.push(`daemon pid ${v.pid}`)
-  if (facts.length > 0) parts.push(facts.map((f) => outgoingText(f)).join('\n'))
+  if (facts.length > 0) parts.push(facts.map((f) => outgoingText(f, { secrets })).join('\n'))
   return `${parts.join('\n\n')}\n`
 }

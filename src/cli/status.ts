@@ -2,7 +2,7 @@
 // session, with an exit status scripts and monitoring can test: 0 all fresh, 1 something
 // needs attention, 2 a profile has nothing valid to serve, 3 no daemon runs, 4 the control
 // socket failed the trust check (another user's, or in a folder others can write).
-import { outgoingText, outgoingValue } from '../core/outgoing-text.js'
+import { outgoingText, outgoingValue, SecretRegistry } from '../core/outgoing-text.js'
 import { statusExitCode } from '../engine/status-view.js'
 import { askDaemon, controlSocket, UNTRUSTED_EXIT } from './control-client.js'
 import type { Command } from './command.js'
@@ -20,6 +20,8 @@ export const statusCommand: Command<StatusOptions> = {
   validate: (opts) => opts,
   run: async (opts, { io, env, now }) => {
   const answer = await askDaemon(controlSocket(env), 'GET', '/v1/status')
+  // This command registers no secret: its registry stays empty (the daemon redacted its own).
+  const secrets = new SecretRegistry()
   if (answer.status === 'untrusted') {
     io.stderr(`aws-credd status: ${answer.reason}`)
     return UNTRUSTED_EXIT
@@ -29,12 +31,12 @@ export const statusCommand: Command<StatusOptions> = {
     return 3
   }
   if (answer.status !== 200 || !isView(answer.body)) {
-    io.stderr(`aws-credd status: ${withFix(`the daemon did not give its status (${answer.status}: ${outgoingText(String(answer.body.message ?? 'unexpected answer'))})`, 'restart it (its log says more)')}`)
+    io.stderr(`aws-credd status: ${withFix(`the daemon did not give its status (${answer.status}: ${outgoingText(String(answer.body.message ?? 'unexpected answer'), { secrets })})`, 'restart it (its log says more)')}`)
     return 1
   }
   // The daemon cleaned its answer already; this process cleans again what it prints (escapes
   // and secret shapes: it does not know the daemon's registered secrets).
-  io.stdout(opts.json ? `${JSON.stringify(outgoingValue(answer.body), null, 2)}\n` : formatStatus(answer.body, now()))
+  io.stdout(opts.json ? `${JSON.stringify(outgoingValue(answer.body, { secrets }), null, 2)}\n` : formatStatus(answer.body, now(), secrets))
   return statusExitCode(answer.body)
 }
 }

@@ -2,7 +2,7 @@
 // MFA code) or when things recovered: plain data the engine builds and channels deliver
 // (the channel port, AlertChannel, is in engine/ports.ts), and cleanAlert, the outgoing-text
 // gate every alert passes before any channel sees it.
-import { outgoingText } from './outgoing-text.js'
+import { outgoingText, type SecretRegistry } from './outgoing-text.js'
 
 /** What happened, as the channels and the metrics name it. */
 export type AlertEvent = 'relogin-soon' | 'relogin-required' | 'login-started' | 'recovered' | 'refresh-failing' | 'mfa-required'
@@ -32,12 +32,13 @@ const OPTIONAL_TEXTS = ['ssoSession', 'profile', 'verificationUriComplete', 'use
  * `a` with every text field redacted and escaped to one line (core/outgoing-text.ts).
  * The dispatcher applies it before fan-out, and each channel again on what it formats
  * (idempotent, and alerts are rare), so a channel used on its own is safe too.
+ * `secrets`: the daemon's registered secrets.
  */
-export const cleanAlert = (a: Alert): Alert => {
-  const out: Alert = { ...a, message: outgoingText(a.message), profiles: a.profiles.map((p) => outgoingText(p)) }
+export const cleanAlert = (a: Alert, secrets: SecretRegistry): Alert => {
+  const out: Alert = { ...a, message: outgoingText(a.message, { secrets }), profiles: a.profiles.map((p) => outgoingText(p, { secrets })) }
   for (const k of OPTIONAL_TEXTS) {
     const v = a[k]
-    if (v !== undefined) out[k] = outgoingText(v)
+    if (v !== undefined) out[k] = outgoingText(v, { secrets })
   }
   return out
 }

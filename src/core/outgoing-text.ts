@@ -26,7 +26,10 @@ const headOf = (s: string, i: number): number => (s.charCodeAt(i) * 961 + s.char
 /**
  * Values that must never leave the process, bounded (the oldest, long expired, are
  * forgotten first). A line is scanned once however many are registered: candidates
- * are looked up by their first characters.
+ * are looked up by their first characters. Not a process global: the daemon's
+ * composition makes one and passes it to the logger, the HTTP answers, the alerts and
+ * the engine (which registers through its SecretSink port); each command and each test
+ * makes its own.
  */
 export class SecretRegistry {
   /** Insertion order is age. */
@@ -112,12 +115,6 @@ export class SecretRegistry {
   }
 }
 
-/**
- * The process's registry: what the engine registers (keys it fetched, SSO tokens) and
- * what every exit redacts by default. Tests pass their own SecretRegistry instead.
- */
-export const processSecrets = new SecretRegistry()
-
 // ---- 1b. secret names ---------------------------------------------------------------
 
 const SECRET_NAMES = [
@@ -185,7 +182,7 @@ const mayHaveShape = (s: string): boolean => {
 }
 
 /** `text` with every registered secret and every secret-looking value replaced by [redacted]. */
-export const redactSecrets = (text: string, secrets: SecretRegistry = processSecrets): string => {
+export const redactSecrets = (text: string, secrets: SecretRegistry): string => {
   let out = secrets.redact(text)
   if (MAY_NAME.test(out)) {
     out = out
@@ -233,8 +230,11 @@ export const escapeControls = (text: string, opts: { multiline?: boolean } = {})
 // ---- the gate --------------------------------------------------------------------------
 
 export interface OutgoingOptions {
-  /** Whose registered secrets to redact (default: the process's). */
-  secrets?: SecretRegistry
+  /**
+   * Whose registered secrets to redact: the daemon's registry (made once by the composition
+   * and passed down), or a command's own. There is no process-wide default on purpose.
+   */
+  secrets: SecretRegistry
   /** Keep line feeds (a multi-line message); otherwise the result is one line. */
   multiline?: boolean
 }
@@ -245,8 +245,8 @@ export interface OutgoingOptions {
  * hide its shape) and again after, when escaping changed anything (so the escaped text
  * is checked as it will be read).
  */
-export const outgoingText = (text: string, opts: OutgoingOptions = {}): string => {
-  const secrets = opts.secrets ?? processSecrets
+export const outgoingText = (text: string, opts: OutgoingOptions): string => {
+  const secrets = opts.secrets
   const redacted = redactSecrets(text, secrets)
   const escaped = escapeControls(redacted, opts)
   return escaped === redacted ? redacted : redactSecrets(escaped, secrets)
@@ -258,7 +258,7 @@ export const outgoingText = (text: string, opts: OutgoingOptions = {}): string =
  * Errors expanded to name/message/cause (and stack when asked) plus their own fields,
  * Maps and Sets to objects and arrays, cycles and depth cut.
  */
-export const outgoingValue = (value: unknown, opts: OutgoingOptions & { stack?: boolean } = {}): unknown => {
+export const outgoingValue = (value: unknown, opts: OutgoingOptions & { stack?: boolean }): unknown => {
   const text = { secrets: opts.secrets, multiline: opts.multiline ?? true }
   const key = { secrets: opts.secrets }
   const clean = (s: string): string => outgoingText(s, text)
@@ -303,7 +303,7 @@ export const outgoingValue = (value: unknown, opts: OutgoingOptions & { stack?: 
  * that carry credentials on purpose (the control socket's answer to `process`), whose
  * other fields must reach the caller unchanged.
  */
-export const outgoingFields = <T extends object>(body: T, fields: readonly string[], opts: OutgoingOptions = {}): T => {
+export const outgoingFields = <T extends object>(body: T, fields: readonly string[], opts: OutgoingOptions): T => {
   let out: T | undefined
   for (const f of fields) {
     const v = (body as Record<string, unknown>)[f]

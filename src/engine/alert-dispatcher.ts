@@ -6,6 +6,7 @@
 import { cleanAlert, type Alert } from '../core/alert.js'
 import type { AlertChannel } from './ports.js'
 import { CreddError, errorLine } from '../core/errors.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import type { Clock, Logger, TimerHandle } from './ports.js'
 
 /** Waits before the 2nd, 3rd and 4th attempt; after the 4th failure the alert is given up. */
@@ -21,6 +22,8 @@ export interface AlertDispatcherDeps {
   logger: Logger
   /** Uniform in [0, 1): spreads retries by ±20% (0.5 gives the exact delays). */
   random: () => number
+  /** The daemon's registered secrets, redacted from every alert before fan-out. */
+  secrets: SecretRegistry
 }
 
 interface Lane {
@@ -46,7 +49,7 @@ export class AlertDispatcher {
   send(raw: Alert): void {
     try {
       if (this.stopped) return
-      const alert = cleanAlert(raw)
+      const alert = cleanAlert(raw, this.deps.secrets)
       for (const lane of this.lanes) {
         lane.queue.push(alert)
         if (lane.queue.length > ALERT_QUEUE_LIMIT) {

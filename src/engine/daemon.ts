@@ -2,7 +2,7 @@
 // → outputs, plus the watchers that feed changes back in. A bad file at any
 // step keeps the last good state running and says why in one line.
 import type { Alert } from '../core/alert.js'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { defaultSsoPolicy, type SsoPolicy } from '../core/sso-session-state.js'
 import { listSsoSessions } from '../core/sso-sessions.js'
 import { ConfigError, errorLine, withFix, type CreddError } from '../core/errors.js'
@@ -12,7 +12,7 @@ import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
 import { botocoreShadow } from '../core/doctor/writeto-rules.js'
 import { CredentialsFileOutput } from './credentials-output.js'
 import { logEvent } from './event-log.js'
-import type { AwsFiles, Clock, EngineEvent, Logger, SectionWriter, SsoCacheStore, SsoOidc, StatusView, Upstream } from './ports.js'
+import type { AwsFiles, Clock, EngineEvent, Logger, SecretSink, SectionWriter, SsoCacheStore, SsoOidc, StatusView, Upstream } from './ports.js'
 import type { MfaCodes } from './mfa-codes.js'
 import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
@@ -40,7 +40,8 @@ export interface DaemonDeps {
   ssoCache: SsoCacheStore
   /** Delivers an alert (the dispatcher's send: never blocks, never throws). */
   alert: (a: Alert) => void
-  registerSecret?: (s: string) => void
+  /** Every secret the daemon handles is registered here (the composition's SecretRegistry). */
+  secrets: SecretSink
   /** Where `aws-credd mfa` codes wait for the upstream (the same object the upstream takes them from). */
   mfaCodes?: MfaCodes
   onEvent?: (e: EngineEvent) => void
@@ -99,7 +100,7 @@ export class Daemon {
       alert: deps.alert,
       // A new token: SSO profiles waiting for one retry now.
       onTokenChanged: () => this.refresher.poke('sso'),
-      registerSecret: deps.registerSecret,
+      secrets: deps.secrets,
     })
   }
 

@@ -5,7 +5,7 @@
 // timer that ends them is set for the earliest expiry.
 import { authorize, grantRequestProblem, isExpired, nextGrantExpiry, type Authorization, type Grant, type GrantKind, type GrantRequest } from '../core/grants.js'
 import { errorLine, GrantError, withFix } from '../core/errors.js'
-import type { Clock, GrantStore, Logger, StoredGrant, TimerHandle } from './ports.js'
+import type { Clock, GrantStore, Logger, SecretSink, StoredGrant, TimerHandle } from './ports.js'
 
 /** The token primitives, from the serve layer: a new random token and its digest. */
 export interface TokenCodec {
@@ -42,7 +42,7 @@ export class GrantRegistry {
       /** Called when a grant ends (revoked, expired, replaced), e.g. to remove a token file the daemon made. */
       onEnded?: (g: Grant) => void
       /** Every token minted here is a secret: never in a log line or an answer but the one that hands it out. */
-      registerSecret?: (s: string) => void
+      secrets: SecretSink
     },
   ) {}
 
@@ -95,7 +95,7 @@ export class GrantRegistry {
       if (bad) throw new GrantError(`the token given ${bad}`, 'let aws-credd make one', 400)
     }
     const token = req.token ?? this.deps.codec.newToken()
-    this.deps.registerSecret?.(token)
+    this.deps.secrets.register(token)
     const digest = this.deps.codec.digest(token)
     if (this.byDigest.has(digest)) throw new GrantError('that token already belongs to another grant', 'let aws-credd make one', 409)
     const now = this.deps.clock.now()

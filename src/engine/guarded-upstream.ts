@@ -7,14 +7,14 @@
 import { secretsOf, type Credentials } from '../core/credentials.js'
 import { UpstreamError } from '../core/errors.js'
 import type { Link, LinkId } from '../core/links.js'
-import type { Clock, Upstream } from './ports.js'
+import type { Clock, SecretSink, Upstream } from './ports.js'
 
 export const UPSTREAM_TIMEOUT_MS = 60_000
 
 export const guardUpstream = (
   inner: Upstream,
   clock: Clock,
-  registerSecret: (s: string) => void,
+  secrets: SecretSink,
   timeoutMs = UPSTREAM_TIMEOUT_MS,
 ): Upstream => {
   const running = new Map<LinkId, Promise<Credentials>>()
@@ -22,7 +22,7 @@ export const guardUpstream = (
     async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {
       // Source secrets are re-registered at each use, so long-lived ones (static keys)
       // never age out of the redactor's bounded memory.
-      if (source) for (const s of secretsOf(source)) registerSecret(s)
+      if (source) for (const s of secretsOf(source)) secrets.register(s)
       let call = running.get(link.id)
       if (!call) {
         call = inner.fetch(link, source)
@@ -48,7 +48,7 @@ export const guardUpstream = (
       })
       try {
         const creds = await Promise.race([call, timeout])
-        for (const s of secretsOf(creds)) registerSecret(s)
+        for (const s of secretsOf(creds)) secrets.register(s)
         return creds
       } finally {
         clock.clearTimeout(timer)

@@ -196,3 +196,12 @@ export type Lookup =
 export interface CredentialLookup {
   lookup(profile: string): Lookup
 }
+
+/**
+ * Where the engine registers every secret it handles (keys it fetched, SSO tokens, minted
+ * grant tokens) so no later log line, answer or alert shows it. The daemon's
+ * SecretRegistry (core/outgoing-text.ts) in production; tests pass their own.
+ */
+export interface SecretSink {
+  register(value: string): void
+}

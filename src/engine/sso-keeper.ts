@@ -13,7 +13,7 @@ import { canRefresh, refreshedToken, secretsOfToken, type SsoCachedToken } from 
 import { OidcError } from '../core/errors.js'
 import { fixes } from '../core/fixes.js'
 import { startDeviceLogin, type DeviceLogin } from './device-login.js'
-import type { Clock, Logger, SsoCacheStore, SsoOidc, SsoSessionView, TimerHandle } from './ports.js'
+import type { Clock, Logger, SecretSink, SsoCacheStore, SsoOidc, SsoSessionView, TimerHandle } from './ports.js'
 import { sessionAlert, sessionCondition, type AlertTiming } from './sso-alerts.js'
 import { gateAlert } from '../core/alert-gate.js'
 import { MAX_SLEEP } from './refresher.js'
@@ -30,7 +30,8 @@ export interface SsoKeeperDeps {
   alert: (a: Alert) => void
   /** A session got a new token (refreshed, logged in, or found in the cache): retry what depends on it. */
   onTokenChanged: (session: SsoSessionInfo) => void
-  registerSecret?: (s: string) => void
+  /** SSO tokens read or fetched are registered here, so no line shows them. */
+  secrets: SecretSink
 }
 
 /**
@@ -117,7 +118,7 @@ export class SsoKeeper {
       e.facts.token = undefined
       return
     }
-    for (const s of secretsOfToken(token)) this.deps.registerSecret?.(s)
+    for (const s of secretsOfToken(token)) this.deps.secrets.register(s)
     const changed = token?.accessToken !== e.token?.accessToken || token?.refreshToken !== e.token?.refreshToken
     const obtainedAt = e.facts.token && token?.accessToken === e.token?.accessToken ? e.facts.token.obtainedAt : undefined
     this.hold(e, token, obtainedAt)
@@ -198,7 +199,7 @@ export class SsoKeeper {
       const now = this.deps.clock.now()
       try {
         const answer = await this.deps.oidc.refresh(e.info, { clientId, clientSecret, refreshToken })
-        for (const s of [answer.accessToken, answer.refreshToken]) if (s) this.deps.registerSecret?.(s)
+        for (const s of [answer.accessToken, answer.refreshToken]) if (s) this.deps.secrets.register(s)
         const next = refreshedToken(token, answer, e.info, this.deps.clock.now())
         const written = await this.deps.cache.write(e.info.cacheKey, next, token.accessToken)
         e.lastError = undefined
@@ -253,7 +254,7 @@ export class SsoKeeper {
     this.evaluate()
     try {
       const token = await login.token
-      for (const s of secretsOfToken(token)) this.deps.registerSecret?.(s)
+      for (const s of secretsOfToken(token)) this.deps.secrets.register(s)
       await this.deps.cache.write(e.info.cacheKey, token)
       e.login = undefined
       e.facts.login = undefined

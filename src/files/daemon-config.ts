@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser'
 import { ConfigError } from '../core/errors.js'
-import { defaultConfig, parseConfig, type Config } from '../core/config-schema.js'
+import { defaultConfig, parseConfig, type Config } from '../core/config/schema.js'
 
 export interface ReadConfigOptions {
   /** 'defaults' returns defaultConfig() when the file does not exist (zero-config start). */

@@ -3,13 +3,12 @@
 // restarts in the state folder) and the audit log of every credential request.
 import { unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { errorLine } from '../core/errors.js'
 import { GrantRegistry } from '../engine/grant-registry.js'
-import type { Clock, Logger } from '../engine/ports.js'
+import type { Clock, Logger, SecretSink } from '../engine/ports.js'
 import { AuditLog } from '../files/audit-log.js'
 import { defaultStateDir, grantFileStore } from '../files/grant-store.js'
-import { registerSecret } from '../runtime/logger.js'
 import { tokenCodec } from '../serve/auth-token.js'
 import type { DaemonMetrics } from '../serve/metrics.js'
 
@@ -26,6 +25,8 @@ export interface AccessDeps {
   clock: Clock
   logger: Logger
   metrics: DaemonMetrics
+  /** Where minted tokens are registered, so no log line or answer shows them. */
+  secrets: SecretSink
   /** The runtime folder once prepared (grants made by `env` keep their token files in its grants/). */
   runtimeDir: () => string | undefined
 }
@@ -39,7 +40,7 @@ export const access = (config: Config, deps: AccessDeps): Access => {
     codec: tokenCodec,
     store: grantFileStore(stateDir, (why) => logger.warn(why)),
     logger,
-    registerSecret,
+    secrets: deps.secrets,
     // The token files `env` makes live in the runtime folder's grants/: they go with their grant.
     onEnded: (g) => {
       const runtimeDir = deps.runtimeDir()

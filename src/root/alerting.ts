@@ -3,10 +3,11 @@
 // already queued finish on the old ones.
 import type { Alert } from '../core/alert.js'
 import { buildChannels } from '../alerts/channels.js'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { errorLine } from '../core/errors.js'
 import { AlertDispatcher } from '../engine/alert-dispatcher.js'
 import type { Clock, Logger } from '../engine/ports.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 
 export interface Alerting {
   /** Delivers an alert on the current channels (never blocks, never throws). */
@@ -18,10 +19,10 @@ export interface Alerting {
 }
 
 /** The dispatcher for `config`'s channels. Throws ConfigError for channels that cannot be built. */
-export const alerting = (config: Config, deps: { logger: Logger; env: NodeJS.ProcessEnv; clock: Clock }): Alerting => {
-  const { logger, env, clock } = deps
+export const alerting = (config: Config, deps: { logger: Logger; env: NodeJS.ProcessEnv; clock: Clock; secrets: SecretRegistry }): Alerting => {
+  const { logger, env, clock, secrets } = deps
   const dispatcherFor = (c: Config): AlertDispatcher =>
-    new AlertDispatcher({ channels: buildChannels(c.alerts, { logger, env }), clock, logger, random: Math.random })
+    new AlertDispatcher({ channels: buildChannels(c.alerts, { logger, env, secrets }), clock, logger, random: Math.random, secrets })
   let dispatcher = dispatcherFor(config)
   return {
     send: (a) => dispatcher.send(a),

@@ -1,8 +1,8 @@
 // The running daemon's own config: the file (or the defaults when there is none) with the
 // overrides of the command line and the environment applied. Read at start and again on
 // every reload (SIGHUP, an edit of the file), so a bad override fails both the same way.
-import type { Config } from '../core/config-schema.js'
-import { defaultConfig } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
+import { defaultConfig } from '../core/config/schema.js'
 import { ConfigError } from '../core/errors.js'
 import { parseListenAddress } from '../core/listen-address.js'
 import { readConfigFile } from '../files/daemon-config.js'

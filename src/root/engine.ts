@@ -4,22 +4,23 @@
 import type { Alert } from '../core/alert.js'
 import { AwsSsoOidc } from '../aws/sso-oidc.js'
 import { AwsUpstream } from '../aws/upstream.js'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { Daemon } from '../engine/daemon.js'
 import type { EngineEvent } from '../engine/ports.js'
 import { guardUpstream } from '../engine/guarded-upstream.js'
 import type { MfaCodes } from '../engine/mfa-codes.js'
-import type { Clock, Logger } from '../engine/ports.js'
+import type { Clock, Logger, SecretSink } from '../engine/ports.js'
 import { readAwsFiles, type AwsPaths } from '../files/aws-config-files.js'
 import { CredentialsFileWriter } from '../files/credentials-file.js'
 import { ssoCacheStore, ssoTokenFiles } from '../files/sso-cache.js'
-import { registerSecret } from '../runtime/logger.js'
 
 export interface EngineDeps {
   clock: Clock
   logger: Logger
   env: NodeJS.ProcessEnv
   paths: AwsPaths
+  /** Where every key and token the engine handles is registered, so no log line, answer or alert shows it. */
+  secrets: SecretSink
   readConfig: () => Promise<Config>
   /** Where `aws-credd mfa` codes wait for the upstream. */
   mfaCodes: MfaCodes
@@ -39,7 +40,7 @@ export const realDaemon = (deps: EngineDeps): Daemon => {
     env,
     readConfig: deps.readConfig,
     readAwsFiles: () => readAwsFiles(env),
-    upstream: guardUpstream(new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => clock.now(), registerSecret, mfaCodes, mfaSessionSeconds: deps.mfaSessionSeconds }), clock, registerSecret),
+    upstream: guardUpstream(new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => clock.now(), secrets: deps.secrets, mfaCodes, mfaSessionSeconds: deps.mfaSessionSeconds }), clock, deps.secrets),
     mfaCodes,
     writer: new CredentialsFileWriter({ path: paths.credentialsFile }),
     credentialsFile: paths.credentialsFile,
@@ -47,6 +48,6 @@ export const realDaemon = (deps: EngineDeps): Daemon => {
     ssoCache: ssoCacheStore(paths.ssoCacheDir),
     alert: deps.alert,
     onEvent: deps.onEvent,
-    registerSecret,
+    secrets: deps.secrets,
   })
 }

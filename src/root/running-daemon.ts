@@ -11,9 +11,9 @@
 //   7. until SIGINT or SIGTERM, then the stop sequence (root/shutdown.ts); SIGHUP reloads.
 // `aws-credd run` (cli/run.ts) parses and validates its options, then calls runningDaemon.
 import { join } from 'node:path'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { ConfigError, errorLine } from '../core/errors.js'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 import { credentialLookup } from '../engine/control-api.js'
 import { controlApi } from './control-answers.js'
 import type { Daemon } from '../engine/daemon.js'
@@ -23,7 +23,6 @@ import { readiness } from '../engine/status-view.js'
 import type { StatusView } from '../engine/ports.js'
 import { awsPaths } from '../files/aws-config-files.js'
 import { systemClock } from '../runtime/clock.js'
-import { registerSecret } from '../runtime/logger.js'
 import { startWallClockCheck } from '../runtime/wall-clock-check.js'
 import { CONTROL_SOCKET_NAME } from '../serve/control-server.js'
 import type { Listener } from '../serve/listener.js'
@@ -64,8 +63,10 @@ export interface RunningDaemonDeps {
 export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): Promise<number> => {
   const { env } = deps
   const { configPath } = input
+  // The daemon's secrets (keys, tokens): registered by the engine and the access rules, redacted from every log line, answer and alert.
+  const secrets = new SecretRegistry()
   /** A reason `run` cannot start, on stderr, through the outgoing-text gate (it may quote a file or an answer). */
-  const sayFatal = (e: unknown): void => deps.say(`aws-credd: ${outgoingText(errorLine(e))}`)
+  const sayFatal = (e: unknown): void => deps.say(`aws-credd: ${outgoingText(errorLine(e), { secrets })}`)
 
   // 1. The config, the log, the alert channels.
   const readConfig = configReader(configPath, input, env)
@@ -78,12 +79,12 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
   }
   const clock = systemClock
   // On a terminal the log scrolls above a live table of the profiles (drawn on stderr, where the log goes).
-  const live = liveTable(input, config, env, { view: () => daemon.status(), now: () => clock.now(), frame: deps.frame })
-  const logger: Logger = daemonLogger(config, live)
+  const live = liveTable(input, config, env, { view: () => daemon.status(), now: () => clock.now(), frame: deps.frame, secrets })
+  const logger: Logger = daemonLogger(config, live, secrets)
   const paths = awsPaths(env)
   let alerts: Alerting
   try {
-    alerts = alerting(config, { logger, env, clock })
+    alerts = alerting(config, { logger, env, clock, secrets })
   } catch (e) {
     sayFatal(e)
     return e instanceof ConfigError ? 2 : 1
@@ -99,6 +100,7 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
     logger,
     env,
     paths,
+    secrets,
     readConfig,
     mfaCodes,
     mfaSessionSeconds: () => mfaSeconds,
@@ -120,7 +122,7 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
 
   // 3. Who may read what: the owner's token, the config's consumers, grants made at run time.
   let runtimeDir: string | undefined
-  const { grants, audit, onRequest } = access(config, { env, clock, logger, metrics, runtimeDir: () => runtimeDir })
+  const { grants, audit, onRequest } = access(config, { env, clock, logger, metrics, secrets, runtimeDir: () => runtimeDir })
 
   // 4. The control socket first: a second daemon for the same user stops here, naming the first.
   let control: Listener
@@ -138,7 +140,7 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
       imdsEndpoint: serving?.imdsUrl,
     })
     const onCredentials = (profile: string, status: number): void => audit?.record({ listener: 'control', consumer: 'owner', profile, status })
-    control = await claimControlSocket(socket, controlApi(daemon, { extra, grants, onCredentials }), deps.askStatus)
+    control = await claimControlSocket(socket, controlApi(daemon, { extra, grants, onCredentials }), secrets, deps.askStatus)
     // Said once the socket is ours: a second `run` refuses without claiming to start.
     logger.info(`aws-credd starting: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
     if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -152,7 +154,7 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
         logger,
         runtimeDir,
         grants,
-        registerSecret,
+        secrets,
         onRequest,
         metrics,
         ready: () => readiness(started, daemon.status()),

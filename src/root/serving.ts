@@ -6,8 +6,9 @@
 // Also who may read what: the owner's token and the config's consumers go into the
 // grant registry the container endpoint asks.
 import { join } from 'node:path'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { errorLine } from '../core/errors.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import type { GrantRegistry } from '../engine/grant-registry.js'
 import type { CredentialLookup } from '../engine/ports.js'
 import type { Logger } from '../engine/ports.js'
@@ -43,8 +44,11 @@ export interface ServingDeps {
   ready?: () => Readiness
   /** Who may read what; without it the owner's token alone opens every profile. */
   grants?: GrantRegistry
-  /** Tokens are secrets too: never in a log line or an answer. */
-  registerSecret?: (s: string) => void
+  /**
+   * The daemon's registry: every listener's answers are redacted with it, and the tokens read
+   * here are registered in it (they are secrets too: never in a log line or an answer).
+   */
+  secrets: SecretRegistry
 }
 
 /**
@@ -63,7 +67,7 @@ const consumerLoader = (deps: ServingDeps) => {
         const before = lastGood.get(c.name)
         if (before && before.file === c.tokenFile && before.token !== token) deps.logger.info(`consumer "${c.name}": new token read from ${c.tokenFile}; the old one no longer works`)
         lastGood.set(c.name, { file: c.tokenFile, token })
-        deps.registerSecret?.(token)
+        deps.secrets.register(token)
         loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token })
       } catch (e) {
         const had = lastGood.delete(c.name)
@@ -85,7 +89,7 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     if (!deps.grants || out.tokenFile === undefined) return
     try {
       const token = await loadOrCreateAuthToken(out.tokenFile)
-      deps.registerSecret?.(token)
+      deps.secrets.register(token)
       deps.grants.setOwner(token)
     } catch (e) {
       // Fail closed: a token file that went bad may have been rotated because the token leaked.
@@ -99,7 +103,7 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     if (s.listen || s.socket) {
       const tokenFile = s.tokenFile ?? join(deps.runtimeDir, 'token')
       const token = await loadOrCreateAuthToken(tokenFile)
-      deps.registerSecret?.(token)
+      deps.secrets.register(token)
       let auth: ContainerAuth = { token }
       if (deps.grants) {
         const grants = deps.grants
@@ -109,7 +113,7 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
       }
       // One limiter for the TCP and the socket listener: the limit is per consumer, wherever its token is presented.
       const rateLimit: RateLimiter | false = s.rateLimit.perSecond > 0 ? new RateLimiter(s.rateLimit, deps.now) : false
-      const common = { ...auth, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest, rateLimit }
+      const common = { ...auth, lookup: deps.lookup, now: deps.now, secrets: deps.secrets, logger: deps.logger, onRequest: deps.onRequest, rateLimit }
       if (s.listen) {
         const l = await startContainerEndpoint({ ...common, listen: s.listen })
         listeners.push(l)
@@ -126,7 +130,7 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     }
     const i = config.imds
     if (i.listen && i.profile) {
-      const l = await startImdsEndpoint({ listen: i.listen, profile: i.profile, roleName: i.roleName, allowV1: i.allowV1, lookup: deps.lookup, now: deps.now, logger: deps.logger, onRequest: deps.onRequest })
+      const l = await startImdsEndpoint({ listen: i.listen, profile: i.profile, roleName: i.roleName, allowV1: i.allowV1, lookup: deps.lookup, now: deps.now, secrets: deps.secrets, logger: deps.logger, onRequest: deps.onRequest })
       listeners.push(l)
       if (l.warning) deps.logger.warn(l.warning)
       out.imdsUrl = l.url
@@ -136,7 +140,7 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     if (m.listen && deps.metrics) {
       // Optional bearer token for /metrics (profile and session names); made 0600 if the file is missing.
       const token = m.tokenFile === undefined ? undefined : await loadOrCreateAuthToken(m.tokenFile)
-      const l = await startMetricsEndpoint({ listen: m.listen, metrics: deps.metrics, ready: deps.ready ?? (() => ({ ready: true })), logger: deps.logger, token, tokenFile: m.tokenFile })
+      const l = await startMetricsEndpoint({ listen: m.listen, metrics: deps.metrics, ready: deps.ready ?? (() => ({ ready: true })), secrets: deps.secrets, logger: deps.logger, token, tokenFile: m.tokenFile })
       listeners.push(l)
       if (l.warning) deps.logger.warn(l.warning)
       const auth = m.tokenFile === undefined ? '' : ` (Authorization: Bearer, token in ${m.tokenFile})`

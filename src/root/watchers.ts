@@ -5,7 +5,7 @@
 // per kind and applied DEBOUNCE_MS after the last one, so an editor's burst of writes is
 // one reload; after each, the watched set follows what the new state names.
 import { dirname, resolve } from 'node:path'
-import type { Config } from '../core/config-schema.js'
+import type { Config } from '../core/config/schema.js'
 import { errorLine } from '../core/errors.js'
 import type { ChangeKind, Daemon } from '../engine/daemon.js'
 import type { Logger } from '../engine/ports.js'

@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from '../engine/ports.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import { tokenChecker, tokenProblem } from './auth-token.js'
 import { BodyCache, containerBody, unavailable, unservableReason } from './credential-body.js'
 import type { CredentialLookup } from '../engine/ports.js'
 import { requestGuard, type GuardConfig } from './guards.js'
 import { guardConfigFor, startListener, type ListenOptions, type Listener } from './listener.js'
-import { prepareError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
+import { prepareError, prepareQuotingError, refusalAnswer, type OnRequest, type Prepared, type RequestNote } from './reply.js'
 import { metricsLabel, type Authorization, type Grant } from '../core/grants.js'
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimit } from './rate-limit.js'
 import { pathOf, requestHandler } from './request-handler.js'
@@ -35,6 +36,8 @@ export type ContainerAuth = { token: string; authorize?: undefined } | { authori
 export type ContainerEndpointOptions = ListenOptions & ContainerAuth & {
   lookup: CredentialLookup
   now: () => number
+  /** The daemon's registered secrets, redacted from every answer quoting an upstream error or the request. */
+  secrets: SecretRegistry
   logger?: Logger
   onRequest?: OnRequest
   /** Requests per token (default DEFAULT_RATE_LIMIT), or a limiter shared with another listener; false: unlimited (the benchmark). */
@@ -44,6 +47,7 @@ export type ContainerEndpointOptions = ListenOptions & ContainerAuth & {
 export type ContainerHandlerOptions = ContainerAuth & {
   lookup: CredentialLookup
   now: () => number
+  secrets: SecretRegistry
   guard: GuardConfig
   rateLimit?: RateLimit | RateLimiter | false
 }
@@ -60,8 +64,8 @@ const BAD_NAME = prepareError(400, 'profile name in the path is not valid percen
 const tooMany = (seconds: number): Prepared =>
   prepareError(429, `too many requests with this token; retry in ${seconds} s`, 'TooManyRequests', { 'retry-after': String(seconds) })
 
-const unknownProfile = (profile: string): Prepared =>
-  prepareError(404, `profile ${JSON.stringify(profile.slice(0, 100))} is not served by aws-credd; add it to the profiles in its config`, 'ProfileNotFound')
+const unknownProfile = (profile: string, secrets: SecretRegistry): Prepared =>
+  prepareQuotingError(secrets, 404, `profile ${JSON.stringify(profile.slice(0, 100))} is not served by aws-credd; add it to the profiles in its config`, 'ProfileNotFound')
 
 /** The routing and checks, apart from any socket: tests and other servers can mount it. */
 export const containerDecider = (opts: ContainerHandlerOptions): ((req: IncomingMessage, note?: RequestNote) => Prepared) => {
@@ -104,17 +108,17 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
     if (wait > 0) return tooMany(wait)
     if (decision.outcome === 'forbidden') return NOT_GRANTED
     const found = opts.lookup.lookup(profile)
-    if (found.kind === 'unknown') return unknownProfile(profile)
-    if (found.kind === 'unavailable') return unavailable(found.reason)
+    if (found.kind === 'unknown') return unknownProfile(profile, opts.secrets)
+    if (found.kind === 'unavailable') return unavailable(found.reason, opts.secrets)
     const why = unservableReason(profile, found.creds, opts.now())
-    return why ? unavailable(why) : bodies.get(found.creds)
+    return why ? unavailable(why, opts.secrets) : bodies.get(found.creds)
   }
 }
 
 /** Starts the endpoint; clients use `${url}/v1/credentials/<profile>` (TCP only: SDKs cannot use a socket). */
 export const startContainerEndpoint = async (opts: ContainerEndpointOptions): Promise<Listener> => {
   const auth: ContainerAuth = opts.authorize ? { authorize: opts.authorize } : { token: opts.token! }
-  const decide = containerDecider({ ...auth, lookup: opts.lookup, now: opts.now, guard: guardConfigFor(opts), ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}) })
+  const decide = containerDecider({ ...auth, lookup: opts.lookup, now: opts.now, secrets: opts.secrets, guard: guardConfigFor(opts), ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}) })
   return startListener({
     name: 'container',
     ...(opts.listen ? { listen: opts.listen } : {}),

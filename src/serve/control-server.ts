@@ -4,7 +4,7 @@
 // (curl --unix-socket) can read it too. Every answer passes the outgoing-text gate
 // (core/outgoing-text.ts) in send(); the credentials answer only in its message fields.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { outgoingFields, outgoingValue } from '../core/outgoing-text.js'
+import { outgoingFields, outgoingValue, type SecretRegistry } from '../core/outgoing-text.js'
 import { checkNotBrowser } from './guards.js'
 import { answerInternalError, startListener, type Listener } from './listener.js'
 import { pathOf } from './request-handler.js'
@@ -28,12 +28,14 @@ const MAX_BODY = 4096
 /** The fields of a credentials answer that are words for a person, not the credentials. */
 const MESSAGE_FIELDS = ['message', 'reason', 'error'] as const
 
+type Send = (res: ServerResponse, status: number, body: unknown, credentials?: boolean) => void
+
 /**
- * Answers `body` as JSON, redacted and escaped: all of it, or (`credentials`, an answer
- * that carries keys on purpose) only its message fields.
+ * Answers `body` as JSON, redacted (`secrets`: the daemon's registry) and escaped: all of it,
+ * or (`credentials`, an answer that carries keys on purpose) only its message fields.
  */
-const send = (res: ServerResponse, status: number, body: unknown, credentials = false): void => {
-  const clean = credentials && body !== null && typeof body === 'object' ? outgoingFields(body, MESSAGE_FIELDS) : outgoingValue(body)
+const sender = (secrets: SecretRegistry): Send => (res, status, body, credentials = false) => {
+  const clean = credentials && body !== null && typeof body === 'object' ? outgoingFields(body, MESSAGE_FIELDS, { secrets }) : outgoingValue(body, { secrets })
   const text = JSON.stringify(clean)
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) })
   res.end(text)
@@ -69,7 +71,8 @@ const badTarget = (url: string | undefined): boolean => url === undefined || !ur
 /** The connections holding an `exec` grant, by grant name: a revoke tells the holder, so it does not register again. */
 type Held = Map<string, ServerResponse>
 
-const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held: Held): void => {
+const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held: Held, secrets: SecretRegistry): void => {
+  const send = sender(secrets)
   // A browser can reach a unix socket only through a local proxy; refuse it anyway.
   const refusal = checkNotBrowser(req.headers)
   if (refusal) return send(res, refusal.status, { message: refusal.message })
@@ -96,7 +99,7 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held:
         const [status, answer] = grant(body)
         return send(res, status, answer, status === 200)
       }
-      holdGrant(res, grant, revoke, body, held)
+      holdGrant(res, grant, revoke, body, held, secrets)
     })
     return
   }
@@ -125,15 +128,19 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held:
   send(res, 404, { message: `no such control request: ${String(req.method).slice(0, 16)} ${path.slice(0, 100)}` })
 }
 
-/** Routes one request; anything thrown becomes a 500 without detail (and the daemon keeps running). */
-export const controlHandler = (api: ControlApi): ((req: IncomingMessage, res: ServerResponse) => void) => {
+/**
+ * Routes one request; anything thrown becomes a 500 without detail (and the daemon keeps running).
+ * Every answer is redacted with `secrets`, the daemon's registry.
+ */
+export const controlHandler = (api: ControlApi, secrets: SecretRegistry): ((req: IncomingMessage, res: ServerResponse) => void) => {
   const held: Held = new Map()
-  return (req, res) => handle(api, req, res, held)
+  return (req, res) => handle(api, req, res, held, secrets)
 }
 
-const handle = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held: Held): void => {
+const handle = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held: Held, secrets: SecretRegistry): void => {
+  const send = sender(secrets)
   try {
-    route(api, req, res, held)
+    route(api, req, res, held, secrets)
   } catch {
     if (!res.headersSent) send(res, 500, INTERNAL)
     else res.destroy()
@@ -148,12 +155,20 @@ const handle = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held
  * When the owner revokes it, a last line `{"revoked":true}` ends the answer: exec then never
  * registers it again, not even with a restarted daemon.
  */
-const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>, revoke: NonNullable<ControlApi['revoke']>, body: Record<string, unknown>, held: Held): void => {
+const holdGrant = (
+  res: ServerResponse,
+  grant: NonNullable<ControlApi['grant']>,
+  revoke: NonNullable<ControlApi['revoke']>,
+  body: Record<string, unknown>,
+  held: Held,
+  secrets: SecretRegistry,
+): void => {
+  const send = sender(secrets)
   const [status, answer] = grant(body)
   if (status !== 200) return send(res, status, answer)
   const name = String((answer as { name?: unknown }).name)
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
-  res.write(`${JSON.stringify(outgoingFields(answer as object, MESSAGE_FIELDS))}\n`)
+  res.write(`${JSON.stringify(outgoingFields(answer as object, MESSAGE_FIELDS, { secrets }))}\n`)
   held.set(name, res)
   // The socket's close, not the request's: the request ends as soon as its body is read.
   res.once('close', () => {
@@ -162,5 +177,6 @@ const holdGrant = (res: ServerResponse, grant: NonNullable<ControlApi['grant']>,
   })
 }
 
-export const startControlServer = (socket: string, api: ControlApi): Promise<Listener> =>
-  startListener({ name: 'control', socket, handler: controlHandler(api) })
+/** Serves `api` on `socket`, every answer redacted with `secrets` (the daemon's registry). */
+export const startControlServer = (socket: string, api: ControlApi, secrets: SecretRegistry): Promise<Listener> =>
+  startListener({ name: 'control', socket, handler: controlHandler(api, secrets) })

@@ -4,7 +4,8 @@
 // serving floor (core/serve-floor: 15 s, less for very short lifetimes) are never served.
 import type { Credentials } from '../core/credentials.js'
 import { expiryProblem } from '../core/serve-floor.js'
-import { prepareError, prepareJson, type Prepared } from './reply.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
+import { prepareJson, prepareQuotingError, type Prepared } from './reply.js'
 
 /** `2026-01-31T12:00:00Z`: whole seconds (rounded down, so never later than the truth) and Z, as the SDKs parse. */
 // Whole seconds with a Z: the JS SDK's container provider accepts nothing else.
@@ -17,7 +18,7 @@ export const unservableReason = (profile: string, c: Credentials, now: number): 
   return expiryProblem(profile, c, now)
 }
 
-export const unavailable = (reason: string): Prepared => prepareError(503, reason, 'CredentialsUnavailable')
+export const unavailable = (reason: string, secrets: SecretRegistry): Prepared => prepareQuotingError(secrets, 503, reason, 'CredentialsUnavailable')
 
 /** The container endpoint's answer (ECS/EKS format, plus AccountId and RoleArn when known). */
 export const containerBody = (c: Credentials): Prepared =>

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { ConfigError } from '../core/errors.js'
 import type { Logger } from '../engine/ports.js'
+import type { SecretRegistry } from '../core/outgoing-text.js'
 import { BodyCache, imdsBody, unavailable, unservableReason } from './credential-body.js'
 import type { CredentialLookup } from '../engine/ports.js'
 import { requestGuard, type GuardConfig } from './guards.js'
@@ -38,6 +39,8 @@ export interface ImdsConfig {
 export interface ImdsHandlerOptions extends ImdsConfig {
   lookup: CredentialLookup
   now: () => number
+  /** The daemon's registered secrets, redacted from a 503 quoting an upstream error. */
+  secrets: SecretRegistry
   guard: GuardConfig
   /** Source of the session tokens' randomness (tests pass a fixed one). */
   randomBytes?: (n: number) => Buffer
@@ -48,6 +51,7 @@ export interface ImdsHandlerOptions extends ImdsConfig {
 export interface ImdsEndpointOptions extends ListenOptions, ImdsConfig {
   lookup: CredentialLookup
   now: () => number
+  secrets: SecretRegistry
   logger?: Logger
   onRequest?: OnRequest
   randomBytes?: (n: number) => Buffer
@@ -120,9 +124,9 @@ export const imdsDecider = (opts: ImdsHandlerOptions): ((req: IncomingMessage, n
     const found = opts.lookup.lookup(opts.profile)
     if (found.kind === 'unknown') return NOT_FOUND
     if (isList) return roleList
-    if (found.kind === 'unavailable') return unavailable(found.reason)
+    if (found.kind === 'unavailable') return unavailable(found.reason, opts.secrets)
     const why = unservableReason(opts.profile, found.creds, opts.now())
-    return why ? unavailable(why) : bodies.get(found.creds)
+    return why ? unavailable(why, opts.secrets) : bodies.get(found.creds)
   }
 }
 

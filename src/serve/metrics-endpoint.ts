@@ -6,7 +6,7 @@
 // checked (DNS rebinding), browsers refused.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorLine } from '../core/errors.js'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, type SecretRegistry } from '../core/outgoing-text.js'
 import type { Logger } from '../engine/ports.js'
 import { tokenChecker, tokenProblem } from './auth-token.js'
 import { requestGuard, type GuardConfig } from './guards.js'
@@ -27,6 +27,8 @@ export interface MetricsEndpointOptions {
   metrics: DaemonMetrics
   /** Ready: every configured profile was resolved once or has a definite error. */
   ready: () => Readiness
+  /** The daemon's registered secrets, redacted from the reason /readyz gives. */
+  secrets: SecretRegistry
   logger?: Logger
   /** When set, /metrics requires `Authorization: Bearer <token>` (see loadOrCreateAuthToken). */
   token?: string
@@ -46,8 +48,8 @@ const BAD_TOKEN = prepareError(403, 'bearer token does not match the one in metr
 const HEALTHY = prepareJson(200, { status: 'ok' })
 const READY = prepareJson(200, { status: 'ready' })
 
-const readiness = (r: Readiness): Prepared =>
-  r.ready ? READY : prepareJson(503, { status: 'not ready', reason: outgoingText(r.reason ?? 'not ready yet') })
+const readiness = (r: Readiness, secrets: SecretRegistry): Prepared =>
+  r.ready ? READY : prepareJson(503, { status: 'not ready', reason: outgoingText(r.reason ?? 'not ready yet', { secrets }) })
 
 /**
  * The bearer check for /metrics: undefined when `header` carries the token, else the refusal
@@ -66,7 +68,7 @@ export const bearerCheck = (token: string): ((header: string | undefined) => Pre
 }
 
 /** The routing and checks, apart from any socket. Async because a scrape collects metrics. */
-export const metricsDecider = (opts: Pick<MetricsEndpointOptions, 'metrics' | 'ready' | 'token'> & { guard: GuardConfig }): ((req: IncomingMessage) => Promise<Prepared>) => {
+export const metricsDecider = (opts: Pick<MetricsEndpointOptions, 'metrics' | 'ready' | 'token' | 'secrets'> & { guard: GuardConfig }): ((req: IncomingMessage) => Promise<Prepared>) => {
   const guard = requestGuard(opts.guard)
   const authorize = opts.token === undefined ? undefined : bearerCheck(opts.token)
   return async (req) => {
@@ -76,7 +78,7 @@ export const metricsDecider = (opts: Pick<MetricsEndpointOptions, 'metrics' | 'r
     if (!(METRICS_PATHS as readonly string[]).includes(path)) return NOT_FOUND
     if (req.method !== 'GET') return NOT_GET
     if (path === '/healthz') return HEALTHY
-    if (path === '/readyz') return readiness(opts.ready())
+    if (path === '/readyz') return readiness(opts.ready(), opts.secrets)
     const unauthorized = authorize?.(req.headers.authorization)
     if (unauthorized) return unauthorized
     return prepare(200, opts.metrics.contentType, await opts.metrics.text())
@@ -115,7 +117,7 @@ export const metricsExposureWarning = (address: TcpAddress, tokenFile?: string):
 
 /** Starts the endpoint on TCP; Prometheus scrapes `${url}/metrics`. Its `warning` (to log once) says what a non-loopback address exposes. */
 export const startMetricsEndpoint = async (opts: MetricsEndpointOptions): Promise<Listener> => {
-  const decide = metricsDecider({ metrics: opts.metrics, ready: opts.ready, token: opts.token, guard: guardConfigFor({ listen: opts.listen }) })
+  const decide = metricsDecider({ metrics: opts.metrics, ready: opts.ready, token: opts.token, secrets: opts.secrets, guard: guardConfigFor({ listen: opts.listen }) })
   const l = await startListener({ name: 'metrics', listen: opts.listen, handler: handler(decide, opts.logger) })
   // Replaces the listener's generic warning (which speaks of credentials): one warning, about what is really there.
   const { warning: _generic, ...rest } = l

@@ -4,7 +4,7 @@
 // gate here (an upstream error quoted in a 503 may carry a secret or an escape);
 // the credential bodies (200) do not: they are prepared once per renewal.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import { outgoingText } from '../core/outgoing-text.js'
+import { outgoingText, SecretRegistry } from '../core/outgoing-text.js'
 
 export type EndpointName = 'container' | 'imds'
 
@@ -45,11 +45,22 @@ export const prepare = (status: number, contentType: string, body: string | Buff
 export const prepareJson = (status: number, value: unknown, extra?: OutgoingHttpHeaders): Prepared =>
   prepare(status, 'application/json', JSON.stringify(value), extra)
 
-/** `{"message": ...}` plus a stable `code` for programs; message and code redacted and escaped (core/outgoing-text.ts). */
-export const prepareError = (status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared => {
-  const clean = outgoingText(message)
-  return prepareJson(status, code ? { message: clean, code: outgoingText(code) } : { message: clean }, extra)
+/**
+ * `{"message": ...}` plus a stable `code` for programs, for a text that may quote something
+ * from outside (an upstream error, a request path): message and code redacted and escaped
+ * (core/outgoing-text.ts), `secrets` being the daemon's registered secrets.
+ */
+export const prepareQuotingError = (secrets: SecretRegistry, status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared => {
+  const clean = outgoingText(message, { secrets })
+  return prepareJson(status, code ? { message: clean, code: outgoingText(code, { secrets }) } : { message: clean }, extra)
 }
+
+/**
+ * The same for a text written here, which quotes nothing from outside and so can hold no
+ * registered secret: it still passes the gate (names and shapes, escapes), with an empty registry.
+ */
+export const prepareError = (status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared =>
+  prepareQuotingError(new SecretRegistry(), status, message, code, extra)
 
 export const send = (res: ServerResponse, answer: Prepared): void => {
   res.writeHead(answer.status, answer.headers)

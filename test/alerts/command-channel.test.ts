@@ -8,6 +8,10 @@ import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { commandChannel, STDERR_KEEP } from '../../src/alerts/command-channel.js'
 import { until } from '../helpers/sandbox.js'
 import { sampleAlert } from '../helpers/alerts.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const alert = sampleAlert
 
@@ -30,7 +34,7 @@ const alive = (pid: number): boolean => {
 t.test('runs the command with the alert in AWS_CREDD_* and the daemon env', async (t) => {
   const out = join(t.testdir(), 'env')
   const env = { PATH: process.env.PATH, DAEMON_MARKER: 'kept', OUT: out, AWS_CREDD_PROFILE: 'inherited-not-ours' }
-  const ch = commandChannel({ command: 'env -0 > "$OUT"', env })
+  const ch = commandChannel({ secrets, command: 'env -0 > "$OUT"', env })
   t.equal(ch.name, 'command')
   await ch.send(alert())
   const got = readEnv(out)
@@ -58,22 +62,22 @@ t.test('runs the command with the alert in AWS_CREDD_* and the daemon env', asyn
 
 t.test('stdin is not connected', async (t) => {
   const out = join(t.testdir(), 'stdin')
-  await commandChannel({ command: 'cat > "$OUT"', env: { PATH: process.env.PATH, OUT: out } }).send(alert())
+  await commandChannel({ secrets, command: 'cat > "$OUT"', env: { PATH: process.env.PATH, OUT: out } }).send(alert())
   t.equal(readFileSync(out, 'utf8'), '')
 })
 
 t.test('a non-zero exit rejects with the code and the first stderr line, never the command', async (t) => {
   const command = 'curl_token=CommandSecretEXAMPLE; echo "webhook said: no" >&2; echo "second line" >&2; exit 3'
-  const e = await failure(commandChannel({ command, env: { PATH: process.env.PATH } }).send(alert()))
+  const e = await failure(commandChannel({ secrets, command, env: { PATH: process.env.PATH } }).send(alert()))
   t.type(e, AlertChannelError)
   t.equal(e.reason, 'alert channel command: exited with 3: webhook said: no')
   t.notMatch(e.message, /second line|CommandSecretEXAMPLE|\n/)
 
-  const long = await failure(commandChannel({ command: `printf '%0500d\\n' 0 >&2; exit 1`, env: { PATH: process.env.PATH } }).send(alert()))
+  const long = await failure(commandChannel({ secrets, command: `printf '%0500d\\n' 0 >&2; exit 1`, env: { PATH: process.env.PATH } }).send(alert()))
   const detail = long.reason.replace('alert channel command: exited with 1: ', '')
   t.equal(detail.length, 200, 'stderr cut to 200 characters')
 
-  const quiet = await failure(commandChannel({ command: 'exit 7', env: { PATH: process.env.PATH } }).send(alert()))
+  const quiet = await failure(commandChannel({ secrets, command: 'exit 7', env: { PATH: process.env.PATH } }).send(alert()))
   t.equal(quiet.reason, 'alert channel command: exited with 7')
 })
 
@@ -81,7 +85,7 @@ t.test('a command that outlives the timeout is killed with everything it started
   const pidFile = join(t.testdir(), 'pid')
   // The shell waits on a background child: killing only the shell would leave the sleep behind.
   const command = `sleep 60 & echo $! > "$PIDF"; wait`
-  const e = await failure(commandChannel({ command, env: { PATH: process.env.PATH, PIDF: pidFile }, timeoutMs: 300 }).send(alert()))
+  const e = await failure(commandChannel({ secrets, command, env: { PATH: process.env.PATH, PIDF: pidFile }, timeoutMs: 300 }).send(alert()))
   t.equal(e.reason, 'alert channel command: did not finish within 0.3s and was killed')
   const pid = Number(readFileSync(pidFile, 'utf8'))
   t.ok(pid > 0)
@@ -92,7 +96,7 @@ t.test('success does not wait for a background job the command left running', as
   const pidFile = join(t.testdir(), 'pid')
   // The job holds stderr open; waiting for it would hold the delivery until the timeout kills it.
   const command = `(sleep 60 & echo $! > "$PIDF") ; exit 0`
-  await t.resolves(commandChannel({ command, env: { PATH: process.env.PATH, PIDF: pidFile }, timeoutMs: 20_000 }).send(alert()))
+  await t.resolves(commandChannel({ secrets, command, env: { PATH: process.env.PATH, PIDF: pidFile }, timeoutMs: 20_000 }).send(alert()))
   const pid = Number(readFileSync(pidFile, 'utf8'))
   t.teardown(() => {
     try {
@@ -108,11 +112,11 @@ t.test('success does not wait for a background job the command left running', as
 t.test('endless output: stderr kept to a few KiB, stdout not read; the command still finishes or is killed', async (t) => {
   const rssBefore = process.memoryUsage().rss
   // 50 MB on stderr without a newline, then a failure: read to the end, kept only in part.
-  const big = await failure(commandChannel({ command: 'head -c 50000000 /dev/zero | tr "\\0" x >&2; exit 3', env: { PATH: process.env.PATH } }).send(alert()))
+  const big = await failure(commandChannel({ secrets, command: 'head -c 50000000 /dev/zero | tr "\\0" x >&2; exit 3', env: { PATH: process.env.PATH } }).send(alert()))
   t.match(big.reason, /^alert channel command: exited with 3: x+…$/)
   t.ok(big.reason.length < 300, 'one short line')
   // Never ends, on both outputs: killed at the timeout.
-  const spam = await failure(commandChannel({ command: 'yes spam & yes spam >&2', env: { PATH: process.env.PATH }, timeoutMs: 1000 }).send(alert()))
+  const spam = await failure(commandChannel({ secrets, command: 'yes spam & yes spam >&2', env: { PATH: process.env.PATH }, timeoutMs: 1000 }).send(alert()))
   t.equal(spam.reason, 'alert channel command: did not finish within 1s and was killed')
   const grown = process.memoryUsage().rss - rssBefore
   t.ok(grown < 64 * 1024 * 1024, `RSS grew ${Math.round(grown / 1024)} KiB, not by the output`)
@@ -121,11 +125,10 @@ t.test('endless output: stderr kept to a few KiB, stdout not read; the command s
 
 t.test('upstream text is redacted and escaped in every AWS_CREDD_* variable', async (t) => {
   const { assertClean, plantedText } = await import('../helpers/planted.js')
-  const { processSecrets } = await import('../../src/core/outgoing-text.js')
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   const planted = plantedText('registered-source-secret-0123')
   const out = join(t.testdir(), 'env')
-  const ch = commandChannel({ command: 'env -0 > "$OUT"', env: { PATH: process.env.PATH, OUT: out } })
+  const ch = commandChannel({ secrets, command: 'env -0 > "$OUT"', env: { PATH: process.env.PATH, OUT: out } })
   await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b]0;x\x07', profiles: [planted], verificationUriComplete: planted }))
   const got = readEnv(out)
   const ours = Object.entries(got).filter(([k]) => k.startsWith('AWS_CREDD_'))

@@ -6,7 +6,11 @@ import t from 'tap'
 import type { Alert } from '../../src/core/alert.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { desktopChannel, type SpawnFile } from '../../src/alerts/desktop-channel.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const alert = (over: Partial<Alert> = {}): Alert => ({
   event: 'relogin-required',
@@ -38,7 +42,7 @@ const recordingSpawn = () => {
 t.test('spawns notify-send with the app name, urgency, title and body', async (t) => {
   const bin = fakeNotifySend(t.testdir())
   const { calls, spawn } = recordingSpawn()
-  const ch = desktopChannel({ env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
+  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
   t.ok(ch)
   t.equal(ch!.name, 'desktop')
   await ch!.send(alert())
@@ -59,10 +63,10 @@ t.test('absent, with one debug line, without a session bus or without notify-sen
   const dir = t.testdir()
   const bin = fakeNotifySend(dir)
   const logger = recordingLogger()
-  t.equal(desktopChannel({ env: { PATH: bin }, logger }), undefined, 'no bus')
-  t.equal(desktopChannel({ env: { PATH: bin, XDG_RUNTIME_DIR: join(dir, 'run') }, logger }), undefined, 'no bus socket in XDG_RUNTIME_DIR')
-  t.equal(desktopChannel({ env: { PATH: join(dir, 'empty'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }), undefined, 'no notify-send')
-  t.equal(desktopChannel({ env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }), undefined, 'no PATH at all')
+  t.equal(desktopChannel({ secrets, env: { PATH: bin }, logger }), undefined, 'no bus')
+  t.equal(desktopChannel({ secrets, env: { PATH: bin, XDG_RUNTIME_DIR: join(dir, 'run') }, logger }), undefined, 'no bus socket in XDG_RUNTIME_DIR')
+  t.equal(desktopChannel({ secrets, env: { PATH: join(dir, 'empty'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }), undefined, 'no notify-send')
+  t.equal(desktopChannel({ secrets, env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }), undefined, 'no PATH at all')
   t.same(logger.entries.map((e) => e.level), ['debug', 'debug', 'debug', 'debug'])
   t.match(logger.entries[0]!.msg, /no session bus/)
   t.match(logger.entries[2]!.msg, /notify-send is not on PATH/)
@@ -74,7 +78,7 @@ t.test('the systemd user bus socket counts as a bus, and its address is passed o
   mkdirSync(join(dir, 'run'))
   writeFileSync(join(dir, 'run', 'bus'), '')
   const { calls, spawn } = recordingSpawn()
-  const ch = desktopChannel({ env: { PATH: bin, XDG_RUNTIME_DIR: join(dir, 'run') }, logger: recordingLogger(), spawn })
+  const ch = desktopChannel({ secrets, env: { PATH: bin, XDG_RUNTIME_DIR: join(dir, 'run') }, logger: recordingLogger(), spawn })
   t.ok(ch)
   await ch!.send(alert())
   t.equal(calls[0]!.env.DBUS_SESSION_BUS_ADDRESS, `unix:path=${join(dir, 'run', 'bus')}`)
@@ -85,7 +89,7 @@ t.test('a spawn failure is a rejection naming the channel', async (t) => {
   const spawn: SpawnFile = async () => {
     throw new Error('notify-send exited with 1: GDBus.Error: no server\nmore')
   }
-  const ch = desktopChannel({ env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger: recordingLogger(), spawn })
+  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger: recordingLogger(), spawn })
   const e = await ch!.send(alert()).then(() => undefined, (x: unknown) => x)
   t.type(e, AlertChannelError)
   t.equal((e as AlertChannelError).reason, 'alert channel desktop: notify-send exited with 1: GDBus.Error: no server')
@@ -96,7 +100,7 @@ t.test('end to end: a fake notify-send on PATH gets the arguments, without a she
   const out = join(dir, 'args')
   // One argument per line, then the bus address it was given.
   const bin = fakeNotifySend(dir, `for a in "$@"; do printf '%s\\n---\\n' "$a"; done > "${out}"\necho "bus=$DBUS_SESSION_BUS_ADDRESS" >> "${out}"`)
-  const ch = desktopChannel({ env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger() })
+  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger() })
   // Shell metacharacters arrive as text: no shell ever parses the message.
   await ch!.send(alert({ message: 'SSO session "dev" needs login; $(touch pwned) `id` && echo hi' }))
   const parts = readFileSync(out, 'utf8').split('\n---\n')
@@ -109,6 +113,7 @@ t.test('end to end: a fake notify-send on PATH gets the arguments, without a she
 
 t.test('end to end: a failing or hanging notify-send rejects, never crashes', async (t) => {
   const failing = desktopChannel({
+    secrets,
     env: { PATH: fakeNotifySend(join(t.testdir(), 'a'), 'echo "Cannot connect to the bus" >&2; exit 1'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' },
     logger: recordingLogger(),
   })
@@ -117,6 +122,7 @@ t.test('end to end: a failing or hanging notify-send rejects, never crashes', as
   t.match((e1 as Error).message, /^alert channel desktop: notify-send exited with 1: Cannot connect to the bus; fix: /)
 
   const hanging = desktopChannel({
+    secrets,
     env: { PATH: fakeNotifySend(join(t.testdir(), 'b'), 'exec /bin/sleep 60'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' },
     logger: recordingLogger(),
     timeoutMs: 200,
@@ -127,12 +133,11 @@ t.test('end to end: a failing or hanging notify-send rejects, never crashes', as
 
 t.test('upstream text is redacted and escaped in the title and body notify-send gets', async (t) => {
   const { assertClean, plantedText } = await import('../helpers/planted.js')
-  const { processSecrets } = await import('../../src/core/outgoing-text.js')
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   const planted = plantedText('registered-source-secret-0123')
   const bin = fakeNotifySend(t.testdir())
   const { calls, spawn } = recordingSpawn()
-  const ch = desktopChannel({ env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
+  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
   await ch!.send(alert({ event: 'refresh-failing', message: planted, ssoSession: 'dev\u009b2J', userCode: planted }))
   t.equal(calls[0]!.args.length, 4)
   for (const [i, a] of calls[0]!.args.entries()) assertClean(t, `notify-send arg ${i}`, a, 'registered-source-secret-0123')

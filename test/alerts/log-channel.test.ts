@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { Alert, AlertEvent } from '../../src/core/alert.js'
 import { logChannel } from '../../src/alerts/log-channel.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 
 const alert = (event: AlertEvent): Alert => ({
   event,

@@ -9,6 +9,10 @@ import { readCapped, WEBHOOK_BODY_KEEP, webhookChannel } from '../../src/alerts/
 import { until } from '../helpers/sandbox.js'
 import { ConfigError } from '../../src/core/errors.js'
 import { sampleAlert } from '../helpers/alerts.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const TOKEN = 'T0EXAMPLE/B0EXAMPLE/xoxbFakeWebhookSecret123'
 
@@ -42,7 +46,7 @@ const ok = (_r: Received, res: ServerResponse) => res.writeHead(200, { 'content-
 
 t.test('POSTs the alert as JSON with a text chat apps show as is', async (t) => {
   const { received, base } = await serve(t, ok)
-  const ch = webhookChannel({ url: `${base}/services/${TOKEN}?x=1`, headers: { 'X-Extra': 'yes' } })
+  const ch = webhookChannel({ secrets, url: `${base}/services/${TOKEN}?x=1`, headers: { 'X-Extra': 'yes' } })
   t.equal(ch.name, 'webhook')
   await ch.send(alert())
   t.equal(received.length, 1)
@@ -73,7 +77,7 @@ t.test('text ends with the fix when the message does not say it; absent fields a
     event: 'refresh-failing', message: 'profile "ops" cannot refresh: AccessDenied', ssoSession: undefined, profile: 'ops', profiles: ['ops'],
     verificationUriComplete: undefined, userCode: undefined, fix: 'fix the trust policy of role ops',
   })
-  await webhookChannel({ url: `${base}/hook` }).send(a)
+  await webhookChannel({ secrets, url: `${base}/hook` }).send(a)
   const body = JSON.parse(received[0]!.body)
   t.equal(body.text, 'profile "ops" cannot refresh: AccessDenied\nFix: fix the trust policy of role ops')
   t.equal(body.profile, 'ops')
@@ -84,7 +88,7 @@ t.test('text ends with the fix when the message does not say it; absent fields a
 
 t.test('a user:password in the URL is sent as Basic auth, not in the URL', async (t) => {
   const { received, base } = await serve(t, ok)
-  await webhookChannel({ url: base.replace('http://', 'http://alerts:p%40ssword@') + '/hook' }).send(alert())
+  await webhookChannel({ secrets, url: base.replace('http://', 'http://alerts:p%40ssword@') + '/hook' }).send(alert())
   t.equal(received[0]!.headers.authorization, `Basic ${Buffer.from('alerts:p@ssword').toString('base64')}`)
 })
 
@@ -96,7 +100,7 @@ t.test('non-2xx: rejected with the status and scheme://host only', async (t) => 
   })
   const secretUrl = (path: string) => base.replace('http://', 'http://alerts:Sup3rSecretPw@') + `/${path}/${TOKEN}?token=QueryTokenEXAMPLE`
   const check = async (path: string, status: number, kind: string, hint = '') => {
-    const err = await webhookChannel({ url: secretUrl(path), headers: { Authorization: 'Bearer HeaderSecretEXAMPLE' } }).send(alert()).then(() => undefined, (e: unknown) => e)
+    const err = await webhookChannel({ secrets, url: secretUrl(path), headers: { Authorization: 'Bearer HeaderSecretEXAMPLE' } }).send(alert()).then(() => undefined, (e: unknown) => e)
     t.type(err, AlertChannelError)
     const e = err as AlertChannelError
     t.equal(e.kind, kind, `${status} is ${kind}`)
@@ -116,7 +120,7 @@ t.test('a redirect is not followed', async (t) => {
     if (r.url === '/moved') return res.writeHead(302, { location: '/elsewhere' }).end()
     ok(r, res)
   })
-  const err = await webhookChannel({ url: `${base}/moved` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `${base}/moved` }).send(alert()).then(() => undefined, (e: unknown) => e)
   t.match((err as Error).message, 'answered HTTP 302')
   t.equal((err as AlertChannelError).kind, 'permanent')
   t.same(received.map((r) => r.url), ['/moved'])
@@ -124,7 +128,7 @@ t.test('a redirect is not followed', async (t) => {
 
 t.test('a server that never answers: rejected after the (short, injected) timeout', async (t) => {
   const { received, base } = await serve(t, () => {})
-  const err = await webhookChannel({ url: `${base}/services/${TOKEN}`, timeoutMs: 200 }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `${base}/services/${TOKEN}`, timeoutMs: 200 }).send(alert()).then(() => undefined, (e: unknown) => e)
   t.equal(received.length, 1, 'the request arrived')
   t.type(err, AlertChannelError)
   t.match((err as Error).message, `alert channel webhook: ${base} no answer within 0.2s`)
@@ -136,29 +140,29 @@ t.test('nobody listening: the network error code, not the URL', async (t) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   await new Promise((r) => server.close(r))
-  const err = await webhookChannel({ url: `${closed}/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `${closed}/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
   t.match((err as Error).message, `alert channel webhook: ${closed} request failed: ECONNREFUSED`)
   t.notOk((err as Error).message.includes(TOKEN))
 })
 
 t.test('a refused request (fetch forbids this port) says why without the URL', async (t) => {
-  const err = await webhookChannel({ url: `http://127.0.0.1:1/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `http://127.0.0.1:1/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
   t.match((err as Error).message, 'alert channel webhook: http://127.0.0.1:1 request failed: bad port')
   t.notOk((err as Error).message.includes(TOKEN))
 })
 
 t.test('an unusable URL or header is a ConfigError that does not quote it', async (t) => {
-  t.throws(() => webhookChannel({ url: 'not a url/services/' + TOKEN }), ConfigError)
-  t.throws(() => webhookChannel({ url: `ftp://example.com/${TOKEN}` }), { message: /must start with https:\/\/ or http:\/\//, name: 'ConfigError' })
+  t.throws(() => webhookChannel({ secrets, url: 'not a url/services/' + TOKEN }), ConfigError)
+  t.throws(() => webhookChannel({ secrets, url: `ftp://example.com/${TOKEN}` }), { message: /must start with https:\/\/ or http:\/\//, name: 'ConfigError' })
   try {
-    webhookChannel({ url: 'https://hooks.example.com/x', headers: { Authorization: 'Bearer Secret\nInjected' } })
+    webhookChannel({ secrets, url: 'https://hooks.example.com/x', headers: { Authorization: 'Bearer Secret\nInjected' } })
     t.fail('should throw')
   } catch (e) {
     t.type(e, ConfigError)
     t.notMatch((e as Error).message, /Secret/)
   }
   try {
-    webhookChannel({ url: `https://hooks.example.com/services/${TOKEN} x` })
+    webhookChannel({ secrets, url: `https://hooks.example.com/services/${TOKEN} x` })
   } catch (e) {
     t.notOk((e as Error).message.includes(TOKEN))
   }
@@ -217,7 +221,7 @@ for (const status of [200, 500]) {
     const { state, url } = await endless(t, status)
     const { f, seen } = countingFetch()
     const rssBefore = process.memoryUsage().rss
-    const sent = webhookChannel({ url, fetch: f, timeoutMs: 30_000 }).send(alert())
+    const sent = webhookChannel({ secrets, url, fetch: f, timeoutMs: 30_000 }).send(alert())
     if (status === 200) await sent
     else {
       const e = (await sent.then(() => undefined, (e: unknown) => e)) as AlertChannelError
@@ -235,7 +239,7 @@ for (const status of [200, 500]) {
 
 t.test('with Node\'s own fetch the endless body is dropped too', async (t) => {
   const { state, url } = await endless(t, 200)
-  await webhookChannel({ url, timeoutMs: 30_000 }).send(alert())
+  await webhookChannel({ secrets, url, timeoutMs: 30_000 }).send(alert())
   t.ok(await until(() => state.closed, 5000), 'connection closed')
   const written = state.written
   await new Promise((r) => setTimeout(r, 200))
@@ -254,11 +258,10 @@ t.test('readCapped: short bodies whole, long ones cut at the cap, none empty', a
 
 t.test('upstream text in any field is redacted and escaped in the POSTed JSON (raw bytes and parsed values)', async (t) => {
   const { assertClean, plantedText } = await import('../helpers/planted.js')
-  const { processSecrets } = await import('../../src/core/outgoing-text.js')
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   const planted = plantedText('registered-source-secret-0123')
   const { received, base } = await serve(t, ok)
-  const ch = webhookChannel({ url: `${base}/hook` })
+  const ch = webhookChannel({ secrets, url: `${base}/hook` })
   await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b[2J', ssoSession: undefined, userCode: planted }))
   t.equal(received.length, 1)
   assertClean(t, 'webhook raw body', received[0]!.body, 'registered-source-secret-0123')

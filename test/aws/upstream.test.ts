@@ -272,7 +272,7 @@ const link: Link = { kind: 'sso', id: 'sso:hung', profile: 'hung', startUrl: 'ht
 t.test('guardUpstream: a hung call times out with a transient Timeout', async (t) => {
   const clock = new FakeClock()
   const hung: Upstream = { fetch: () => new Promise<Credentials>(() => undefined) }
-  const guarded = guardUpstream(hung, clock, () => undefined, 60_000)
+  const guarded = guardUpstream(hung, clock, { register: () => undefined }, 60_000)
   let settled: unknown
   const p = guarded.fetch(link, undefined).then(
     () => (settled = 'resolved'),
@@ -292,13 +292,13 @@ t.test('guardUpstream: registers every secret, clears its timer, passes failures
   const clock = new FakeClock()
   const registered: string[] = []
   const creds: Credentials = { accessKeyId: 'ASIAGUARDEXAMPLE0001', secretAccessKey: 'guardSecretExampleKey0123456789abcdefXYZ', sessionToken: 'guardSessionTokenExample', expiresAt: clock.now() + 3600_000 }
-  const ok = guardUpstream({ fetch: async () => creds }, clock, (s) => registered.push(s))
+  const ok = guardUpstream({ fetch: async () => creds }, clock, { register: (s) => void registered.push(s) })
   t.equal(await ok.fetch(link, undefined), creds)
   t.same(registered.sort(), [creds.secretAccessKey, creds.sessionToken].sort(), 'secret key and session token, not the key id')
   t.equal(clock.pending(), 0, 'timer cleared after success')
 
   const refusal = new UpstreamError('hung', 'AccessDenied', { code: externalCode('AccessDenied'), kind: 'permanent' })
-  const bad = guardUpstream({ fetch: async () => Promise.reject(refusal) }, clock, (s) => registered.push(s))
+  const bad = guardUpstream({ fetch: async () => Promise.reject(refusal) }, clock, { register: (s) => void registered.push(s) })
   t.equal(await failure(bad.fetch(link, undefined)), refusal, 'the same error')
   t.equal(clock.pending(), 0, 'timer cleared after failure')
   t.equal(registered.length, 2, 'nothing registered for a failure')

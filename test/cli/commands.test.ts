@@ -20,6 +20,10 @@ import { GrantRegistry } from '../../src/engine/grant-registry.js'
 import { grantControl } from '../../src/root/control-answers.js'
 import { systemClock } from '../../src/runtime/clock.js'
 import { runCli, sandbox, until, writeAws, type Sandbox } from '../helpers/sandbox.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const CREDS = { Version: 1, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', SessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN', Expiration: '2026-01-31T13:00:00Z' }
 const ENDPOINT = { url: 'http://127.0.0.1:9911', tokenFile: '/run/user/1000/aws-credd/token' }
@@ -37,14 +41,14 @@ const fakeDaemon = async (t: Tap, sb: Sandbox, opts: { status?: [number, unknown
   const socket = controlSocketPath(sb.env)
   await ensureRuntimeDir(dirname(socket))
   // The real grant registry and routes: env and exec get their tokens through them.
-  const grants = new GrantRegistry({ clock: systemClock, codec: tokenCodec })
+  const grants = new GrantRegistry({ secrets, clock: systemClock, codec: tokenCodec })
   const api: ControlApi = {
     status: () => opts.status ?? [200, FRESH],
     credentials: (p) => opts.credentials?.[p] ?? [404, { message: `profile "${p}" is not kept by this daemon; known: ${Object.keys(opts.credentials ?? {}).join(', ') || 'none'}` }],
     mfa: () => [400, { message: 'no' }],
     ...grantControl(grants, (p) => opts.credentials?.[p] !== undefined),
   }
-  const l = await startControlServer(socket, api)
+  const l = await startControlServer(socket, api, secrets)
   t.teardown(() => l.close())
   return grants
 }

@@ -16,6 +16,10 @@ import { startEmulator } from '../../src/emulator/emulator.js'
 import { startControlServer } from '../../src/serve/control-server.js'
 import { ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
 import { runCli, sandbox, writeAws, type Sandbox } from '../helpers/sandbox.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 const TOKEN = 'FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE'
@@ -145,7 +149,7 @@ t.test('against the emulator', async (t) => {
     // A stand-in daemon on the sandbox's control socket.
     const socket = controlSocketPath(sb.env)
     await ensureRuntimeDir(dirname(socket))
-    const daemon = await startControlServer(socket, { status: () => [200, { profiles: [], ssoSessions: [], pid: 4242 }], credentials: () => [404, {}], mfa: () => [400, {}] })
+    const daemon = await startControlServer(socket, { status: () => [200, { profiles: [], ssoSessions: [], pid: 4242 }], credentials: () => [404, {}], mfa: () => [400, {}] }, secrets)
     t.teardown(() => daemon.close())
     const withDaemon = await doctor(t, sb, [], { AWS_ENDPOINT_URL_STS: emu.url })
     t.equal(withDaemon.code, 0, withDaemon.out)

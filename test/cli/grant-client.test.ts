@@ -16,6 +16,10 @@ import { tokenCodec } from '../../src/serve/auth-token.js'
 import { startControlServer, type ControlApi } from '../../src/serve/control-server.js'
 import { pathFacts, type FactsOf } from '../../src/serve/runtime-paths.js'
 import { until } from '../helpers/sandbox.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const folder = (t: Test): string => {
   const base = mkdtempSync(join(tmpdir(), 'credd-'))
@@ -43,9 +47,9 @@ t.test('a runtime folder that is not there (at the check) is "no daemon": nothin
 })
 
 const daemon = async (t: Test, socket: string): Promise<{ grants: GrantRegistry; close: () => Promise<void> }> => {
-  const grants = new GrantRegistry({ clock: systemClock, codec: tokenCodec })
+  const grants = new GrantRegistry({ secrets, clock: systemClock, codec: tokenCodec })
   const api: ControlApi = { status: () => [200, {}], credentials: () => [404, {}], mfa: () => [404, {}], ...grantControl(grants, () => true) }
-  const l = await startControlServer(socket, api)
+  const l = await startControlServer(socket, api, secrets)
   let closed = false
   const close = async (): Promise<void> => {
     if (!closed) (closed = true), await l.close()

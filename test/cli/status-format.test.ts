@@ -2,6 +2,10 @@
 // long-term keys, failures, a session waiting for its login link, the endpoint footer.
 import t from 'tap'
 import { dueIn, expiresIn, formatStatus, table, type StatusAnswer } from '../../src/cli/status-format.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0)
 const min = 60_000
@@ -18,7 +22,7 @@ t.test('relative times', async (t) => {
 })
 
 t.test('columns are aligned; the last one is not padded', async (t) => {
-  t.equal(table(['A', 'BB', 'C'], [['xxx', 'y', 'long message'], ['x', 'yyyy', '-']]), 'A    BB    C\nxxx  y     long message\nx    yyyy  -')
+  t.equal(table(['A', 'BB', 'C'], [['xxx', 'y', 'long message'], ['x', 'yyyy', '-']], secrets), 'A    BB    C\nxxx  y     long message\nx    yyyy  -')
 })
 
 t.test('profiles and SSO sessions, every state', async (t) => {
@@ -39,7 +43,7 @@ t.test('profiles and SSO sessions, every state', async (t) => {
     containerEndpoint: { url: 'http://127.0.0.1:9911', tokenFile: '/run/user/1000/aws-credd/token' },
   }
   t.equal(
-    formatStatus(view, NOW),
+    formatStatus(view, NOW, secrets),
     [
       'PROFILE  SOURCE                STATE            EXPIRES IN  NEXT RENEWAL  LAST ERROR',
       'dev      sso                   fresh            59m 30s     in 44m        -',
@@ -61,7 +65,7 @@ t.test('profiles and SSO sessions, every state', async (t) => {
 })
 
 t.test('a daemon keeping nothing says where profiles come from; no session table', async (t) => {
-  const text = formatStatus({ profiles: [], ssoSessions: [] }, NOW)
+  const text = formatStatus({ profiles: [], ssoSessions: [] }, NOW, secrets)
   t.match(text, /^No profiles kept: /)
   t.notMatch(text, /SESSION/)
   t.equal(text.split('\n').length, 2, 'one line')
@@ -69,15 +73,14 @@ t.test('a daemon keeping nothing says where profiles come from; no session table
 
 t.test('upstream text in any cell is redacted and escaped: no escape sequence reaches the terminal', async (t) => {
   const { assertClean, plantedText } = await import('../helpers/planted.js')
-  const { processSecrets } = await import('../../src/core/outgoing-text.js')
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   const planted = plantedText('registered-source-secret-0123')
   const view: StatusAnswer = {
     profiles: [{ profile: 'r\x1b[2J', source: 'assume-role ← static', health: 'unavailable', lastError: planted }],
     ssoSessions: [{ label: 'corp', state: 'relogin-required', reason: planted, profiles: ['r'], lastError: planted }],
     containerEndpoint: { url: 'http://127.0.0.1:9911', tokenFile: '/tmp/\x1b]0;x\x07/token' },
   }
-  const out = formatStatus(view, NOW)
+  const out = formatStatus(view, NOW, secrets)
   assertClean(t, 'status table', out, 'registered-source-secret-0123')
   t.match(out, 'password=[redacted]')
   t.match(out, 'r\\x1b[2J')

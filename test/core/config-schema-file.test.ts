@@ -2,7 +2,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { configJsonSchema, configJsonSchemaText, parseConfig } from '../../src/core/config-schema.js'
+import { configJsonSchema, configJsonSchemaText } from '../../src/core/config/json-schema.js'
+import { parseConfig } from '../../src/core/config/schema.js'
 
 const root = (name: string) => fileURLToPath(new URL(`../../${name}`, import.meta.url))
 

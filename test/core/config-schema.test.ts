@@ -1,10 +1,7 @@
 import t, { type Test } from 'tap'
-import {
-  defaultConfig,
-  didYouMean,
-  InvalidConfigError,
-  parseConfig,
-} from '../../src/core/config-schema.js'
+import { didYouMean } from '../../src/core/config/fields.js'
+import { InvalidConfigError } from '../../src/core/config/messages.js'
+import { defaultConfig, parseConfig } from '../../src/core/config/schema.js'
 import { ConfigError } from '../../src/core/errors.js'
 
 /** The one-line message parseConfig throws for `json`. */

@@ -5,7 +5,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { readAwsFiles } from '../../src/files/aws-config-files.js'
 import { demoIntro, demoScenario, type DemoIdentities } from '../../src/demo/scenario.js'
-import { parseConfig } from '../../src/core/config-schema.js'
+import { parseConfig } from '../../src/core/config/schema.js'
 import { buildProfileGraph } from '../../src/core/profile-graph.js'
 import { chainOf } from '../../src/core/links.js'
 

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { parseConfig } from '../../src/core/config-schema.js'
+import { parseConfig } from '../../src/core/config/schema.js'
 
 const yaml = (file: string): Record<string, any> =>
   JSON.parse(execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))[0]))', file], { encoding: 'utf8' }))

@@ -7,8 +7,12 @@ import type { AlertChannel } from '../../src/engine/ports.js'
 import { AlertChannelError } from '../../src/alerts/channel-error.js'
 import { webhookChannel } from '../../src/alerts/webhook-channel.js'
 import { ALERT_DELIVERY_DEADLINE_MS, ALERT_QUEUE_LIMIT, AlertDispatcher } from '../../src/engine/alert-dispatcher.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 import { FakeClock, settle } from '../helpers/fake-clock.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const alert = (n = 1, over: Partial<Alert> = {}): Alert => ({
   event: 'relogin-required',
@@ -49,7 +53,7 @@ const setup = (behaviours: Behaviour[], random = () => 0.5) => {
   const t0 = clock.now()
   const logger = recordingLogger()
   const channels = behaviours.map((b, i) => new FakeChannel(`fake${i}`, clock, b))
-  const dispatcher = new AlertDispatcher({ channels, clock, logger, random })
+  const dispatcher = new AlertDispatcher({ secrets, channels, clock, logger, random })
   return { clock, t0, logger, channels, dispatcher }
 }
 
@@ -184,7 +188,7 @@ t.test('a send() that never settles counts as failed after the deadline; its lat
 t.test('log lines name the channel and reason, never the webhook secret', async (t) => {
   const clock = new FakeClock()
   const logger = recordingLogger()
-  const secrets = ['T0EXAMPLE', 'B0EXAMPLE', 'xoxbWebhookSecretEXAMPLE', 'Sup3rSecretPw', 'HeaderTokenEXAMPLE']
+  const planted = ['T0EXAMPLE', 'B0EXAMPLE', 'xoxbWebhookSecretEXAMPLE', 'Sup3rSecretPw', 'HeaderTokenEXAMPLE']
   const answers = [new Response('', { status: 500 }), new Response('', { status: 503 })]
   const fakeFetch = (async () => {
     const next = answers.shift()
@@ -192,11 +196,12 @@ t.test('log lines name the channel and reason, never the webhook secret', async 
     throw new TypeError('fetch failed', { cause: new Error(`connect to https://hooks.example.com/services/T0EXAMPLE/B0EXAMPLE/xoxbWebhookSecretEXAMPLE failed`) })
   }) as typeof fetch
   const webhook = webhookChannel({
+    secrets,
     url: 'https://alerts:Sup3rSecretPw@hooks.example.com/services/T0EXAMPLE/B0EXAMPLE/xoxbWebhookSecretEXAMPLE',
     headers: { authorization: 'Bearer HeaderTokenEXAMPLE' },
     fetch: fakeFetch,
   })
-  const dispatcher = new AlertDispatcher({ channels: [webhook], clock, logger, random: () => 0.5 })
+  const dispatcher = new AlertDispatcher({ secrets, channels: [webhook], clock, logger, random: () => 0.5 })
   dispatcher.send(alert(1))
   await dispatcher.idle()
   await clock.advance(10 * 60_000)
@@ -205,13 +210,12 @@ t.test('log lines name the channel and reason, never the webhook secret', async 
   t.match(logger.entries[0]!.msg, 'alert channel webhook: https://hooks.example.com answered HTTP 500')
   t.match(logger.entries[3]!.msg, 'alert channel webhook: https://hooks.example.com request failed: network error')
   const all = JSON.stringify(logger.entries)
-  for (const s of secrets) t.notOk(all.includes(s), `no ${s} in the log`)
+  for (const s of planted) t.notOk(all.includes(s), `no ${s} in the log`)
 })
 
 t.test('an alert is redacted and escaped once before fan-out: no channel sees raw upstream text', async (t) => {
   const { assertClean, plantedText } = await import('../helpers/planted.js')
-  const { processSecrets } = await import('../../src/core/outgoing-text.js')
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   const planted = plantedText('registered-source-secret-0123')
   const { dispatcher, channels } = setup(['ok', 'ok'])
   dispatcher.send(alert(1, { event: 'refresh-failing', message: planted, fix: planted, profiles: [planted], ssoSession: planted, verificationUriComplete: planted, userCode: planted }))

@@ -6,7 +6,7 @@ import { CredentialsFileError } from '../../src/core/errors.js'
 import { defaultPolicy } from '../../src/core/renewal-plan.js'
 import { CredentialsFileOutput } from '../../src/engine/credentials-output.js'
 import type { SectionUpdate, SectionWriter } from '../../src/engine/ports.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 import { FakeClock, seeded, settle } from '../helpers/fake-clock.js'
 
 const FILE = '/home/test/.aws/credentials'
@@ -232,7 +232,7 @@ t.test('a write that never settles times out and later writes still happen', asy
   const { CredentialsFileOutput, WRITE_TIMEOUT_MS } = await import('../../src/engine/credentials-output.js')
   const { defaultPolicy } = await import('../../src/core/renewal-plan.js')
   const { FakeClock, seeded } = await import('../helpers/fake-clock.js')
-  const { recordingLogger } = await import('../../src/runtime/logger.js')
+  const { recordingLogger } = await import('../helpers/fake-logger.js')
   const clock = new FakeClock()
   const applied: unknown[] = []
   let hang = true

@@ -3,16 +3,20 @@
 // a map. Proves what is kept fresh, where it is written, and that a bad reload
 // never costs the last good state.
 import t, { type Test as Tap } from 'tap'
-import { parseConfig, type Config } from '../../src/core/config-schema.js'
+import { parseConfig, type Config } from '../../src/core/config/schema.js'
 import type { Credentials } from '../../src/core/credentials.js'
 import { AwsFileError, ConfigError } from '../../src/core/errors.js'
 import type { AwsFiles, SectionUpdate, SectionWriter } from '../../src/engine/ports.js'
 import { Daemon } from '../../src/engine/daemon.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 import { FakeClock, seeded } from '../helpers/fake-clock.js'
 import { FakeUpstream } from '../helpers/fake-upstream.js'
 import { cachedToken, FakeSsoOidc, MemorySsoCache } from '../helpers/fake-sso.js'
 import type { Alert } from '../../src/core/alert.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const HOUR = 3600_000
 const KEYS = { aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE', aws_secret_access_key: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }
@@ -60,6 +64,7 @@ const setup = (t: Tap, config: unknown, profiles: Profiles = baseProfiles()) => 
     files: () => filesOf(profiles),
   }
   const daemon = new Daemon({
+    secrets,
     clock,
     logger,
     random: seeded(4),

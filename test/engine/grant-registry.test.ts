@@ -6,9 +6,13 @@ import t from 'tap'
 import type { Grant } from '../../src/core/grants.js'
 import { GrantError, GrantRegistry } from '../../src/engine/grant-registry.js'
 import type { GrantStore, StoredGrant } from '../../src/engine/ports.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 import { tokenCodec, tokenDigest } from '../../src/serve/auth-token.js'
 import { FakeClock, settle } from '../helpers/fake-clock.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const KEPT = new Set(['dev', 'ci', 'prod'])
 const kept = (p: string): boolean => KEPT.has(p)
@@ -34,7 +38,7 @@ const setup = (opts: { store?: MemoryStore; clock?: FakeClock } = {}) => {
   const store = opts.store ?? new MemoryStore()
   const logger = recordingLogger()
   const ended: Grant[] = []
-  const reg = new GrantRegistry({ clock, codec: tokenCodec, store, logger, onEnded: (g) => ended.push(g) })
+  const reg = new GrantRegistry({ secrets, clock, codec: tokenCodec, store, logger, onEnded: (g) => ended.push(g) })
   return { clock, store, logger, ended, reg }
 }
 
@@ -245,7 +249,7 @@ t.test('load() restores saved grants and drops the ones that ended while the dae
 
 t.test('load() without a store does nothing; a duplicate saved name keeps the first', async (t) => {
   const clock = new FakeClock()
-  const bare = new GrantRegistry({ clock, codec: tokenCodec })
+  const bare = new GrantRegistry({ secrets, clock, codec: tokenCodec })
   await bare.load()
   t.same(bare.list(), [])
   bare.mint({ name: 'x', profiles: ['dev'] }, kept) // no store: nothing to save, no throw
@@ -344,7 +348,7 @@ t.test('a failed save is logged and the grant stays in force', async (t) => {
   const clock = new FakeClock()
   const logger = recordingLogger()
   const store: GrantStore = { load: async () => [], save: async () => Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' })) }
-  const reg = new GrantRegistry({ clock, codec: tokenCodec, store, logger })
+  const reg = new GrantRegistry({ secrets, clock, codec: tokenCodec, store, logger })
   const { token } = reg.mint({ name: 'agent', profiles: ['dev'] }, kept)
   await reg.flush()
   await settle()
@@ -370,7 +374,7 @@ t.test('saves run in order, so the store ends with the latest list', async (t) =
       saved.push(grants.map((g) => g.name))
     },
   }
-  const reg = new GrantRegistry({ clock, codec: tokenCodec, store })
+  const reg = new GrantRegistry({ secrets, clock, codec: tokenCodec, store })
   reg.mint({ name: 'a', profiles: ['dev'] }, kept)
   reg.mint({ name: 'b', profiles: ['dev'] }, kept)
   reg.revoke('a')
@@ -448,10 +452,10 @@ t.test('names starting with env. and exec. are kept for env and exec', async (t)
 })
 
 t.test('every minted token is registered as a secret; setOwner(undefined) leaves no owner', async (t) => {
-  const secrets: string[] = []
-  const reg = new GrantRegistry({ clock: new FakeClock(), codec: tokenCodec, registerSecret: (s) => void secrets.push(s) })
+  const registered: string[] = []
+  const reg = new GrantRegistry({ clock: new FakeClock(), codec: tokenCodec, secrets: { register: (s) => void registered.push(s) } })
   const { token } = reg.mint({ name: 'agent', profiles: ['dev'] }, kept)
-  t.same(secrets, [token])
+  t.same(registered, [token])
   const owner = tokenCodec.newToken()
   reg.setOwner(owner)
   t.equal(outcome(reg, owner, 'dev'), 'allowed')

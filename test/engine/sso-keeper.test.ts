@@ -6,9 +6,13 @@ import type { Alert } from '../../src/core/alert.js'
 import { defaultSsoPolicy } from '../../src/core/sso-session-state.js'
 import type { SsoSessionInfo } from '../../src/core/sso-sessions.js'
 import { SsoKeeper } from '../../src/engine/sso-keeper.js'
-import { recordingLogger } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 import { FakeClock, seeded, settle } from '../helpers/fake-clock.js'
 import { cachedToken, FakeSsoOidc, MemorySsoCache } from '../helpers/fake-sso.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const MIN = 60_000
 const HOUR = 60 * MIN
@@ -24,6 +28,7 @@ const setup = async (t: Tap, token: ReturnType<typeof cachedToken> | undefined, 
   const changed: string[] = []
   const logger = recordingLogger()
   const keeper = new SsoKeeper({
+    secrets,
     clock, logger, random: seeded(1), oidc, cache, policy: defaultSsoPolicy(),
     alerting: { warnBefore: 30 * MIN, repeat: HOUR, failingAfter: 10 * MIN, deviceLogin },
     alert: (a) => alerts.push(a),

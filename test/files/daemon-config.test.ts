@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { configSearchPath, readConfigFile } from '../../src/files/daemon-config.js'
-import { defaultConfig } from '../../src/core/config-schema.js'
+import { defaultConfig } from '../../src/core/config/schema.js'
 import { ConfigError } from '../../src/core/errors.js'
 
 /** The one-line ConfigError message for reading `text` from a temp file. */

@@ -8,6 +8,10 @@ import type { StoredGrant } from '../../src/engine/ports.js'
 import { defaultStateDir, grantFileStore } from '../../src/files/grant-store.js'
 import { tokenCodec, tokenDigest } from '../../src/serve/auth-token.js'
 import { FakeClock } from '../helpers/fake-clock.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const mode = (p: string): number => statSync(p).mode & 0o777
 const T0 = Date.UTC(2026, 0, 1)
@@ -40,7 +44,7 @@ t.test('a missing file is an empty list', async (t) => {
 t.test('grants.json never holds a token: a minted grant is saved by digest', async (t) => {
   const dir = t.testdir()
   const store = grantFileStore(dir)
-  const reg = new GrantRegistry({ clock: new FakeClock(), codec: tokenCodec, store })
+  const reg = new GrantRegistry({ secrets, clock: new FakeClock(), codec: tokenCodec, store })
   const rt = reg.mint({ name: 'agent', profiles: ['dev'], ttlMs: 60_000 }, () => true)
   const env = reg.mint({ name: 'env-1', kind: 'env', profiles: ['dev'] }, () => true)
   await reg.flush()
@@ -52,7 +56,7 @@ t.test('grants.json never holds a token: a minted grant is saved by digest', asy
   t.notOk(/"token"/.test(text), 'no token field at all')
   t.equal(mode(store.file), 0o600)
   // A restart reads it back: the same tokens work again.
-  const again = new GrantRegistry({ clock: new FakeClock(), codec: tokenCodec, store })
+  const again = new GrantRegistry({ secrets, clock: new FakeClock(), codec: tokenCodec, store })
   await again.load()
   t.equal(again.authorize(rt.token, 'dev').outcome, 'allowed')
   t.equal(again.authorize(env.token, 'dev').outcome, 'allowed')

@@ -6,12 +6,16 @@ import { grantControl } from '../../src/root/control-answers.js'
 import { GrantRegistry } from '../../src/engine/grant-registry.js'
 import { tokenCodec, tokenDigest } from '../../src/serve/auth-token.js'
 import { FakeClock } from '../helpers/fake-clock.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const KEPT = new Set(['dev', 'ci', 'prod'])
 
 const setup = () => {
   const clock = new FakeClock()
-  const reg = new GrantRegistry({ clock, codec: tokenCodec })
+  const reg = new GrantRegistry({ secrets, clock, codec: tokenCodec })
   const api = grantControl(reg, (p) => KEPT.has(p))
   return { clock, reg, api }
 }

@@ -5,7 +5,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { ConfigError } from '../../src/core/errors.js'
-import { defaultConfig } from '../../src/core/config-schema.js'
+import { defaultConfig } from '../../src/core/config/schema.js'
 import { configReader } from '../../src/root/daemon-config.js'
 
 /** The error a read rejects with (undefined when it resolves). */

@@ -1,10 +1,11 @@
-// The log's text format renders an error field as core/errors.ts renderError does with
-// { name, cause, lines: 'escape' }, over the redacted copy: the logger can call that one
-// function instead of its own errorText (one rendering for the CLI, log, alerts, HTTP).
+// The log's text format renders an error field with core/errors.ts renderError
+// { name, cause, lines: 'escape' }, over the redacted copy: one rendering for the CLI, log, alerts, HTTP.
 import t from 'tap'
 import { ProfileError, renderError, UpstreamError } from '../../src/core/errors.js'
-import { outgoingValue } from '../../src/core/outgoing-text.js'
-import { formatLine } from '../../src/runtime/logger.js'
+import { outgoingValue, SecretRegistry } from '../../src/core/outgoing-text.js'
+import { formatLine } from '../../src/runtime/log-line.js'
+
+const secrets = new SecretRegistry()
 
 const cases: [string, unknown][] = [
   ['a plain Error', new Error('connect ECONNREFUSED 127.0.0.1:9')],
@@ -18,8 +19,8 @@ const cases: [string, unknown][] = [
 
 for (const [name, e] of cases) {
   t.test(name, async (t) => {
-    const line = formatLine({ time: 0, level: 'error', msg: 'failed', fields: { err: e } }, 'text')
-    const expected = JSON.stringify(renderError(outgoingValue(e), { name: true, cause: true, lines: 'escape' }))
+    const line = formatLine({ time: 0, level: 'error', msg: 'failed', fields: { err: e } }, 'text', { secrets })
+    const expected = JSON.stringify(renderError(outgoingValue(e, { secrets }), { name: true, cause: true, lines: 'escape' }))
     t.equal(line.slice(line.indexOf(' err=') + 5), expected)
   })
 }

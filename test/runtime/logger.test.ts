@@ -1,17 +1,9 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
-import { SecretRegistry } from '../../src/core/outgoing-text.js'
-import {
-  createLogger,
-  recordingLogger,
-  redactText,
-  registerSecret,
-  registeredSecretCount,
-  resetSecrets,
-  type CreateLoggerOptions,
-  type LogLevel,
-} from '../../src/runtime/logger.js'
+import { redactSecrets, SecretRegistry } from '../../src/core/outgoing-text.js'
+import { createLogger, type CreateLoggerOptions, type LogLevel } from '../../src/runtime/logger.js'
+import { recordingLogger } from '../helpers/fake-logger.js'
 
 const NOW = Date.parse('2026-11-23T08:00:00.123Z')
 const b64 = (bytes: number) => randomBytes(bytes).toString('base64')
@@ -40,19 +32,19 @@ const capture = (opts: Partial<CreateLoggerOptions> = {}) => {
       cb()
     },
   })
-  const logger = createLogger({ level: 'debug', format: 'json', stream, now: () => NOW, ...opts })
+  // Each logger gets its own registry unless the test passes one: nothing is shared between tests.
+  const logger = createLogger({ level: 'debug', format: 'json', stream, now: () => NOW, secrets: new SecretRegistry(), ...opts })
   return { logger, text: () => chunks.join(''), lines: () => chunks.join('').split('\n').filter(Boolean) }
 }
 
 const LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug']
 
-t.beforeEach(() => resetSecrets({ max: 5000 }))
-
 t.test('registered secrets never appear, anywhere, at any level, in either format', async (t) => {
   for (const format of ['json', 'text'] as const) {
     const s = fakeSecrets()
-    for (const v of Object.values(s)) registerSecret(v)
-    const { logger, text, lines } = capture({ format })
+    const secrets = new SecretRegistry()
+    for (const v of Object.values(s)) secrets.register(v)
+    const { logger, text, lines } = capture({ format, secrets })
     const log = logger.child({ profile: 'dev-sso' })
     const cause = new Error(`sts rejected token ${s.sessionToken}`)
     const err = new Error(`refresh failed for ${ACCESS_KEY_ID} with secret ${s.secretAccessKey}`, { cause })
@@ -127,13 +119,13 @@ t.test('secret shapes are caught even when never registered', async (t) => {
   t.match(out, 'blob [redacted] in message')
 })
 
-t.test('redactText keeps ordinary text', async (t) => {
+t.test('redaction keeps ordinary text', async (t) => {
   const ordinary = [
     'renewed ASIAIOSFODNN7EXAMPLE for arn:aws:iam::123456789012:role/dev, expires in 59m',
     'git 3f786850e387550fdab836ed7e6dc881de23001b', // 40 hex chars: not an AWS secret
     'path /work/main/node_modules/@aws-sdk/client-sts/dist-cjs/index.js:12:3',
   ]
-  for (const s of ordinary) t.equal(redactText(s), s)
+  for (const s of ordinary) t.equal(redactSecrets(s, new SecretRegistry()), s)
 })
 
 t.test('upstream text: password= values and escape sequences never reach a line, in either format', async (t) => {
@@ -155,16 +147,16 @@ t.test('upstream text: password= values and escape sequences never reach a line,
   }
 })
 
-t.test('a logger can be given its own SecretRegistry', async (t) => {
+t.test('a logger redacts what its own SecretRegistry holds, and no other registry is shared', async (t) => {
   const secrets = new SecretRegistry()
   secrets.register('only-this-logger-knows-it')
   const { logger, text } = capture({ format: 'text', secrets })
   logger.info('value only-this-logger-knows-it here', { v: 'only-this-logger-knows-it' })
   t.notMatch(text(), 'only-this-logger-knows-it')
-  t.equal(registeredSecretCount(), 0, 'the process registry was not used')
+  t.equal(secrets.size, 1, 'registered once (its JSON and URL forms are the same text)')
   const other = capture({ format: 'text' })
   other.logger.info('value only-this-logger-knows-it here')
-  t.match(other.text(), 'only-this-logger-knows-it', 'the default logger does not know it')
+  t.match(other.text(), 'only-this-logger-knows-it', 'a logger with another registry does not know it')
 })
 
 t.test('readable text lines on a terminal, JSON lines otherwise', async (t) => {
@@ -219,21 +211,24 @@ t.test('cycles and odd values do not crash the logger', async (t) => {
 })
 
 t.test('the registry is bounded: the oldest secrets are forgotten', async (t) => {
-  resetSecrets({ max: 3 })
+  const small = new SecretRegistry({ max: 3 })
   const words = ['firstsecretword', 'secondsecretword', 'thirdsecretword', 'fourthsecretword']
-  for (const w of words) registerSecret(w)
-  t.equal(registeredSecretCount(), 3)
-  t.equal(redactText(words.join(' ')), 'firstsecretword [redacted] [redacted] [redacted]')
-  registerSecret('short') // too short to register safely
-  t.equal(redactText('short'), 'short')
+  for (const w of words) small.register(w)
+  t.equal(small.size, 3)
+  t.equal(redactSecrets(words.join(' '), small), 'firstsecretword [redacted] [redacted] [redacted]')
+  small.register('short') // too short to register safely
+  t.equal(redactSecrets('short', small), 'short')
   const s = fakeSecrets().secretAccessKey
-  resetSecrets({ max: 5000 })
-  for (let i = 0; i < 6000; i++) registerSecret(`filler-secret-${i}`)
-  registerSecret(s)
-  t.equal(registeredSecretCount(), 5000)
-  t.equal(redactText(`k=${s}`), 'k=[redacted]')
-  t.equal(redactText('filler-secret-0'), 'filler-secret-0', 'oldest gone')
-  t.equal(redactText('filler-secret-5999'), '[redacted]')
+  const secrets = new SecretRegistry() // the default bound, 5000
+  for (let i = 0; i < 6000; i++) secrets.register(`filler-secret-${i}`)
+  secrets.register(s)
+  t.equal(secrets.size, 5000)
+  t.equal(redactSecrets(`k=${s}`, secrets), 'k=[redacted]')
+  t.equal(redactSecrets('filler-secret-0', secrets), 'filler-secret-0', 'oldest gone')
+  t.equal(redactSecrets('filler-secret-5999', secrets), '[redacted]')
+  const { logger, text } = capture({ format: 'text', secrets })
+  logger.info(`k ${s} filler-secret-0 filler-secret-5999`)
+  t.match(text(), 'k [redacted] filler-secret-0 [redacted]', 'the logger redacts what its registry still holds')
 })
 
 t.test('recordingLogger keeps entries for assertions', async (t) => {

@@ -6,7 +6,7 @@ import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { CreddError, errorLine } from '../../src/core/errors.js'
-import { outgoingText, REDACTED } from '../../src/core/outgoing-text.js'
+import { outgoingText, REDACTED, SecretRegistry } from '../../src/core/outgoing-text.js'
 import { loadOrCreateAuthToken, newAuthToken, tokenChecker, tokenProblem } from '../../src/serve/auth-token.js'
 
 const mode = (p: string): number => statSync(p).mode & 0o777
@@ -108,9 +108,9 @@ t.test('the logged line for a refused `….token` file still shows the reason af
   const err = await loadOrCreateAuthToken(file).catch((e: unknown) => e)
   t.ok(err instanceof CreddError)
   t.equal((err as CreddError).reason, `auth token file ${file} contains a line break (CR or LF), which SDKs refuse in a header`)
-  const line = outgoingText(`cannot start: ${errorLine(err)}`)
+  const line = outgoingText(`cannot start: ${errorLine(err)}`, { secrets: new SecretRegistry() })
   t.match(line, `auth token file ${file} contains a line break (CR or LF)`, 'the reason survives the redaction')
   t.notOk(line.includes(REDACTED), 'nothing in it mistaken for a secret')
   // What the old wording did: the rule `token: value` took the word after the colon.
-  t.match(outgoingText(`auth token file ${file}: contains a line break`), `litellm.token: ${REDACTED} a line break`)
+  t.match(outgoingText(`auth token file ${file}: contains a line break`, { secrets: new SecretRegistry() }), `litellm.token: ${REDACTED} a line break`)
 })

@@ -13,6 +13,10 @@ import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
 import type { Lookup } from '../../src/engine/ports.js'
 import { startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
 import { roleCredentials } from '../helpers/serve.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const run = promisify(execFile)
 
@@ -43,7 +47,7 @@ t.test('botocore', { skip }, async (t) => {
   const served = new Map<string, Lookup>([['app', { kind: 'ok', creds: app.creds }]])
   const tokenFile = join(home, 'run', 'aws-credd', 'container-token')
   const token = await loadOrCreateAuthToken(tokenFile)
-  const container = await startContainerEndpoint({ listen: { port: 0 }, token, lookup: { lookup: (p) => served.get(p) ?? { kind: 'unknown' } }, now: Date.now })
+  const container = await startContainerEndpoint({ secrets, listen: { port: 0 }, token, lookup: { lookup: (p) => served.get(p) ?? { kind: 'unknown' } }, now: Date.now })
   t.teardown(() => container.close())
 
   t.test('container provider: full URI and token in the environment', async (t) => {
@@ -62,6 +66,7 @@ t.test('botocore', { skip }, async (t) => {
     // First answer: keys claimed to expire in 5 minutes, inside botocore's 10-minute mandatory refresh window.
     served.set('rotating', { kind: 'ok', creds: { ...app.creds, expiresAt: Date.now() + 300_000 } })
     const rotating = await startContainerEndpoint({
+      secrets,
       listen: { port: 0 },
       token,
       lookup: { lookup: (p) => (asked++ === 0 ? served.get(p)! : { kind: 'ok', creds: next.creds }) },
@@ -77,6 +82,7 @@ t.test('botocore', { skip }, async (t) => {
     const ec2 = await roleCredentials(emu, 'py-ec2')
     const statuses: number[] = []
     const imds = await startImdsEndpoint({
+      secrets,
       listen: { port: 0 },
       profile: 'ec2',
       lookup: { lookup: (p) => (p === 'ec2' ? { kind: 'ok', creds: ec2.creds } : { kind: 'unknown' }) },

@@ -17,6 +17,10 @@ import { DaemonMetrics } from '../../src/serve/metrics.js'
 import type { StatusView } from '../../src/engine/ports.js'
 import { raw } from '../helpers/serve.js'
 import { until } from '../helpers/sandbox.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds
@@ -349,7 +353,7 @@ t.test('over a unix socket: pipelined requests whose answers are never read cann
     mfa: () => [404, {}],
     grant: (b) => [200, { name: b.name, kind: 'exec', token: 'not-a-real-token' }],
     revoke: (name) => (revoked.push(name), [200, {}]),
-  })
+  }, secrets)
   const l = await startListener({
     name: 'control',
     socket: path,

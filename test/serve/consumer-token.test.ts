@@ -7,7 +7,7 @@ import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test as Tap } from 'tap'
 import { CreddError, errorLine } from '../../src/core/errors.js'
-import { outgoingText, REDACTED } from '../../src/core/outgoing-text.js'
+import { outgoingText, REDACTED, SecretRegistry } from '../../src/core/outgoing-text.js'
 import { writeFileAtomic } from '../../src/files/atomic-write.js'
 import { realFs } from '../../src/files/fs-ops.js'
 import { loadOrCreateConsumerToken, tokenCodec, tokenDigest, tokenProblem } from '../../src/serve/auth-token.js'
@@ -381,7 +381,7 @@ t.test('the logged line for a refused `….token` file still shows the reason af
   writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
   const e = await refusal(t, file)
   // As src/root/serving.ts logs it; the logger passes every line through outgoingText.
-  const line = outgoingText(`consumer "litellm": ${errorLine(e)} (it gets no access until this is fixed)`)
+  const line = outgoingText(`consumer "litellm": ${errorLine(e)} (it gets no access until this is fixed)`, { secrets: new SecretRegistry() })
   t.match(line, `auth token file ${file} contains a line break (CR or LF)`, 'the reason survives')
   t.notOk(line.includes(REDACTED), 'nothing in it mistaken for a secret')
   t.notOk(line.includes(TOKEN))

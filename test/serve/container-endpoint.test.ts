@@ -8,8 +8,11 @@ import { containerDecider, startContainerEndpoint } from '../../src/serve/contai
 import type { CredentialLookup, Lookup } from '../../src/engine/ports.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, rawBytes, type RawAnswer } from '../helpers/serve.js'
-import { processSecrets } from '../../src/core/outgoing-text.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
 import { assertClean, plantedText } from '../helpers/planted.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const TOKEN = 'test-token-0123456789abcdef'
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
@@ -30,6 +33,7 @@ const lookup: CredentialLookup = {
 }
 const statuses: number[] = []
 const ep: Listener = await startContainerEndpoint({
+  secrets,
   listen: { port: 0 },
   token: TOKEN,
   lookup,
@@ -152,7 +156,7 @@ t.test('method, path, unknown and unavailable profiles', async (t) => {
 })
 
 t.test('a 503 quoting upstream text carries no secret and no raw escape; a hostile profile name is escaped too', async (t) => {
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   const a = await get('/v1/credentials/upstream-broken')
   t.equal(a.status, 503)
   assertClean(t, 'container 503', a.body, 'registered-source-secret-0123')
@@ -224,11 +228,12 @@ t.test('consumer grants: their profiles only; 403 outside the grant tells nothin
   const { GrantRegistry } = await import('../../src/engine/grant-registry.js')
   const { tokenCodec } = await import('../../src/serve/auth-token.js')
   let clock = T0
-  const grants = new GrantRegistry({ clock: { now: () => clock, setTimeout: () => undefined, clearTimeout: () => undefined }, codec: tokenCodec })
+  const grants = new GrantRegistry({ secrets, clock: { now: () => clock, setTimeout: () => undefined, clearTimeout: () => undefined }, codec: tokenCodec })
   grants.setOwner(TOKEN)
   const { token } = grants.mint({ name: 'agent', profiles: ['app'], ttlMs: 20_000 }, () => true)
   const notes: Array<[number, unknown]> = []
   const scoped = await startContainerEndpoint({
+    secrets,
     listen: { port: 0 },
     authorize: (presented, profile) => grants.authorize(presented, profile),
     lookup,
@@ -258,7 +263,7 @@ const fakeReq = (headers: Record<string, string>, url = '/v1/credentials/app'): 
 
 t.test('rate limit per consumer: 429 with Retry-After once the burst is spent, only for the valid token', async (t) => {
   let clock = T0
-  const decide = containerDecider({ token: TOKEN, lookup, now: () => clock, guard: {}, rateLimit: { perSecond: 2, burst: 3 } })
+  const decide = containerDecider({ secrets, token: TOKEN, lookup, now: () => clock, guard: {}, rateLimit: { perSecond: 2, burst: 3 } })
   const ok = fakeReq({ authorization: TOKEN })
   t.same([decide(ok).status, decide(ok).status, decide(ok).status], [200, 200, 200], 'the burst')
   const limited = decide(ok)
@@ -271,11 +276,11 @@ t.test('rate limit per consumer: 429 with Retry-After once the burst is spent, o
   clock += 500
   t.equal(decide(ok).status, 200, 'refilled at 2 a second')
   t.equal(decide(ok).status, 429)
-  const unlimited = containerDecider({ token: TOKEN, lookup, now: () => T0, guard: {}, rateLimit: false })
+  const unlimited = containerDecider({ secrets, token: TOKEN, lookup, now: () => T0, guard: {}, rateLimit: false })
   let served = 0
   for (let i = 0; i < 1000; i++) if (unlimited(ok).status === 200) served++
   t.equal(served, 1000, 'rateLimit false: no limit (the benchmark)')
-  const byDefault = containerDecider({ token: TOKEN, lookup, now: () => T0, guard: {} })
+  const byDefault = containerDecider({ secrets, token: TOKEN, lookup, now: () => T0, guard: {} })
   let first429 = 0
   for (let i = 1; i <= 1000 && first429 === 0; i++) if (byDefault(ok).status === 429) first429 = i
   t.equal(first429, 201, 'the default burst is 200')

@@ -6,13 +6,16 @@ import { request } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { processSecrets } from '../../src/core/outgoing-text.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
 import { startControlServer, type ControlApi } from '../../src/serve/control-server.js'
 import { fakeCreds } from '../helpers/serve.js'
 import { assertClean, plantedText } from '../helpers/planted.js'
 
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
+
 const REGISTERED = 'registered-source-secret-0123'
-processSecrets.register(REGISTERED)
+secrets.register(REGISTERED)
 const planted = plantedText(REGISTERED)
 const creds = fakeCreds(Date.UTC(2026, 0, 1, 13))
 const credentialAnswer = { Version: 1, AccessKeyId: creds.accessKeyId, SecretAccessKey: creds.secretAccessKey, SessionToken: creds.sessionToken, Expiration: '2026-01-01T13:00:00Z' }
@@ -26,7 +29,7 @@ const api: ControlApi = {
 const dir = mkdtempSync(join(tmpdir(), 'credd-ctl-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 const socket = join(dir, 'control.sock')
-const server = await startControlServer(socket, api)
+const server = await startControlServer(socket, api, secrets)
 t.teardown(() => server.close())
 
 const ask = (method: string, path: string, body?: string): Promise<{ status: number; text: string }> =>

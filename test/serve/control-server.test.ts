@@ -9,6 +9,10 @@ import { join } from 'node:path'
 import t from 'tap'
 import { startControlServer, type ControlApi } from '../../src/serve/control-server.js'
 import { raw } from '../helpers/serve.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const dir = mkdtempSync(join(tmpdir(), 'credd-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -28,7 +32,7 @@ const api: ControlApi = {
     return [200, { ok: true }]
   },
 }
-const server = await startControlServer(socket, api)
+const server = await startControlServer(socket, api, secrets)
 t.teardown(() => server.close())
 
 /** Bytes exactly as given over the socket; resolves with everything answered before the server closed. */

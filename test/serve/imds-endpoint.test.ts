@@ -9,8 +9,11 @@ import { IMDS_TOKEN_RATE_LIMIT, imdsDecider, imdsExposureWarning, imdsRoleName, 
 import { IMDS_TOKEN_LENGTH, ImdsSessions } from '../../src/serve/imds-sessions.js'
 import type { Listener } from '../../src/serve/listener.js'
 import { fakeCreds, raw, type RawAnswer } from '../helpers/serve.js'
-import { processSecrets } from '../../src/core/outgoing-text.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
 import { assertClean, plantedText } from '../helpers/planted.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
 let now = T0
@@ -19,6 +22,7 @@ let answer: Lookup = { kind: 'ok', creds }
 const asked: string[] = []
 const start = (extra: { allowV1?: boolean; roleName?: string } = {}): Promise<Listener> =>
   startImdsEndpoint({
+    secrets,
     listen: { port: 0 },
     profile: 'ec2-app',
     lookup: { lookup: (p) => (asked.push(p), answer) },
@@ -157,7 +161,7 @@ t.test('unknown profile 404, unavailable 503 with the reason, expired never serv
 })
 
 t.test('a 503 quoting upstream text carries no secret and no raw escape (IMDS needs no client token)', async (t) => {
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   answer = { kind: 'unavailable', reason: plantedText('registered-source-secret-0123') }
   const down = await call('GET', '/latest/meta-data/iam/security-credentials/ec2-app', { 'x-aws-ec2-metadata-token': await session() })
   t.equal(down.status, 503)
@@ -190,7 +194,7 @@ const ROLE_PATH = '/latest/meta-data/iam/security-credentials/ec2-app'
 
 t.test('session tokens are stateless: 5,000 more PUTs leave the first session working', async (t) => {
   let clock = T0
-  const decide = imdsDecider({ profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: false })
+  const decide = imdsDecider({ secrets, profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: false })
   const put = (ttl = '600') => decide(fakeReq('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }))
   const first = put()
   t.equal(first.status, 200)
@@ -245,7 +249,7 @@ t.test('an expired token is refused at its expiry, by the injected clock', async
 
 t.test('token issuance is bounded for all clients together: 429 with Retry-After', async (t) => {
   let clock = T0
-  const decide = imdsDecider({ profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: { perSecond: 2, burst: 3 } })
+  const decide = imdsDecider({ secrets, profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: { perSecond: 2, burst: 3 } })
   const put = () => decide(fakeReq('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }))
   const first = put()
   t.same([put().status, put().status], [200, 200], 'the burst')
@@ -264,7 +268,7 @@ t.test('starting on TCP carries ONE warning: who can read which profile (IMDS ha
     ep.warning,
     `IMDS endpoint on 127.0.0.1:${port} serves profile "ec2-app" to ANY local user or process that can connect (IMDS has no authentication); use the container endpoint with its token where that matters`,
   )
-  const wide = await startImdsEndpoint({ listen: { host: '0.0.0.0', port: 0 }, profile: 'ec2-app', lookup: { lookup: () => answer }, now: () => now })
+  const wide = await startImdsEndpoint({ secrets, listen: { host: '0.0.0.0', port: 0 }, profile: 'ec2-app', lookup: { lookup: () => answer }, now: () => now })
   t.teardown(() => wide.close())
   const p = (wide.address as { port: number }).port
   t.equal(

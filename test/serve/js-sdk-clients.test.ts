@@ -12,6 +12,10 @@ import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
 import type { Lookup } from '../../src/engine/ports.js'
 import { startImdsEndpoint } from '../../src/serve/imds-endpoint.js'
 import { roleCredentials, whoAmI } from '../helpers/serve.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 // The providers read process.env; point everything they might read into a temp dir.
 const home = t.testdir({ config: '', credentials: '' })
@@ -38,6 +42,7 @@ const served = new Map<string, Lookup>([
 const requests: string[] = []
 const token = await loadOrCreateAuthToken(join(home, 'run', 'token'))
 const container = await startContainerEndpoint({
+  secrets,
   listen: { port: 0 },
   token,
   lookup: { lookup: (p) => served.get(p) ?? { kind: 'unknown' } },
@@ -92,6 +97,7 @@ t.test('fromInstanceMetadata through AWS_EC2_METADATA_SERVICE_ENDPOINT, IMDSv2 o
   const ec2 = await roleCredentials(emu, 'served-ec2')
   const statuses: string[] = []
   const imds = await startImdsEndpoint({
+    secrets,
     listen: { port: 0 },
     profile: 'ec2',
     roleName: 'InstanceRole',

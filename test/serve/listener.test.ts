@@ -13,6 +13,10 @@ import { staticLookup } from '../../src/serve/credential-lookup.js'
 import { startListener } from '../../src/serve/listener.js'
 import { defaultRuntimeDir, ensureRuntimeDir } from '../../src/serve/runtime-dir.js'
 import { fakeCreds, raw, rawBytes } from '../helpers/serve.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const TOKEN = 'test-token-0123456789abcdef'
 const mode = (p: string): number => statSync(p).mode & 0o777
@@ -27,7 +31,7 @@ const lookup = staticLookup({ app: { kind: 'ok', creds: fakeCreds(Date.now() + 3
 
 t.test('unix socket: 0600 in a new 0700 folder, served, removed at close', async (t) => {
   const socket = join(socketDir(t), 'run', 'aws-credd', 'container.sock')
-  const ep = await startContainerEndpoint({ socket, token: TOKEN, lookup, now: Date.now })
+  const ep = await startContainerEndpoint({ secrets, socket, token: TOKEN, lookup, now: Date.now })
   t.equal(mode(socket), 0o600)
   t.ok(statSync(socket).isSocket())
   t.equal(mode(join(socket, '..')), 0o700)
@@ -48,34 +52,34 @@ t.test('a stale socket is replaced; a live one or a plain file is refused and le
   // A daemon killed with SIGKILL leaves its socket file behind.
   spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`])
   t.ok(statSync(stale).isSocket(), 'the stale socket file exists')
-  const ep = await startContainerEndpoint({ socket: stale, token: TOKEN, lookup, now: Date.now })
+  const ep = await startContainerEndpoint({ secrets, socket: stale, token: TOKEN, lookup, now: Date.now })
   t.equal((await raw({ socketPath: stale, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status, 200)
 
-  const second = await startContainerEndpoint({ socket: stale, token: TOKEN, lookup, now: Date.now }).catch((e: unknown) => e)
+  const second = await startContainerEndpoint({ secrets, socket: stale, token: TOKEN, lookup, now: Date.now }).catch((e: unknown) => e)
   t.ok(second instanceof CreddError)
   t.match((second as Error).message, /in use by another process; fix: /)
   t.equal((await raw({ socketPath: stale, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status, 200, 'the live one still answers')
   await ep.close()
 
-  await t.rejects(startContainerEndpoint({ socket: join(dir, 'not-a-socket'), token: TOKEN, lookup, now: Date.now }), /exists and is not a socket/)
+  await t.rejects(startContainerEndpoint({ secrets, socket: join(dir, 'not-a-socket'), token: TOKEN, lookup, now: Date.now }), /exists and is not a socket/)
   t.ok(existsSync(join(dir, 'not-a-socket')))
 })
 
 t.test('a socket path too long for bind is refused rather than cut short', async (t) => {
   const long = join(socketDir(t), 'x'.repeat(120), 'container.sock')
-  await t.rejects(startContainerEndpoint({ socket: long, token: TOKEN, lookup, now: Date.now }), /bytes, over the \d+ this system allows; fix: choose a shorter socket path/)
+  await t.rejects(startContainerEndpoint({ secrets, socket: long, token: TOKEN, lookup, now: Date.now }), /bytes, over the \d+ this system allows; fix: choose a shorter socket path/)
 })
 
 t.test('TCP: loopback by default, a warning off loopback, a clear error when the port is taken', async (t) => {
-  const ep = await startContainerEndpoint({ listen: { port: 0 }, token: TOKEN, lookup, now: Date.now })
+  const ep = await startContainerEndpoint({ secrets, listen: { port: 0 }, token: TOKEN, lookup, now: Date.now })
   t.teardown(() => ep.close())
   t.match(ep.address, { host: '127.0.0.1' })
   t.equal(ep.warning, undefined)
   const port = (ep.address as { port: number }).port
-  const clash = await startContainerEndpoint({ listen: { port }, token: TOKEN, lookup, now: Date.now }).catch((e: unknown) => e)
+  const clash = await startContainerEndpoint({ secrets, listen: { port }, token: TOKEN, lookup, now: Date.now }).catch((e: unknown) => e)
   t.match(clash, { code: 'ListenFailed', message: new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE; fix: `) })
 
-  const open = await startContainerEndpoint({ listen: { host: '0.0.0.0', port: 0 }, token: TOKEN, lookup, now: Date.now })
+  const open = await startContainerEndpoint({ secrets, listen: { host: '0.0.0.0', port: 0 }, token: TOKEN, lookup, now: Date.now })
   t.teardown(() => open.close())
   t.match(open.warning, /^listening on 0\.0\.0\.0:\d+, which other machines can reach/)
   t.match(open.url, /^http:\/\/127\.0\.0\.1:\d+$/)

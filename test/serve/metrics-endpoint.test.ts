@@ -15,7 +15,10 @@ import { DaemonMetrics } from '../../src/serve/metrics.js'
 import type { Logger } from '../../src/engine/ports.js'
 import { raw, type RawAnswer } from '../helpers/serve.js'
 import { assertClean, plantedText } from '../helpers/planted.js'
-import { processSecrets } from '../../src/core/outgoing-text.js'
+import { SecretRegistry } from '../../src/core/outgoing-text.js'
+
+/** This file's own registry of secrets to redact (there is no process-wide one). */
+const secrets = new SecretRegistry()
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
 let view: StatusView = {
@@ -31,7 +34,7 @@ const logger: Logger = {
   debug: (m) => logged.push(`debug ${m}`),
 }
 const metrics = new DaemonMetrics({ view: () => view, now: () => T0 })
-const ep: Listener = await startMetricsEndpoint({ listen: { port: 0 }, metrics, ready: () => readiness, logger })
+const ep: Listener = await startMetricsEndpoint({ secrets, listen: { port: 0 }, metrics, ready: () => readiness, logger })
 t.teardown(() => ep.close())
 const port = (ep.address as { port: number }).port
 
@@ -90,7 +93,7 @@ t.test('GET /readyz is 503 with the reason until ready, then 200', async (t) => 
   a = await get('/readyz')
   t.equal(a.status, 503)
   t.same(a.json, { status: 'not ready', reason: 'not ready yet' })
-  processSecrets.register('registered-source-secret-0123')
+  secrets.register('registered-source-secret-0123')
   readiness = { ready: false, reason: plantedText('registered-source-secret-0123') }
   a = await get('/readyz')
   t.equal(a.status, 503)
@@ -131,6 +134,7 @@ t.test('other paths are 404, other methods 405', async (t) => {
 
 t.test('a failure while answering is a bare 500 and an error log line', async (t) => {
   const broken = await startMetricsEndpoint({
+    secrets,
     listen: { port: 0 },
     metrics,
     ready: () => {
@@ -146,7 +150,7 @@ t.test('a failure while answering is a bare 500 and an error log line', async (t
 })
 
 t.test('a non-loopback host carries one warning saying what is exposed, and accepts its own name as Host', async (t) => {
-  const wide = await startMetricsEndpoint({ listen: { host: '0.0.0.0', port: 0 }, metrics, ready: () => readiness })
+  const wide = await startMetricsEndpoint({ secrets, listen: { host: '0.0.0.0', port: 0 }, metrics, ready: () => readiness })
   t.teardown(() => wide.close())
   t.match(wide.warning, /^metrics endpoint on 0\.0\.0\.0:\d+, which other machines can reach, shows every kept profile and SSO session name, their expiry and health to anyone who can connect \(no authentication\); set metrics\.tokenFile to require a bearer token, or listen on 127\.0\.0\.1$/)
   t.notMatch(wide.warning, /ask for credentials/, 'not the generic credentials warning of the listener')
@@ -187,7 +191,7 @@ t.test('with a token file: /metrics needs the bearer token (as Prometheus sends 
   const tokenFile = join(dir, 'metrics-token')
   const token = await loadOrCreateAuthToken(tokenFile)
   t.equal(statSync(tokenFile).mode & 0o777, 0o600, 'a missing token file is created 0600')
-  const ep2 = await startMetricsEndpoint({ listen: { port: 0 }, metrics, ready: () => readiness, logger, token, tokenFile })
+  const ep2 = await startMetricsEndpoint({ secrets, listen: { port: 0 }, metrics, ready: () => readiness, logger, token, tokenFile })
   t.teardown(() => ep2.close())
   t.equal(ep2.warning, undefined, 'loopback: nothing to warn about')
   const p = (ep2.address as { port: number }).port

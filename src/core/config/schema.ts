@@ -1,107 +1,17 @@
-// The daemon's own config file (config.json): its schema, its defaults and the
-// one-line messages shown when it is wrong. Objects are strict everywhere so a
-// typo such as "befor" is an error instead of a silently ignored setting.
+// The daemon's own config file (config.json): its schema and its defaults. Objects
+// are strict everywhere so a typo such as "befor" is an error instead of a silently
+// ignored setting; the field builders are in ./fields.ts, the messages for a wrong
+// file in ./messages.ts.
 //
 // To add a setting: add a key to a section below (or a new section to
 // `configShape`) with `.meta({ description })` and a default. The JSON Schema
-// for editors (config.schema.json) is generated from this file by
-// scripts/write-schema.mjs, and a test fails until it is regenerated.
+// for editors (config.schema.json) is generated from this schema by
+// scripts/write-schema.mjs (through ./json-schema.ts), and a test fails until it is regenerated.
 
-import { sectionNameProblem } from './ini-section-edit.js'
 import { z } from 'zod'
-import { ConfigError } from './errors.js'
-import { DURATION_PATTERN, durationProblem, parseDuration } from './duration.js'
-import { parseListenAddress, type ListenAddress } from './listen-address.js'
-
-// ---- building blocks -------------------------------------------------------
-
-const show = (v: unknown): string => {
-  if (Array.isArray(v)) return 'a list'
-  if (v !== null && typeof v === 'object') return 'an object'
-  const s = JSON.stringify(v) ?? String(v)
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s
-}
-
-// Edit distance counting a swap of two neighbours as one edit ("lgo" -> "log").
-const distance = (a: string, b: string): number => {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i])
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
-      d[i]![j] = v
-    }
-  }
-  return d[a.length]![b.length]!
-}
-
-/** The closest of `choices` to a misspelt `word`, if one is close enough to be a likely typo. */
-export const didYouMean = (word: string, choices: readonly string[]): string | undefined => {
-  const w = word.toLowerCase()
-  let best: string | undefined
-  let bestScore = Infinity
-  for (const c of choices) {
-    const l = c.toLowerCase()
-    // A prefix counts only when it is long enough to mean something ("a" is not "alerts").
-    const score = l === w ? 0 : Math.min(w.length, l.length) >= 3 && (l.startsWith(w) || w.startsWith(l)) ? 1 : distance(w, l)
-    if (score < bestScore) [best, bestScore] = [c, score]
-  }
-  return best !== undefined && bestScore <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined
-}
-
-/** A strict object whose "unknown key" message suggests the key that was meant. */
-const section = <T extends z.ZodRawShape>(shape: T) =>
-  z.strictObject(shape, {
-    error: (iss) => {
-      if (iss.code !== 'unrecognized_keys') return undefined
-      const known = Object.keys(shape)
-      const hint = (k: string) => {
-        const m = didYouMean(k, known)
-        return m ? ` (did you mean "${m}"?)` : ''
-      }
-      if (iss.keys.length === 1) {
-        const key = iss.keys[0]!
-        return `unknown key${hint(key) || `; allowed keys: ${known.map((k) => `"${k}"`).join(', ')}`}`
-      }
-      return `unknown keys ${iss.keys.map((k) => `"${k}"${hint(k)}`).join(', ')}`
-    },
-  })
-
-/**
- * A duration written as text ("20m") and parsed to milliseconds. The input is
- * taken as unknown so every mistake, a bare number included, gets the same
- * message that names the value; `type`/`pattern` are declared for the JSON Schema.
- */
-const duration = (description: string, defaultText: string) =>
-  z
-    .unknown()
-    .transform((value, ctx) => {
-      let problem = durationProblem(value)
-      if (problem === undefined && parseDuration(value as string) === 0) {
-        problem = `${show(value)} is zero; use a positive duration such as "20m"`
-      }
-      if (problem === undefined) return parseDuration(value as string)
-      ctx.issues.push({ code: 'custom', message: problem, input: value })
-      return z.NEVER
-    })
-    .prefault(defaultText)
-    .meta({
-      description: `${description} A duration: a number followed by ms, s, m, h or d, such as "20m" or "1h30m".`,
-      type: 'string',
-      pattern: DURATION_PATTERN,
-    })
-
-/** Names that must fit between the brackets of an ini section header. */
-const INI_NAME_PATTERN = '^[^\\s\\[\\]](?:[^\\r\\n\\[\\]]*[^\\s\\[\\]])?$'
-const iniName = (what: string) =>
-  z
-    .string()
-    .min(1, { error: `must not be empty; write the ${what}` })
-    .refine((s) => !/[[\]\r\n]/.test(s), { error: (iss) => `${show(iss.input)} cannot be a ${what}: it must not contain brackets or line breaks` })
-    .refine((s) => s.trim() === s, { error: (iss) => `${show(iss.input)} has spaces at the start or end; remove them` })
-    .meta({ pattern: INI_NAME_PATTERN })
+import { sectionNameProblem } from '../ini-section-edit.js'
+import { duration, iniName, listenAddress, section, show } from './fields.js'
+import { configProblems, InvalidConfigError } from './messages.js'
 
 // ---- sections ----------------------------------------------------------------
 
@@ -217,18 +127,6 @@ const mfa = section({
   .prefault({})
   .meta({ description: 'Profiles with mfa_serial: a code given with `aws-credd mfa PROFILE CODE` opens a session that lasts this long.' })
 
-/** "host:port" parsed, or "off" (false). */
-const listenAddress = (description: string, defaultText?: string) => {
-  const base = z.string().transform((value, ctx): ListenAddress | false => {
-    if (value === 'off') return false
-    const parsed = parseListenAddress(value)
-    if (typeof parsed !== 'string') return parsed
-    ctx.issues.push({ code: 'custom', message: parsed, input: value })
-    return z.NEVER
-  })
-  const meta = { description: `${description} "host:port", or "off".`, type: 'string' } as const
-  return (defaultText === undefined ? base.optional() : base.prefault(defaultText)).meta({ ...meta, ...(defaultText ? { default: defaultText } : {}) })
-}
 
 const server = section({
   listen: listenAddress(
@@ -360,50 +258,6 @@ export type ProfileEntry = Config['profiles'][number]
 
 // ---- parsing ---------------------------------------------------------------
 
-/** A config that failed validation; `problems` holds every one-line problem, the message the first. */
-export class InvalidConfigError extends ConfigError {
-  constructor(readonly problems: string[]) {
-    super(problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : problems[0]!)
-  }
-}
-
-const pathLabel = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '')
-
-const valueAt = (json: unknown, path: readonly PropertyKey[]): unknown =>
-  path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), json)
-
-const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)
-
-/** Values under these keys may be credentials (a webhook's Authorization header, a Slack webhook URL): named by type only. */
-const SECRET_PATH = /^(headers|webhook|.*(token|secret|password|authorization).*)$/i
-const showAt = (path: readonly PropertyKey[], value: unknown): string =>
-  path.some((k) => typeof k === 'string' && SECRET_PATH.test(k)) ? `the ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value} value` : show(value)
-
-const describeIssue = (iss: z.core.$ZodIssue, json: unknown): string => {
-  const value = valueAt(json, iss.path)
-  const show = (v: unknown): string => showAt(iss.path, v)
-  switch (iss.code) {
-    case 'unrecognized_keys':
-      if (iss.keys.length === 1) return `${pathLabel([...iss.path, iss.keys[0]!])}: ${iss.message}`
-      return iss.path.length ? `${pathLabel(iss.path)}: ${iss.message}` : iss.message
-    case 'invalid_type': {
-      const label = pathLabel(iss.path)
-      if (iss.path.length === 0) return `the file must contain a JSON object, not ${show(value)}`
-      if (value === undefined) return `${label}: missing; it is required`
-      const expected = iss.expected === 'array' ? 'list' : iss.expected
-      return `${label}: ${show(value)} is not ${article(expected)}`
-    }
-    case 'invalid_value': {
-      const choices = iss.values.map(String)
-      const guess = typeof value === 'string' ? didYouMean(value, choices) : undefined
-      return `${pathLabel(iss.path)}: ${show(value)} is not one of ${choices.map((c) => JSON.stringify(c)).join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`
-    }
-    default:
-      return `${pathLabel(iss.path)}: ${iss.message}`
-  }
-}
-
 /**
  * Validates parsed JSON from `source` (a file name used in messages) and fills
  * in defaults. Throws InvalidConfigError (a ConfigError) whose message is one
@@ -412,39 +266,8 @@ const describeIssue = (iss: z.core.$ZodIssue, json: unknown): string => {
 export const parseConfig = (json: unknown, source: string): Config => {
   const result = configSchema.safeParse(json)
   if (result.success) return result.data
-  // Unknown keys first: a misspelt key is usually the cause of the other problems.
-  const issues = [...result.error.issues].sort(
-    (a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'),
-  )
-  const problems = issues.map((iss) => `${source}: ${describeIssue(iss, json).replace(/\s*\n\s*/g, ' ')}`)
-  throw new InvalidConfigError(problems)
+  throw new InvalidConfigError(configProblems(result.error.issues, json, source))
 }
 
 /** The config used when there is no config file. */
 export const defaultConfig = (): Config => parseConfig({}, '(defaults)')
-
-// ---- JSON Schema -------------------------------------------------------------
-
-type JsonSchemaNode = { [key: string]: unknown; properties?: Record<string, JsonSchemaNode>; items?: JsonSchemaNode }
-
-// Objects default to `{}`; show editors what that means by spelling out each
-// key's own default instead.
-const spellOutDefaults = (node: JsonSchemaNode): void => {
-  if (node.items) spellOutDefaults(node.items)
-  if (!node.properties) return
-  for (const child of Object.values(node.properties)) spellOutDefaults(child)
-  if (node.default === undefined || JSON.stringify(node.default) !== '{}') return
-  node.default = Object.fromEntries(
-    Object.entries(node.properties).filter(([, c]) => c.default !== undefined).map(([k, c]) => [k, c.default]),
-  )
-}
-
-/** The JSON Schema of the config file as written (durations as text), for editors. */
-export const configJsonSchema = (): Record<string, unknown> => {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' }) as JsonSchemaNode
-  spellOutDefaults(schema)
-  return schema
-}
-
-/** Exact contents of config.schema.json; the test compares the committed file to this. */
-export const configJsonSchemaText = (): string => `${JSON.stringify(configJsonSchema(), null, 2)}\n`
