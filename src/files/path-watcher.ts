@@ -21,7 +21,12 @@ export class PathWatcher {
 
   constructor(
     private readonly onChange: (target: string, event: string) => void,
-    private readonly opts: { usePolling?: boolean; onError?: (e: unknown) => void } = {},
+    private readonly opts: {
+      usePolling?: boolean
+      onError?: (e: unknown) => void
+      /** Every event chokidar reports, after it was matched to the targets: tests wait on it instead of sleeping. */
+      onEvent?: (event: string, path: string) => void
+    } = {},
   ) {}
 
   async start(targets: WatchTarget[]): Promise<void> {
@@ -85,6 +90,7 @@ export class PathWatcher {
         ((event === 'addDir' || event === 'unlinkDir') && t.path.startsWith(path + sep))
       if (relevant) this.onChange(t.path, event)
     }
+    this.opts.onEvent?.(event, path)
   }
 }
 

@@ -3,6 +3,7 @@
 // Exit codes, stdout and the one stderr line are the contract scripts rely on.
 // Signal forwarding runs exec in its own process (dist/cli/exec.js), so signals reach it alone.
 import t, { type Test as Tap } from 'tap'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -370,7 +371,8 @@ t.test('exec', async (t) => {
   })
 
   const hasScript = spawnSync('script', ['--version']).status === 0
-  t.test('Ctrl-C in a terminal reaches the command once (terraform aborts its graceful stop on a second)', { skip: hasScript ? false : 'needs `script` (util-linux) for a pseudo-terminal' }, async (t) => {
+  t.test('Ctrl-C in a terminal reaches the command once (terraform aborts its graceful stop on a second)', async (t) => {
+    if (!requireOrSkip(t, '`script` (util-linux) for a pseudo-terminal', hasScript)) return
     const problem = distProblem()
     if (problem) return t.fail(problem)
     const sb = box(t)

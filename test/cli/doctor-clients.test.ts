@@ -3,6 +3,7 @@
 // (fromNodeProviderChain) each resolve credentials in the same throwaway HOME and
 // env, and the key id each one gets must be the one doctor names for it.
 import t, { type Test } from 'tap'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cleanPythonEnv, findPython } from '../helpers/python.js'
@@ -16,7 +17,6 @@ const keys = (id: string) => `aws_access_key_id = ${id}\naws_secret_access_key =
 const mask = (id: string) => `${id.slice(0, 4)}…${id.slice(-4)}`
 
 const python = findPython('botocore')
-if (!python && process.env.CI === 'true') throw new Error('python3 with botocore is required under CI')
 
 const BOTOCORE = `
 import botocore.session
@@ -56,7 +56,8 @@ const cases: Array<[string, Record<string, string>, { js: string; botocore: stri
   ['AWS_DEFAULT_PROFILE and AWS_PROFILE differ', { AWS_DEFAULT_PROFILE: 'default', AWS_PROFILE: 'dev' }, { js: DEV_KEY, botocore: DEFAULT_KEY }],
 ]
 
-t.test('which credentials each client uses, and what doctor says', { skip: python ? false : 'python3 with botocore not found' }, async (t) => {
+t.test('which credentials each client uses, and what doctor says', async (t) => {
+  if (!requireOrSkip(t, 'python3 with botocore (pip install botocore)', python !== undefined)) return
   for (const [name, env, want] of cases) {
     t.test(name, async (t: Test) => {
       const sb = sandbox(t.testdir({}))
@@ -70,7 +71,8 @@ t.test('which credentials each client uses, and what doctor says', { skip: pytho
   }
 })
 
-t.test('a writeTo section with role_arn in the config: botocore assumes the role, not the keys', { skip: python ? false : 'python3 with botocore not found' }, async (t) => {
+t.test('a writeTo section with role_arn in the config: botocore assumes the role, not the keys', async (t) => {
+  if (!requireOrSkip(t, 'python3 with botocore (pip install botocore)', python !== undefined)) return
   const sb = sandbox(t.testdir({}))
   writeAws(sb, '[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = base\nregion = us-east-1\n', `[base]\n${keys(DEFAULT_KEY)}[dev]\n${keys(DEV_KEY)}`)
   const r = await runTool(python!, ['-c', 'import botocore.session\nc = botocore.session.get_session().get_credentials()\nprint(c.method)'],
@@ -84,7 +86,8 @@ t.test('a writeTo section with role_arn in the config: botocore assumes the role
   t.match(report.findings.find((f) => f.code === 'writeto-shadowed'), { data: { section: 'dev', provider: 'the assume-role provider' } })
 })
 
-t.test('a container URL both clients refuse over plain HTTP: doctor says each fails', { skip: python ? false : 'python3 with botocore not found' }, async (t) => {
+t.test('a container URL both clients refuse over plain HTTP: doctor says each fails', async (t) => {
+  if (!requireOrSkip(t, 'python3 with botocore (pip install botocore)', python !== undefined)) return
   const sb = sandbox(t.testdir({}))
   writeAws(sb, '[default]\nregion = us-east-1\n', '')
   const env = { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://credd:9911/v1/credentials/app', AWS_EC2_METADATA_DISABLED: 'true' }

@@ -2,6 +2,7 @@
 // signer and XML/JSON parser, reached both by endpoint_url and by the
 // AWS_ENDPOINT_URL_* variables. HOME and the config files point into a temp dir.
 import t from 'tap'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -50,7 +51,8 @@ out['badToken'] = code(lambda: sso.get_role_credentials(roleName='ReadOnly', acc
 print(json.dumps(out))
 `
 
-t.test('boto3 signs, parses XML and JSON, and sees the right error codes', { skip: python || process.env.CI ? false : 'python3 with boto3 not found' }, async (t) => {
+t.test('boto3 signs, parses XML and JSON, and sees the right error codes', async (t) => {
+  if (!requireOrSkip(t, 'python3 with boto3 (pip install boto3)', python !== undefined)) return
   const emu = await startEmulator()
   t.teardown(() => emu.close())
   const user = emu.addUser('py-user')
@@ -74,7 +76,8 @@ t.test('boto3 signs, parses XML and JSON, and sees the right error codes', { ski
   t.same(out.badToken, ['UnauthorizedException', 401])
 })
 
-t.test('AWS CLI v1 reaches STS and SSO through AWS_ENDPOINT_URL_*', { skip: hasCli || process.env.CI ? false : 'aws CLI not installed next to python3' }, async (t) => {
+t.test('AWS CLI v1 reaches STS and SSO through AWS_ENDPOINT_URL_*', async (t) => {
+  if (!requireOrSkip(t, 'the AWS CLI v1 next to python3 (pip install awscli)', hasCli)) return
   const emu = await startEmulator()
   t.teardown(() => emu.close())
   const user = emu.addUser('cli-user')

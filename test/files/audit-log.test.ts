@@ -6,6 +6,7 @@ import { chmodSync, chownSync, existsSync, lchownSync, linkSync, lstatSync, mkdi
 import { join } from 'node:path'
 import { mock } from 'node:test'
 import t, { type Test as Tap } from 'tap'
+import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
 import { AuditLog, auditOutcome, type AuditEvent } from '../../src/files/audit-log.js'
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0)
@@ -285,7 +286,6 @@ t.test('three rotations are kept: FILE.1 (newest) to FILE.3; the oldest is dropp
 
 // Run as root (as the daemon may be), with audit.file in a folder others can write: another user's planted link or file.
 const NOBODY = 65534
-const needsRoot = process.getuid?.() !== 0 && !process.env.CI ? { skip: 'needs root to chown to another user (runs as root in CI)' } : {}
 const VICTIM = 'root data, not a log\n'
 
 const sharedSetup = (t: Tap) => {
@@ -315,7 +315,8 @@ const sharedSetup = (t: Tap) => {
   return { dir, shared, victim, file, errors, log, clock, untouched, tick }
 }
 
-t.test('a symlink another user planted at the log path is not appended to or chmodded through; reported once, counting goes on', needsRoot, async (t) => {
+t.test('a symlink another user planted at the log path is not appended to or chmodded through; reported once, counting goes on', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = sharedSetup(t)
   symlinkSync(s.victim, s.file)
   lchownSync(s.file, NOBODY, NOBODY)
@@ -334,7 +335,8 @@ t.test('a symlink another user planted at the log path is not appended to or chm
   t.equal(s.errors.length, 1)
 })
 
-t.test('a symlink of root\'s to a file of root\'s is written through (a log kept elsewhere)', needsRoot, async (t) => {
+t.test('a symlink of root\'s to a file of root\'s is written through (a log kept elsewhere)', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = sharedSetup(t)
   const real = join(s.dir, 'real.log')
   symlinkSync(real, s.file)
@@ -344,7 +346,8 @@ t.test('a symlink of root\'s to a file of root\'s is written through (a log kept
   t.same(s.errors, [])
 })
 
-t.test('a plain file another user made at the log path, or a hard link to a root file, is refused', needsRoot, async (t) => {
+t.test('a plain file another user made at the log path, or a hard link to a root file, is refused', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = sharedSetup(t)
   writeFileSync(s.file, 'theirs\n')
   chmodSync(s.file, 0o666)

@@ -1,9 +1,13 @@
 import t from 'tap'
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseKnownFiles } from '@smithy/shared-ini-file-loader'
 import { awsPaths, homeDirOf, readAwsFiles } from '../../src/files/aws-config-files.js'
 import { AwsFileError } from '../../src/core/errors.js'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 
 // Never let anything fall back to the real ~/.aws.
 const sandbox = t.testdir({})
@@ -140,10 +144,23 @@ t.test('unreadable or unparsable files are errors naming the file', async (t) =>
   }
 })
 
-t.test('permission denied', { skip: process.getuid?.() === 0 ? 'root can read anything' : false }, async (t) => {
-  const { env } = setup(t, { credentials: `[default]\naws_access_key_id = ${KEY}\n` })
+// Root reads any file, so as root (CI) the reader runs in a child process as nobody (uid 65534),
+// from the build; as anyone else it runs here. Either way the file really is unreadable.
+const BUILT = fileURLToPath(new URL('../../dist/files/aws-config-files.js', import.meta.url))
+t.test('permission denied', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'credd-perm-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  chmodSync(dir, 0o755)
+  const env = { HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') }
+  writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE, `[default]\naws_access_key_id = ${KEY}\n`)
   chmodSync(env.AWS_SHARED_CREDENTIALS_FILE, 0o000)
-  await t.rejects(readAwsFiles(env), { code: 'AwsFileUnreadable', message: /permission denied.*fix: .*chmod/ })
+  const want = { code: 'AwsFileUnreadable', message: /permission denied.*fix: .*chmod/ }
+  if (process.getuid?.() !== 0) return void (await t.rejects(readAwsFiles(env), want))
+  if (!requireOrSkip(t, `the build (${BUILT}; npm run build)`, existsSync(BUILT))) return
+  const script = 'const m = await import(process.argv[1]); await m.readAwsFiles(JSON.parse(process.argv[2])).then(() => console.log("{}"), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))'
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(BUILT).href, JSON.stringify(env)], { uid: 65534, gid: 65534, encoding: 'utf8' })
+  t.equal(r.status, 0, r.stderr)
+  t.match(JSON.parse(r.stdout), want, 'read as uid 65534')
 })
 
 t.test('lines botocore would refuse come back as warnings naming file and line', async (t) => {

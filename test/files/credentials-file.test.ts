@@ -12,6 +12,7 @@ import { isTempFileOf } from '../../src/files/atomic-write.js'
 import { CredentialsFileWriter, defaultMarker } from '../../src/files/credentials-file.js'
 import { realFs, type FsOps } from '../../src/files/fs-ops.js'
 import { botocoreRead, sdkRead } from '../helpers/ini-readers.js'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 
 const upper = (n: number): string => Array.from(randomBytes(n), (b) => String.fromCharCode(65 + (b % 26))).join('')
 const fresh = (token = true): Credentials => ({
@@ -271,7 +272,8 @@ t.test('100 applies while another process keeps editing other sections', async (
   t.ok(child.lost <= 10, `editor saves overwritten: ${child.lost}`)
 })
 
-t.test('killed with SIGKILL mid-loop: old or new content, at most one recognisable temp file, cleaned later', { skip: tsImport ? false : 'needs the tap TypeScript loader' }, async (t) => {
+t.test('killed with SIGKILL mid-loop: old or new content, at most one recognisable temp file, cleaned later', async (t) => {
+  if (!requireOrSkip(t, 'the tap TypeScript loader (run the file with tap)', tsImport !== undefined)) return
   const dir = t.testdir({ 'child.mjs': `
     const { CredentialsFileWriter } = await import(process.argv[2])
     const w = new CredentialsFileWriter({ path: process.argv[3] })

@@ -5,6 +5,7 @@
 // (chown to 65534); skipped only when not root and not in CI. The rule's logic is also
 // checked with an injected uid, which runs as any user.
 import t, { type Test } from 'tap'
+import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
 import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chownSync } from 'node:fs'
 import { join } from 'node:path'
 import { CredentialsFileError, CreddError } from '../../src/core/errors.js'
@@ -15,8 +16,6 @@ import { realFs } from '../../src/files/fs-ops.js'
 import { loadOrCreateAuthToken } from '../../src/serve/auth-token.js'
 
 const NOBODY = 65534
-const isRoot = process.getuid?.() === 0
-const needsRoot = !isRoot && !process.env.CI ? { skip: 'needs root to chown a file to another user (runs as root in CI)' } : {}
 
 const FOREIGN_BYTES = '[other]\nowner = nobody\n'
 const creds = {
@@ -49,7 +48,8 @@ const foreignSetup = (dir: string) => {
   return { foreign, link, aws, elsewhere, unchanged }
 }
 
-t.test('the atomic writer refuses a symlink to another user\'s file', needsRoot, async (t) => {
+t.test('the atomic writer refuses a symlink to another user\'s file', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = foreignSetup(t.testdir({}))
   const e = await writeFileAtomic(s.link, 'keys\n').then(() => undefined, (x: unknown) => x)
   t.type(e, ForeignSymlinkError)
@@ -60,7 +60,8 @@ t.test('the atomic writer refuses a symlink to another user\'s file', needsRoot,
   s.unchanged(t)
 })
 
-t.test('the credentials-file writer refuses it with a CredentialsFileError, before any lock, chmod or write', needsRoot, async (t) => {
+t.test('the credentials-file writer refuses it with a CredentialsFileError, before any lock, chmod or write', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = foreignSetup(t.testdir({}))
   const writer = new CredentialsFileWriter({ path: s.link })
   const write = await writer.apply([{ section: 'app', profile: 'deploy', credentials: creds }]).then(() => undefined, (x: unknown) => x)
@@ -75,7 +76,8 @@ t.test('the credentials-file writer refuses it with a CredentialsFileError, befo
   s.unchanged(t)
 })
 
-t.test('a symlink another user planted is not followed, even to a file of ours', needsRoot, async (t) => {
+t.test('a symlink another user planted is not followed, even to a file of ours', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir({ mine: 'ours\n' })
   chmodSync(join(dir, 'mine'), 0o644)
   const link = join(dir, 'credentials')
@@ -90,7 +92,8 @@ t.test('a symlink another user planted is not followed, even to a file of ours',
   await t.rejects(writeFileAtomic(chain, 'keys\n'), { code: 'ForeignSymlinkTarget', message: new RegExp(`^${chain} leads through the symlink ${link}, which belongs to uid ${NOBODY}`) })
 })
 
-t.test('a symlink into another user\'s folder is refused (its owner could swap the file under us)', needsRoot, async (t) => {
+t.test('a symlink into another user\'s folder is refused (its owner could swap the file under us)', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir({ theirs: { 'creds': 'x\n' } })
   chownSync(join(dir, 'theirs'), NOBODY, NOBODY)
   const link = join(dir, 'credentials')
@@ -103,7 +106,8 @@ t.test('a symlink into another user\'s folder is refused (its owner could swap t
   t.notOk(existsSync(join(dir, 'theirs', 'not-yet')))
 })
 
-t.test('the SSO cache and token-file writers refuse it too', needsRoot, async (t) => {
+t.test('the SSO cache and token-file writers refuse it too', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = foreignSetup(t.testdir({}))
   const cache = join(s.aws, 'sso', 'cache')
   mkdirSync(cache, { recursive: true })

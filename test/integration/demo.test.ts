@@ -4,6 +4,7 @@
 // stops everything and removes the temporary folder. On a real terminal the same
 // run draws the live table.
 import t from 'tap'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -49,7 +50,8 @@ t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SI
 })
 
 const python = findPython('pty')
-t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', { skip: python ? false : 'python3 is needed for a pseudo-terminal' }, async (t) => {
+t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', async (t) => {
+  if (!requireOrSkip(t, 'python3 (its pty module makes a pseudo-terminal)', python !== undefined)) return
   const sb = sandbox(t.testdir({}), { PTY_SECONDS: '6', PTY_COLUMNS: '110', TERM: 'xterm' })
   const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
@@ -68,7 +70,8 @@ t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and 
   t.equal(leftovers(folder), '')
 })
 
-t.test('closing the terminal window (SIGHUP) still removes everything', { skip: python ? false : 'python3 is needed for a pseudo-terminal' }, async (t) => {
+t.test('closing the terminal window (SIGHUP) still removes everything', async (t) => {
+  if (!requireOrSkip(t, 'python3 (its pty module makes a pseudo-terminal)', python !== undefined)) return
   const sb = sandbox(t.testdir({}), { PTY_SECONDS: '5', PTY_COLUMNS: '110', TERM: 'xterm', PTY_HANGUP: '1' })
   const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''

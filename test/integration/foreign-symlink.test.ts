@@ -3,6 +3,7 @@
 // written or chmodded, and the refusal is logged once, with the fix, however many renewals
 // follow. Needs root; skipped only when not root and not in CI.
 import t from 'tap'
+import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
 import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEmulator } from '../../src/emulator/emulator.js'
@@ -10,9 +11,9 @@ import { askDaemon, controlSocketPath } from '../../src/cli/control-client.js'
 import { runCli, sandbox, until } from '../helpers/sandbox.js'
 
 const NOBODY = 65534
-const needsRoot = process.getuid?.() !== 0 && !process.env.CI ? { skip: 'needs root to chown a file to another user (runs as root in CI)' } : {}
 
-t.test('a writeTo profile never writes through a symlink to another user\'s file; the refusal is logged once with the fix', needsRoot, async (t) => {
+t.test('a writeTo profile never writes through a symlink to another user\'s file; the refusal is logged once with the fix', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   // 10-second credentials: several renewals (each a write attempt) within the test.
   const emu = await startEmulator({ credentialLifetimeSeconds: 10 })
   t.teardown(() => emu.close())

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 import { askDaemon, controlSocketPath } from '../../src/cli/control-client.js'
 import { startEmulator } from '../../src/emulator/emulator.js'
 import { CLI, runCli, sandbox, writeAws, type Running, type Sandbox } from '../helpers/sandbox.js'
@@ -16,7 +17,6 @@ import { CLI, runCli, sandbox, writeAws, type Running, type Sandbox } from '../h
 const FD_LIMIT = 256
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0
-if (!hasPrlimit && process.env.CI) throw new Error('prlimit (util-linux) is needed for this test')
 
 /** A daemon serving one assumed-role profile, with metrics; `wrap` runs it under another command. */
 const startDaemon = async (t: Test, wrap: string[] = []) => {
@@ -59,7 +59,8 @@ const metricValue = (text: string, name: string, labels = ''): number => {
   return m ? Number(m[1]) : 0
 }
 
-t.test(`fd limit ${FD_LIMIT}: hundreds of idle and stalled connections, and a client with the token is served within a second`, { skip: hasPrlimit ? false : 'prlimit is not installed' }, async (t) => {
+t.test(`fd limit ${FD_LIMIT}: hundreds of idle and stalled connections, and a client with the token is served within a second`, async (t) => {
+  if (!requireOrSkip(t, 'prlimit (util-linux)', hasPrlimit)) return
   const { sb, d, token, socket, url, port, metricsUrl, metricsPort } = await startDaemon(t, ['prlimit', `--nofile=${FD_LIMIT}:${FD_LIMIT}`, '--'])
   const limits = readFileSync(`/proc/${d.child.pid}/limits`, 'utf8')
   t.match(limits, new RegExp(`^Max open files\\s+${FD_LIMIT}\\s+${FD_LIMIT}\\s`, 'm'), 'the daemon runs under the limit (soft and hard)')
@@ -149,8 +150,8 @@ const PIPELINE_FD_LIMIT = 128
 
 t.test(
   `fd limit ${PIPELINE_FD_LIMIT}: connections pipelining thousands of requests with a bogus token and never reading the answers, and a client with the token is served within a second`,
-  { skip: hasPrlimit ? false : 'prlimit is not installed' },
   async (t) => {
+    if (!requireOrSkip(t, 'prlimit (util-linux)', hasPrlimit)) return
     const { sb, d, token, url, port, metricsUrl } = await startDaemon(t, ['prlimit', `--nofile=${PIPELINE_FD_LIMIT}:${PIPELINE_FD_LIMIT}`, '--'])
     const pid = d.child.pid!
     const cap = metricValue(await (await fetch(`${metricsUrl}/metrics`)).text(), 'aws_credd_connections_max')

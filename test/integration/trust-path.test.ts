@@ -10,11 +10,11 @@ import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, r
 import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
 import { CLI, runCli, runTool, sandbox, type Sandbox } from '../helpers/sandbox.js'
 
 const ME = process.getuid!()
 const NOBODY = 65534
-const rootOnly = ME !== 0 && !process.env.CI ? 'needs root (chown to uid 65534)' : false
 
 const IMPOSTOR_KEY = 'ASIAIMPOSTOREXAMPLE1'
 const IMPOSTOR_SECRET = 'impostorSecretKeyEXAMPLEimpostorSecretKey'
@@ -75,7 +75,8 @@ const everyCommandRefuses = async (t: Tap, sb: Sandbox, line: RegExp, requests: 
   t.same(requests, [], 'nothing reached the impostor: no request, no MFA code')
 }
 
-t.test('another user owns the runtime folder and answers on control.sock: every command refuses', { skip: rootOnly }, async (t) => {
+t.test('another user owns the runtime folder and answers on control.sock: every command refuses', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const sb = sandbox(t.testdir({}))
   const dir = join(sb.env.XDG_RUNTIME_DIR!, 'aws-credd')
   mkdirSync(dir, { mode: 0o700 })
@@ -87,7 +88,8 @@ t.test('another user owns the runtime folder and answers on control.sock: every 
   await everyCommandRefuses(t, sb, line, requests)
 })
 
-t.test('the runtime folder is ours but the socket in it belongs to another user: every command refuses', { skip: rootOnly }, async (t) => {
+t.test('the runtime folder is ours but the socket in it belongs to another user: every command refuses', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const sb = sandbox(t.testdir({}))
   const dir = join(sb.env.XDG_RUNTIME_DIR!, 'aws-credd')
   mkdirSync(dir, { mode: 0o700 })
@@ -126,13 +128,14 @@ const withoutXdg = (t: Tap): { sb: Sandbox; temp: string; state: string } => {
   return { sb, temp: join(base, 'tmp', `aws-credd-${ME}`), state: join(base, 'h', '.local', 'state', 'aws-credd', 'run') }
 }
 
-const squats: Array<[string, string | false, (temp: string) => void, RegExp]> = [
-  ['another user made the temp runtime folder first', rootOnly, (temp) => (mkdirSync(temp, { mode: 0o700 }), chownSync(temp, NOBODY, NOBODY)),
+const squats: Array<[string, boolean, (temp: string) => void, RegExp]> = [
+  ['another user made the temp runtime folder first', true, (temp) => (mkdirSync(temp, { mode: 0o700 }), chownSync(temp, NOBODY, NOBODY)),
     new RegExp(`belongs to uid ${NOBODY}, not ${ME} \\(another user made it first\\)`)],
   ['the temp runtime folder is open to others', false, (temp) => (mkdirSync(temp), chmodSync(temp, 0o777)), /is open to others \(mode 777, expected 700\)/],
 ]
-for (const [name, skip, plant, why] of squats) {
-  t.test(`${name}: run starts in ~/.local/state/aws-credd/run with a warning, and status finds it there`, { skip }, async (t) => {
+for (const [name, needsRoot, plant, why] of squats) {
+  t.test(`${name}: run starts in ~/.local/state/aws-credd/run with a warning, and status finds it there`, async (t) => {
+    if (needsRoot && !requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
     const { sb, temp, state } = withoutXdg(t)
     plant(temp)
     const d = runCli(['run', '--log-format', 'text'], sb.env)

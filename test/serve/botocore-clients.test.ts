@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { cleanPythonEnv, findPython } from '../helpers/python.js'
 import t from 'tap'
+import { requireOrSkip } from '../helpers/prerequisites.js'
 import { startEmulator } from '../../src/emulator/emulator.js'
 import { loadOrCreateAuthToken } from '../../src/serve/auth-token.js'
 import { startContainerEndpoint } from '../../src/serve/container-endpoint.js'
@@ -21,7 +22,6 @@ const secrets = new SecretRegistry()
 const run = promisify(execFile)
 
 const python = findPython('botocore')
-const skip = python || process.env.CI ? false : 'python3 with botocore not found'
 
 const SCRIPT = `
 import json, sys, botocore.session
@@ -39,7 +39,8 @@ const botocore = async (home: string, emuUrl: string, extra: Record<string, stri
   return JSON.parse(stdout) as { method: string; arn: string }
 }
 
-t.test('botocore', { skip }, async (t) => {
+t.test('botocore', async (t) => {
+  if (!requireOrSkip(t, 'python3 with botocore (pip install botocore)', python !== undefined)) return
   const home = t.testdir({ config: '', credentials: '' })
   const emu = await startEmulator()
   t.teardown(() => emu.close())

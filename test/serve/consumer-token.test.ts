@@ -6,6 +6,7 @@ import { chmodSync, chownSync, lchownSync, linkSync, lstatSync, mkdirSync, readd
 import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test as Tap } from 'tap'
+import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
 import { CreddError, errorLine } from '../../src/core/errors.js'
 import { outgoingText, REDACTED, SecretRegistry } from '../../src/core/outgoing-text.js'
 import { writeFileAtomic } from '../../src/files/atomic-write.js'
@@ -14,7 +15,7 @@ import { loadOrCreateConsumerToken, tokenCodec, tokenDigest, tokenProblem } from
 
 const mode = (p: string): number => statSync(p).mode & 0o777
 const me = process.getuid!()
-const isRoot = me === 0
+const asRoot = me === 0
 const TOKEN = 'consumer-token-0123456789abcdefXYZ'
 
 /** The refusal for `file`, as a typed error. */
@@ -79,8 +80,8 @@ t.test('the Kubernetes Secret layout works through symlinks, and a swap of ..dat
 })
 
 // Needs root to make a root-owned file; under CI (run as root) it always runs.
-const needsRoot = !isRoot && !process.env.CI ? 'needs root to make a root-owned file' : false
-t.test('a root-owned file is accepted for a daemon running as another user (kubelet lays Secrets out as root)', { skip: needsRoot }, async (t) => {
+t.test('a root-owned file is accepted for a daemon running as another user (kubelet lays Secrets out as root)', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const file = join(t.testdir(), 'token')
   writeFileSync(file, TOKEN)
   chmodSync(file, 0o644)
@@ -93,9 +94,9 @@ t.test('a file owned by another user is refused, with the fix', async (t) => {
   const file = join(dir, 'token')
   writeFileSync(file, TOKEN, { mode: 0o600 })
   // As root the file can be given away; otherwise the daemon's uid is passed as someone else's.
-  const owner = isRoot ? 4321 : me
-  const daemonUid = isRoot ? 1234 : me + 1
-  if (isRoot) chownSync(file, owner, owner)
+  const owner = asRoot ? 4321 : me
+  const daemonUid = asRoot ? 1234 : me + 1
+  if (asRoot) chownSync(file, owner, owner)
   const e = await refusal(t, file, daemonUid)
   t.match(e.reason, new RegExp(`belongs to uid ${owner}, not to this daemon's user \\(uid ${daemonUid}\\) or root`))
   t.match(e.fix, /chown it to the daemon's user/)
@@ -210,7 +211,8 @@ const stickyFolder = (dir: string, name = 'rtshare'): string => {
   return shared
 }
 
-t.test('the red-team repro: a symlink another user planted in a sticky 1777 folder is refused, not read', { skip: needsRoot }, async (t) => {
+t.test('the red-team repro: a symlink another user planted in a sticky 1777 folder is refused, not read', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const known = knownRootFile(dir)
   const shared = stickyFolder(dir)
@@ -227,7 +229,8 @@ t.test('the red-team repro: a symlink another user planted in a sticky 1777 fold
   t.equal(await loadOrCreateConsumerToken(file), PLANTED)
 })
 
-t.test('a link on the way (an intermediate ..data) planted by another user is refused', { skip: needsRoot }, async (t) => {
+t.test('a link on the way (an intermediate ..data) planted by another user is refused', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const vol = stickyFolder(dir, 'vol') // a Secret volume's tmpfs root is 1777 like /tmp
   const theirs = join(dir, 'elsewhere')
@@ -241,7 +244,8 @@ t.test('a link on the way (an intermediate ..data) planted by another user is re
   t.match(e.reason, new RegExp(`leads through the symlink ${join(vol, '..data')}, which belongs to uid ${NOBODY}`))
 })
 
-t.test('a folder on the way that another user owns, or that others can write without the sticky bit, is refused', { skip: needsRoot }, async (t) => {
+t.test('a folder on the way that another user owns, or that others can write without the sticky bit, is refused', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   // Another user's folder holding a root-owned file: its owner can swap the file.
   const theirs = join(dir, 'theirs')
@@ -267,7 +271,8 @@ t.test('a folder on the way that another user owns, or that others can write wit
   t.match((await refusal(t, join(open, 'token'), 4242)).reason, new RegExp(`is owned by uid ${NOBODY} in the shared folder ${open} \\(mode 1777\\)`), 'but not another user\'s entry there')
 })
 
-t.test('a hard link in a sticky folder to a root-owned file is refused', { skip: needsRoot }, async (t) => {
+t.test('a hard link in a sticky folder to a root-owned file is refused', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const known = knownRootFile(dir)
   const shared = stickyFolder(dir)
@@ -275,7 +280,8 @@ t.test('a hard link in a sticky folder to a root-owned file is refused', { skip:
   t.match((await refusal(t, join(shared, 'ci.token'))).reason, /has 2 hard links in the shared folder/)
 })
 
-t.test('the Kubernetes layout on a 1777 volume root, everything root-owned, is accepted for a daemon of another uid', { skip: needsRoot }, async (t) => {
+t.test('the Kubernetes layout on a 1777 volume root, everything root-owned, is accepted for a daemon of another uid', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const vol = stickyFolder(t.testdir(), 'serviceaccount')
   secretVolume(vol, '..2026_x', TOKEN)
   chmodSync(join(vol, '..2026_x'), 0o755)
@@ -285,7 +291,8 @@ t.test('the Kubernetes layout on a 1777 volume root, everything root-owned, is a
   t.equal(await loadOrCreateConsumerToken(join(vol, 'token')), TOKEN, 'and for root')
 })
 
-t.test('a missing token file is never made in a folder others can write, unless it is sticky', { skip: needsRoot }, async (t) => {
+t.test('a missing token file is never made in a folder others can write, unless it is sticky', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const open = join(dir, 'open')
   mkdirSync(open)
@@ -300,7 +307,8 @@ t.test('a missing token file is never made in a folder others can write, unless 
   t.same(readdirSync(shared), ['new.token'], 'no temp file left')
 })
 
-t.test('creating: a symlink planted at the final name right before is neither followed nor replaced', { skip: needsRoot }, async (t) => {
+t.test('creating: a symlink planted at the final name right before is neither followed nor replaced', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const known = knownRootFile(dir)
   const shared = stickyFolder(dir)
@@ -319,7 +327,8 @@ t.test('creating: a symlink planted at the final name right before is neither fo
   t.match((await refusal(t, file)).reason, /is a symlink that belongs to uid 65534/)
 })
 
-t.test('read through one no-follow handle: a file swapped for a planted link after the check is not read', { skip: needsRoot }, async (t) => {
+t.test('read through one no-follow handle: a file swapped for a planted link after the check is not read', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const known = knownRootFile(dir)
   const shared = stickyFolder(dir)
@@ -349,7 +358,8 @@ t.test('read through one no-follow handle: a file swapped for a planted link aft
   t.match(got, { code: 'InvalidAuthTokenFile', message: /is a symlink that belongs to uid 65534/ })
 })
 
-t.test('read through one no-follow handle: a swap after the open changes nothing read', { skip: needsRoot }, async (t) => {
+t.test('read through one no-follow handle: a swap after the open changes nothing read', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const dir = t.testdir()
   const known = knownRootFile(dir)
   const shared = stickyFolder(dir)

@@ -3,6 +3,7 @@
 // socket that fails it, and the daemon's and the clients' runtime folder when the
 // temp one is taken. Paths live under a short temp folder: unix sockets max 107 bytes.
 import t, { type Test as Tap } from 'tap'
+import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
 import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -15,7 +16,6 @@ import { controlTarget, prepareRuntimeDir, verifyControlSocket } from '../../src
 const ME = process.getuid!()
 const NOBODY = 65534
 const asRoot = ME === 0
-const rootOnly = !asRoot && !process.env.CI ? 'needs root (chown to another uid)' : false
 
 const short = (t: Tap): string => {
   const d = mkdtempSync(join(tmpdir(), 'credd-'))
@@ -82,7 +82,8 @@ t.test('askDaemon sends nothing to a socket that fails the check, and says why i
   t.equal(UNTRUSTED_EXIT, 4)
 })
 
-t.test('real other owners (chown)', { skip: rootOnly }, async (t) => {
+t.test('real other owners (chown)', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const base = short(t)
   const { socket, hits } = await server(t, join(base, 'run'))
   lchownSync(socket, NOBODY, NOBODY)
@@ -128,7 +129,8 @@ t.test('without XDG_RUNTIME_DIR, a temp folder open to others: daemon and client
   t.equal(runtimeDirChoice({ ...env, XDG_STATE_HOME: join(base, 'xs') }).dir, join(base, 'xs', 'aws-credd', 'run'), 'XDG_STATE_HOME when set')
 })
 
-t.test('without XDG_RUNTIME_DIR, a temp folder another user made first: the state folder, the warning names the owner', { skip: rootOnly }, async (t) => {
+t.test('without XDG_RUNTIME_DIR, a temp folder another user made first: the state folder, the warning names the owner', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const base = short(t)
   const env = noXdg(base)
   const temp = join(base, 'tmp', `aws-credd-${ME}`)
