@@ -3,7 +3,8 @@
 // message uses. One named row per rule; the files are written as the AWS CLI reads them.
 import t from 'tap'
 import type { AwsProfileData } from '../../src/core/profile-graph.js'
-import { findSsoSession, listSsoSessions, loginAdvice, loginFix, loginFlag, sessionLoginFlag, type SsoSessionInfo } from '../../src/core/sso-sessions.js'
+import { findSsoSession, listSsoSessions, loginFlag, sessionLoginFlag, type SsoSessionInfo } from '../../src/core/sso-sessions.js'
+import { fixes } from '../../src/core/fixes.js'
 import { graphOf, roleLink, staticLink } from '../helpers/graphs.js'
 import type { Link } from '../../src/core/links.js'
 
@@ -20,8 +21,8 @@ t.test('login flags and advice: by session name, or by the legacy profile holdin
     ['an empty session name counts as none', loginFlag('', 'dev'), '--profile dev'],
     ['sessionLoginFlag strips the "profile " of a legacy label', sessionLoginFlag({ label: 'profile dev' }), '--profile dev'],
     ['sessionLoginFlag uses the session name when there is one', sessionLoginFlag({ ssoSession: 'corp', label: 'corp' }), '--sso-session corp'],
-    ['loginAdvice names both commands', loginAdvice({ ssoSession: 'corp', label: 'corp' }), 'aws-credd login --sso-session corp (or aws sso login --sso-session corp)'],
-    ['loginFix is the advice as a fix line', loginFix({ label: 'profile dev' }), 'run: aws-credd login --profile dev (or aws sso login --profile dev)'],
+    ['the login advice (fixes.ssoLogin) names both commands', fixes.ssoLogin({ ssoSession: 'corp', label: 'corp' }), 'aws-credd login --sso-session corp (or aws sso login --sso-session corp)'],
+    ['the fix line (fixes.runSsoLogin) is the advice after run:', fixes.runSsoLogin({ label: 'profile dev' }), 'run: aws-credd login --profile dev (or aws sso login --profile dev)'],
   ]
   for (const [proves, got, want] of rows) t.equal(got, want, proves)
 })

@@ -4,7 +4,7 @@
 // are typed and attributed (viaSource, asCreddError).
 import t from 'tap'
 import type { Credentials } from '../../src/core/credentials.js'
-import { CreddError, UpstreamError } from '../../src/core/errors.js'
+import { CreddError, UpstreamError, externalCode } from '../../src/core/errors.js'
 import type { Link } from '../../src/core/links.js'
 import { defaultPolicy } from '../../src/core/renewal-plan.js'
 import { asCreddError, carryOver, fingerprintOf, newState, recordSuccess, servable, serveDeadline, viaSource, type LinkState } from '../../src/engine/link-state.js'
@@ -94,7 +94,7 @@ t.test('servable and serveDeadline: what an output may hold now, and until when'
 
 t.test('recordSuccess: what fresh credentials change, and the dying answer it refuses', async (t) => {
   const s = holding(roleLink('admin', 'static:base'), undefined, undefined, true)
-  s.failure = { error: new CreddError('x', { code: 'X', kind: 'transient' }), kind: 'transient', attempts: 3, since: NOW - M, retryAt: NOW + M }
+  s.failure = { error: new CreddError('x', { code: externalCode('X'), kind: 'transient' }), kind: 'transient', attempts: 3, since: NOW - M, retryAt: NOW + M }
   const c = creds(NOW + H)
   recordSuccess(s, c, NOW, P, 0)
   t.same(s.creds, { ...c, obtainedAt: NOW }, 'the credentials, stamped with when they were obtained')
@@ -123,16 +123,16 @@ t.test('recordSuccess: what fresh credentials change, and the dying answer it re
 })
 
 t.test('viaSource and asCreddError: failures typed and attributed', async (t) => {
-  const own = new UpstreamError('admin', 'profile "admin": AssumeRole failed', { code: 'AccessDenied', kind: 'permanent', fix: 'check the trust policy' })
+  const own = new UpstreamError('admin', 'profile "admin": AssumeRole failed', { code: externalCode('AccessDenied'), kind: 'permanent', fix: 'check the trust policy' })
   t.equal(viaSource('admin', 'base', own), own, 'the root\'s own failure is passed through unchanged')
-  const srcErr = new UpstreamError('base', 'profile "base": InvalidClientTokenId', { code: 'InvalidClientTokenId', kind: 'permanent', fix: 'rotate the keys' })
+  const srcErr = new UpstreamError('base', 'profile "base": InvalidClientTokenId', { code: externalCode('InvalidClientTokenId'), kind: 'permanent', fix: 'rotate the keys' })
   const via = viaSource('admin', 'base', srcErr)
   t.match(via, { profile: 'admin', code: 'InvalidClientTokenId', kind: 'permanent', fix: 'rotate the keys', cause: srcErr }, 'the source\'s code, kind and fix, under the root\'s profile')
   t.equal(via.message, 'profile "admin" (via source profile "base"): profile "base": InvalidClientTokenId; fix: rotate the keys', 'the message names both profiles')
-  const plain = new CreddError('network down', { code: 'ECONNRESET', kind: 'transient' })
+  const plain = new CreddError('network down', { code: externalCode('ECONNRESET'), kind: 'transient' })
   t.match(viaSource('admin', 'base', plain), { profile: 'admin', kind: 'transient', code: 'ECONNRESET' }, 'a CreddError that is not an UpstreamError is wrapped too, keeping its kind')
 
-  const typed = new CreddError('x', { code: 'X', kind: 'permanent' })
+  const typed = new CreddError('x', { code: externalCode('X'), kind: 'permanent' })
   const rows: Array<[string, unknown, { code: string; kind: string; message: string } | CreddError]> = [
     ['a CreddError is returned as it is', typed, typed],
     ['an Error becomes a transient UpstreamError coded by its name, first line only', Object.assign(new TypeError('fetch failed\n  at secret place'), {}), { code: 'TypeError', kind: 'transient', message: 'profile "p": fetch failed' }],
