@@ -62,8 +62,10 @@ const everyCommandRefuses = async (t: Tap, sb: Sandbox, line: RegExp, requests: 
     ['grants', ['grants']],
     ['revoke', ['revoke', 'agent']],
   ]
-  for (const [name, args] of commands) {
-    const r = await runTool(process.execPath, [CLI, ...args], sb.env)
+  // Each command is its own process with nothing shared: they run side by side, checked in order.
+  const results = await Promise.all(commands.map(([, args]) => runTool(process.execPath, [CLI, ...args], sb.env)))
+  for (const [i, [name]] of commands.entries()) {
+    const r = results[i]!
     t.equal(r.code, 4, `${name}: exit 4 (${r.stderr.trim()})`)
     t.equal(r.stdout, '', `${name}: nothing on stdout`)
     const lines = r.stderr.split('\n').filter(Boolean)
