@@ -13,8 +13,8 @@ const NOBODY = 65534
 const needsRoot = process.getuid?.() !== 0 && !process.env.CI ? { skip: 'needs root to chown a file to another user (runs as root in CI)' } : {}
 
 t.test('a writeTo profile never writes through a symlink to another user\'s file; the refusal is logged once with the fix', needsRoot, async (t) => {
-  // 10-second credentials: several renewals (each a write attempt) within the test.
-  const emu = await startEmulator({ credentialLifetimeSeconds: 10 })
+  // 6-second credentials: several renewals (each a write attempt) within the test, ~2.5 s apart.
+  const emu = await startEmulator({ credentialLifetimeSeconds: 6 })
   t.teardown(() => emu.close())
   const user = emu.addUser('u')
   const role = emu.addRole({ name: 'R', trust: [user.arn] })
