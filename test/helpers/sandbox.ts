@@ -36,7 +36,9 @@ const childCoverageEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
     .filter((o) => o && !o.includes('@tapjs/processinfo'))
     .join(' ')
   for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_PROCESSINFO_')) delete env[k]
-  const covered = process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1'
+  // CREDD_TEST_CHILD_COVERAGE=0: children run with no preload at all (faster, but src/ files only
+  // the CLI reaches, such as cli/run.ts, then show no coverage).
+  const covered = process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1' && process.env.CREDD_TEST_CHILD_COVERAGE !== '0'
   if (!covered) return { NODE_OPTIONS: kept }
   return { NODE_OPTIONS: `${kept} --import=${CHILD_COVERAGE}`.trim(), CREDD_CHILD_COVERAGE_ROOT: process.env._TAPJS_PROCESSINFO_CWD_ ?? process.cwd() }
 }
