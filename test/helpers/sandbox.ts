@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 // Unix socket paths are limited to 107 bytes: the runtime folder lives under a short
 // temp path, not inside the (long) test folder, and goes away with the test process.
@@ -18,6 +19,29 @@ const shortRuntimeDir = (): string => {
 }
 
 export const CLI = join(process.cwd(), 'dist', 'cli', 'main.js')
+
+const CHILD_COVERAGE = pathToFileURL(join(process.cwd(), 'test', 'helpers', 'child-coverage.mjs')).href
+
+/**
+ * Under tap, a child inherits tap's hook (@tapjs/processinfo in NODE_OPTIONS), whose loader
+ * hooks about double the start of a CLI process; the suite starts hundreds. Children get a
+ * lighter preload instead that still records their coverage of dist/ for tap's report.
+ * Changes `env` in place (drops tap's keys); returns the keys to add.
+ */
+const childCoverageEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+  const options = env.NODE_OPTIONS ?? ''
+  if (!options.includes('@tapjs/processinfo')) return {}
+  const kept = options
+    .split(/\s+/)
+    .filter((o) => o && !o.includes('@tapjs/processinfo'))
+    .join(' ')
+  for (const k of Object.keys(env)) if (k.startsWith('_TAPJS_PROCESSINFO_')) delete env[k]
+  // CREDD_TEST_CHILD_COVERAGE=0: children run with no preload at all (faster, but src/ files only
+  // the CLI reaches, such as cli/run.ts, then show no coverage).
+  const covered = process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1' && process.env.CREDD_TEST_CHILD_COVERAGE !== '0'
+  if (!covered) return { NODE_OPTIONS: kept }
+  return { NODE_OPTIONS: `${kept} --import=${CHILD_COVERAGE}`.trim(), CREDD_CHILD_COVERAGE_ROOT: process.env._TAPJS_PROCESSINFO_CWD_ ?? process.cwd() }
+}
 
 export interface Sandbox {
   home: string
@@ -35,6 +59,7 @@ export const sandbox = (home: string, extra: Record<string, string> = {}): Sandb
   const credentialsFile = join(aws, 'credentials')
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('TAP')) env[k] = v
+  Object.assign(env, childCoverageEnv(env))
   Object.assign(env, {
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),

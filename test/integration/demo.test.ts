@@ -50,20 +50,30 @@ t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SI
 })
 
 const python = findPython('pty')
+// What the terminal must have shown before Ctrl-C: pty-run.py types it once all of these are
+// there (the frame redrawn 3 times), or after PTY_SECONDS at the latest (a bound for a hang:
+// a loaded machine may take more than the few seconds this needs).
+const HEADER = /aws-credd \d\d:\d\d:\d\d · \d profiles? fresh/
+const CHAIN_ROW = /demo-chain\s+assume-role ← assume-role ← static\s+\S*fresh/
+const SSO_HEADER = /SSO SESSION\s+STATE\s+TOKEN EXPIRES IN/
+const REDRAW = /\x1b\[\d+A\r\x1b\[J/g
+const LOG_ABOVE = /\x1b\[\d+A\r\x1b\[J\S* ?\d{4}-\d\d-\d\dT\S+ info  \[demo-role\] (obtained|renewed)/
+const ptyUntil = (wanted: Array<[RegExp, number]>): string => JSON.stringify(wanted.map(([re, n]) => [re.source, n]))
 t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', async (t) => {
   if (!requireOrSkip(t, 'python3 (its pty module makes a pseudo-terminal)', python !== undefined)) return
-  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '6', PTY_COLUMNS: '110', TERM: 'xterm' })
+  const until = ptyUntil([[HEADER, 1], [/PROFILE\s+SOURCE\s+STATE\s+EXPIRES IN\s+NEXT RENEWAL/, 1], [CHAIN_ROW, 1], [SSO_HEADER, 1], [REDRAW, 3], [LOG_ABOVE, 1]])
+  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '30', PTY_COLUMNS: '110', TERM: 'xterm', PTY_UNTIL: until })
   const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((r) => child.on('exit', r))
   t.equal(code, 0, 'Ctrl-C is a clean stop')
-  t.match(out, /aws-credd \d\d:\d\d:\d\d · \d profiles? fresh/, 'the header line')
+  t.match(out, HEADER, 'the header line')
   t.match(out, /PROFILE\s+SOURCE\s+STATE\s+EXPIRES IN\s+NEXT RENEWAL/)
-  t.match(out, /demo-chain\s+assume-role ← assume-role ← static\s+\S*fresh/)
-  t.match(out, /SSO SESSION\s+STATE\s+TOKEN EXPIRES IN/)
-  t.ok((out.match(/\x1b\[\d+A\r\x1b\[J/g) ?? []).length >= 3, 'the frame is erased and redrawn in place')
-  t.match(out, /\x1b\[\d+A\r\x1b\[J\S* ?\d{4}-\d\d-\d\dT\S+ info  \[demo-role\] (obtained|renewed)/, 'log lines are written where the frame was, above the new one')
+  t.match(out, CHAIN_ROW)
+  t.match(out, SSO_HEADER)
+  t.ok((out.match(REDRAW) ?? []).length >= 3, 'the frame is erased and redrawn in place')
+  t.match(out, LOG_ABOVE, 'log lines are written where the frame was, above the new one')
   t.match(out, /stopping \(SIGINT\)/)
   const folder = folderOf(out)
   t.notOk(existsSync(folder), 'the temporary folder is gone')
@@ -72,7 +82,8 @@ t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and 
 
 t.test('closing the terminal window (SIGHUP) still removes everything', async (t) => {
   if (!requireOrSkip(t, 'python3 (its pty module makes a pseudo-terminal)', python !== undefined)) return
-  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '5', PTY_COLUMNS: '110', TERM: 'xterm', PTY_HANGUP: '1' })
+  // The window is closed once the demo is up (its folder named, the table drawn), or after 30 s.
+  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '30', PTY_COLUMNS: '110', TERM: 'xterm', PTY_HANGUP: '1', PTY_UNTIL: ptyUntil([[/a sample ~\/\.aws lives in \S+ \(removed/, 1], [HEADER, 1]]) })
   const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))

@@ -14,8 +14,8 @@ const NOBODY = 65534
 
 t.test('a writeTo profile never writes through a symlink to another user\'s file; the refusal is logged once with the fix', async (t) => {
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
-  // 10-second credentials: several renewals (each a write attempt) within the test.
-  const emu = await startEmulator({ credentialLifetimeSeconds: 10 })
+  // 6-second credentials: several renewals (each a write attempt) within the test, ~2.5 s apart.
+  const emu = await startEmulator({ credentialLifetimeSeconds: 6 })
   t.teardown(() => emu.close())
   const user = emu.addUser('u')
   const role = emu.addRole({ name: 'R', trust: [user.arn] })

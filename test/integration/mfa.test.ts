@@ -10,7 +10,7 @@ import { sectionOf } from '../helpers/aws-fixtures.js'
 import { runCli, sandbox, until, writeAws } from '../helpers/sandbox.js'
 
 t.test('mfa-required alert, a code via `aws-credd mfa`, then renewals from the MFA session', async (t) => {
-  const emu = await startEmulator({ credentialLifetimeSeconds: 20 })
+  const emu = await startEmulator({ credentialLifetimeSeconds: 10 })
   t.teardown(() => emu.close())
   const user = emu.addUser('u')
   const role = emu.addRole({ name: 'Admin', trust: [user.arn], requireMfa: true })
@@ -45,7 +45,7 @@ t.test('mfa-required alert, a code via `aws-credd mfa`, then renewals from the M
   const gst = emu.calls.filter((c) => c.action === 'GetSessionToken' && c.status === 200).length
   t.equal(gst, 1, 'one MFA session')
   const first = (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id
-  // 20-second credentials: a renewal comes within ~15 s, from the MFA session, without a new code.
+  // 10-second credentials: a renewal comes within ~6 s, from the MFA session, without a new code.
   t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== first, 20_000), 'renewed without a new code')
   t.ok(bodies.some((b) => b.event === 'recovered'), 'recovered after the code')
 })

@@ -37,7 +37,8 @@ t.test('zero-config: waits in one line for a temporary profile, then picks one u
 })
 
 t.test('a broken ~/.aws/config keeps the last good state; a fixed one is picked up', async (t) => {
-  const emu = await startEmulator({ credentialLifetimeSeconds: 10 })
+  // 6-second credentials: renewed every ~2.5 s, so each 'still renewed' below waits seconds.
+  const emu = await startEmulator({ credentialLifetimeSeconds: 6 })
   t.teardown(() => emu.close())
   const c = chain(emu)
   const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })

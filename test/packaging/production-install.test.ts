@@ -28,7 +28,9 @@ t.test('npm pack → production-only install → --version and a run', { timeout
   const tarball = readdirSync(join(dir, 'pkg')).find((f) => f.endsWith('.tgz'))!
   t.ok(tarball, 'packed')
   // As in the Dockerfile: production dependencies only, nothing from the source tree.
-  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', join(dir, 'pkg', tarball)], { cwd: join(dir, 'app') })
+  // --prefer-offline: what `npm ci` already cached is used without asking the registry again (a
+  // package missing from the cache is still fetched).
+  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(dir, 'pkg', tarball)], { cwd: join(dir, 'app') })
   const bin = join(dir, 'app', 'node_modules', '.bin', 'aws-credd')
   t.ok(existsSync(bin), 'the bin is installed')
   t.notOk(existsSync(join(dir, 'app', 'node_modules', 'tap')), 'no dev dependencies')
