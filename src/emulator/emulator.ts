@@ -42,7 +42,8 @@ export interface EmulatorCall {
 export interface Emulator {
   url: string
   close(): Promise<void>
-  addUser(name: string): { accessKeyId: string; secretAccessKey: string; arn: string }
+  /** A user with long-term keys; `secretAccessKey` chooses the secret (a test may want one no secret-shape rule would catch). */
+  addUser(name: string, opts?: { secretAccessKey?: string }): { accessKeyId: string; secretAccessKey: string; arn: string }
   addRole(opts: {
     name: string
     /** Principal ARNs allowed (user ARN, role ARN, assumed-role ARN or `arn:aws:iam::ACCT:root`); default any. */
@@ -179,8 +180,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         server.close(() => resolve())
         server.closeAllConnections()
       })),
-    addUser: (name) => {
-      const { accessKeyId, secretAccessKey, arn } = state.addUser(name)
+    addUser: (name, userOpts) => {
+      const { accessKeyId, secretAccessKey, arn } = state.addUser(name, undefined, userOpts?.secretAccessKey)
       return { accessKeyId, secretAccessKey, arn }
     },
     addRole: (roleOpts) => ({ arn: createRole(state, roleOpts).arn }),

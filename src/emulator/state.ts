@@ -92,11 +92,11 @@ export class EmulatorState {
     return Math.floor((this.now() + lifetime * 1000) / 1000) * 1000
   }
 
-  addUser(name: string, account = this.opts.accountId): User {
+  addUser(name: string, account = this.opts.accountId, secretAccessKey = secretKey()): User {
     const user: User = {
       name,
       accessKeyId: awsId('AKIA'),
-      secretAccessKey: secretKey(),
+      secretAccessKey,
       arn: `arn:aws:iam::${account}:user/${name}`,
       userId: awsId('AIDA'),
       account,

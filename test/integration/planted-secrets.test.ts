@@ -75,7 +75,9 @@ for (const format of ['text', 'json'] as const) {
   t.test(`no planted secret and no raw escape leaves the daemon by any exit (${format} log)`, async (t) => {
     const emu = await startEmulator()
     t.teardown(() => emu.close())
-    const user = emu.addUser('u')
+    // A secret key with no secret shape: only the daemon's registry can hide it, so the test
+    // fails if the composition hands the logger, the endpoints or the alerts another registry.
+    const user = emu.addUser('u', { secretAccessKey: `correct-horse-battery-staple-registry-only-${process.pid}` })
     const role = emu.addRole({ name: 'R', trust: [user.arn] })
     // The source profile's own secret key: the daemon registers it before it signs with it.
     const registered = user.secretAccessKey
