@@ -11,6 +11,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY config.example.json README.md ./
+COPY docs ./docs
 COPY systemd ./systemd
 RUN npm run build && mkdir /out && npm pack --pack-destination /out
 
