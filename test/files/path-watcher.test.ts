@@ -68,6 +68,30 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   t.same(seen, [], 'unrelated files do not trigger')
 })
 
+t.test('sso/cache made right after ~/.aws, while the watch on ~/.aws is being set up: it is watched too', async (t) => {
+  const home = t.testdir({})
+  const cache = join(home, '.aws', 'sso', 'cache')
+  const seen: Array<[string, string]> = []
+  const w = new PathWatcher((target, event) => seen.push([target, event]))
+  await w.start([{ path: join(home, '.aws', 'config') }, { path: cache, dir: true }])
+  t.teardown(() => w.close())
+  mkdirSync(join(home, '.aws'))
+  t.ok(await waitFor(() => seen.length > 0), '~/.aws appears: the watcher starts watching it')
+  seen.length = 0
+  mkdirSync(cache, { recursive: true }) // at once, as `aws sso login` does before it writes the token
+  t.ok(await waitFor(() => seen.some(([p]) => p === cache)), 'the new cache folder is reported')
+  // A file written into it is seen once its watch is set up: never, if sso/ went unnoticed.
+  let n = 0
+  const fileSeen = async (): Promise<boolean> => {
+    for (; n < 20; n++) {
+      writeFileSync(join(cache, `token-${n}.json`), '{}')
+      if (await waitFor(() => seen.some(([p, e]) => p === cache && e === 'add'), 250)) return true
+    }
+    return false
+  }
+  t.ok(await fileSeen(), `a token file in it is seen (after ${n + 1} writes)`)
+})
+
 t.test('re-armed while closing (a late event, a late setTargets): no watch handle is left behind', async (t) => {
   const home = t.testdir({ '.aws': { config: '' }, other: {} })
   const w = new PathWatcher(() => undefined)
