@@ -6,7 +6,8 @@ import { startCompileCache } from './compile-cache.js'
 
 // First, before any other module loads: Node 22.1+ then reads every later module
 // (commander, the AWS SDK) from its code cache instead of compiling it again.
-startCompileCache()
+// `demo` promises to write nothing to the HOME it is started in, a cache included.
+if (process.argv[2] !== 'demo') startCompileCache()
 
 // The SDK prints a multi-line notice about Node 20 to stderr, which breaks JSON log
 // lines; `run` logs the same advice as one line instead.
