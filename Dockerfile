@@ -1,6 +1,9 @@
 # aws-credd as a sidecar: build the package, then install only its production
 # dependencies from the packed tarball (the same steps the tests run without Docker).
-FROM node:20-bookworm-slim AS build
+# Node 26 is the Active LTS line (since 2026-10-28; 24 and 22 are in maintenance, 20 reached its
+# end of life in April 2026 and AWS SDK releases after January 2027 drop it). package.json still
+# allows Node >= 20.19 for installs outside this image.
+FROM node:26-trixie-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,10 +11,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 COPY config.example.json README.md ./
+COPY docs ./docs
 COPY systemd ./systemd
 RUN npm run build && mkdir /out && npm pack --pack-destination /out
 
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 COPY --from=build /out/ /tmp/pkg/
 # Production dependencies only (the optional systemd-notify addon is skipped: no systemd here).
 RUN npm install --global --omit=dev --omit=optional --no-audit --no-fund /tmp/pkg/aws-credd-*.tgz && rm -rf /tmp/pkg /root/.npm \

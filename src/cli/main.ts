@@ -2,6 +2,12 @@
 // The aws-credd command line. `aws-credd process PROFILE` runs on every SDK
 // refresh, so it skips the command-line parser entirely; everything else goes
 // through commander (program.ts), which loads each command's file only when used.
+import { startCompileCache } from './compile-cache.js'
+
+// First, before any other module loads: Node 22.1+ then reads every later module
+// (commander, the AWS SDK) from its code cache instead of compiling it again.
+// `demo` promises to write nothing to the HOME it is started in, a cache included.
+if (process.argv[2] !== 'demo') startCompileCache()
 
 // The SDK prints a multi-line notice about Node 20 to stderr, which breaks JSON log
 // lines; `run` logs the same advice as one line instead.

@@ -30,8 +30,12 @@ export class PathWatcher {
   ) {}
 
   async start(targets: WatchTarget[]): Promise<void> {
-    this.watcher = watch([], { ignoreInitial: true, depth: 0, persistent: true, usePolling: this.opts.usePolling ?? false, interval: 250 })
-    this.watcher.on('all', (event, path) => this.handle(event, resolve(path)))
+    // Not ignoreInitial: a folder added later (a new ~/.aws) is scanned, and what was made in it
+    // before its watch was set up (sso/ from `mkdir -p ~/.aws/sso/cache`) is reported, not lost.
+    // The scan of the folders watched from the start is what the caller reads anyway: skipped.
+    let ready = false
+    this.watcher = watch([], { ignoreInitial: false, depth: 0, persistent: true, usePolling: this.opts.usePolling ?? false, interval: 250 })
+    this.watcher.on('all', (event, path) => ready && this.handle(event, resolve(path)))
     this.watcher.on('error', (e) => {
       // A vanished folder is re-anchored by the next event; anything else (the inotify
       // watch limit) means changes may go unseen, which a person must hear about once.
@@ -40,9 +44,14 @@ export class PathWatcher {
       this.errorSaid = true
       this.opts.onError?.(e)
     })
-    const ready = new Promise<void>((r) => this.watcher!.once('ready', () => r()))
+    const started = new Promise<void>((r) =>
+      this.watcher!.once('ready', () => {
+        ready = true
+        r()
+      }),
+    )
     this.setTargets(targets)
-    await ready
+    await started
   }
 
   setTargets(targets: WatchTarget[]): void {
@@ -71,8 +80,21 @@ export class PathWatcher {
       if (t.dir && isDir(t.path)) want.add(t.path)
     }
     const add = [...want].filter((a) => !this.anchors.has(a))
-    if (add.length) this.watcher.add(add)
+    if (!add.length) return
+    this.watcher.add(add)
     for (const a of add) this.anchors.add(a)
+    // chokidar sets a new watch up asynchronously: a folder made inside it meanwhile (the sso/
+    // of `mkdir -p ~/.aws/sso/cache` right after ~/.aws) raises no event. Look again once it is set.
+    setTimeout(() => this.catchUp(), 300).unref()
+  }
+
+  /** Folders that appeared while their parent's watch was being set up: watch them, and say so. */
+  private catchUp(): void {
+    if (!this.watcher) return
+    const before = new Set(this.anchors)
+    this.rearm()
+    const added = [...this.anchors].filter((a) => !before.has(a))
+    for (const t of this.targets) if (added.some((a) => t.path === a || t.path.startsWith(a + sep))) this.onChange(t.path, 'addDir')
   }
 
   private handle(event: string, path: string): void {

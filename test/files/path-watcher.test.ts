@@ -159,6 +159,25 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   t.same(ev.changes.slice(m), [], 'unrelated files do not trigger')
 })
 
+t.test('sso/cache made right after ~/.aws, while the watch on ~/.aws is being set up: it is watched too', async (t) => {
+  const home = t.testdir({})
+  const cache = join(home, '.aws', 'sso', 'cache')
+  const ev = new Events()
+  const w = new PathWatcher(ev.onChange, { onEvent: ev.onEvent })
+  await w.start([{ path: join(home, '.aws', 'config') }, { path: cache, dir: true }])
+  t.teardown(() => w.close())
+  const appeared = ev.mark()
+  mkdirSync(join(home, '.aws'))
+  await ev.until(() => ev.changes.length > appeared, '~/.aws appears: the watcher starts watching it')
+  const made = ev.mark()
+  mkdirSync(cache, { recursive: true }) // at once, as `aws sso login` does before it writes the token
+  await ev.until(() => ev.changedSince(made, cache), 'the new cache folder is reported')
+  // A file written into it is seen once its watch is set up: never, if sso/ went unnoticed.
+  const written = ev.mark()
+  await pokeUntil(ev, (n) => writeFileSync(join(cache, `token-${n}.json`), '{}'), () => ev.changedSince(written, cache, ['add']), 'a token file in the new cache folder')
+  t.pass('a token file in it is seen')
+})
+
 // The built module (npm test builds first): a child started through the TypeScript loader takes ~6 s here, this ~0.1 s.
 const BUILT = fileURLToPath(new URL('../../dist/files/path-watcher.js', import.meta.url))
 
