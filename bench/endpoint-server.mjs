@@ -23,18 +23,32 @@ const target = process.argv[2]
 let port
 if (target === 'credd') {
   // rateLimit off: the benchmark measures raw throughput with one token, far over the per-token limit a daemon applies.
-  const ep = await startContainerEndpoint({ listen: { port: 0 }, token: TOKEN, lookup: staticLookup({ [PROFILE]: { kind: 'ok', creds } }), now: Date.now, secrets: new SecretRegistry(), rateLimit: false })
+  const ep = await startContainerEndpoint({
+    listen: { port: 0 },
+    token: TOKEN,
+    lookup: staticLookup({ [PROFILE]: { kind: 'ok', creds } }),
+    now: Date.now,
+    secrets: new SecretRegistry(),
+    rateLimit: false,
+  })
   port = ep.address.port
 } else if (target === 'bare') {
-  const body = Buffer.from(JSON.stringify({
-    AccessKeyId: creds.accessKeyId,
-    SecretAccessKey: creds.secretAccessKey,
-    Token: creds.sessionToken,
-    Expiration: awsTime(creds.expiresAt),
-    AccountId: creds.accountId,
-    RoleArn: creds.roleArn,
-  }))
-  const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-type': 'application/json', 'content-length': body.length }
+  const body = Buffer.from(
+    JSON.stringify({
+      AccessKeyId: creds.accessKeyId,
+      SecretAccessKey: creds.secretAccessKey,
+      Token: creds.sessionToken,
+      Expiration: awsTime(creds.expiresAt),
+      AccountId: creds.accountId,
+      RoleArn: creds.roleArn,
+    }),
+  )
+  const headers = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-type': 'application/json',
+    'content-length': body.length,
+  }
   const server = createServer((req, res) => {
     res.writeHead(200, headers)
     res.end(body)

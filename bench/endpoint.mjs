@@ -67,10 +67,22 @@ const measure = async (targets, seconds, extra, log) => {
     }
     log(`endpoint:   round ${i + 1}/${rounds}`)
   }
-  return new Map([...sums].map(([name, s]) => {
-    s.times.sort((a, b) => a - b)
-    return [name, { requests: s.requests, reqPerSec: Math.round(s.requests / s.duration), p50: percentile(s.times, 50), p99: percentile(s.times, 99), non2xx: s.non2xx, errors: s.errors }]
-  }))
+  return new Map(
+    [...sums].map(([name, s]) => {
+      s.times.sort((a, b) => a - b)
+      return [
+        name,
+        {
+          requests: s.requests,
+          reqPerSec: Math.round(s.requests / s.duration),
+          p50: percentile(s.times, 50),
+          p99: percentile(s.times, 99),
+          non2xx: s.non2xx,
+          errors: s.errors,
+        },
+      ]
+    }),
+  )
 }
 
 const TARGET_NAMES = { bare: 'bare node http', credd: 'container endpoint' }
@@ -79,10 +91,14 @@ export const endpointBench = async ({ seconds = 10, rate = 1000, log = console.e
   const targets = [await startTarget('bare'), await startTarget('credd')]
   try {
     const [bare, credd] = await Promise.all(targets.map(fetchOnce))
-    if (bare.status !== 200 || credd.status !== 200 || !bare.body.equals(credd.body)) throw new Error(`the targets do not answer the same bytes (${bare.status}, ${credd.status})`)
+    if (bare.status !== 200 || credd.status !== 200 || !bare.body.equals(credd.body))
+      throw new Error(`the targets do not answer the same bytes (${bare.status}, ${credd.status})`)
     for (const t of targets) await load(t, { duration: 2 }) // warm-up: JIT, sockets
     const rows = []
-    for (const [mode, extra] of [[`max, 10 conns`, {}], [`${rate}/s, 10 conns`, { overallRate: rate }]]) {
+    for (const [mode, extra] of [
+      [`max, 10 conns`, {}],
+      [`${rate}/s, 10 conns`, { overallRate: rate }],
+    ]) {
       log(`endpoint: ${mode}, ${seconds} s per target`)
       const m = await measure(targets, seconds, extra, log)
       for (const t of targets) rows.push({ benchmark: 'endpoint', target: TARGET_NAMES[t.name], mode, ...m.get(t.name) })

@@ -28,7 +28,15 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 const summary = (times, failures) => {
   const s = [...times].sort((a, b) => a - b)
   const mean = s.reduce((a, b) => a + b, 0) / s.length
-  return { runs: s.length, reqPerSec: Number((1000 / mean).toFixed(1)), p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), non2xx: 0, errors: failures }
+  return {
+    runs: s.length,
+    reqPerSec: Number((1000 / mean).toFixed(1)),
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    non2xx: 0,
+    errors: failures,
+  }
 }
 
 /** A run that must print credential_process JSON with a temporary key. */
@@ -41,7 +49,9 @@ export const run = async ({ runs = 30, log = console.error } = {}) => {
   const role = emu.addRole({ name: 'Bench', trust: [user.arn] })
   const sb = sandbox('bench-process', emu.url)
   writeFileSync(sb.configFile, `[profile bench]\nrole_arn = ${role.arn}\nsource_profile = base\n`, { mode: 0o600 })
-  writeFileSync(sb.credentialsFile, `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`, { mode: 0o600 })
+  writeFileSync(sb.credentialsFile, `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`, {
+    mode: 0o600,
+  })
   const targets = {
     bare: { name: 'node -e 0', args: ['-e', '0'], ok: (r) => r.code === 0 },
     daemon: { name: 'aws-credd process (daemon)', args: [CLI, 'process', 'bench'], ok: isCredentials },
@@ -69,7 +79,12 @@ export const run = async ({ runs = 30, log = console.error } = {}) => {
     await daemon.stop()
     log(`process: ${runs} runs with no daemon (each assumes the role itself)`)
     for (let i = 0; i < runs + 1; i++) await once('alone', i >= 1)
-    const rows = Object.entries(targets).map(([key, t]) => ({ benchmark: 'process', target: t.name, mode: `${runs} sequential runs`, ...summary(measured[key], failures[key]) }))
+    const rows = Object.entries(targets).map(([key, t]) => ({
+      benchmark: 'process',
+      target: t.name,
+      mode: `${runs} sequential runs`,
+      ...summary(measured[key], failures[key]),
+    }))
     const bare = rows[0].p50
     for (const r of rows) r.ratio = r.p50 / bare // median time relative to Node's own start
     return { rows, runs, note: 'p50/p90/p99: wall ms from spawn to exit; ratio: p50 / p50 of node -e 0' }
@@ -84,5 +99,8 @@ export const processBench = run
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { rows } = await run()
-  for (const r of rows) console.log(`${r.target.padEnd(30)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p90 ${r.p90.toFixed(1).padStart(7)} ms  x${r.ratio.toFixed(2)}  errors ${r.errors}`)
+  for (const r of rows)
+    console.log(
+      `${r.target.padEnd(30)} p50 ${r.p50.toFixed(1).padStart(7)} ms  p90 ${r.p90.toFixed(1).padStart(7)} ms  x${r.ratio.toFixed(2)}  errors ${r.errors}`,
+    )
 }

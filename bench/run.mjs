@@ -48,7 +48,17 @@ for (const [name, run] of Object.entries(BENCHMARKS)) {
   writeFileSync(join(RESULTS, `${name}-latest.json`), text)
   console.error(`bench: wrote bench/results/${file}`)
   if (result.met === false) allMet = false
-  for (const r of result.rows) table.push([r.benchmark, r.target, r.mode, String(r.reqPerSec), fmt(r.p50, 3), fmt(r.p99, 3), r.ratio === undefined ? '-' : fmt(r.ratio), String(r.non2xx + r.errors)])
+  for (const r of result.rows)
+    table.push([
+      r.benchmark,
+      r.target,
+      r.mode,
+      String(r.reqPerSec),
+      fmt(r.p50, 3),
+      fmt(r.p99, 3),
+      r.ratio === undefined ? '-' : fmt(r.ratio),
+      String(r.non2xx + r.errors),
+    ])
 }
 
 const head = ['benchmark', 'target', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'errors']
@@ -57,5 +67,7 @@ const line = (cells) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.
 console.log(line(head))
 console.log(widths.map((w) => '-'.repeat(w)).join('  '))
 for (const r of table) console.log(line(r))
-console.log(`\nvs bare: throughput ratio on "max" rows (aim >= 0.80), p99 ratio on fixed-rate rows (aim: p99 < 2 ms). ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}`)
+console.log(
+  `\nvs bare: throughput ratio on "max" rows (aim >= 0.80), p99 ratio on fixed-rate rows (aim: p99 < 2 ms). ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}`,
+)
 if (!allMet) console.log('bench: an aim was not met (see above)')

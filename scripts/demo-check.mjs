@@ -57,4 +57,6 @@ const result = {
 }
 writeFileSync(join(ROOT, 'bench/results/demo-check.json'), JSON.stringify(result, null, 2) + '\n')
 say(JSON.stringify(result))
-process.exit(result.withinTwoMinutes && result.folderRemoved && result.processesLeft === 0 && code === 0 && seen.loginApproved !== undefined ? 0 : 1)
+process.exit(
+  result.withinTwoMinutes && result.folderRemoved && result.processesLeft === 0 && code === 0 && seen.loginApproved !== undefined ? 0 : 1,
+)

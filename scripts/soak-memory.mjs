@@ -27,15 +27,27 @@ for (let i = 0; i < PROFILES; i++) {
   config += `[profile role-${i}]\nrole_arn = ${role.arn}\nsource_profile = keys\n\n`
 }
 emu.addSsoAccountRole('123456789012', 'Dev')
-config += '[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = https://soak.awsapps.com/start\nsso_region = us-east-1\n'
+config +=
+  '[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = https://soak.awsapps.com/start\nsso_region = us-east-1\n'
 writeFileSync(sb.configFile, config, { mode: 0o600 })
-writeFileSync(sb.credentialsFile, `[keys]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`, { mode: 0o600 })
+writeFileSync(sb.credentialsFile, `[keys]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`, {
+  mode: 0o600,
+})
 const client = emu.registerOidcClient()
 const tok = emu.issueSsoAccessToken({ expiresInSeconds: 60 })
 mkdirSync(join(sb.awsDir, 'sso', 'cache'), { recursive: true, mode: 0o700 })
 writeFileSync(
   join(sb.awsDir, 'sso', 'cache', `${createHash('sha1').update('corp').digest('hex')}.json`),
-  JSON.stringify({ startUrl: 'https://soak.awsapps.com/start', region: 'us-east-1', accessToken: tok.accessToken, expiresAt: awsTime(tok.expiresAt), clientId: client.clientId, clientSecret: client.clientSecret, registrationExpiresAt: awsTime(client.expiresAt), refreshToken: emu.issueRefreshToken(client.clientId) }),
+  JSON.stringify({
+    startUrl: 'https://soak.awsapps.com/start',
+    region: 'us-east-1',
+    accessToken: tok.accessToken,
+    expiresAt: awsTime(tok.expiresAt),
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    registrationExpiresAt: awsTime(client.expiresAt),
+    refreshToken: emu.issueRefreshToken(client.clientId),
+  }),
   { mode: 0o600 },
 )
 const daemonConfig = sb.writeDaemonConfig({ profiles: [], log: { level: 'info', format: 'json' }, metrics: { listen: '127.0.0.1:0' } })
@@ -49,7 +61,10 @@ if (!url) throw new Error(`no endpoint:\n${d.output()}`)
 const metricsUrl = d.output().match(/metrics on (http:\/\/127\.0\.0\.1:\d+)/)?.[1]
 if (!metricsUrl) throw new Error(`no metrics listener:\n${d.output()}`)
 const heapKiB = async () => {
-  const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text(), () => '')
+  const text = await fetch(`${metricsUrl}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  )
   const m = text.match(/^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m)
   return m ? Math.round(Number(m[1]) / 1024) : undefined
 }
@@ -86,7 +101,8 @@ while (Date.now() - start < minutes * 60_000 && d.alive()) {
   const rss = rssKiB(d.pid)
   const heap = await heapKiB()
   samples.push({ minute: +((Date.now() - start) / 60_000).toFixed(2), rssKiB: rss, heapKiB: heap })
-  if (samples.length % 8 === 0) say(`${samples.at(-1).minute} min: RSS ${rss} KiB, heap ${heap} KiB, ${requests} requests, ${failures} failed`)
+  if (samples.length % 8 === 0)
+    say(`${samples.at(-1).minute} min: RSS ${rss} KiB, heap ${heap} KiB, ${requests} requests, ${failures} failed`)
 }
 stop = true
 await load
@@ -114,7 +130,12 @@ const result = {
   ssoRefreshes,
   endpointRequests: requests,
   endpointFailures: failures,
-  rssKiB: { first: samples[0]?.rssKiB, afterWarmUp: warm[0]?.rssKiB, last: samples.at(-1)?.rssKiB, max: Math.max(...samples.map((s) => s.rssKiB ?? 0)) },
+  rssKiB: {
+    first: samples[0]?.rssKiB,
+    afterWarmUp: warm[0]?.rssKiB,
+    last: samples.at(-1)?.rssKiB,
+    max: Math.max(...samples.map((s) => s.rssKiB ?? 0)),
+  },
   heapKiB: { afterWarmUp: warm[0]?.heapKiB, last: samples.at(-1)?.heapKiB, max: Math.max(...samples.map((s) => s.heapKiB ?? 0)) },
   slopeKiBPerHourAfterWarmUp: { rss: slopePerHour('rssKiB'), heap: slopePerHour('heapKiB') },
   samples,

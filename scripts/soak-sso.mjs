@@ -29,13 +29,29 @@ const hook = createServer((req, res) => {
 })
 await new Promise((r) => hook.listen(0, '127.0.0.1', r))
 const sb = sandbox('sso', emu.url)
-writeFileSync(sb.configFile, `[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = ${START}\nsso_region = us-east-1\n`)
+writeFileSync(
+  sb.configFile,
+  `[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\n[sso-session corp]\nsso_start_url = ${START}\nsso_region = us-east-1\n`,
+)
 const cacheDir = join(sb.home, '.aws', 'sso', 'cache')
 mkdirSync(cacheDir, { recursive: true, mode: 0o700 })
 const cacheFile = join(cacheDir, `${createHash('sha1').update('corp').digest('hex')}.json`)
 const writeToken = (seconds, refreshToken, client) => {
   const tok = emu.issueSsoAccessToken({ expiresInSeconds: Math.max(seconds, 1) })
-  writeFileSync(cacheFile, JSON.stringify({ startUrl: START, region: 'us-east-1', accessToken: tok.accessToken, expiresAt: awsTime(Date.now() + seconds * 1000), clientId: client.clientId, clientSecret: client.clientSecret, registrationExpiresAt: awsTime(client.expiresAt), refreshToken }), { mode: 0o600 })
+  writeFileSync(
+    cacheFile,
+    JSON.stringify({
+      startUrl: START,
+      region: 'us-east-1',
+      accessToken: tok.accessToken,
+      expiresAt: awsTime(Date.now() + seconds * 1000),
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      registrationExpiresAt: awsTime(client.expiresAt),
+      refreshToken,
+    }),
+    { mode: 0o600 },
+  )
 }
 const client = emu.registerOidcClient()
 const refresh = emu.issueRefreshToken(client.clientId)
@@ -91,7 +107,14 @@ const result = {
   daemonRssKiB: rss,
   secretInLog: secretLeak,
 }
-const ok = result.reloginRequiredAfterMs !== null && result.reloginRequiredAfterMs < 60_000 && result.maxCallsInAMinute <= 3 && result.credentialsBackAfterMs !== null && result.credentialsBackAfterMs < 2000 && result.recoveredAlert && !secretLeak
+const ok =
+  result.reloginRequiredAfterMs !== null &&
+  result.reloginRequiredAfterMs < 60_000 &&
+  result.maxCallsInAMinute <= 3 &&
+  result.credentialsBackAfterMs !== null &&
+  result.credentialsBackAfterMs < 2000 &&
+  result.recoveredAlert &&
+  !secretLeak
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
 writeFileSync(join(ROOT, 'bench', 'results', 'soak-sso-outage.json'), `${JSON.stringify({ ...result, ok }, null, 2)}\n`)
 console.log(JSON.stringify({ ...result, ok }, null, 2))

@@ -19,7 +19,9 @@ import { renewalWatch } from './soak/renewal-watch.mjs'
 const usage = 'usage: node scripts/soak.mjs [--minutes N] [--renewals N] [--quick] [--keep]'
 let args
 try {
-  args = parseArgs({ options: { minutes: { type: 'string' }, renewals: { type: 'string' }, quick: { type: 'boolean' }, keep: { type: 'boolean' } } }).values
+  args = parseArgs({
+    options: { minutes: { type: 'string' }, renewals: { type: 'string' }, quick: { type: 'boolean' }, keep: { type: 'boolean' } },
+  }).values
 } catch (e) {
   console.error(`soak: ${e.message}\n${usage}`)
   process.exit(2)
@@ -39,18 +41,27 @@ const renewals = Math.ceil(number(args.renewals, args.quick ? 20 : 100, 'renewal
 // The SDK used in this process must never see the caller's AWS settings or real ~/.aws.
 for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k]
 const self = sandbox('self', 'http://127.0.0.1:9')
-Object.assign(process.env, { AWS_CONFIG_FILE: join(self.home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(self.home, 'none'), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' })
+Object.assign(process.env, {
+  AWS_CONFIG_FILE: join(self.home, 'none'),
+  AWS_SHARED_CREDENTIALS_FILE: join(self.home, 'none'),
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+})
 
 const cleanups = []
 const cleanup = async () => {
-  for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined)
+  for (const c of cleanups.reverse())
+    await Promise.resolve()
+      .then(c)
+      .catch(() => undefined)
 }
 process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)))
 process.once('SIGTERM', () => void cleanup().finally(() => process.exit(143)))
 
 const startedAt = new Date()
 console.error(`soak: renewal watch for ${minutes} min, and ${renewals} renewals under a concurrent editor, at the same time`)
-const settle = (p, phase) => p.catch((e) => ({ figures: {}, violations: [{ phase, at: new Date().toISOString(), what: `crashed: ${e.stack ?? e}` }] }))
+const settle = (p, phase) =>
+  p.catch((e) => ({ figures: {}, violations: [{ phase, at: new Date().toISOString(), what: `crashed: ${e.stack ?? e}` }] }))
 const [watch, editor] = await Promise.all([
   settle(renewalWatch({ minutes, cleanups }), 'renewal-watch'),
   settle(concurrentEditor({ renewals, cleanups }), 'editor'),
@@ -90,7 +101,11 @@ const rows = [
   ['renewal-watch', 'AssumeRole calls (errors)', `${w.assumeRoleCalls ?? '-'} (${w.stsErrors ?? '-'})`],
   ['renewal-watch', 'daemon RSS start / end / max', `${mib(w.rssKiB?.start)} / ${mib(w.rssKiB?.end)} / ${mib(w.rssKiB?.max)}`],
   ['editor', 'renewals / target, in', `${e.renewals ?? '-'} / ${e.targetRenewals ?? '-'}, ${e.seconds ?? '-'} s`],
-  ['editor', 'aws configure set / editor in place / rename', `${e.awsConfigureSet ?? '-'} / ${e.editorEdits?.inPlace ?? '-'} / ${e.editorEdits?.rename ?? '-'}`],
+  [
+    'editor',
+    'aws configure set / editor in place / rename',
+    `${e.awsConfigureSet ?? '-'} / ${e.editorEdits?.inPlace ?? '-'} / ${e.editorEdits?.rename ?? '-'}`,
+  ],
   ['editor', 'lost edits / CLI mismatch right after', `${e.lostEditEvents ?? '-'} / ${e.awsMismatchRightAfter ?? '-'}`],
   ['editor', 'outside [app] byte-identical', String(e.byteIdentical ?? '-')],
   ['editor', 'partial reads (in-place writers) / [app] reverted', `${e.partialReads ?? '-'} / ${e.appRevertedByOtherWriters ?? '-'}`],

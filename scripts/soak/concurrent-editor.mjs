@@ -8,7 +8,17 @@ import { join } from 'node:path'
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader'
 import { startEmulator } from '../../dist/emulator/emulator.js'
 import { fakeAkia, recorder, rssKiB, runTool, sandbox, sleep, startDaemon } from './common.mjs'
-import { appendSection, awsConfigureSet, keyIdIn, missingLines, removeSection, setFirstComment, setKey, strictParse, withoutSection } from './ini.mjs'
+import {
+  appendSection,
+  awsConfigureSet,
+  keyIdIn,
+  missingLines,
+  removeSection,
+  setFirstComment,
+  setKey,
+  strictParse,
+  withoutSection,
+} from './ini.mjs'
 import { checkAwsDir, checkDaemonOutput } from './renewal-watch.mjs'
 
 const LIFETIME_S = 6
@@ -21,7 +31,11 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
   const a = emu.addRole({ name: 'A', trust: [user.arn] })
   const b = emu.addRole({ name: 'B', trust: [a.arn], externalId: 'ext-edit' })
   const sb = sandbox('editor', emu.url)
-  writeFileSync(sb.configFile, `[profile a]\nrole_arn = ${a.arn}\nsource_profile = base\n\n[profile b]\nrole_arn = ${b.arn}\nsource_profile = a\nexternal_id = ext-edit\nrole_session_name = soak\n`, { mode: 0o600 })
+  writeFileSync(
+    sb.configFile,
+    `[profile a]\nrole_arn = ${a.arn}\nsource_profile = base\n\n[profile b]\nrole_arn = ${b.arn}\nsource_profile = a\nexternal_id = ext-edit\nrole_session_name = soak\n`,
+    { mode: 0o600 },
+  )
   // [app] sits between two other sections, so edits on either side of it are exercised.
   const original = `# edited by the soak run\n[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n\n[before-app]\nregion = us-west-2\nnote = kept\n\n[app]\n\n[after-app]\ncounter = 0\noutput = json\n`
   writeFileSync(sb.credentialsFile, original, { mode: 0o600 })
@@ -30,10 +44,25 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
   cleanups.push(() => d.stop())
 
   const f = {
-    lifetimeSeconds: LIFETIME_S, targetRenewals: target, home: sb.home, renewals: 0, distinctKeyIds: 0, seconds: 0,
-    awsConfigureSet: 0, awsMismatchRightAfter: 0, editorEdits: { inPlace: 0, rename: 0 }, lostEditEvents: 0,
-    partialReads: 0, appRevertedByOtherWriters: 0, byteIdentical: false, finalMissingLines: [], finalExtraLines: [],
-    assumeRoleCalls: 0, stsErrors: 0, rssKiB: { start: undefined, end: undefined, max: 0 }, daemonWarnings: 0,
+    lifetimeSeconds: LIFETIME_S,
+    targetRenewals: target,
+    home: sb.home,
+    renewals: 0,
+    distinctKeyIds: 0,
+    seconds: 0,
+    awsConfigureSet: 0,
+    awsMismatchRightAfter: 0,
+    editorEdits: { inPlace: 0, rename: 0 },
+    lostEditEvents: 0,
+    partialReads: 0,
+    appRevertedByOtherWriters: 0,
+    byteIdentical: false,
+    finalMissingLines: [],
+    finalExtraLines: [],
+    assumeRoleCalls: 0,
+    stsErrors: 0,
+    rssKiB: { start: undefined, end: undefined, max: 0 },
+    daemonWarnings: 0,
   }
   const keyIds = []
   const secrets = new Set([user.secretAccessKey])
@@ -90,7 +119,9 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
     const now = withoutSection(read(), 'app')
     if (now !== running) {
       f.lostEditEvents++
-      rec.violation(`before edit ${i}: the file outside [app] lost ${JSON.stringify(missingLines(running, now).slice(0, 3))}, gained ${JSON.stringify(missingLines(now, running).slice(0, 3))}`)
+      rec.violation(
+        `before edit ${i}: the file outside [app] lost ${JSON.stringify(missingLines(running, now).slice(0, 3))}, gained ${JSON.stringify(missingLines(now, running).slice(0, 3))}`,
+      )
       running = now
     }
     if (i % 2 === 1) {
@@ -110,7 +141,9 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
       const after = withoutSection(read(), 'app')
       if (after !== running) {
         f.awsMismatchRightAfter++
-        rec.violation(`right after aws configure set --profile ${profile}: outside [app] is not the CLI's edit of the previous text (missing ${JSON.stringify(missingLines(running, after).slice(0, 3))}, unexpected ${JSON.stringify(missingLines(after, running).slice(0, 3))})`)
+        rec.violation(
+          `right after aws configure set --profile ${profile}: outside [app] is not the CLI's edit of the previous text (missing ${JSON.stringify(missingLines(running, after).slice(0, 3))}, unexpected ${JSON.stringify(missingLines(after, running).slice(0, 3))})`,
+        )
         running = after
       }
     } else {
@@ -155,19 +188,32 @@ export const concurrentEditor = async ({ renewals: target, cleanups }) => {
   if (!f.byteIdentical) {
     f.finalMissingLines = missingLines(expected, outside).slice(0, 10)
     f.finalExtraLines = missingLines(outside, expected).slice(0, 10)
-    rec.violation(`the file outside [app] differs from the expected text (missing ${JSON.stringify(f.finalMissingLines.slice(0, 3))}, extra ${JSON.stringify(f.finalExtraLines.slice(0, 3))})`)
+    rec.violation(
+      `the file outside [app] differs from the expected text (missing ${JSON.stringify(f.finalMissingLines.slice(0, 3))}, extra ${JSON.stringify(f.finalExtraLines.slice(0, 3))})`,
+    )
   }
   const { problem, sections } = strictParse(final)
   if (problem) rec.violation(`the final file is incomplete: ${problem}`)
-  else if (!sections.app?.aws_session_token || emu.expiryOf(sections.app.aws_access_key_id) === undefined) rec.violation('the final [app] does not hold keys the emulator issued')
-  const sdk = (await loadSharedConfigFiles({ filepath: sb.credentialsFile, configFilepath: join(sb.home, 'no-config'), ignoreCache: true })).credentialsFile
+  else if (!sections.app?.aws_session_token || emu.expiryOf(sections.app.aws_access_key_id) === undefined)
+    rec.violation('the final [app] does not hold keys the emulator issued')
+  const sdk = (await loadSharedConfigFiles({ filepath: sb.credentialsFile, configFilepath: join(sb.home, 'no-config'), ignoreCache: true }))
+    .credentialsFile
   if (sdk.app?.aws_access_key_id !== sections?.app?.aws_access_key_id) rec.violation('the AWS SDK reads another [app] from the final file')
-  const boto = await runTool('python3', ['-c', 'import json,sys; from botocore.configloader import raw_config_parse; print(json.dumps(raw_config_parse(sys.argv[1])))', sb.credentialsFile], sb.env)
+  const boto = await runTool(
+    'python3',
+    [
+      '-c',
+      'import json,sys; from botocore.configloader import raw_config_parse; print(json.dumps(raw_config_parse(sys.argv[1])))',
+      sb.credentialsFile,
+    ],
+    sb.env,
+  )
   let botoApp
   try {
     botoApp = JSON.parse(boto.stdout).app
   } catch {}
-  if (botoApp?.aws_access_key_id !== sections?.app?.aws_access_key_id) rec.violation(`botocore reads another [app] from the final file: ${boto.stderr.trim().split('\n').at(-1) ?? ''}`)
+  if (botoApp?.aws_access_key_id !== sections?.app?.aws_access_key_id)
+    rec.violation(`botocore reads another [app] from the final file: ${boto.stderr.trim().split('\n').at(-1) ?? ''}`)
 
   f.distinctKeyIds = keyIds.length
   f.renewals = Math.max(0, keyIds.length - 1)
@@ -195,7 +241,11 @@ const editorEdit = (i, sections) => {
     case 3: {
       const name = `editor-${i}`
       sections.push(name)
-      return (t) => appendSection(t, name, [['region', 'eu-west-1'], ['output', `text-${i}`]])
+      return (t) =>
+        appendSection(t, name, [
+          ['region', 'eu-west-1'],
+          ['output', `text-${i}`],
+        ])
     }
     default: {
       // Keep the file from growing without bound: drop the oldest editor section.

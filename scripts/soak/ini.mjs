@@ -60,7 +60,8 @@ export const strictParse = (text) => {
   // time); temporary keys are only usable with all three.
   for (const [name, s] of Object.entries(sections)) {
     if (!s.aws_access_key_id?.startsWith('ASIA')) continue
-    if (!s.aws_secret_access_key || !s.aws_session_token) return { problem: `[${name}] has a temporary key id without its secret and session token` }
+    if (!s.aws_secret_access_key || !s.aws_session_token)
+      return { problem: `[${name}] has a temporary key id without its secret and session token` }
   }
   return { sections }
 }

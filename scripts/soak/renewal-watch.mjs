@@ -20,16 +20,36 @@ export const renewalWatch = async ({ minutes, cleanups }) => {
   const a = emu.addRole({ name: 'A', trust: [user.arn] })
   const b = emu.addRole({ name: 'B', trust: [a.arn], externalId: 'ext-soak' })
   const sb = sandbox('watch', emu.url)
-  writeFileSync(sb.configFile, `[profile a]\nrole_arn = ${a.arn}\nsource_profile = base\n\n[profile b]\nrole_arn = ${b.arn}\nsource_profile = a\nexternal_id = ext-soak\nrole_session_name = soak\n`, { mode: 0o600 })
-  writeFileSync(sb.credentialsFile, `# long-term user of the soak run\n[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n\n[other]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`, { mode: 0o600 })
+  writeFileSync(
+    sb.configFile,
+    `[profile a]\nrole_arn = ${a.arn}\nsource_profile = base\n\n[profile b]\nrole_arn = ${b.arn}\nsource_profile = a\nexternal_id = ext-soak\nrole_session_name = soak\n`,
+    { mode: 0o600 },
+  )
+  writeFileSync(
+    sb.credentialsFile,
+    `# long-term user of the soak run\n[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n\n[other]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`,
+    { mode: 0o600 },
+  )
   const configPath = sb.writeDaemonConfig({ profiles: [{ profile: 'b', writeTo: 'app' }], log: { level: 'info', format: 'json' } })
   const d = startDaemon(configPath, sb.env)
   cleanups.push(() => d.stop())
 
   const f = {
-    lifetimeSeconds: LIFETIME_S, minutes, home: sb.home, reads: 0, maxGapMs: 0, minLifeLeftMs: Infinity,
-    distinctKeyIds: 0, renewals: 0, signedCalls: 0, cliCalls: 0, cliFailures: 0,
-    assumeRoleCalls: 0, stsErrors: 0, rssKiB: { start: undefined, end: undefined, max: 0 }, daemonWarnings: 0,
+    lifetimeSeconds: LIFETIME_S,
+    minutes,
+    home: sb.home,
+    reads: 0,
+    maxGapMs: 0,
+    minLifeLeftMs: Infinity,
+    distinctKeyIds: 0,
+    renewals: 0,
+    signedCalls: 0,
+    cliCalls: 0,
+    cliFailures: 0,
+    assumeRoleCalls: 0,
+    stsErrors: 0,
+    rssKiB: { start: undefined, end: undefined, max: 0 },
+    daemonWarnings: 0,
   }
   const keyIds = new Set()
   const secrets = new Set([user.secretAccessKey])
@@ -39,7 +59,8 @@ export const renewalWatch = async ({ minutes, cleanups }) => {
   // The first write: up to 20 s for the daemon to start and assume the chain.
   const firstBy = Date.now() + 20_000
   while (Date.now() < firstBy && !strictParse(safeRead(sb.credentialsFile) ?? '').sections?.app) await sleep(100)
-  if (!strictParse(safeRead(sb.credentialsFile) ?? '').sections?.app) rec.violation(`[app] not written within 20 s; daemon output: ${d.output().slice(-500)}`)
+  if (!strictParse(safeRead(sb.credentialsFile) ?? '').sections?.app)
+    rec.violation(`[app] not written within 20 s; daemon output: ${d.output().slice(-500)}`)
   f.rssKiB.start = rssKiB(d.pid)
 
   const started = Date.now()
@@ -73,15 +94,24 @@ export const renewalWatch = async ({ minutes, cleanups }) => {
       continue
     }
     tokenLength ??= app.aws_session_token.length
-    if (!/^ASIA[A-Z2-7]{16}$/.test(app.aws_access_key_id) || app.aws_secret_access_key.length !== 40 || app.aws_session_token.length !== tokenLength) {
-      rec.violation(`[app] holds a malformed key (id ${app.aws_access_key_id.slice(0, 8)}..., secret ${app.aws_secret_access_key.length} chars, token ${app.aws_session_token.length} chars)`)
+    if (
+      !/^ASIA[A-Z2-7]{16}$/.test(app.aws_access_key_id) ||
+      app.aws_secret_access_key.length !== 40 ||
+      app.aws_session_token.length !== tokenLength
+    ) {
+      rec.violation(
+        `[app] holds a malformed key (id ${app.aws_access_key_id.slice(0, 8)}..., secret ${app.aws_secret_access_key.length} chars, token ${app.aws_session_token.length} chars)`,
+      )
     }
-    const sdk = (await loadSharedConfigFiles({ filepath: sb.credentialsFile, configFilepath: join(sb.home, 'no-config'), ignoreCache: true })).credentialsFile.app
+    const sdk = (
+      await loadSharedConfigFiles({ filepath: sb.credentialsFile, configFilepath: join(sb.home, 'no-config'), ignoreCache: true })
+    ).credentialsFile.app
     if (!sdk?.aws_secret_access_key || !sdk.aws_session_token) rec.violation('the AWS SDK loader finds no complete [app]')
     else if (sdk.aws_access_key_id !== app.aws_access_key_id) {
       // A renewal between the two reads is fine; anything else means the SDK sees other keys.
       const again = strictParse(safeRead(sb.credentialsFile) ?? '').sections?.app
-      if (again?.aws_access_key_id !== sdk.aws_access_key_id) rec.violation('the AWS SDK loader reads other keys from [app] than the strict parser')
+      if (again?.aws_access_key_id !== sdk.aws_access_key_id)
+        rec.violation('the AWS SDK loader reads other keys from [app] than the strict parser')
     }
     const expiry = emu.expiryOf(app.aws_access_key_id)
     if (expiry === undefined) rec.violation(`[app] holds a key id the emulator never issued (${app.aws_access_key_id.slice(0, 8)}...)`)
@@ -111,7 +141,8 @@ export const renewalWatch = async ({ minutes, cleanups }) => {
   f.renewals = Math.max(0, keyIds.size - 1)
   if (f.minLifeLeftMs === Infinity) f.minLifeLeftMs = null
   const expected = Math.floor(minutes)
-  if (f.renewals < expected) rec.violation(`only ${f.renewals} renewals in ${minutes} min of ${LIFETIME_S}-second credentials (expected at least ${expected})`)
+  if (f.renewals < expected)
+    rec.violation(`only ${f.renewals} renewals in ${minutes} min of ${LIFETIME_S}-second credentials (expected at least ${expected})`)
   f.assumeRoleCalls = emu.calls.filter((c) => c.action === 'AssumeRole').length
   f.stsErrors = emu.calls.filter((c) => c.action === 'AssumeRole' && c.status !== 200).length
   checkDaemonOutput(d.output(), secrets, rec, f)
@@ -131,7 +162,9 @@ const safeRead = (p) => {
 /** Signs GetCallerIdentity with the keys just read: a half-written secret or token fails here. */
 const signedCall = async (url, app, rec, f) => {
   const sts = new STSClient({
-    region: 'us-east-1', endpoint: url, maxAttempts: 1,
+    region: 'us-east-1',
+    endpoint: url,
+    maxAttempts: 1,
     credentials: { accessKeyId: app.aws_access_key_id, secretAccessKey: app.aws_secret_access_key, sessionToken: app.aws_session_token },
   })
   try {

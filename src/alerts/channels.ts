@@ -39,6 +39,7 @@ export const buildChannels = (config: AlertsConfig, deps: ChannelDeps): AlertCha
     if (desktop) channels.push(desktop)
   }
   if (config.webhook) channels.push(webhookChannel({ ...config.webhook, fetch: deps.fetch, secrets: deps.secrets }))
-  if (config.command !== undefined && config.command.trim() !== '') channels.push(commandChannel({ command: config.command, env: deps.env, secrets: deps.secrets }))
+  if (config.command !== undefined && config.command.trim() !== '')
+    channels.push(commandChannel({ command: config.command, env: deps.env, secrets: deps.secrets }))
   return channels
 }

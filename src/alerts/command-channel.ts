@@ -29,15 +29,15 @@ export interface CommandOptions {
 export const commandEnv = (alert: Alert, secrets: SecretRegistry): Record<string, string> => {
   const a = cleanAlert(alert, secrets)
   return {
-  AWS_CREDD_EVENT: a.event,
-  AWS_CREDD_MESSAGE: a.message,
-  AWS_CREDD_SSO_SESSION: a.ssoSession ?? '',
-  AWS_CREDD_PROFILE: a.profile ?? '',
-  AWS_CREDD_PROFILES: a.profiles.join(','),
-  AWS_CREDD_VERIFICATION_URI_COMPLETE: a.verificationUriComplete ?? '',
-  AWS_CREDD_USER_CODE: a.userCode ?? '',
-  AWS_CREDD_FIX: a.fix ?? '',
-  AWS_CREDD_TIME: awsTimestamp(a.at),
+    AWS_CREDD_EVENT: a.event,
+    AWS_CREDD_MESSAGE: a.message,
+    AWS_CREDD_SSO_SESSION: a.ssoSession ?? '',
+    AWS_CREDD_PROFILE: a.profile ?? '',
+    AWS_CREDD_PROFILES: a.profiles.join(','),
+    AWS_CREDD_VERIFICATION_URI_COMPLETE: a.verificationUriComplete ?? '',
+    AWS_CREDD_USER_CODE: a.userCode ?? '',
+    AWS_CREDD_FIX: a.fix ?? '',
+    AWS_CREDD_TIME: awsTimestamp(a.at),
   }
 }
 

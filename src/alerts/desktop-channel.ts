@@ -21,15 +21,22 @@ export type SpawnFile = (file: string, args: string[], opts: { env: NodeJS.Proce
 export const execFileSpawn: SpawnFile = (file, args, opts) =>
   new Promise((resolve, reject) => {
     try {
-      execFile(file, args, { env: opts.env, timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 }, (err, _stdout, stderr) => {
-        if (!err) return resolve()
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null }
-        const name = basename(file)
-        if (typeof e.code === 'string') return reject(new Error(`cannot run ${name}: ${e.code}`))
-        if (e.killed) return reject(new Error(`${name} did not finish within ${opts.timeoutMs / 1000}s`))
-        const detail = firstLine(String(stderr ?? ''), DETAIL_MAX)
-        reject(new Error(`${name} ${e.code != null ? `exited with ${e.code}` : `was killed by ${e.signal}`}${detail ? `: ${detail}` : ''}`))
-      })
+      execFile(
+        file,
+        args,
+        { env: opts.env, timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 },
+        (err, _stdout, stderr) => {
+          if (!err) return resolve()
+          const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null }
+          const name = basename(file)
+          if (typeof e.code === 'string') return reject(new Error(`cannot run ${name}: ${e.code}`))
+          if (e.killed) return reject(new Error(`${name} did not finish within ${opts.timeoutMs / 1000}s`))
+          const detail = firstLine(String(stderr ?? ''), DETAIL_MAX)
+          reject(
+            new Error(`${name} ${e.code != null ? `exited with ${e.code}` : `was killed by ${e.signal}`}${detail ? `: ${detail}` : ''}`),
+          )
+        },
+      )
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)))
     }
@@ -84,7 +91,9 @@ export const desktopChannel = (deps: DesktopDeps): AlertChannel | undefined => {
         await spawn(notifySend, notifySendArgs(a, deps.secrets), { env, timeoutMs })
       } catch (e) {
         const reason = renderError(e, { max: DETAIL_MAX })
-        throw new AlertChannelError('desktop', reason, { fix: 'check that a notification server runs in the desktop session (notify-send "test")' })
+        throw new AlertChannelError('desktop', reason, {
+          fix: 'check that a notification server runs in the desktop session (notify-send "test")',
+        })
       }
     },
   }

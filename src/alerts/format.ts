@@ -15,12 +15,18 @@ export const alertTitle = (alert: Alert, secrets: SecretRegistry): string => {
   const a = cleanAlert(alert, secrets)
   const s = subject(a)
   switch (a.event) {
-    case 'relogin-soon': return `aws-credd: ${s} needs login soon`
-    case 'relogin-required': return `aws-credd: ${s} needs login`
-    case 'login-started': return `aws-credd: login started for ${s}`
-    case 'recovered': return `aws-credd: ${s} works again`
-    case 'refresh-failing': return `aws-credd: ${s} cannot refresh`
-    case 'mfa-required': return `aws-credd: ${s} needs an MFA code`
+    case 'relogin-soon':
+      return `aws-credd: ${s} needs login soon`
+    case 'relogin-required':
+      return `aws-credd: ${s} needs login`
+    case 'login-started':
+      return `aws-credd: login started for ${s}`
+    case 'recovered':
+      return `aws-credd: ${s} works again`
+    case 'refresh-failing':
+      return `aws-credd: ${s} cannot refresh`
+    case 'mfa-required':
+      return `aws-credd: ${s} needs an MFA code`
   }
 }
 

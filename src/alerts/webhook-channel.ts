@@ -26,16 +26,16 @@ export interface WebhookOptions {
 export const webhookBody = (alert: Alert, secrets: SecretRegistry): Record<string, unknown> => {
   const a = cleanAlert(alert, secrets)
   return {
-  event: a.event,
-  message: a.message,
-  text: alertText(a, secrets),
-  ssoSession: a.ssoSession,
-  profile: a.profile,
-  profiles: a.profiles,
-  verificationUriComplete: a.verificationUriComplete,
-  userCode: a.userCode,
-  fix: a.fix,
-  time: awsTimestamp(a.at),
+    event: a.event,
+    message: a.message,
+    text: alertText(a, secrets),
+    ssoSession: a.ssoSession,
+    profile: a.profile,
+    profiles: a.profiles,
+    verificationUriComplete: a.verificationUriComplete,
+    userCode: a.userCode,
+    fix: a.fix,
+    time: awsTimestamp(a.at),
   }
 }
 
@@ -96,7 +96,10 @@ export const webhookChannel = (opts: WebhookOptions): AlertChannel => {
     throw new ConfigError('alerts.webhook.url is not a valid URL', 'set it to the full https:// address of the webhook')
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(`alerts.webhook.url must start with https:// or http://, not ${url.protocol}//`, 'set it to the full https:// address of the webhook')
+    throw new ConfigError(
+      `alerts.webhook.url must start with https:// or http://, not ${url.protocol}//`,
+      'set it to the full https:// address of the webhook',
+    )
   }
   // fetch refuses URLs with user:password@; send them as Basic auth instead.
   const basic = url.username || url.password ? Buffer.from(`${decode(url.username)}:${decode(url.password)}`).toString('base64') : undefined
@@ -139,7 +142,10 @@ export const webhookChannel = (opts: WebhookOptions): AlertChannel => {
       if (res.ok) return
       // A redirect or a 4xx (revoked URL, bad token) will answer the same again; 408/429 and 5xx may not.
       const permanent = res.status < 500 && res.status !== 408 && res.status !== 429
-      throw new AlertChannelError(name, `${origin} answered HTTP ${res.status}${bodyHint(body)}`, { fix: FIX, kind: permanent ? 'permanent' : 'transient' })
+      throw new AlertChannelError(name, `${origin} answered HTTP ${res.status}${bodyHint(body)}`, {
+        fix: FIX,
+        kind: permanent ? 'permanent' : 'transient',
+      })
     },
   }
 }

@@ -5,15 +5,42 @@
 import { externalCode, firstLine, UpstreamError, type FailureKind } from '../core/errors.js'
 
 const TRANSIENT_NAMES = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException', 'TooManyRequestsException',
-  'RequestLimitExceeded', 'BandwidthLimitExceeded', 'RequestThrottled', 'SlowDown', 'EC2ThrottledException',
-  'IDPCommunicationError', 'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalError',
-  'InternalServerException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'NetworkingError', 'AbortError',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'BandwidthLimitExceeded',
+  'RequestThrottled',
+  'SlowDown',
+  'EC2ThrottledException',
+  'IDPCommunicationError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalError',
+  'InternalServerException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'NetworkingError',
+  'AbortError',
 ])
 
 const TRANSIENT_NODE_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH',
-  'ECONNABORTED', 'EADDRNOTAVAIL', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'EADDRNOTAVAIL',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
 ])
 
 /** The fix to show for well-known refusals, by error name. `%p` is the profile. */
@@ -61,12 +88,19 @@ export const invalidResponse = (profile: string, action: string, what: string): 
 /** Wrap an SDK error for one link's call, keeping the original as `cause`. */
 export const fromSdkError = (profile: string, action: string, e: unknown): UpstreamError => {
   const err = (e ?? {}) as SdkErrorShape
-  const name = err.name && err.name !== 'Error' ? err.name : err.code ?? 'Error'
+  const name = err.name && err.name !== 'Error' ? err.name : (err.code ?? 'Error')
   const kind = failureKindOf(err)
   const detail = firstLine(err.message ?? String(e))
   const fix = err.$metadata?.clockSkewCorrected
-    ? 'this computer\'s clock is minutes off; aws-credd retries with the corrected time (sync the clock with NTP to stop it)'
-    : FIXES[name]?.replaceAll('%p', profile) ??
-    (kind === 'transient' ? 'none needed if it passes; aws-credd retries with backoff (check network access and endpoint settings if it persists)' : undefined)
-  return new UpstreamError(profile, `profile "${profile}": ${action} failed: ${name}: ${detail}`, { code: externalCode(name), kind, fix, cause: e })
+    ? "this computer's clock is minutes off; aws-credd retries with the corrected time (sync the clock with NTP to stop it)"
+    : (FIXES[name]?.replaceAll('%p', profile) ??
+      (kind === 'transient'
+        ? 'none needed if it passes; aws-credd retries with backoff (check network access and endpoint settings if it persists)'
+        : undefined))
+  return new UpstreamError(profile, `profile "${profile}": ${action} failed: ${name}: ${detail}`, {
+    code: externalCode(name),
+    kind,
+    fix,
+    cause: e,
+  })
 }

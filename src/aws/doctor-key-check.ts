@@ -34,4 +34,5 @@ export const checkKeys = async (target: KeyCheckTarget, timeoutMs = PROBE_TIMEOU
   }
 }
 
-export const checkAllKeys = (targets: KeyCheckTarget[], timeoutMs = PROBE_TIMEOUT_MS): Promise<KeyCheckResult[]> => Promise.all(targets.map((t) => checkKeys(t, timeoutMs)))
+export const checkAllKeys = (targets: KeyCheckTarget[], timeoutMs = PROBE_TIMEOUT_MS): Promise<KeyCheckResult[]> =>
+  Promise.all(targets.map((t) => checkKeys(t, timeoutMs)))

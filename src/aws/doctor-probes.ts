@@ -35,13 +35,17 @@ export const probe = (target: ProbeTarget, timeoutMs = PROBE_TIMEOUT_MS, now: ()
     }
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest
     // agent: false, so no keep-alive socket holds the command open once it has its answer.
-    const req = request(url, { method: 'GET', agent: false, headers: { 'user-agent': 'aws-credd-doctor', accept: '*/*' } }, (res: IncomingMessage) => {
-      const receivedAt = now()
-      const date = res.headers.date !== undefined ? Date.parse(res.headers.date) : NaN
-      res.resume()
-      req.destroy()
-      finish({ answered: true, status: res.statusCode ?? 0, receivedAt, ...(Number.isFinite(date) ? { serverDate: date } : {}) })
-    })
+    const req = request(
+      url,
+      { method: 'GET', agent: false, headers: { 'user-agent': 'aws-credd-doctor', accept: '*/*' } },
+      (res: IncomingMessage) => {
+        const receivedAt = now()
+        const date = res.headers.date !== undefined ? Date.parse(res.headers.date) : NaN
+        res.resume()
+        req.destroy()
+        finish({ answered: true, status: res.statusCode ?? 0, receivedAt, ...(Number.isFinite(date) ? { serverDate: date } : {}) })
+      },
+    )
     const timer = setTimeout(() => {
       req.destroy()
       finish({ answered: false, receivedAt: now(), error: `no answer within ${Math.round(timeoutMs / 1000)} s` })

@@ -2,12 +2,7 @@
 // authorization flow. Errors come back as OidcError with the OAuth error code
 // (invalid_grant, slow_down, …) so the keeper and `login` decide by code, never
 // by message text.
-import {
-  CreateTokenCommand,
-  RegisterClientCommand,
-  SSOOIDCClient,
-  StartDeviceAuthorizationCommand,
-} from '@aws-sdk/client-sso-oidc'
+import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc'
 import { firstLine, OidcError, type FailureKind, type OAuthCode } from '../core/errors.js'
 import { fixes } from '../core/fixes.js'
 import type { SsoSessionInfo } from '../core/sso-sessions.js'
@@ -28,17 +23,33 @@ const OAUTH_BY_NAME: Record<string, OAuthCode> = {
 }
 
 /** Refusals after which only a person (a new login) helps. */
-const PERMANENT: ReadonlySet<OAuthCode> = new Set(['invalid_grant', 'invalid_client', 'access_denied', 'unauthorized_client', 'invalid_request'])
+const PERMANENT: ReadonlySet<OAuthCode> = new Set([
+  'invalid_grant',
+  'invalid_client',
+  'access_denied',
+  'unauthorized_client',
+  'invalid_request',
+])
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 export class AwsSsoOidc implements SsoOidc {
   private readonly clientFor = clientsByPlacement((config) => new SSOOIDCClient(config))
-  constructor(private readonly now: () => number, private readonly clientName = 'aws-credd') {}
+  constructor(
+    private readonly now: () => number,
+    private readonly clientName = 'aws-credd',
+  ) {}
 
   async refresh(session: SsoSessionInfo, t: { clientId: string; clientSecret: string; refreshToken: string }): Promise<TokenAnswer> {
     const out = await this.call(session, 'CreateToken (refresh_token)', () =>
-      this.client(session).send(new CreateTokenCommand({ grantType: 'refresh_token', clientId: t.clientId, clientSecret: t.clientSecret, refreshToken: t.refreshToken })),
+      this.client(session).send(
+        new CreateTokenCommand({
+          grantType: 'refresh_token',
+          clientId: t.clientId,
+          clientSecret: t.clientSecret,
+          refreshToken: t.refreshToken,
+        }),
+      ),
     )
     return tokenAnswer(session, out)
   }
@@ -61,7 +72,9 @@ export class AwsSsoOidc implements SsoOidc {
 
   async startDeviceAuthorization(session: SsoSessionInfo, reg: ClientRegistration): Promise<DeviceAuthorization> {
     const out = await this.call(session, 'StartDeviceAuthorization', () =>
-      this.client(session).send(new StartDeviceAuthorizationCommand({ clientId: reg.clientId, clientSecret: reg.clientSecret, startUrl: session.startUrl })),
+      this.client(session).send(
+        new StartDeviceAuthorizationCommand({ clientId: reg.clientId, clientSecret: reg.clientSecret, startUrl: session.startUrl }),
+      ),
     )
     if (!out.deviceCode || !out.userCode || !out.verificationUri) throw invalidAnswer(session, 'StartDeviceAuthorization')
     return {
@@ -76,7 +89,9 @@ export class AwsSsoOidc implements SsoOidc {
 
   async pollDeviceToken(session: SsoSessionInfo, reg: ClientRegistration, deviceCode: string): Promise<TokenAnswer> {
     const out = await this.call(session, 'CreateToken (device_code)', () =>
-      this.client(session).send(new CreateTokenCommand({ grantType: DEVICE_GRANT, clientId: reg.clientId, clientSecret: reg.clientSecret, deviceCode })),
+      this.client(session).send(
+        new CreateTokenCommand({ grantType: DEVICE_GRANT, clientId: reg.clientId, clientSecret: reg.clientSecret, deviceCode }),
+      ),
     )
     return tokenAnswer(session, out)
   }
@@ -100,7 +115,13 @@ const tokenAnswer = (session: SsoSessionInfo, out: { accessToken?: string; expir
 }
 
 const invalidAnswer = (session: SsoSessionInfo, action: string): OidcError =>
-  new OidcError(session.label, 'other', `SSO session "${session.label}": ${action} answered without the expected fields`, 'transient', 'none needed if it passes; aws-credd retries')
+  new OidcError(
+    session.label,
+    'other',
+    `SSO session "${session.label}": ${action} answered without the expected fields`,
+    'transient',
+    'none needed if it passes; aws-credd retries',
+  )
 
 /** Wraps what the SDK threw; the SDK message can quote the request, never tokens, but only its first line is kept. */
 export const oidcErrorOf = (session: SsoSessionInfo, action: string, e: unknown): OidcError => {
@@ -108,6 +129,18 @@ export const oidcErrorOf = (session: SsoSessionInfo, action: string, e: unknown)
   const oauth = OAUTH_BY_NAME[err.name ?? ''] ?? 'other'
   const kind: FailureKind = oauth === 'other' ? failureKindOf(err) : PERMANENT.has(oauth) ? 'permanent' : 'transient'
   const detail = firstLine(err.message ?? String(e))
-  const fix = kind === 'permanent' ? fixes.runSsoLogin(session) : oauth === 'other' ? 'none needed if it passes; aws-credd retries (check network access and AWS_ENDPOINT_URL_SSO_OIDC)' : undefined
-  return new OidcError(session.label, oauth, `SSO session "${session.label}": ${action} failed: ${err.name ?? 'Error'}: ${detail}`, kind, fix, e)
+  const fix =
+    kind === 'permanent'
+      ? fixes.runSsoLogin(session)
+      : oauth === 'other'
+        ? 'none needed if it passes; aws-credd retries (check network access and AWS_ENDPOINT_URL_SSO_OIDC)'
+        : undefined
+  return new OidcError(
+    session.label,
+    oauth,
+    `SSO session "${session.label}": ${action} failed: ${err.name ?? 'Error'}: ${detail}`,
+    kind,
+    fix,
+    e,
+  )
 }

@@ -12,7 +12,6 @@ import { fixes } from '../core/fixes.js'
 import { fromSdkError, invalidResponse } from './classify-error.js'
 import { clientsByPlacement } from './client-config.js'
 
-
 /**
  * The SSO token cache as this module reads it: files/sso-cache.ts (ssoTokenFiles) in
  * production, passed in by the composition so aws/ does no file reading of its own.
@@ -38,12 +37,26 @@ export class SsoRoleCredentials {
   async fetch(link: SsoLink): Promise<Credentials> {
     const file = this.tokens.fileOf(link.cacheKey)
     const token = await this.tokens.read(file)
-    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret]) if (typeof secret === 'string') this.secrets?.register(secret)
+    for (const secret of [token?.accessToken, token?.refreshToken, token?.clientSecret])
+      if (typeof secret === 'string') this.secrets?.register(secret)
     const fix = fixes.awsSsoLogin(link.ssoSession, link.profile)
-    if (!token) throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`, fix, 'SsoTokenMissing', link.profile)
+    if (!token)
+      throw new SsoTokenError(
+        sessionName(link),
+        `profile "${link.profile}": SSO session "${sessionName(link)}" has no cached token (${file})`,
+        fix,
+        'SsoTokenMissing',
+        link.profile,
+      )
     const expiresAt = Date.parse(token.expiresAt)
     if (expiresAt <= this.now()) {
-      throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" expired at ${token.expiresAt}`, fix, 'SsoTokenExpired', link.profile)
+      throw new SsoTokenError(
+        sessionName(link),
+        `profile "${link.profile}": SSO session "${sessionName(link)}" expired at ${token.expiresAt}`,
+        fix,
+        'SsoTokenExpired',
+        link.profile,
+      )
     }
     let out
     try {
@@ -52,7 +65,13 @@ export class SsoRoleCredentials {
       )
     } catch (e) {
       if ((e as Error).name === 'UnauthorizedException') {
-        throw new SsoTokenError(sessionName(link), `profile "${link.profile}": SSO session "${sessionName(link)}" token was refused by the SSO portal`, fix, 'SsoTokenRefused', link.profile)
+        throw new SsoTokenError(
+          sessionName(link),
+          `profile "${link.profile}": SSO session "${sessionName(link)}" token was refused by the SSO portal`,
+          fix,
+          'SsoTokenRefused',
+          link.profile,
+        )
       }
       throw fromSdkError(link.profile, `GetRoleCredentials ${link.accountId}/${link.roleName}`, e)
     }

@@ -38,8 +38,7 @@ export interface AwsUpstreamOptions {
 }
 
 /** AWS's own default session name prefix would be `aws-sdk-js-<ms>`; ours says who assumed it. */
-const sessionName = (profile: string, now: number): string =>
-  `aws-credd-${profile}-${now}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64)
+const sessionName = (profile: string, now: number): string => `aws-credd-${profile}-${now}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64)
 
 export class AwsUpstream implements Upstream {
   private sso: SsoRoleCredentials
@@ -50,7 +49,12 @@ export class AwsUpstream implements Upstream {
 
   async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {
     if (link.kind === 'static') {
-      return { accessKeyId: link.accessKeyId, secretAccessKey: link.secretAccessKey, sessionToken: link.sessionToken, expiresAt: link.expiresAt }
+      return {
+        accessKeyId: link.accessKeyId,
+        secretAccessKey: link.secretAccessKey,
+        sessionToken: link.sessionToken,
+        expiresAt: link.expiresAt,
+      }
     }
     if (link.kind === 'sso') return this.sso.fetch(link)
     try {
@@ -61,7 +65,12 @@ export class AwsUpstream implements Upstream {
       const serial = mfaSerialOf(link)
       if (serial && err.code === 'AccessDenied') {
         // Most likely a wrong or stale code: ask for a new one, as the alert will.
-        throw new ProfileError(link.profile, `profile "${link.profile}": the code for MFA device ${serial} was refused (${err.reason})`, fixes.mfa(link.profile), 'MfaRequired')
+        throw new ProfileError(
+          link.profile,
+          `profile "${link.profile}": the code for MFA device ${serial} was refused (${err.reason})`,
+          fixes.mfa(link.profile),
+          'MfaRequired',
+        )
       }
       throw err
     }
@@ -99,9 +108,16 @@ export class AwsUpstream implements Upstream {
         return async () => {
           if (!source) throw new Error(`no source credentials for ${link.id}`)
           const client = new STSClient({ ...clientConfig, credentials: toIdentity(source) })
-          const out = await client.send(new GetSessionTokenCommand({ SerialNumber: link.mfaSerial, TokenCode: code, DurationSeconds: this.opts.mfaSessionSeconds?.() ?? 43200 }))
+          const out = await client.send(
+            new GetSessionTokenCommand({
+              SerialNumber: link.mfaSerial,
+              TokenCode: code,
+              DurationSeconds: this.opts.mfaSessionSeconds?.() ?? 43200,
+            }),
+          )
           const c = out.Credentials
-          if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration) throw invalidResponse(link.profile, actionOf(link), 'GetSessionToken answered without credentials')
+          if (!c?.AccessKeyId || !c.SecretAccessKey || !c.Expiration)
+            throw invalidResponse(link.profile, actionOf(link), 'GetSessionToken answered without credentials')
           return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration }
         }
       }
@@ -115,7 +131,12 @@ export class AwsUpstream implements Upstream {
           clientConfig,
         })
       case 'process':
-        return fromProcess({ profile: link.profile, filepath: this.opts.credentialsFile, configFilepath: this.opts.configFile, ignoreCache: true })
+        return fromProcess({
+          profile: link.profile,
+          filepath: this.opts.credentialsFile,
+          configFilepath: this.opts.configFile,
+          ignoreCache: true,
+        })
       case 'credential-source':
         if (link.credentialSource === 'Environment') return fromEnv()
         if (link.credentialSource === 'EcsContainer') return fromContainerMetadata({ timeout: 5000, maxRetries: 0 })
@@ -125,16 +146,17 @@ export class AwsUpstream implements Upstream {
 }
 
 const actionOf = (link: Link): string =>
-  link.kind === 'mfa-session' ? `GetSessionToken (MFA ${link.mfaSerial})` :
-  link.kind === 'assume-role'
-    ? `AssumeRole ${link.roleArn}`
-    : link.kind === 'web-identity'
-      ? `AssumeRoleWithWebIdentity ${link.roleArn}`
-      : link.kind === 'process'
-        ? 'credential_process'
-        : link.kind === 'credential-source'
-          ? `credential_source ${link.credentialSource}`
-          : link.kind
+  link.kind === 'mfa-session'
+    ? `GetSessionToken (MFA ${link.mfaSerial})`
+    : link.kind === 'assume-role'
+      ? `AssumeRole ${link.roleArn}`
+      : link.kind === 'web-identity'
+        ? `AssumeRoleWithWebIdentity ${link.roleArn}`
+        : link.kind === 'process'
+          ? 'credential_process'
+          : link.kind === 'credential-source'
+            ? `credential_source ${link.credentialSource}`
+            : link.kind
 
 const toIdentity = (c: Credentials): AwsCredentialIdentity => ({
   accessKeyId: c.accessKeyId,
@@ -158,5 +180,8 @@ const toCredentials = (id: AwsCredentialIdentity, link: Link): Credentials => ({
  * line>\n<its stderr>"; either may hold a token. Nothing structural tells the cases
  * apart, so whatever a process link throws is reported as the fact alone.
  */
-const withoutCommandLine = (): unknown =>
-  ({ name: 'CredentialProcessFailed', message: 'the command exited with an error; run it by hand to see why', $fault: 'client' })
+const withoutCommandLine = (): unknown => ({
+  name: 'CredentialProcessFailed',
+  message: 'the command exited with an error; run it by hand to see why',
+  $fault: 'client',
+})

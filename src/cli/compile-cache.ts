@@ -17,7 +17,9 @@ interface CompileCacheApi {
 
 /** $CACHE_DIRECTORY (systemd's CacheDirectory=), else $XDG_CACHE_HOME/aws-credd, else ~/.cache/aws-credd; then node-compile-cache. */
 export const compileCacheDir = (env: Env, home: string): string => {
-  const base = absolute(env.CACHE_DIRECTORY) ?? (absolute(env.XDG_CACHE_HOME) ? join(env.XDG_CACHE_HOME!, 'aws-credd') : join(home, '.cache', 'aws-credd'))
+  const base =
+    absolute(env.CACHE_DIRECTORY) ??
+    (absolute(env.XDG_CACHE_HOME) ? join(env.XDG_CACHE_HOME!, 'aws-credd') : join(home, '.cache', 'aws-credd'))
   return join(base, 'node-compile-cache')
 }
 

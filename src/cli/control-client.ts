@@ -27,9 +27,7 @@ export const controlSocket = (env: NodeJS.ProcessEnv = process.env): ControlTarg
  * (and for `untrusted` the fix).
  */
 export type ControlAnswer =
-  | { status: number; body: Record<string, unknown> }
-  | { status: 'no-daemon'; reason: string }
-  | { status: 'untrusted'; reason: string }
+  { status: number; body: Record<string, unknown> } | { status: 'no-daemon'; reason: string } | { status: 'untrusted'; reason: string }
 
 /** Who the caller is and how paths are looked at: injected by tests. */
 export interface TrustOptions {
@@ -43,7 +41,12 @@ export const noDaemon = (target: string | ControlTarget, code?: string): { statu
   const note = typeof target === 'string' ? undefined : target.note
   const also = note ? `; ${note}` : ''
   const none = code === undefined || code === 'ENOENT' || code === 'ECONNREFUSED'
-  return { status: 'no-daemon', reason: none ? `no aws-credd daemon is running (nothing at ${socketPath}${also})` : `the daemon at ${socketPath} did not answer (${code}${also})` }
+  return {
+    status: 'no-daemon',
+    reason: none
+      ? `no aws-credd daemon is running (nothing at ${socketPath}${also})`
+      : `the daemon at ${socketPath} did not answer (${code}${also})`,
+  }
 }
 
 /** The socket's path, whichever form the caller has. */
@@ -54,7 +57,8 @@ export const socketPathOf = (target: string | ControlTarget): string => (typeof 
  * when the folder is not there), or undefined when the socket may be used.
  */
 export const checkControlSocket = (
-  target: string | ControlTarget, trust: TrustOptions = {},
+  target: string | ControlTarget,
+  trust: TrustOptions = {},
 ): { status: 'untrusted'; reason: string } | { status: 'no-daemon'; reason: string } | undefined => {
   const { path: socketPath, note } = typeof target === 'string' ? { path: target, note: undefined } : target
   const also = note ? `; ${note}` : ''
@@ -67,14 +71,19 @@ export const checkControlSocket = (
   if (!problem) return undefined
   return {
     status: 'untrusted',
-    reason: `refusing the control socket ${socketPath}: ${problem.path} ${problem.reason}, so another user could answer in the daemon's place${also}; `
-      + `fix: ${problem.fix}`,
+    reason:
+      `refusing the control socket ${socketPath}: ${problem.path} ${problem.reason}, so another user could answer in the daemon's place${also}; ` +
+      `fix: ${problem.fix}`,
   }
 }
 
 /** One request, after the trust check; `no-daemon` when nothing listens on the socket. */
 export const askDaemon = (
-  target: string | ControlTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, trust: TrustOptions = {},
+  target: string | ControlTarget,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  trust: TrustOptions = {},
 ): Promise<ControlAnswer> => {
   const untrusted = checkControlSocket(target, trust)
   if (untrusted) return Promise.resolve(untrusted)
@@ -82,7 +91,13 @@ export const askDaemon = (
   return new Promise((resolve) => {
     const data = body === undefined ? undefined : JSON.stringify(body)
     const req = request(
-      { socketPath, method, path, headers: { host: 'localhost', ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) }, timeout: CONTROL_TIMEOUT_MS },
+      {
+        socketPath,
+        method,
+        path,
+        headers: { host: 'localhost', ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
+        timeout: CONTROL_TIMEOUT_MS,
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))

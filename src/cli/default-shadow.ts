@@ -19,7 +19,10 @@ const SOURCES: Array<[string, string]> = [
 /** What in [default] would be used instead of the endpoint, or undefined. Pure. */
 type Section = Record<string, string | undefined>
 
-export const defaultSource = (config: Section | undefined, credentials: Section | undefined): { what: string; file: 'config' | 'credentials' } | undefined => {
+export const defaultSource = (
+  config: Section | undefined,
+  credentials: Section | undefined,
+): { what: string; file: 'config' | 'credentials' } | undefined => {
   for (const [key, what] of SOURCES) {
     if (credentials?.[key]) return { what, file: 'credentials' }
     if (config?.[key]) return { what, file: 'config' }
@@ -35,7 +38,10 @@ export const defaultShadowNote = async (profile: string, env: NodeJS.ProcessEnv)
     const found = defaultSource(config, credentials)
     if (!found) return undefined
     const where = found.file === 'credentials' ? `[default] of ${paths.credentialsFile}` : `[default] of ${paths.configFile}`
-    return withFix(`${where} holds ${found.what}; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "${profile}"`, 'move it to a named profile (aws-credd doctor explains)')
+    return withFix(
+      `${where} holds ${found.what}; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "${profile}"`,
+      'move it to a named profile (aws-credd doctor explains)',
+    )
   } catch {
     return undefined // unreadable files: the program will say so itself
   }

@@ -12,7 +12,9 @@ export const demoCommand: Command<DemoCommandOptions, { lifetime: number; tty: b
     const lifetime = Number(opts.lifetime)
     // Below 10 s the renewals and SSO refreshes would overlap into noise; above an hour nothing happens on screen.
     if (!Number.isInteger(lifetime) || lifetime < 10 || lifetime > 3600) {
-      return new UsageError(`aws-credd demo: ${errorLine(new ConfigError(`--lifetime ${opts.lifetime}: expected whole seconds from 10 to 3600`, 'leave it out for 60'))}`)
+      return new UsageError(
+        `aws-credd demo: ${errorLine(new ConfigError(`--lifetime ${opts.lifetime}: expected whole seconds from 10 to 3600`, 'leave it out for 60'))}`,
+      )
     }
     return { lifetime, tty: opts.tty }
   },

@@ -3,7 +3,8 @@
 // next line; a summary line last. No colours, so it pastes into a ticket. Pure.
 import type { DoctorReport, Finding, Scope } from '../core/doctor/index.js'
 
-const title = (s: Scope): string => (s === 'environment' ? 'Environment' : 'profile' in s ? `Profile ${s.profile}` : `SSO session ${s.ssoSession}`)
+const title = (s: Scope): string =>
+  s === 'environment' ? 'Environment' : 'profile' in s ? `Profile ${s.profile}` : `SSO session ${s.ssoSession}`
 const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ')
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 

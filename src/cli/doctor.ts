@@ -32,14 +32,22 @@ const daemonFacts = async (env: NodeJS.ProcessEnv): Promise<DaemonFacts> => {
 export const doctorCommand: Command<DoctorCommandOptions> = {
   validate: (opts) => opts,
   run: async (opts, { io, env, now }) => {
-  const base = await gatherDoctorFacts(env, { ...(opts.config !== undefined ? { configPath: opts.config } : {}), runtimeDir: defaultRuntimeDir(env), runtime: runtimeFacts(env) })
-  let facts: DoctorFacts = base
-  if (opts.network !== false) {
-    const [probes, daemon, keyChecks] = await Promise.all([probeAll(probeTargets(base, opts.profile)), daemonFacts(env), checkAllKeys(keyCheckTargets(base, opts.profile))])
-    facts = { ...base, network: { probes, daemon, ...(keyChecks.length > 0 ? { keyChecks } : {}) } }
-  }
-  const report = runDoctor(facts, now(), opts.profile !== undefined ? { profile: opts.profile } : {})
-  io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report))
-  return report.exitCode
-}
+    const base = await gatherDoctorFacts(env, {
+      ...(opts.config !== undefined ? { configPath: opts.config } : {}),
+      runtimeDir: defaultRuntimeDir(env),
+      runtime: runtimeFacts(env),
+    })
+    let facts: DoctorFacts = base
+    if (opts.network !== false) {
+      const [probes, daemon, keyChecks] = await Promise.all([
+        probeAll(probeTargets(base, opts.profile)),
+        daemonFacts(env),
+        checkAllKeys(keyCheckTargets(base, opts.profile)),
+      ])
+      facts = { ...base, network: { probes, daemon, ...(keyChecks.length > 0 ? { keyChecks } : {}) } }
+    }
+    const report = runDoctor(facts, now(), opts.profile !== undefined ? { profile: opts.profile } : {})
+    io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report))
+    return report.exitCode
+  },
 }

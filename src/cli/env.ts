@@ -57,7 +57,11 @@ export const regionVars = (region: string | undefined, env: NodeJS.ProcessEnv): 
   return ours ? { set: {}, unset: ['AWS_REGION', 'AWS_DEFAULT_REGION', REGION_MARK] } : { set: {}, unset: [] }
 }
 
-export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, region: Pick<ContainerEnv, 'set' | 'unset'> = { set: {}, unset: [] }): ContainerEnv => {
+export const containerEnvFor = (
+  endpoint: ContainerEndpoint,
+  profile: string,
+  region: Pick<ContainerEnv, 'set' | 'unset'> = { set: {}, unset: [] },
+): ContainerEnv => {
   const tokenVar = endpoint.tokenFile !== undefined ? TOKEN_FILE : TOKEN
   return {
     set: {
@@ -70,7 +74,8 @@ export const containerEnvFor = (endpoint: ContainerEndpoint, profile: string, re
 }
 
 /** The URL of one profile's credentials on the endpoint. */
-export const containerUrl = (base: string, profile: string): string => `${base.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`
+export const containerUrl = (base: string, profile: string): string =>
+  `${base.replace(/\/+$/, '')}/v1/credentials/${encodeURIComponent(profile)}`
 
 /** POSIX sh (bash, zsh, dash): nothing is special inside '…' except ' itself. */
 export const shQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`
@@ -84,7 +89,8 @@ export type EnvFormat = (typeof ENV_FORMATS)[number]
 export const formatEnv = (e: ContainerEnv, format: EnvFormat): string => {
   const set = Object.entries(e.set)
   if (format === 'json') return `${JSON.stringify({ ...e.set, unset: e.unset })}\n`
-  if (format === 'fish') return [...set.map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`), ...e.unset.map((k) => `set -e ${k}`)].join('\n') + '\n'
+  if (format === 'fish')
+    return [...set.map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`), ...e.unset.map((k) => `set -e ${k}`)].join('\n') + '\n'
   return [...set.map(([k, v]) => `export ${k}=${shQuote(v)}`), `unset ${e.unset.join(' ')}`].join('\n') + '\n'
 }
 
@@ -99,15 +105,19 @@ export type EnvLookup =
 
 /** No daemon or an untrusted socket, as a lookup failure. */
 const unreachable = (a: Extract<ControlAnswer, { reason: string }>): EnvLookup =>
-  a.status === 'untrusted' ? { ok: false, code: UNTRUSTED_EXIT, message: a.reason } : { ok: false, code: 3, message: `${a.reason}; ${fixes.startDaemon}` }
+  a.status === 'untrusted'
+    ? { ok: false, code: UNTRUSTED_EXIT, message: a.reason }
+    : { ok: false, code: 3, message: `${a.reason}; ${fixes.startDaemon}` }
 
-const isEndpoint = (v: unknown): v is { url: string } => typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string'
+const isEndpoint = (v: unknown): v is { url: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string'
 
 export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv = process.env): Promise<EnvLookup> => {
   const socket = controlSocket(env)
   const status = await askDaemon(socket, 'GET', '/v1/status')
   if (status.status === 'no-daemon' || status.status === 'untrusted') return unreachable(status)
-  if (status.status !== 200) return { ok: false, code: 1, message: `the daemon refused its status (${status.status}): ${String(status.body.message ?? '')}` }
+  if (status.status !== 200)
+    return { ok: false, code: 1, message: `the daemon refused its status (${status.status}): ${String(status.body.message ?? '')}` }
   const endpoint = status.body.containerEndpoint
   if (!isEndpoint(endpoint)) {
     return { ok: false, code: 1, message: `the running daemon serves no container endpoint; ${fixes.containerEndpoint}` }
@@ -123,7 +133,8 @@ export const lookupContainerEnv = async (profile: string, env: NodeJS.ProcessEnv
   const out: EnvLookup = { ok: true, url: endpoint.url, socket, region: regionVars(typeof region === 'string' ? region : undefined, env) }
   // Known but nothing valid now: the endpoint will serve once it has; say why meanwhile.
   const warnings: string[] = []
-  if (creds.status !== 200) warnings.push(`profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`)
+  if (creds.status !== 200)
+    warnings.push(`profile "${profile}" has no valid credentials right now: ${String(creds.body.message ?? creds.status)}`)
   // Loaded here, not up front: `process` imports this file and must not load the INI reader.
   const shadow = await (await import('./default-shadow.js')).defaultShadowNote(profile, env)
   if (shadow) warnings.push(shadow)
@@ -144,7 +155,11 @@ export const envGrantName = (profile: string): string =>
   /^[A-Za-z0-9._@-]{1,56}$/.test(profile) ? `env.${profile}` : `env.${createHash('sha256').update(profile).digest('hex').slice(0, 16)}`
 
 /** The token file of the profile's env grant, made (or re-made) when needed. */
-const envTokenFile = async (socket: ControlTarget, profile: string, attempt = 0): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3 | 4; message: string }> => {
+const envTokenFile = async (
+  socket: ControlTarget,
+  profile: string,
+  attempt = 0,
+): Promise<{ ok: true; file: string } | { ok: false; code: 1 | 3 | 4; message: string }> => {
   const name = envGrantName(profile)
   const listed = await askDaemon(socket, 'GET', '/v1/grants')
   if (listed.status !== 200) return { ok: false, ...grantFailure(listed) }
@@ -153,9 +168,16 @@ const envTokenFile = async (socket: ControlTarget, profile: string, attempt = 0)
   const existing = grants.find((g) => g.name === name)
   // Reused only if it is what env makes: its kind, this profile alone, a token file still there
   // (the runtime folder is emptied at reboot, the grants file is not).
-  const ours = existing?.kind === 'env' && Array.isArray(existing.profiles) && existing.profiles.length === 1 && existing.profiles[0] === profile
+  const ours =
+    existing?.kind === 'env' && Array.isArray(existing.profiles) && existing.profiles.length === 1 && existing.profiles[0] === profile
   if (ours && typeof existing.tokenFile === 'string' && existing.expired !== true) {
-    if (await readFile(existing.tokenFile, 'utf8').then(() => true, () => false)) return { ok: true, file: existing.tokenFile }
+    if (
+      await readFile(existing.tokenFile, 'utf8').then(
+        () => true,
+        () => false,
+      )
+    )
+      return { ok: true, file: existing.tokenFile }
   }
   if (existing) await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
   const file = join(dirname(socketPathOf(socket)), 'grants', `${name}.token`)
@@ -170,20 +192,22 @@ const envTokenFile = async (socket: ControlTarget, profile: string, attempt = 0)
 
 export const envCommand: Command<EnvOptions, { profile: string; format: EnvFormat }> = {
   validate: ({ profile, format = 'sh' }) =>
-    (ENV_FORMATS as readonly string[]).includes(format) ? { profile, format: format as EnvFormat } : new UsageError(`aws-credd env: --format "${format}" is not a format; use sh, fish or json`),
+    (ENV_FORMATS as readonly string[]).includes(format)
+      ? { profile, format: format as EnvFormat }
+      : new UsageError(`aws-credd env: --format "${format}" is not a format; use sh, fish or json`),
   run: async ({ profile, format }, { io, env }) => {
-  const found = await lookupContainerEnv(profile, env)
-  if (!found.ok) {
-    io.stderr(`aws-credd env: ${found.message}`)
-    return found.code
-  }
-  const token = await envTokenFile(found.socket, profile)
-  if (!token.ok) {
-    io.stderr(`aws-credd env: ${token.message}`)
-    return token.code
-  }
-  for (const w of found.warnings ?? []) io.stderr(`aws-credd env: note: ${w}`)
-  io.stdout(formatEnv(containerEnvFor({ url: found.url, tokenFile: token.file }, profile, found.region), format))
-  return 0
-}
+    const found = await lookupContainerEnv(profile, env)
+    if (!found.ok) {
+      io.stderr(`aws-credd env: ${found.message}`)
+      return found.code
+    }
+    const token = await envTokenFile(found.socket, profile)
+    if (!token.ok) {
+      io.stderr(`aws-credd env: ${token.message}`)
+      return token.code
+    }
+    for (const w of found.warnings ?? []) io.stderr(`aws-credd env: note: ${w}`)
+    io.stdout(formatEnv(containerEnvFor({ url: found.url, tokenFile: token.file }, profile, found.region), format))
+    return 0
+  },
 }

@@ -45,7 +45,13 @@ export const childEnv = (base: NodeJS.ProcessEnv, e: ContainerEnv): NodeJS.Proce
 }
 
 /** Runs the command until it ends; resolves with the exit status aws-credd should end with. */
-export const runChild = (command: string, args: string[], env: NodeJS.ProcessEnv, io: CommandIo, terminal = hasControllingTerminal()): Promise<number> =>
+export const runChild = (
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  io: CommandIo,
+  terminal = hasControllingTerminal(),
+): Promise<number> =>
   new Promise((resolve) => {
     let child: ChildProcess
     try {
@@ -57,7 +63,9 @@ export const runChild = (command: string, args: string[], env: NodeJS.ProcessEnv
     }
     // Delivered to us alone (kill PID, systemd, a supervisor): the command must see it too.
     const forward = (signal: NodeJS.Signals) => () => void (child.exitCode === null && child.signalCode === null && child.kill(signal))
-    const handlers = FORWARDED_SIGNALS.map((signal) => [signal, terminal && TERMINAL_SIGNALS.has(signal) ? () => undefined : forward(signal)] as const)
+    const handlers = FORWARDED_SIGNALS.map(
+      (signal) => [signal, terminal && TERMINAL_SIGNALS.has(signal) ? () => undefined : forward(signal)] as const,
+    )
     for (const [signal, handler] of handlers) process.on(signal, handler)
     let settled = false
     const finish = (code: number): void => {
@@ -67,8 +75,10 @@ export const runChild = (command: string, args: string[], env: NodeJS.ProcessEnv
       resolve(code)
     }
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') io.stderr(`aws-credd exec: ${withFix(`command not found: ${command}`, 'check its spelling, or give its full path')}`)
-      else if (e.code === 'EACCES') io.stderr(`aws-credd exec: ${withFix(`permission denied: ${command}`, 'make it executable (chmod +x)')}`)
+      if (e.code === 'ENOENT')
+        io.stderr(`aws-credd exec: ${withFix(`command not found: ${command}`, 'check its spelling, or give its full path')}`)
+      else if (e.code === 'EACCES')
+        io.stderr(`aws-credd exec: ${withFix(`permission denied: ${command}`, 'make it executable (chmod +x)')}`)
       else io.stderr(`aws-credd exec: cannot run ${command}: ${e.code ?? e.message}`)
       finish(e.code === 'ENOENT' ? 127 : 126)
     })
@@ -83,29 +93,39 @@ export interface ExecOptions {
 
 export const execCommand: Command<ExecOptions, { profile: string; cmd: string; args: string[] }> = {
   validate: ({ profile, command }) => {
-  // With passThroughOptions commander keeps the `--` that separates the command; it is not part of it.
-  const [cmd, ...args] = command[0] === '--' ? command.slice(1) : command
-  if (cmd === undefined || cmd === '') return new UsageError('aws-credd exec: give the command to run: aws-credd exec PROFILE -- COMMAND [ARGS...]')
-  return { profile, cmd, args }
+    // With passThroughOptions commander keeps the `--` that separates the command; it is not part of it.
+    const [cmd, ...args] = command[0] === '--' ? command.slice(1) : command
+    if (cmd === undefined || cmd === '')
+      return new UsageError('aws-credd exec: give the command to run: aws-credd exec PROFILE -- COMMAND [ARGS...]')
+    return { profile, cmd, args }
   },
   run: async ({ profile, cmd, args }, { io, env }) => {
-  const found = await lookupContainerEnv(profile, env)
-  if (!found.ok) {
-    io.stderr(`aws-credd exec: ${found.message}`)
-    return found.code
-  }
-  // Unique per run: the pid alone could repeat across pid namespaces sharing one daemon.
-  const held = await holdGrant(found.socket, { name: `exec.${process.pid}.${randomBytes(3).toString('hex')}`, kind: 'exec', profiles: [profile] })
-  if (!held.ok) {
-    const { code, message } = grantFailure(held.answer)
-    io.stderr(`aws-credd exec: ${message}`)
-    return code
-  }
-  for (const w of found.warnings ?? []) io.stderr(`aws-credd exec: note: ${w}`)
-  try {
-    return await runChild(cmd, args, childEnv(env, containerEnvFor({ url: found.url, token: held.held.grant.token }, profile, found.region)), io)
-  } finally {
-    await held.held.release()
-  }
-}
+    const found = await lookupContainerEnv(profile, env)
+    if (!found.ok) {
+      io.stderr(`aws-credd exec: ${found.message}`)
+      return found.code
+    }
+    // Unique per run: the pid alone could repeat across pid namespaces sharing one daemon.
+    const held = await holdGrant(found.socket, {
+      name: `exec.${process.pid}.${randomBytes(3).toString('hex')}`,
+      kind: 'exec',
+      profiles: [profile],
+    })
+    if (!held.ok) {
+      const { code, message } = grantFailure(held.answer)
+      io.stderr(`aws-credd exec: ${message}`)
+      return code
+    }
+    for (const w of found.warnings ?? []) io.stderr(`aws-credd exec: note: ${w}`)
+    try {
+      return await runChild(
+        cmd,
+        args,
+        childEnv(env, containerEnvFor({ url: found.url, token: held.held.grant.token }, profile, found.region)),
+        io,
+      )
+    } finally {
+      await held.held.release()
+    }
+  },
 }

@@ -2,7 +2,15 @@
 // which lives exactly as long as a connection to the daemon stays open (and is made
 // again, with the same token, when a restarted daemon comes back).
 import { request, type ClientRequest } from 'node:http'
-import { askDaemon, checkControlSocket, noDaemon, socketPathOf, UNTRUSTED_EXIT, type ControlAnswer, type ControlTarget } from './control-client.js'
+import {
+  askDaemon,
+  checkControlSocket,
+  noDaemon,
+  socketPathOf,
+  UNTRUSTED_EXIT,
+  type ControlAnswer,
+  type ControlTarget,
+} from './control-client.js'
 import { withFix } from '../core/errors.js'
 import { fixes } from '../core/fixes.js'
 
@@ -58,7 +66,10 @@ const REHOLD_MS = 1000
  * SIGKILL). If the daemon stops, the same token is registered again once one answers, so
  * a long-running command keeps working across a daemon restart.
  */
-export const holdGrant = async (target: string | ControlTarget, body: GrantBody): Promise<{ ok: true; held: HeldGrant } | { ok: false; answer: ControlAnswer }> => {
+export const holdGrant = async (
+  target: string | ControlTarget,
+  body: GrantBody,
+): Promise<{ ok: true; held: HeldGrant } | { ok: false; answer: ControlAnswer }> => {
   let current: ClientRequest | undefined
   let released = false
   let retry: NodeJS.Timeout | undefined
@@ -72,10 +83,15 @@ export const holdGrant = async (target: string | ControlTarget, body: GrantBody)
       const untrusted = checkControlSocket(target)
       if (untrusted) return resolve({ ok: false, answer: untrusted })
       const data = JSON.stringify({ ...b, hold: true })
-      const req = request({ socketPath: socket, method: 'POST', path: '/v1/grants', headers: { host: 'localhost', 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } })
+      const req = request({
+        socketPath: socket,
+        method: 'POST',
+        path: '/v1/grants',
+        headers: { host: 'localhost', 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      })
       let settled = false
       const settle = (v: Awaited<ReturnType<typeof open>>): void => {
-        if (!settled) (settled = true), resolve(v)
+        if (!settled) ((settled = true), resolve(v))
       }
       req.on('response', (res) => {
         let buf = ''

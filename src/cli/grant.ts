@@ -34,7 +34,13 @@ export const validateGrantOptions = (opts: GrantOptions, cwd: string = process.c
     if (problem) return `--ttl ${problem}`
     ttlMs = parseDuration(opts.ttl)
   }
-  return { name: opts.name, profiles, json: opts.json === true, ...(ttlMs !== undefined ? { ttlMs } : {}), ...(opts.tokenFile ? { tokenFile: resolve(cwd, opts.tokenFile) } : {}) }
+  return {
+    name: opts.name,
+    profiles,
+    json: opts.json === true,
+    ...(ttlMs !== undefined ? { ttlMs } : {}),
+    ...(opts.tokenFile ? { tokenFile: resolve(cwd, opts.tokenFile) } : {}),
+  }
 }
 
 export const grantCommand: Command<GrantOptions, Input> = {
@@ -55,10 +61,18 @@ const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Pr
   }
   const endpoint = status.body.containerEndpoint as { url?: unknown } | undefined
   if (typeof endpoint?.url !== 'string') {
-    io.stderr(`aws-credd grant: ${withFix('the running daemon serves no container endpoint, so a grant would open nothing', fixes.containerEndpoint)}`)
+    io.stderr(
+      `aws-credd grant: ${withFix('the running daemon serves no container endpoint, so a grant would open nothing', fixes.containerEndpoint)}`,
+    )
     return 1
   }
-  const minted = await mintGrant(socket, { name: input.name, profiles: input.profiles, kind: 'runtime', ...(input.ttlMs !== undefined ? { ttlMs: input.ttlMs } : {}), ...(input.tokenFile ? { tokenFile: input.tokenFile } : {}) })
+  const minted = await mintGrant(socket, {
+    name: input.name,
+    profiles: input.profiles,
+    kind: 'runtime',
+    ...(input.ttlMs !== undefined ? { ttlMs: input.ttlMs } : {}),
+    ...(input.tokenFile ? { tokenFile: input.tokenFile } : {}),
+  })
   if (!minted.ok) {
     const { code, message } = grantFailure(minted.answer)
     io.stderr(`aws-credd grant: ${message}`)
@@ -72,19 +86,35 @@ const runGrant = async (input: Input, io: CommandIo, env: NodeJS.ProcessEnv): Pr
     } catch (e) {
       // A grant nobody can use must not stay open.
       await askDaemon(socket, 'DELETE', `/v1/grants/${encodeURIComponent(g.name)}`)
-      io.stderr(`aws-credd grant: ${withFix(`cannot write the token to ${input.tokenFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}); the grant was withdrawn`, 'choose a --token-file in a folder you can write')}`)
+      io.stderr(
+        `aws-credd grant: ${withFix(`cannot write the token to ${input.tokenFile} (${(e as NodeJS.ErrnoException).code ?? 'error'}); the grant was withdrawn`, 'choose a --token-file in a folder you can write')}`,
+      )
       return 1
     }
   }
   const urls = Object.fromEntries(g.profiles.map((p) => [p, containerUrl(endpoint.url as string, p)]))
-  const vars: Record<string, string> = { [FULL_URI]: urls[g.profiles[0]!]!, ...(input.tokenFile ? { [TOKEN_FILE]: input.tokenFile } : { [TOKEN]: g.token }) }
+  const vars: Record<string, string> = {
+    [FULL_URI]: urls[g.profiles[0]!]!,
+    ...(input.tokenFile ? { [TOKEN_FILE]: input.tokenFile } : { [TOKEN]: g.token }),
+  }
   const expiresAt = g.expiresAt !== undefined ? awsTimestamp(g.expiresAt) : undefined
   if (input.json) {
-    io.stdout(`${JSON.stringify({ name: g.name, profiles: g.profiles, expiresAt: expiresAt ?? null, tokenFile: input.tokenFile ?? null, env: vars, urls })}\n`)
+    io.stdout(
+      `${JSON.stringify({ name: g.name, profiles: g.profiles, expiresAt: expiresAt ?? null, tokenFile: input.tokenFile ?? null, env: vars, urls })}\n`,
+    )
   } else {
-    const others = g.profiles.slice(1).map((p) => `# ${p}: ${urls[p]}\n`).join('')
-    io.stdout(`${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n${others}`)
-    io.stderr(`aws-credd grant: "${g.name}" opens ${g.profiles.map((p) => `"${p}"`).join(', ')} ${expiresAt ? `until ${expiresAt}` : 'until revoked'}; end it with: aws-credd revoke ${g.name}`)
+    const others = g.profiles
+      .slice(1)
+      .map((p) => `# ${p}: ${urls[p]}\n`)
+      .join('')
+    io.stdout(
+      `${Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n${others}`,
+    )
+    io.stderr(
+      `aws-credd grant: "${g.name}" opens ${g.profiles.map((p) => `"${p}"`).join(', ')} ${expiresAt ? `until ${expiresAt}` : 'until revoked'}; end it with: aws-credd revoke ${g.name}`,
+    )
   }
   return 0
 }

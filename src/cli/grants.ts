@@ -20,7 +20,8 @@ const cell = (ms: number | undefined, none: string): string => (ms === undefined
 /** The table `grants` prints: one row per grant, columns padded to the widest cell. */
 export const formatGrants = (grants: Listed[]): string => {
   const rows = [['NAME', 'KIND', 'PROFILES', 'EXPIRES', 'LAST USED']]
-  for (const g of grants) rows.push([g.name, g.kind, g.kind === 'owner' ? '(all)' : g.profiles.join(','), cell(g.expiresAt, 'never'), cell(g.lastUsedAt, '-')])
+  for (const g of grants)
+    rows.push([g.name, g.kind, g.kind === 'owner' ? '(all)' : g.profiles.join(','), cell(g.expiresAt, 'never'), cell(g.lastUsedAt, '-')])
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n'
 }
@@ -32,14 +33,14 @@ export interface GrantsOptions {
 export const grantsCommand: Command<GrantsOptions> = {
   validate: (opts) => opts,
   run: async (opts, { io, env }) => {
-  const answer = await askDaemon(controlSocket(env), 'GET', '/v1/grants')
-  if (answer.status !== 200 || !Array.isArray(answer.body.grants)) {
-    const { code, message } = grantFailure(answer)
-    io.stderr(`aws-credd grants: ${message}`)
-    return code
-  }
-  const grants = answer.body.grants as Listed[]
-  io.stdout(opts.json ? `${JSON.stringify({ grants }, null, 2)}\n` : formatGrants(grants))
-  return 0
-}
+    const answer = await askDaemon(controlSocket(env), 'GET', '/v1/grants')
+    if (answer.status !== 200 || !Array.isArray(answer.body.grants)) {
+      const { code, message } = grantFailure(answer)
+      io.stderr(`aws-credd grants: ${message}`)
+      return code
+    }
+    const grants = answer.body.grants as Listed[]
+    io.stdout(opts.json ? `${JSON.stringify({ grants }, null, 2)}\n` : formatGrants(grants))
+    return 0
+  },
 }

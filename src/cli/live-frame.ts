@@ -66,7 +66,10 @@ const paint = (line: string, states: string[]): string => {
 export const liveFrame = (v: StatusView, now: number, opts: FrameOptions): string[] => {
   const width = Math.max(1, opts.columns - 1)
   const rule = '─'.repeat(width)
-  const lines: string[] = [rule, fit(outgoingText(`aws-credd ${opts.clock} · ${statusLine(v)} · Ctrl-C stops`, { secrets: opts.secrets }), width)]
+  const lines: string[] = [
+    rule,
+    fit(outgoingText(`aws-credd ${opts.clock} · ${statusLine(v)} · Ctrl-C stops`, { secrets: opts.secrets }), width),
+  ]
   const states: string[] = []
   // Whole seconds: a countdown in milliseconds flickers at a 1-second redraw.
   const sec = (at: number | undefined): number | undefined => (at === undefined ? undefined : now + Math.ceil((at - now) / 1000) * 1000)
@@ -76,15 +79,28 @@ export const liveFrame = (v: StatusView, now: number, opts: FrameOptions): strin
       const long = p.health === 'fresh' || p.health === 'renewing-failed'
       return [p.profile, p.source, p.health, expiresIn(sec(p.expiresAt), now, long), dueIn(sec(p.nextRenewalAt), now)]
     })
-    lines.push(...table(['PROFILE', 'SOURCE', 'STATE', 'EXPIRES IN', 'NEXT RENEWAL'], rows, opts.secrets).split('\n').map((l) => fit(l, width)))
+    lines.push(
+      ...table(['PROFILE', 'SOURCE', 'STATE', 'EXPIRES IN', 'NEXT RENEWAL'], rows, opts.secrets)
+        .split('\n')
+        .map((l) => fit(l, width)),
+    )
   } else lines.push(fit('no profiles kept yet: add temporary profiles to ~/.aws/config, or list them in the config', width))
   if (v.ssoSessions.length > 0) {
     const rows = v.ssoSessions.map((s) => {
       states.push(s.state)
-      const next = s.state === 'logging-in' && s.verificationUriComplete ? `open ${s.verificationUriComplete}` : s.nextRefreshAt !== undefined ? dueIn(sec(s.nextRefreshAt), now) : s.reason
+      const next =
+        s.state === 'logging-in' && s.verificationUriComplete
+          ? `open ${s.verificationUriComplete}`
+          : s.nextRefreshAt !== undefined
+            ? dueIn(sec(s.nextRefreshAt), now)
+            : s.reason
       return [s.label, s.state, expiresIn(sec(s.tokenExpiresAt), now), next]
     })
-    lines.push(...table(['SSO SESSION', 'STATE', 'TOKEN EXPIRES IN', 'NEXT REFRESH / ACTION'], rows, opts.secrets).split('\n').map((l) => fit(l, width)))
+    lines.push(
+      ...table(['SSO SESSION', 'STATE', 'TOKEN EXPIRES IN', 'NEXT REFRESH / ACTION'], rows, opts.secrets)
+        .split('\n')
+        .map((l) => fit(l, width)),
+    )
   }
   if (!opts.color) return lines
   return lines.map((l, i) => (i === 0 ? `${DIM}${l}${RESET}` : paint(l, states)))

@@ -11,28 +11,29 @@ export interface MfaOptions {
 }
 
 export const mfaCommand: Command<MfaOptions> = {
-  validate: (opts) => (/^\d{6}$/.test(opts.code) ? opts : new UsageError('aws-credd mfa: the code must be the six digits your MFA device shows now')),
+  validate: (opts) =>
+    /^\d{6}$/.test(opts.code) ? opts : new UsageError('aws-credd mfa: the code must be the six digits your MFA device shows now'),
   run: async ({ profile, code }, { io, env }) => {
-  // The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes), as one
-  // line; this command registers no secret, so its own registry stays empty.
-  const secrets = new SecretRegistry()
-  const say = (line: string): void => io.stderr(outgoingText(line, { secrets }))
-  // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
-  const answer = await askDaemon(controlSocket(env), 'POST', '/v1/mfa', { profile, code })
-  if (answer.status === 'untrusted') {
-    io.stderr(`aws-credd mfa: ${outgoingText(answer.reason, { secrets })}`)
-    return UNTRUSTED_EXIT
-  }
-  if (answer.status === 'no-daemon') {
-    say(`aws-credd mfa: ${answer.reason}; ${fixes.startDaemon}`)
-    return 3
-  }
-  const message = String(answer.body.message ?? '')
-  if (answer.status !== 200) {
-    say(`aws-credd mfa: ${message}`)
-    return 1
-  }
-  say(message)
-  return 0
-}
+    // The daemon's answers pass the outgoing-text gate again here (escapes, secret shapes), as one
+    // line; this command registers no secret, so its own registry stays empty.
+    const secrets = new SecretRegistry()
+    const say = (line: string): void => io.stderr(outgoingText(line, { secrets }))
+    // The code goes only to a socket that passed the trust check (askDaemon sends nothing otherwise).
+    const answer = await askDaemon(controlSocket(env), 'POST', '/v1/mfa', { profile, code })
+    if (answer.status === 'untrusted') {
+      io.stderr(`aws-credd mfa: ${outgoingText(answer.reason, { secrets })}`)
+      return UNTRUSTED_EXIT
+    }
+    if (answer.status === 'no-daemon') {
+      say(`aws-credd mfa: ${answer.reason}; ${fixes.startDaemon}`)
+      return 3
+    }
+    const message = String(answer.body.message ?? '')
+    if (answer.status !== 200) {
+      say(`aws-credd mfa: ${message}`)
+      return 1
+    }
+    say(message)
+    return 0
+  },
 }

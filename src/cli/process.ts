@@ -40,7 +40,8 @@ const resolveDirectly = async (profile: string, env: NodeJS.ProcessEnv): Promise
   const error = graph.errors.get(profile)
   if (error) throw error
   const root = graph.roots.get(profile)
-  if (root === undefined) throw new ProfileError(profile, `profile "${profile}" did not resolve to any credentials`, undefined, 'NoCredentials')
+  if (root === undefined)
+    throw new ProfileError(profile, `profile "${profile}" did not resolve to any credentials`, undefined, 'NoCredentials')
   const [{ AwsUpstream }, { ssoTokenFiles }] = await sdk
   const paths = awsPaths(env)
   const upstream = new AwsUpstream({ ...paths, ssoTokens: ssoTokenFiles(paths.ssoCacheDir), now: () => Date.now() })
@@ -66,41 +67,45 @@ export interface ProcessOptions {
 export const processCommand: Command<ProcessOptions> = {
   validate: (opts) => opts,
   run: async ({ profile }, { io, env }) => {
-  const answer = await askDaemon(controlSocket(env), 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
-  if (answer.status === 'untrusted') {
-    // Not a fallback to fetching here either: whoever squats the socket must be seen, not worked around.
-    io.stderr(`aws-credd process: ${answer.reason}`)
-    return UNTRUSTED_EXIT
-  }
-  if (answer.status === 200 && typeof answer.body.AccessKeyId === 'string') {
-    io.stdout(`${JSON.stringify(answer.body)}\n`)
-    return 0
-  }
-  if (answer.status !== 'no-daemon' && answer.status !== 404) {
-    // The daemon keeps the profile but has nothing valid: its reason says what to do.
-    const reason = String(answer.body.message ?? `the daemon answered ${answer.status}`)
-    io.stderr(`aws-credd process: ${answer.body.namesProfile === true ? reason : `no valid credentials for profile "${profile}": ${reason}`}`)
-    return 1
-  }
-  // No daemon, or one that does not keep this profile: fetch it here, once.
-  const resolving = (env[NESTING_VAR] ?? '').split('\n').filter(Boolean)
-  if (resolving.includes(profile)) {
-    io.stderr(`aws-credd process: ${withFix(`profile "${profile}" gets its credentials from \`aws-credd process ${profile}\` itself`, 'point its credential_process at another profile (the one that has role_arn or sso_*)')}`)
-    return 1
-  }
-  // Children started on the way (credential_process links) inherit the marker.
-  const before = process.env[NESTING_VAR]
-  process.env[NESTING_VAR] = [...resolving, profile].join('\n')
-  try {
-    const creds = await resolveDirectly(profile, { ...env, [NESTING_VAR]: process.env[NESTING_VAR] })
-    io.stdout(`${JSON.stringify(processBody(creds))}\n`)
-    return 0
-  } catch (e) {
-    io.stderr(`aws-credd process: ${failureLine(profile, e)}`)
-    return 1
-  } finally {
-    if (before === undefined) delete process.env[NESTING_VAR]
-    else process.env[NESTING_VAR] = before
-  }
-}
+    const answer = await askDaemon(controlSocket(env), 'GET', `/v1/credentials/${encodeURIComponent(profile)}`)
+    if (answer.status === 'untrusted') {
+      // Not a fallback to fetching here either: whoever squats the socket must be seen, not worked around.
+      io.stderr(`aws-credd process: ${answer.reason}`)
+      return UNTRUSTED_EXIT
+    }
+    if (answer.status === 200 && typeof answer.body.AccessKeyId === 'string') {
+      io.stdout(`${JSON.stringify(answer.body)}\n`)
+      return 0
+    }
+    if (answer.status !== 'no-daemon' && answer.status !== 404) {
+      // The daemon keeps the profile but has nothing valid: its reason says what to do.
+      const reason = String(answer.body.message ?? `the daemon answered ${answer.status}`)
+      io.stderr(
+        `aws-credd process: ${answer.body.namesProfile === true ? reason : `no valid credentials for profile "${profile}": ${reason}`}`,
+      )
+      return 1
+    }
+    // No daemon, or one that does not keep this profile: fetch it here, once.
+    const resolving = (env[NESTING_VAR] ?? '').split('\n').filter(Boolean)
+    if (resolving.includes(profile)) {
+      io.stderr(
+        `aws-credd process: ${withFix(`profile "${profile}" gets its credentials from \`aws-credd process ${profile}\` itself`, 'point its credential_process at another profile (the one that has role_arn or sso_*)')}`,
+      )
+      return 1
+    }
+    // Children started on the way (credential_process links) inherit the marker.
+    const before = process.env[NESTING_VAR]
+    process.env[NESTING_VAR] = [...resolving, profile].join('\n')
+    try {
+      const creds = await resolveDirectly(profile, { ...env, [NESTING_VAR]: process.env[NESTING_VAR] })
+      io.stdout(`${JSON.stringify(processBody(creds))}\n`)
+      return 0
+    } catch (e) {
+      io.stderr(`aws-credd process: ${failureLine(profile, e)}`)
+      return 1
+    } finally {
+      if (before === undefined) delete process.env[NESTING_VAR]
+      else process.env[NESTING_VAR] = before
+    }
+  },
 }

@@ -78,7 +78,9 @@ export const buildProgram = (): Command => {
 
   program
     .command('process')
-    .description('print the credentials of PROFILE as credential_process JSON (for `credential_process = aws-credd process PROFILE`): from the daemon, else fetched once')
+    .description(
+      'print the credentials of PROFILE as credential_process JSON (for `credential_process = aws-credd process PROFILE`): from the daemon, else fetched once',
+    )
     .argument('<profile>', 'the profile whose credentials to print')
     .action(async (profile: string) => {
       await executeLoaded(async () => (await import('./process.js')).processCommand, { profile })
@@ -106,11 +108,16 @@ export const buildProgram = (): Command => {
 
   program
     .command('grant')
-    .description('mint a token that opens only the given profiles on the container endpoint, for a consumer (agent, devcontainer, sidecar); prints the environment lines to give it')
+    .description(
+      'mint a token that opens only the given profiles on the container endpoint, for a consumer (agent, devcontainer, sidecar); prints the environment lines to give it',
+    )
     .option('--profile <name>', 'a profile the token opens (repeat for more)', (v: string, all: string[] = []) => [...all, v])
-    .option('--name <name>', 'the consumer\'s name, as the audit log, `grants` and `revoke` show it')
+    .option('--name <name>', "the consumer's name, as the audit log, `grants` and `revoke` show it")
     .option('--ttl <duration>', 'how long it lasts, such as 20s, 30m or 12h (default: until revoked)')
-    .option('--token-file <path>', 'write the token to this file (0600) and print AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of the token')
+    .option(
+      '--token-file <path>',
+      'write the token to this file (0600) and print AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of the token',
+    )
     .option('--json', 'print name, profiles, expiresAt, tokenFile and env as JSON')
     .action(async (opts: { profile?: string[]; name?: string; ttl?: string; tokenFile?: string; json?: boolean }) => {
       await executeLoaded(async () => (await import('./grant.js')).grantCommand, opts)
@@ -134,7 +141,9 @@ export const buildProgram = (): Command => {
 
   program
     .command('status')
-    .description('show the profiles and SSO sessions the daemon keeps; exit 0 all fresh, 1 needs attention, 2 a profile has no valid credentials, 3 no daemon')
+    .description(
+      'show the profiles and SSO sessions the daemon keeps; exit 0 all fresh, 1 needs attention, 2 a profile has no valid credentials, 3 no daemon',
+    )
     .option('--json', "print the daemon's status view as JSON")
     .action(async (opts: { json?: boolean }) => {
       await executeLoaded(async () => (await import('./status.js')).statusCommand, opts)
@@ -142,7 +151,9 @@ export const buildProgram = (): Command => {
 
   program
     .command('demo')
-    .description('watch aws-credd at work without an AWS account: a local AWS emulator, a sample ~/.aws in a temporary folder, and the daemon; Ctrl-C removes it all')
+    .description(
+      'watch aws-credd at work without an AWS account: a local AWS emulator, a sample ~/.aws in a temporary folder, and the daemon; Ctrl-C removes it all',
+    )
     .option('--lifetime <seconds>', 'how long credentials and SSO tokens live in the demo', '60')
     .option('--no-tty', 'plain log lines without the live table')
     .action(async (opts: { lifetime: string; tty: boolean }) => {
@@ -162,4 +173,3 @@ export const buildProgram = (): Command => {
 
   return program
 }
-

@@ -12,13 +12,13 @@ export interface RevokeOptions {
 export const revokeCommand: Command<RevokeOptions> = {
   validate: (opts) => opts,
   run: async ({ name }, { io, env }) => {
-  const answer = await askDaemon(controlSocket(env), 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
-  if (answer.status !== 200) {
-    const { code, message } = grantFailure(answer)
-    io.stderr(`aws-credd revoke: ${message}`)
-    return code
-  }
-  io.stderr(`aws-credd revoke: grant "${name}" ended; its token no longer opens anything`)
-  return 0
-}
+    const answer = await askDaemon(controlSocket(env), 'DELETE', `/v1/grants/${encodeURIComponent(name)}`)
+    if (answer.status !== 200) {
+      const { code, message } = grantFailure(answer)
+      io.stderr(`aws-credd revoke: ${message}`)
+      return code
+    }
+    io.stderr(`aws-credd revoke: grant "${name}" ended; its token no longer opens anything`)
+    return 0
+  },
 }

@@ -31,5 +31,11 @@ export const runCommand: Command<RunOptions, RunInput> = {
     }
     return { configPath, logLevel: opts.logLevel, logFormat: opts.logFormat, tty: opts.tty }
   },
-  run: (input, { io, env }) => runningDaemon(input, { env, say: (line) => io.stderr(line), frame: liveFrame, askStatus: (socket) => askDaemon(socket, 'GET', '/v1/status') }),
+  run: (input, { io, env }) =>
+    runningDaemon(input, {
+      env,
+      say: (line) => io.stderr(line),
+      frame: liveFrame,
+      askStatus: (socket) => askDaemon(socket, 'GET', '/v1/status'),
+    }),
 }

@@ -37,7 +37,11 @@ export const table = (head: string[], dirty: string[][], secrets: SecretRegistry
   const rows = dirty.map((r) => r.map((c) => outgoingText(c, { secrets })))
   const widths = head.map((h, i) => Math.max(stringWidth(h), ...rows.map((r) => stringWidth(r[i] ?? ''))))
   const pad = (c: string, w: number): string => c + ' '.repeat(Math.max(0, w - stringWidth(c)))
-  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd()
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
+      .join('  ')
+      .trimEnd()
   return [line(head), ...rows.map(line)].join('\n')
 }
 
@@ -69,9 +73,11 @@ export const formatStatus = (v: StatusAnswer, now: number, secrets: SecretRegist
       ? table(['PROFILE', 'SOURCE', 'STATE', 'EXPIRES IN', 'NEXT RENEWAL', 'LAST ERROR'], profileRows(v, now), secrets)
       : 'No profiles kept: the daemon keeps the profiles with temporary credentials in the AWS config file, or those listed in its config.',
   )
-  if (v.ssoSessions.length > 0) parts.push(table(['SESSION', 'STATE', 'TOKEN EXPIRES IN', 'PROFILES', 'REASON/LINK'], sessionRows(v, now), secrets))
+  if (v.ssoSessions.length > 0)
+    parts.push(table(['SESSION', 'STATE', 'TOKEN EXPIRES IN', 'PROFILES', 'REASON/LINK'], sessionRows(v, now), secrets))
   const facts: string[] = []
-  if (v.containerEndpoint) facts.push(`container endpoint: ${v.containerEndpoint.url}/v1/credentials/PROFILE (token file ${v.containerEndpoint.tokenFile})`)
+  if (v.containerEndpoint)
+    facts.push(`container endpoint: ${v.containerEndpoint.url}/v1/credentials/PROFILE (token file ${v.containerEndpoint.tokenFile})`)
   if (v.imdsEndpoint) facts.push(`IMDSv2 endpoint: ${v.imdsEndpoint}`)
   if (v.pid !== undefined) facts.push(`daemon pid ${v.pid}`)
   if (facts.length > 0) parts.push(facts.map((f) => outgoingText(f, { secrets })).join('\n'))

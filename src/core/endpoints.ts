@@ -55,7 +55,10 @@ export const endpointEnvVar = (service: EndpointService): string =>
   ['AWS_ENDPOINT_URL', ...SERVICE_ID[service].split(' ').map((w) => w.toUpperCase())].join('_')
 
 export const endpointConfigKey = (service: EndpointService): string =>
-  SERVICE_ID[service].split(' ').map((w) => w.toLowerCase()).join('_')
+  SERVICE_ID[service]
+    .split(' ')
+    .map((w) => w.toLowerCase())
+    .join('_')
 
 const IGNORE_ENV = 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'
 const IGNORE_KEY = 'ignore_configured_endpoint_urls'

@@ -9,8 +9,15 @@ export type FailureKind = 'transient' | 'permanent'
 
 /** The OAuth error code of an SSO-OIDC refusal; `other` for anything else. */
 export type OAuthCode =
-  | 'invalid_grant' | 'invalid_client' | 'authorization_pending' | 'slow_down' | 'expired_token'
-  | 'access_denied' | 'invalid_request' | 'unauthorized_client' | 'other'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  | 'access_denied'
+  | 'invalid_request'
+  | 'unauthorized_client'
+  | 'other'
 
 /**
  * Every code aws-credd itself gives a failure: test/core/errors.test.ts fails on a code
@@ -20,20 +27,57 @@ export const ERROR_CODES = [
   // the daemon's own config
   'InvalidConfig',
   // ~/.aws/config and ~/.aws/credentials, as the profile graph reads them
-  'InvalidProfile', 'ProfileNotFound', 'NoCredentials', 'ConflictingSource', 'UnsupportedProfile', 'InvalidCredentialSource',
-  'ProfileCycle', 'SsoSessionNotFound', 'SsoIncomplete', 'SsoSessionConflict', 'ServicesSectionNotFound', 'MfaRequired',
+  'InvalidProfile',
+  'ProfileNotFound',
+  'NoCredentials',
+  'ConflictingSource',
+  'UnsupportedProfile',
+  'InvalidCredentialSource',
+  'ProfileCycle',
+  'SsoSessionNotFound',
+  'SsoIncomplete',
+  'SsoSessionConflict',
+  'ServicesSectionNotFound',
+  'MfaRequired',
   'AwsFileUnreadable',
   // SSO tokens and logins
-  'SsoTokenExpired', 'SsoTokenMissing', 'SsoTokenRefused', 'SsoOidcFailed', 'LoginCancelled',
-  'invalid_grant', 'invalid_client', 'authorization_pending', 'slow_down', 'expired_token', 'access_denied', 'invalid_request', 'unauthorized_client',
+  'SsoTokenExpired',
+  'SsoTokenMissing',
+  'SsoTokenRefused',
+  'SsoOidcFailed',
+  'LoginCancelled',
+  'invalid_grant',
+  'invalid_client',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
+  'access_denied',
+  'invalid_request',
+  'unauthorized_client',
   // fetching credentials
-  'Timeout', 'ShortLivedCredentials', 'Unknown',
+  'Timeout',
+  'ShortLivedCredentials',
+  'Unknown',
   // the credentials file
-  'CredentialsFileWriteTimeout', 'CredentialsFileLockLost', 'CredentialsFileBusy', 'InvalidSectionName', 'InvalidCredentialValue',
-  'UnmanagedLongTermKeys', 'AmbiguousSectionHeader', 'CredentialsFileNotUtf8', 'CredentialsFileLocked', 'CredentialsFileWriteFailed',
+  'CredentialsFileWriteTimeout',
+  'CredentialsFileLockLost',
+  'CredentialsFileBusy',
+  'InvalidSectionName',
+  'InvalidCredentialValue',
+  'UnmanagedLongTermKeys',
+  'AmbiguousSectionHeader',
+  'CredentialsFileNotUtf8',
+  'CredentialsFileLocked',
+  'CredentialsFileWriteFailed',
   'ForeignSymlinkTarget',
   // serving, the control socket, grants
-  'UnsafeRuntimeDir', 'ListenFailed', 'InvalidAuthTokenFile', 'UntrustedControlSocket', 'AlreadyRunning', 'GrantRefused', 'UnsafeAuditLog',
+  'UnsafeRuntimeDir',
+  'ListenFailed',
+  'InvalidAuthTokenFile',
+  'UntrustedControlSocket',
+  'AlreadyRunning',
+  'GrantRefused',
+  'UnsafeAuditLog',
   // alert channels
   'AlertDeliveryFailed',
 ] as const
@@ -140,7 +184,14 @@ export class CredentialsFileError extends CreddError {
 
 /** An SSO-OIDC call failed; `oauth` says how (the keeper and `login` decide by it, never by message text). */
 export class OidcError extends CreddError {
-  constructor(readonly session: string, readonly oauth: OAuthCode, reason: string, kind: FailureKind, fix: string | undefined, cause?: unknown) {
+  constructor(
+    readonly session: string,
+    readonly oauth: OAuthCode,
+    reason: string,
+    kind: FailureKind,
+    fix: string | undefined,
+    cause?: unknown,
+  ) {
     super(reason, { code: oauth === 'other' ? 'SsoOidcFailed' : oauth, kind, fix, cause })
   }
 }
@@ -186,7 +237,11 @@ export class ForeignSymlinkError extends CreddError {
 export class AlertChannelError extends CreddError {
   readonly channel: string
   constructor(channel: string, reason: string, opts: { fix?: string; kind?: FailureKind; code?: ErrorCode } = {}) {
-    super(`alert channel ${channel}: ${reason}`, { code: opts.code ?? 'AlertDeliveryFailed', kind: opts.kind ?? 'transient', fix: opts.fix })
+    super(`alert channel ${channel}: ${reason}`, {
+      code: opts.code ?? 'AlertDeliveryFailed',
+      kind: opts.kind ?? 'transient',
+      fix: opts.fix,
+    })
     this.channel = channel
   }
 }
@@ -217,7 +272,8 @@ interface ErrorShape {
   name?: unknown
   message?: unknown
 }
-const isErrorShape = (e: unknown): e is ErrorShape & { cause?: unknown } => e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)
+const isErrorShape = (e: unknown): e is ErrorShape & { cause?: unknown } =>
+  e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)
 
 const chain = (e: unknown, opts: RenderOptions): string => {
   if (!isErrorShape(e)) return String(e)
@@ -245,5 +301,5 @@ export const errorLine = (e: unknown): string => renderError(e)
 
 /** Whether two failures are the same problem (same class, code and message): a report is repeated only when it changed. */
 export const sameFailure = (a: CreddError | undefined, b: CreddError | undefined): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.constructor === b.constructor && a.code === b.code && a.reason === b.reason && a.fix === b.fix)
-
+  a === b ||
+  (a !== undefined && b !== undefined && a.constructor === b.constructor && a.code === b.code && a.reason === b.reason && a.fix === b.fix)

@@ -20,7 +20,8 @@ export const fixes = {
   /** No daemon answers on the control socket; appended to control-client's noDaemon line. */
   startDaemon: 'start it with `aws-credd run`',
   /** `aws-credd process` failed with no fix of its own. */
-  checkProfile: (profile: string): string => `check profile "${profile}" in the AWS config file, or start the daemon (aws-credd run) to see its status`,
+  checkProfile: (profile: string): string =>
+    `check profile "${profile}" in the AWS config file, or start the daemon (aws-credd run) to see its status`,
   /** What a person runs to log in to an SSO session again, both ways. */
   ssoLogin: (s: SessionName): string => `${credddLogin(s)} (or aws sso login ${sessionLoginFlag(s)})`,
   /** The fix line of a session that needs a person: ssoLogin, prefixed with `run:`. */

@@ -64,18 +64,33 @@ export interface GrantProblem {
 }
 
 /** The first problem with a grant request, or undefined when it can be honoured. */
-export const grantRequestProblem = (req: GrantRequest, live: ReadonlyMap<string, unknown>, kept: (profile: string) => boolean): GrantProblem | undefined => {
+export const grantRequestProblem = (
+  req: GrantRequest,
+  live: ReadonlyMap<string, unknown>,
+  kept: (profile: string) => boolean,
+): GrantProblem | undefined => {
   if (!GRANT_NAME.test(req.name))
-    return { reason: `grant name ${JSON.stringify(req.name.slice(0, 80))} is not valid`, fix: 'use letters, digits and . _ : @ - (up to 64, starting with a letter or digit)' }
+    return {
+      reason: `grant name ${JSON.stringify(req.name.slice(0, 80))} is not valid`,
+      fix: 'use letters, digits and . _ : @ - (up to 64, starting with a letter or digit)',
+    }
   if (req.name === 'owner' || req.name === 'imds') return { reason: `grant name "${req.name}" is reserved`, fix: 'choose another name' }
   const prefix = reservedPrefixOf(req.name)
-  if (prefix && prefix !== req.kind) return { reason: `grant names starting with "${prefix}." are kept for aws-credd ${prefix}`, fix: 'choose another name' }
+  if (prefix && prefix !== req.kind)
+    return { reason: `grant names starting with "${prefix}." are kept for aws-credd ${prefix}`, fix: 'choose another name' }
   if (live.has(req.name))
-    return { reason: `a grant named "${req.name}" already exists`, fix: `revoke it first (aws-credd revoke ${req.name}) or choose another name`, conflict: true }
+    return {
+      reason: `a grant named "${req.name}" already exists`,
+      fix: `revoke it first (aws-credd revoke ${req.name}) or choose another name`,
+      conflict: true,
+    }
   if (req.profiles.length === 0) return { reason: 'a grant needs at least one profile', fix: 'add --profile NAME' }
   const unknown = req.profiles.filter((p) => !kept(p))
   if (unknown.length > 0)
-    return { reason: `profile${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `"${p}"`).join(', ')} not kept by this daemon`, fix: 'grant a profile it keeps (aws-credd status lists them)' }
+    return {
+      reason: `profile${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `"${p}"`).join(', ')} not kept by this daemon`,
+      fix: 'grant a profile it keeps (aws-credd status lists them)',
+    }
   if (req.ttlMs !== undefined && (!Number.isFinite(req.ttlMs) || req.ttlMs < MIN_GRANT_TTL_MS || req.ttlMs > MAX_GRANT_TTL_MS))
     return { reason: 'the grant TTL must be from 1s to 7d', fix: 'give --ttl such as 20s, 30m or 12h' }
   return undefined

@@ -24,7 +24,8 @@ export const lintIni = (text: string): IniProblem[] => {
       return
     }
     // Not echoed at all: such a line is often a secret pasted on a line of its own.
-    if (!/[=:]/.test(trimmed)) problems.push({ line, problem: 'this line is neither a [section] nor a key = value line (a value pasted on a line of its own?)' })
+    if (!/[=:]/.test(trimmed))
+      problems.push({ line, problem: 'this line is neither a [section] nor a key = value line (a value pasted on a line of its own?)' })
     else if (!inSection) problems.push({ line, problem: 'a key = value line before any [section]' })
   })
   return problems

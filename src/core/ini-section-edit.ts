@@ -40,7 +40,10 @@ export const isMarkerLine = (line: string): boolean => MARKER_RE.test(line)
 /** A header that one reader takes for the section and the other does not. */
 export class SectionConflict extends Error {
   override readonly name = 'SectionConflict'
-  constructor(readonly section: string, readonly line: number) {
+  constructor(
+    readonly section: string,
+    readonly line: number,
+  ) {
     super(`line ${line} is read as section [${section}] by only one of the AWS SDK and botocore`)
   }
 }
@@ -52,7 +55,10 @@ export interface SectionInfo {
   managed: boolean
 }
 
-interface Line { text: string; eol: string }
+interface Line {
+  text: string
+  eol: string
+}
 type Kind = 'blank' | 'comment' | 'header' | 'key' | 'cont' | 'other'
 interface Info {
   kind: Kind
@@ -141,7 +147,11 @@ const classify = (lines: Line[]): Info[] => {
   })
 }
 
-interface Block { header: number; end: number; contentEnd: number }
+interface Block {
+  header: number
+  end: number
+  contentEnd: number
+}
 
 /** Every [name] section, in file order; throws SectionConflict on a header only one reader names so. */
 const blocksOf = (lines: Line[], infos: Info[], name: string, strict: boolean): Block[] => {
@@ -180,7 +190,12 @@ const rewrite = (text: string, key: string, value: string): string => {
   return `${/^\s*/.exec(text)![0]}${key} = ${value}`
 }
 
-interface BodyEdit { set: Map<string, string>; remove: Set<string>; dropMarkers: boolean; eol: string }
+interface BodyEdit {
+  set: Map<string, string>
+  remove: Set<string>
+  dropMarkers: boolean
+  eol: string
+}
 
 /** The section's lines with our keys set/removed; untouched lines are the same objects. */
 const editBody = (idx: number[], lines: Line[], infos: Info[], e: BodyEdit): Line[] => {
@@ -188,7 +203,12 @@ const editBody = (idx: number[], lines: Line[], infos: Info[], e: BodyEdit): Lin
   // An indented `key = v` under a key with a value is botocore's continuation line but the
   // SDK's key. For a key we set, it stays (botocore's value of the key above is kept) and
   // our line goes after it, where it wins for the SDK; for a key we remove, it goes.
-  const sdkOnly = new Set(idx.map((i) => infos[i]!).filter((x) => x.kind === 'cont').map((x) => ownedKey(x, owned)))
+  const sdkOnly = new Set(
+    idx
+      .map((i) => infos[i]!)
+      .filter((x) => x.kind === 'cont')
+      .map((x) => ownedKey(x, owned)),
+  )
   const out: Array<{ line: Line; content: boolean }> = []
   const written = new Set<string>()
   for (let j = 0; j < idx.length; j++) {
@@ -223,7 +243,9 @@ const editBody = (idx: number[], lines: Line[], infos: Info[], e: BodyEdit): Lin
   }
   let at = out.length
   while (at > 0 && !out[at - 1]!.content) at--
-  const missing = [...e.set].filter(([k]) => !written.has(k)).map(([k, v]) => ({ line: { text: `${k} = ${v}`, eol: e.eol }, content: true }))
+  const missing = [...e.set]
+    .filter(([k]) => !written.has(k))
+    .map(([k, v]) => ({ line: { text: `${k} = ${v}`, eol: e.eol }, content: true }))
   out.splice(at, 0, ...missing)
   return out.map((o) => o.line)
 }
@@ -247,10 +269,11 @@ export const sectionNameProblem = (name: string): string | undefined => {
   if (/[[\]\r\n]/.test(name)) return 'contains a bracket or a line break'
   if (name.trim() !== name) return 'starts or ends with a space'
   if (/(^|\s)[#;]/.test(name)) return 'contains # or ; that the AWS SDK reads as a comment'
-  if (name === 'DEFAULT') return 'is botocore\'s default section, whose keys apply to every profile'
+  if (name === 'DEFAULT') return "is botocore's default section, whose keys apply to every profile"
   if (name === '__proto__') return 'is refused by the AWS SDK'
   // parseIni reads "word other" as a typed section ([profile x]) or ignores it.
-  if (/^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/.test(name)) return 'looks like "<type> <name>", which the AWS SDK does not read as a credentials profile'
+  if (/^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/.test(name))
+    return 'looks like "<type> <name>", which the AWS SDK does not read as a credentials profile'
   return undefined
 }
 
@@ -279,7 +302,7 @@ export const inspectSection = (text: string, name: string): SectionInfo => {
     for (const i of range(b.header + 1, b.end)) {
       const info = infos[i]!
       if (info.kind === 'comment' && isMarkerLine(lines[i]!.text)) managed = true
-      const key = info.kind === 'key' ? info.pyKey ?? info.sdkKey : undefined
+      const key = info.kind === 'key' ? (info.pyKey ?? info.sdkKey) : undefined
       if (key !== undefined && info.value !== undefined) values[key] = info.value
     }
   }

@@ -85,7 +85,8 @@ export type Link = StaticLink | AssumeRoleLink | MfaSessionLink | CredentialSour
 export type LinkKind = Link['kind']
 
 /** Links that take another link's credentials as input. */
-export const sourceOf = (link: Link): LinkId | undefined => (link.kind === 'assume-role' || link.kind === 'mfa-session' ? link.source : undefined)
+export const sourceOf = (link: Link): LinkId | undefined =>
+  link.kind === 'assume-role' || link.kind === 'mfa-session' ? link.source : undefined
 
 /** The MFA device a link needs a code for, if any. */
 export const mfaSerialOf = (link: Link): string | undefined =>

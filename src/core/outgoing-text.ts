@@ -74,7 +74,7 @@ export class SecretRegistry {
     const heads = this.heads
     let out = ''
     let from = 0
-    for (let i = 0; i <= text.length - MIN_SECRET_LENGTH; ) {
+    for (let i = 0; i <= text.length - MIN_SECRET_LENGTH;) {
       if (heads[headOf(text, i)] === 0) {
         i++
         continue
@@ -118,10 +118,28 @@ export class SecretRegistry {
 // ---- 1b. secret names ---------------------------------------------------------------
 
 const SECRET_NAMES = [
-  'aws_secret_access_key', 'secret_access_key', 'aws_session_token', 'session_token', 'access_token',
-  'refresh_token', 'client_secret', 'authorization', 'proxy_authorization', 'x_amz_security_token', 'security_token',
-  'x_amz_signature', 'web_identity_token', 'id_token', 'code_verifier', 'private_key', 'api_key', 'cookie',
-  'password', 'passwd', 'token', 'secret',
+  'aws_secret_access_key',
+  'secret_access_key',
+  'aws_session_token',
+  'session_token',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'authorization',
+  'proxy_authorization',
+  'x_amz_security_token',
+  'security_token',
+  'x_amz_signature',
+  'web_identity_token',
+  'id_token',
+  'code_verifier',
+  'private_key',
+  'api_key',
+  'cookie',
+  'password',
+  'passwd',
+  'token',
+  'secret',
 ]
 const normalizeName = (k: string): string => k.replace(/[-_\s]/g, '').toLowerCase()
 const SECRET_KEYS = new Set(SECRET_NAMES.map(normalizeName))
@@ -187,7 +205,8 @@ export const redactSecrets = (text: string, secrets: SecretRegistry): string => 
   if (MAY_NAME.test(out)) {
     out = out
       .replace(NAMED_VALUE, (_m, name: string, quote: string | undefined, scheme: string | undefined) =>
-        quote !== undefined ? `${name}${quote}${REDACTED}${quote}` : `${name}${scheme ?? ''}${REDACTED}`)
+        quote !== undefined ? `${name}${quote}${REDACTED}${quote}` : `${name}${scheme ?? ''}${REDACTED}`,
+      )
       .replace(XML_VALUE, (_m, open: string) => open + REDACTED)
   }
   if (out.includes('://')) out = out.replace(URL_PASSWORD, (_m, head: string) => `${head}${REDACTED}@`)

@@ -50,7 +50,8 @@ export interface AwsProfileData {
 export const mergeProfiles = (config: Sections, credentials: Sections): Sections => {
   const out: Sections = {}
   for (const [name, s] of Object.entries(config)) out[name] = { ...s }
-  for (const [name, s] of Object.entries(credentials)) out[name] = Object.prototype.hasOwnProperty.call(out, name) ? { ...out[name], ...s } : { ...s }
+  for (const [name, s] of Object.entries(credentials))
+    out[name] = Object.prototype.hasOwnProperty.call(out, name) ? { ...out[name], ...s } : { ...s }
   return out
 }
 
@@ -58,8 +59,7 @@ const CREDENTIAL_SOURCES = ['Environment', 'Ec2InstanceMetadata', 'EcsContainer'
 const SSO_KEYS = ['sso_start_url', 'sso_account_id', 'sso_session', 'sso_region', 'sso_role_name'] as const
 const SDK_DEFAULT_STS_REGION = 'us-east-1'
 
-const own = <T>(o: Record<string, T>, k: string): T | undefined =>
-  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined
+const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined)
 const str = (d: Section, k: string): string | undefined => {
   const v = own(d, k)
   return typeof v === 'string' ? v : undefined
@@ -79,8 +79,7 @@ const isLogin = (d: Section): boolean => Boolean(str(d, 'login_session'))
 const header = (profile: string): string => (profile === 'default' ? '[default]' : `[profile ${profile}]`)
 
 /** Drops undefined fields so links compare cleanly and serialise small. */
-const compact = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 
 interface Walk {
   root: string
@@ -91,7 +90,10 @@ interface Walk {
 }
 
 class Resolver {
-  constructor(private readonly files: AwsProfileData, private readonly env: Env) {}
+  constructor(
+    private readonly files: AwsProfileData,
+    private readonly env: Env,
+  ) {}
 
   private fail(w: Walk, profile: string, reason: string, fix: string, code?: ErrorCode, reasonNamesRoot = true): never {
     const context = profile === w.root ? '' : ` (needed by profile "${w.root}")`
@@ -111,8 +113,13 @@ class Resolver {
     const rootData = this.data(root)
     const w: Walk = { root, rootData: rootData ?? {}, path: [root], staged: new Map() }
     if (!rootData) {
-      this.fail(w, root, `profile "${root}" is not defined in the AWS config or credentials file`,
-        `add ${header(root)} to the AWS config file (or [${root}] to the credentials file), or stop asking for "${root}"`, 'ProfileNotFound')
+      this.fail(
+        w,
+        root,
+        `profile "${root}" is not defined in the AWS config or credentials file`,
+        `add ${header(root)} to the AWS config file (or [${root}] to the credentials file), or stop asking for "${root}"`,
+        'ProfileNotFound',
+      )
     }
     const id = this.resolve(w, root, rootData, false)
     return { id, links: w.staged }
@@ -125,23 +132,38 @@ class Resolver {
     const bothSources = hasSourceProfile(d) && hasCredentialSource(d)
     if (credentialSourceOnly || isAssumeRole(d) || (str(d, 'role_arn') !== undefined && bothSources)) {
       if (bothSources) {
-        this.fail(w, profile, `profile "${profile}" sets both source_profile and credential_source`,
-          `keep only one of them in ${header(profile)}`, 'ConflictingSource')
+        this.fail(
+          w,
+          profile,
+          `profile "${profile}" sets both source_profile and credential_source`,
+          `keep only one of them in ${header(profile)}`,
+          'ConflictingSource',
+        )
       }
       if (credentialSourceOnly) return this.credentialSourceLink(w, profile, d)
       return this.assumeRoleLink(w, profile, d)
     }
     if (isStatic(d)) return this.staticLink(w, profile, d)
     if (isWebIdentity(d)) return this.webIdentityLink(w, profile, d)
-    if (isProcess(d)) return this.stage(w, { kind: 'process', id: `process:${profile}`, profile, command: str(d, 'credential_process') as string })
+    if (isProcess(d))
+      return this.stage(w, { kind: 'process', id: `process:${profile}`, profile, command: str(d, 'credential_process') as string })
     if (isSso(d)) return this.ssoLink(w, profile, d)
     if (isLogin(d)) {
-      this.fail(w, profile, `profile "${profile}" uses login_session (aws login), which aws-credd cannot renew`,
-        `use sso_session, a role or keys in ${header(profile)}`, 'UnsupportedProfile')
+      this.fail(
+        w,
+        profile,
+        `profile "${profile}" uses login_session (aws login), which aws-credd cannot renew`,
+        `use sso_session, a role or keys in ${header(profile)}`,
+        'UnsupportedProfile',
+      )
     }
-    this.fail(w, profile, `profile "${profile}" ${whyNoCredentials(d, asSource)}`,
+    this.fail(
+      w,
+      profile,
+      `profile "${profile}" ${whyNoCredentials(d, asSource)}`,
       `add aws_access_key_id/aws_secret_access_key, role_arn with source_profile or credential_source, web_identity_token_file, credential_process or sso_session to ${header(profile)}`,
-      'NoCredentials')
+      'NoCredentials',
+    )
   }
 
   private staticLink(w: Walk, profile: string, d: Section): LinkId {
@@ -150,27 +172,43 @@ class Resolver {
     if (exp !== undefined) {
       expiresAt = Date.parse(exp)
       if (!Number.isFinite(expiresAt)) {
-        this.fail(w, profile, `profile "${profile}" has aws_credential_expiration = ${JSON.stringify(exp)}, which is not a date`,
-          `write it as ISO 8601 (2026-01-01T00:00:00Z) in ${header(profile)}`)
+        this.fail(
+          w,
+          profile,
+          `profile "${profile}" has aws_credential_expiration = ${JSON.stringify(exp)}, which is not a date`,
+          `write it as ISO 8601 (2026-01-01T00:00:00Z) in ${header(profile)}`,
+        )
       }
     }
-    return this.stage(w, compact({
-      kind: 'static' as const, id: `static:${profile}`, profile,
-      accessKeyId: str(d, 'aws_access_key_id') as string,
-      secretAccessKey: str(d, 'aws_secret_access_key') as string,
-      sessionToken: str(d, 'aws_session_token'),
-      expiresAt,
-    }))
+    return this.stage(
+      w,
+      compact({
+        kind: 'static' as const,
+        id: `static:${profile}`,
+        profile,
+        accessKeyId: str(d, 'aws_access_key_id') as string,
+        secretAccessKey: str(d, 'aws_secret_access_key') as string,
+        sessionToken: str(d, 'aws_session_token'),
+        expiresAt,
+      }),
+    )
   }
 
   private credentialSourceLink(w: Walk, profile: string, d: Section): LinkId {
     const value = str(d, 'credential_source') as string
     if (!(CREDENTIAL_SOURCES as readonly string[]).includes(value)) {
-      this.fail(w, profile, `profile "${profile}" has credential_source = ${value}; expected Environment, Ec2InstanceMetadata or EcsContainer`,
-        `fix credential_source in ${header(profile)} (the names are case-sensitive)`, 'InvalidCredentialSource')
+      this.fail(
+        w,
+        profile,
+        `profile "${profile}" has credential_source = ${value}; expected Environment, Ec2InstanceMetadata or EcsContainer`,
+        `fix credential_source in ${header(profile)} (the names are case-sensitive)`,
+        'InvalidCredentialSource',
+      )
     }
     return this.stage(w, {
-      kind: 'credential-source', id: `credential-source:${profile}`, profile,
+      kind: 'credential-source',
+      id: `credential-source:${profile}`,
+      profile,
       credentialSource: value as CredentialSourceLink['credentialSource'],
     })
   }
@@ -184,16 +222,27 @@ class Resolver {
     } else {
       const sd = this.data(sourceProfile)
       if (!sd) {
-        this.fail(w, profile, `profile "${profile}" has source_profile = ${sourceProfile}, but profile "${sourceProfile}" does not exist`,
-          `add ${header(sourceProfile)} or correct source_profile in ${header(profile)}`, 'ProfileNotFound')
+        this.fail(
+          w,
+          profile,
+          `profile "${profile}" has source_profile = ${sourceProfile}, but profile "${sourceProfile}" does not exist`,
+          `add ${header(sourceProfile)} or correct source_profile in ${header(profile)}`,
+          'ProfileNotFound',
+        )
       }
       // The SDK meets a profile again as a source: static keys end the chain,
       // anything else would go round forever, so it reports a cycle.
       const seen = w.path.indexOf(sourceProfile)
       if (seen >= 0 && !isStatic(sd)) {
         const cycle = [...w.path.slice(seen), sourceProfile].join(' → ')
-        this.fail(w, profile, `profiles form a cycle: ${cycle}`,
-          `change source_profile in ${header(profile)} so the chain ends at keys, SSO, web identity, credential_process or credential_source`, 'ProfileCycle', false)
+        this.fail(
+          w,
+          profile,
+          `profiles form a cycle: ${cycle}`,
+          `change source_profile in ${header(profile)} so the chain ends at keys, SSO, web identity, credential_process or credential_source`,
+          'ProfileCycle',
+          false,
+        )
       }
       w.path.push(sourceProfile)
       source = this.resolve(w, sourceProfile, sd, true)
@@ -205,31 +254,51 @@ class Resolver {
     if (mfaSerial !== undefined && sourceLink?.kind === 'static' && sourceLink.sessionToken === undefined) {
       // Long-term keys can hold an MFA session (GetSessionToken): one code lasts hours, not one AssumeRole.
       source = this.stage(w, {
-        kind: 'mfa-session', id: `mfa-session:${sourceLink.profile}:${mfaSerial}`, profile, region, endpoint, mfaSerial, source,
+        kind: 'mfa-session',
+        id: `mfa-session:${sourceLink.profile}:${mfaSerial}`,
+        profile,
+        region,
+        endpoint,
+        mfaSerial,
+        source,
       })
       mfaSerial = undefined
     }
-    return this.stage(w, compact({
-      kind: 'assume-role' as const, id: `assume-role:${profile}`, profile, region, endpoint,
-      roleArn: str(d, 'role_arn') as string,
-      roleSessionName: str(d, 'role_session_name'),
-      externalId: str(d, 'external_id'),
-      durationSeconds,
-      mfaSerial,
-      source,
-    }))
+    return this.stage(
+      w,
+      compact({
+        kind: 'assume-role' as const,
+        id: `assume-role:${profile}`,
+        profile,
+        region,
+        endpoint,
+        roleArn: str(d, 'role_arn') as string,
+        roleSessionName: str(d, 'role_session_name'),
+        externalId: str(d, 'external_id'),
+        durationSeconds,
+        mfaSerial,
+        source,
+      }),
+    )
   }
 
   private webIdentityLink(w: Walk, profile: string, d: Section): LinkId {
     const { region, endpoint } = this.placement(w, profile, d, 'sts')
-    return this.stage(w, compact({
-      kind: 'web-identity' as const, id: `web-identity:${profile}`, profile, region, endpoint,
-      roleArn: str(d, 'role_arn') as string,
-      webIdentityTokenFile: str(d, 'web_identity_token_file') as string,
-      roleSessionName: str(d, 'role_session_name'),
-      // fromIni does not pass duration_seconds for web identity; we honour it when written.
-      durationSeconds: this.duration(w, profile, d),
-    }))
+    return this.stage(
+      w,
+      compact({
+        kind: 'web-identity' as const,
+        id: `web-identity:${profile}`,
+        profile,
+        region,
+        endpoint,
+        roleArn: str(d, 'role_arn') as string,
+        webIdentityTokenFile: str(d, 'web_identity_token_file') as string,
+        roleSessionName: str(d, 'role_session_name'),
+        // fromIni does not pass duration_seconds for web identity; we honour it when written.
+        durationSeconds: this.duration(w, profile, d),
+      }),
+    )
   }
 
   private ssoLink(w: Walk, profile: string, d: Section): LinkId {
@@ -239,49 +308,91 @@ class Resolver {
     if (sessionName !== undefined) {
       const session = own(this.files.ssoSessions, sessionName)
       if (!session) {
-        this.fail(w, profile, `profile "${profile}" has sso_session = ${sessionName}, but there is no [sso-session ${sessionName}] section`,
-          `add [sso-session ${sessionName}] with sso_start_url and sso_region to the AWS config file`, 'SsoSessionNotFound')
+        this.fail(
+          w,
+          profile,
+          `profile "${profile}" has sso_session = ${sessionName}, but there is no [sso-session ${sessionName}] section`,
+          `add [sso-session ${sessionName}] with sso_start_url and sso_region to the AWS config file`,
+          'SsoSessionNotFound',
+        )
       }
       const missing = ['sso_start_url', 'sso_region'].filter((k) => !str(session, k))
       if (missing.length > 0) {
-        this.fail(w, profile, `[sso-session ${sessionName}] lacks ${missing.join(', ')}`,
-          `add ${missing.join(' and ')} to [sso-session ${sessionName}] (aws configure sso-session)`, 'SsoIncomplete', false)
+        this.fail(
+          w,
+          profile,
+          `[sso-session ${sessionName}] lacks ${missing.join(', ')}`,
+          `add ${missing.join(' and ')} to [sso-session ${sessionName}] (aws configure sso-session)`,
+          'SsoIncomplete',
+          false,
+        )
       }
-      for (const [key, mine] of [['sso_region', ssoRegion], ['sso_start_url', startUrl]] as const) {
+      for (const [key, mine] of [
+        ['sso_region', ssoRegion],
+        ['sso_start_url', startUrl],
+      ] as const) {
         const theirs = str(session, key)
         if (mine !== undefined && mine !== theirs) {
-          this.fail(w, profile, `profile "${profile}" sets ${key} = ${mine} but its [sso-session ${sessionName}] says ${theirs}`,
-            `remove ${key} from ${header(profile)}; the sso-session decides it`, 'SsoSessionConflict')
+          this.fail(
+            w,
+            profile,
+            `profile "${profile}" sets ${key} = ${mine} but its [sso-session ${sessionName}] says ${theirs}`,
+            `remove ${key} from ${header(profile)}; the sso-session decides it`,
+            'SsoSessionConflict',
+          )
         }
       }
       startUrl = str(session, 'sso_start_url')
       ssoRegion = str(session, 'sso_region')
     }
-    const fields = { sso_start_url: startUrl, sso_account_id: str(d, 'sso_account_id'), sso_region: ssoRegion, sso_role_name: str(d, 'sso_role_name') }
-    const missing = Object.entries(fields).filter(([, v]) => !v).map(([k]) => k)
+    const fields = {
+      sso_start_url: startUrl,
+      sso_account_id: str(d, 'sso_account_id'),
+      sso_region: ssoRegion,
+      sso_role_name: str(d, 'sso_role_name'),
+    }
+    const missing = Object.entries(fields)
+      .filter(([, v]) => !v)
+      .map(([k]) => k)
     if (missing.length > 0) {
-      this.fail(w, profile, `profile "${profile}" is configured for SSO but lacks ${missing.join(', ')}`,
-        `add ${missing.join(', ')} to ${header(profile)} (or run: aws configure sso --profile ${profile})`, 'SsoIncomplete')
+      this.fail(
+        w,
+        profile,
+        `profile "${profile}" is configured for SSO but lacks ${missing.join(', ')}`,
+        `add ${missing.join(', ')} to ${header(profile)} (or run: aws configure sso --profile ${profile})`,
+        'SsoIncomplete',
+      )
     }
     const { endpoint } = this.placement(w, profile, d, 'sso')
-    return this.stage(w, compact({
-      kind: 'sso' as const, id: `sso:${profile}`, profile, region: ssoRegion as string, endpoint,
-      ssoSession: sessionName,
-      startUrl: startUrl as string,
-      ssoRegion: ssoRegion as string,
-      accountId: fields.sso_account_id as string,
-      roleName: fields.sso_role_name as string,
-      // The SDK's token cache file is sha1(session name), or sha1(start URL) for legacy profiles.
-      cacheKey: sessionName ?? (startUrl as string),
-    }))
+    return this.stage(
+      w,
+      compact({
+        kind: 'sso' as const,
+        id: `sso:${profile}`,
+        profile,
+        region: ssoRegion as string,
+        endpoint,
+        ssoSession: sessionName,
+        startUrl: startUrl as string,
+        ssoRegion: ssoRegion as string,
+        accountId: fields.sso_account_id as string,
+        roleName: fields.sso_role_name as string,
+        // The SDK's token cache file is sha1(session name), or sha1(start URL) for legacy profiles.
+        cacheKey: sessionName ?? (startUrl as string),
+      }),
+    )
   }
 
   private duration(w: Walk, profile: string, d: Section): number | undefined {
     const raw = str(d, 'duration_seconds')
     if (raw === undefined) return undefined
     if (!/^\d+$/.test(raw) || Number(raw) === 0) {
-      this.fail(w, profile, `profile "${profile}" has duration_seconds = ${JSON.stringify(raw)}, which is not a positive whole number of seconds`,
-        `write a number such as 3600 in ${header(profile)}`)
+      this.fail(
+        w,
+        profile,
+        `profile "${profile}" has duration_seconds = ${JSON.stringify(raw)}, which is not a positive whole number of seconds`,
+        `write a number such as 3600 in ${header(profile)}`,
+      )
     }
     return Number(raw)
   }
@@ -296,8 +407,13 @@ class Resolver {
       from = w.root
     }
     if (found.missingServicesSection !== undefined) {
-      this.fail(w, profile, `profile "${from}" has services = ${found.missingServicesSection}, but there is no [services ${found.missingServicesSection}] section`,
-        `add [services ${found.missingServicesSection}] to the AWS config file or remove services from ${header(from)}`, 'ServicesSectionNotFound')
+      this.fail(
+        w,
+        profile,
+        `profile "${from}" has services = ${found.missingServicesSection}, but there is no [services ${found.missingServicesSection}] section`,
+        `add [services ${found.missingServicesSection}] to the AWS config file or remove services from ${header(from)}`,
+        'ServicesSectionNotFound',
+      )
     }
     return { region, endpoint: found.url }
   }
@@ -308,7 +424,8 @@ const whyNoCredentials = (d: Section, asSource: boolean): string => {
   if (str(d, 'aws_secret_access_key') !== undefined) return 'has aws_secret_access_key but no aws_access_key_id'
   if (str(d, 'role_arn') !== undefined) return 'has role_arn but neither source_profile, credential_source nor web_identity_token_file'
   if (str(d, 'web_identity_token_file') !== undefined) return 'has web_identity_token_file but no role_arn'
-  if (!asSource && hasCredentialSource(d)) return 'has credential_source but no role_arn (credential_source alone only works in a source_profile)'
+  if (!asSource && hasCredentialSource(d))
+    return 'has credential_source but no role_arn (credential_source alone only works in a source_profile)'
   if (!asSource && hasSourceProfile(d)) return 'has source_profile but no role_arn'
   return 'has no credentials'
 }

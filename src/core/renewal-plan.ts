@@ -61,7 +61,11 @@ export const planRenewal = (issued: Issued, policy: RenewalPolicy, random: numbe
 }
 
 /** Delay before retry number `attempt` (1-based) of a transient failure: AWS's "full jitter". */
-export const retryDelay = (attempt: number, policy: Pick<RenewalPolicy, 'retryBase' | 'retryCap' | 'minInterval'>, random: number): number => {
+export const retryDelay = (
+  attempt: number,
+  policy: Pick<RenewalPolicy, 'retryBase' | 'retryCap' | 'minInterval'>,
+  random: number,
+): number => {
   const ceiling = Math.min(policy.retryCap, policy.retryBase * 2 ** Math.min(Math.max(attempt - 1, 0), 30))
   return Math.max(policy.minInterval, ceiling * clamp01(random))
 }

@@ -33,11 +33,22 @@ const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(3, '
 const OTHERS_WRITE = 0o022
 const STICKY = 0o1000
 
-const KIND_NAMES: Record<PathKind, string> = { symlink: 'a symlink', file: 'a file', socket: 'a socket', dir: 'a folder', other: 'not a file or folder' }
+const KIND_NAMES: Record<PathKind, string> = {
+  symlink: 'a symlink',
+  file: 'a file',
+  socket: 'a socket',
+  dir: 'a folder',
+  other: 'not a file or folder',
+}
 
 const PRIVATE_FOLDER = 'set XDG_RUNTIME_DIR to a private folder of yours (mode 700)'
 
-const problem = (path: string, reason: string, fix: string, owner?: number): TrustProblem => ({ path, reason, fix, ...(owner !== undefined ? { owner } : {}) })
+const problem = (path: string, reason: string, fix: string, owner?: number): TrustProblem => ({
+  path,
+  reason,
+  fix,
+  ...(owner !== undefined ? { owner } : {}),
+})
 
 /**
  * What is wrong with a runtime folder, or undefined when it is fine or absent. `parent` is a
@@ -46,17 +57,32 @@ const problem = (path: string, reason: string, fix: string, owner?: number): Tru
  */
 export const folderProblem = (dir: string, folder: PathFacts, parent: PathFacts | undefined, uid: number): TrustProblem | undefined => {
   if (folder.kind === 'missing') return undefined
-  if (folder.kind === 'error') return problem(dir, `cannot be checked (${folder.code})`, `run aws-credd as the user who owns ${dir}, or ${PRIVATE_FOLDER}`)
-  if (folder.kind !== 'dir') return problem(dir, `is not a folder (it is ${KIND_NAMES[folder.kind]})`, `remove ${dir} (aws-credd run makes a real one), or ${PRIVATE_FOLDER}`)
+  if (folder.kind === 'error')
+    return problem(dir, `cannot be checked (${folder.code})`, `run aws-credd as the user who owns ${dir}, or ${PRIVATE_FOLDER}`)
+  if (folder.kind !== 'dir')
+    return problem(
+      dir,
+      `is not a folder (it is ${KIND_NAMES[folder.kind]})`,
+      `remove ${dir} (aws-credd run makes a real one), or ${PRIVATE_FOLDER}`,
+    )
   if (folder.uid !== uid) {
-    return problem(dir, `belongs to uid ${folder.uid}, not ${uid}`,
-      `under sudo or su run aws-credd as uid ${folder.uid}; otherwise have root remove ${dir}, or ${PRIVATE_FOLDER}`, folder.uid)
+    return problem(
+      dir,
+      `belongs to uid ${folder.uid}, not ${uid}`,
+      `under sudo or su run aws-credd as uid ${folder.uid}; otherwise have root remove ${dir}, or ${PRIVATE_FOLDER}`,
+      folder.uid,
+    )
   }
   if ((folder.mode & 0o077) !== 0) return problem(dir, `is open to others (mode ${octal(folder.mode)}, expected 700)`, `chmod 700 ${dir}`)
   if (parent?.kind === 'dir') {
-    if (parent.uid !== uid && parent.uid !== 0) return problem(dir, `is in a folder of uid ${parent.uid}, who could swap it`, PRIVATE_FOLDER, parent.uid)
+    if (parent.uid !== uid && parent.uid !== 0)
+      return problem(dir, `is in a folder of uid ${parent.uid}, who could swap it`, PRIVATE_FOLDER, parent.uid)
     if ((parent.mode & OTHERS_WRITE) !== 0 && (parent.mode & STICKY) === 0) {
-      return problem(dir, `is in a folder others can write without the sticky bit (mode ${octal(parent.mode)}), so they could swap it`, PRIVATE_FOLDER)
+      return problem(
+        dir,
+        `is in a folder others can write without the sticky bit (mode ${octal(parent.mode)}), so they could swap it`,
+        PRIVATE_FOLDER,
+      )
     }
   }
   return undefined
@@ -66,9 +92,15 @@ export const folderProblem = (dir: string, folder: PathFacts, parent: PathFacts 
 export const socketProblem = (socket: string, facts: PathFacts, uid: number): TrustProblem | undefined => {
   if (facts.kind === 'missing') return undefined
   if (facts.kind === 'error') return problem(socket, `cannot be checked (${facts.code})`, `run aws-credd as the user who owns ${socket}`)
-  if (facts.kind !== 'socket') return problem(socket, `is not a socket (it is ${KIND_NAMES[facts.kind]})`, `remove ${socket}, then start aws-credd run`)
+  if (facts.kind !== 'socket')
+    return problem(socket, `is not a socket (it is ${KIND_NAMES[facts.kind]})`, `remove ${socket}, then start aws-credd run`)
   if (facts.uid !== uid) {
-    return problem(socket, `belongs to uid ${facts.uid}, not ${uid}`, `have root remove ${socket} (or run aws-credd as uid ${facts.uid}), then start aws-credd run`, facts.uid)
+    return problem(
+      socket,
+      `belongs to uid ${facts.uid}, not ${uid}`,
+      `have root remove ${socket} (or run aws-credd as uid ${facts.uid}), then start aws-credd run`,
+      facts.uid,
+    )
   }
   return undefined
 }
@@ -148,6 +180,9 @@ export const choiceNote = (c: RuntimeDirChoice): string => {
   const notes: string[] = []
   if (c.squatted) notes.push(`${c.squatted.path} ${c.squatted.reason}, so aws-credd uses ${c.dir} instead`)
   const long = c.tooLong
-  if (long) notes.push(`${long.socket} is ${long.bytes} bytes, over the ${long.max} a unix socket path may have (fix: set XDG_RUNTIME_DIR to a short private folder)`)
+  if (long)
+    notes.push(
+      `${long.socket} is ${long.bytes} bytes, over the ${long.max} a unix socket path may have (fix: set XDG_RUNTIME_DIR to a short private folder)`,
+    )
   return notes.join('; ')
 }

@@ -93,7 +93,13 @@ export const decideSsoSession = (f: SsoFacts, now: number, policy: SsoPolicy, ra
       refreshAt = Math.max(now, t.expiresAt - Math.max(lead, MIN_LEAD))
     }
     if (loginNeededAt !== undefined && loginNeededAt - policy.warnBefore <= now) {
-      return { state: 'expiring', reason: 'the SSO client registration expires soon; refreshing stops then', refreshAt, loginNeededAt, reviewAt: loginNeededAt }
+      return {
+        state: 'expiring',
+        reason: 'the SSO client registration expires soon; refreshing stops then',
+        refreshAt,
+        loginNeededAt,
+        reviewAt: loginNeededAt,
+      }
     }
     return {
       state: 'fresh',
@@ -103,12 +109,25 @@ export const decideSsoSession = (f: SsoFacts, now: number, policy: SsoPolicy, ra
       reviewAt: loginNeededAt !== undefined ? loginNeededAt - policy.warnBefore : undefined,
     }
   }
-  const why = t.registrationExpiresAt !== undefined && t.registrationExpiresAt <= now ? 'the client registration expired' : 'there is no refresh token'
+  const why =
+    t.registrationExpiresAt !== undefined && t.registrationExpiresAt <= now
+      ? 'the client registration expired'
+      : 'there is no refresh token'
   if (expired) return { state: 'relogin-required', reason: `the SSO access token expired and cannot be refreshed (${why})` }
   if (t.expiresAt - policy.warnBefore <= now) {
-    return { state: 'expiring', reason: `the SSO access token expires soon and cannot be refreshed (${why})`, loginNeededAt: t.expiresAt, reviewAt: t.expiresAt }
+    return {
+      state: 'expiring',
+      reason: `the SSO access token expires soon and cannot be refreshed (${why})`,
+      loginNeededAt: t.expiresAt,
+      reviewAt: t.expiresAt,
+    }
   }
-  return { state: 'fresh', reason: `valid until it expires (${why})`, loginNeededAt: t.expiresAt, reviewAt: t.expiresAt - policy.warnBefore }
+  return {
+    state: 'fresh',
+    reason: `valid until it expires (${why})`,
+    loginNeededAt: t.expiresAt,
+    reviewAt: t.expiresAt - policy.warnBefore,
+  }
 }
 
 /** States in which credentials from this session cannot be renewed without a person. */

@@ -26,7 +26,8 @@ type Env = Record<string, string | undefined>
 export const loginFlag = (ssoSession: string | undefined, legacyProfile: string): string =>
   ssoSession ? `--sso-session ${ssoSession}` : `--profile ${legacyProfile}`
 
-export const sessionLoginFlag = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string => loginFlag(s.ssoSession, s.label.replace(/^profile /, ''))
+export const sessionLoginFlag = (s: Pick<SsoSessionInfo, 'ssoSession' | 'label'>): string =>
+  loginFlag(s.ssoSession, s.label.replace(/^profile /, ''))
 
 const DEFAULT_SCOPES = ['sso:account:access']
 
@@ -36,8 +37,19 @@ export const listSsoSessions = (files: AwsProfileData, env: Env, graph?: Profile
     const startUrl = s.sso_start_url
     const region = s.sso_region
     if (!startUrl || !region) continue
-    const scopes = (s.sso_registration_scopes ?? '').split(',').map((x) => x.trim()).filter(Boolean)
-    out.set(name, { ssoSession: name, startUrl, region, cacheKey: name, label: name, scopes: scopes.length ? scopes : DEFAULT_SCOPES, profiles: [] })
+    const scopes = (s.sso_registration_scopes ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+    out.set(name, {
+      ssoSession: name,
+      startUrl,
+      region,
+      cacheKey: name,
+      label: name,
+      scopes: scopes.length ? scopes : DEFAULT_SCOPES,
+      profiles: [],
+    })
   }
   for (const [profile, d] of Object.entries(files.profiles)) {
     const named = d.sso_session ? out.get(d.sso_session) : undefined
@@ -68,7 +80,11 @@ export const listSsoSessions = (files: AwsProfileData, env: Env, graph?: Profile
 }
 
 /** The session a person names on the command line: a session name, or a profile that uses one. */
-export const findSsoSession = (sessions: SsoSessionInfo[], files: AwsProfileData, by: { ssoSession?: string; profile?: string }): SsoSessionInfo | undefined => {
+export const findSsoSession = (
+  sessions: SsoSessionInfo[],
+  files: AwsProfileData,
+  by: { ssoSession?: string; profile?: string },
+): SsoSessionInfo | undefined => {
   if (by.ssoSession !== undefined) return sessions.find((s) => s.ssoSession === by.ssoSession)
   if (by.profile === undefined) return sessions.length === 1 ? sessions[0] : undefined
   // A role profile logs in through the SSO session at the start of its chain.

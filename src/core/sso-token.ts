@@ -87,7 +87,12 @@ export const loggedInToken = (
   session: SsoSessionRef,
   now: number,
 ): SsoCachedToken => {
-  const base = { startUrl: session.startUrl, region: session.region, accessToken: answer.accessToken, expiresAt: awsTimestamp(now + answer.expiresIn * 1000) }
+  const base = {
+    startUrl: session.startUrl,
+    region: session.region,
+    accessToken: answer.accessToken,
+    expiresAt: awsTimestamp(now + answer.expiresIn * 1000),
+  }
   if (session.ssoSession === undefined) {
     return merge(prev, { ...base, clientId: undefined, clientSecret: undefined, registrationExpiresAt: undefined, refreshToken: undefined })
   }
@@ -102,7 +107,8 @@ export const loggedInToken = (
 
 /** A registration cached in the token file that can still be used. */
 export const cachedRegistration = (t: SsoCachedToken | undefined, now: number, margin = 60_000): ClientRegistration | undefined => {
-  if (!t || typeof t.clientId !== 'string' || typeof t.clientSecret !== 'string' || typeof t.registrationExpiresAt !== 'string') return undefined
+  if (!t || typeof t.clientId !== 'string' || typeof t.clientSecret !== 'string' || typeof t.registrationExpiresAt !== 'string')
+    return undefined
   const expiresAt = Date.parse(t.registrationExpiresAt)
   return expiresAt - margin > now ? { clientId: t.clientId, clientSecret: t.clientSecret, expiresAt } : undefined
 }

@@ -66,7 +66,10 @@ export const runDemo = async (opts: DemoOptions): Promise<number> => {
     writeFileSync(configFile, JSON.stringify(scenario.daemonConfig, null, 2) + '\n', { mode: 0o600 })
 
     out.write(demoIntro({ url: emulator.url, home, lifetime: opts.lifetime, timeline: scenario.timeline }) + '\n')
-    return await runDaemon(['run', '--config', configFile, '--log-format', 'text', ...(opts.tty ? [] : ['--no-tty'])], demoEnv(home, emulator.url))
+    return await runDaemon(
+      ['run', '--config', configFile, '--log-format', 'text', ...(opts.tty ? [] : ['--no-tty'])],
+      demoEnv(home, emulator.url),
+    )
   } finally {
     await emulator.close()
     removeHome()

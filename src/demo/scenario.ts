@@ -97,7 +97,12 @@ aws_secret_access_key = ${ids.user.secretAccessKey}
       { cacheKey: 'demo-lapsed', token: token(ids.lapsed, lapsedExpires) },
     ],
     daemonConfig: {
-      profiles: [{ profile: 'demo-role' }, { profile: 'demo-chain', writeTo: 'demo-app' }, { profile: 'demo-sso' }, { profile: 'demo-lapsed' }],
+      profiles: [
+        { profile: 'demo-role' },
+        { profile: 'demo-chain', writeTo: 'demo-app' },
+        { profile: 'demo-sso' },
+        { profile: 'demo-lapsed' },
+      ],
       sso: { refreshBefore: `${refreshBefore}s`, deviceLogin: 'alert' },
       alerts: { warnBefore: `${Math.max(1, Math.round(lifetime / 6))}s`, repeat: `${lifetime * 2}s`, desktop: false },
       log: { level: 'info' },
@@ -108,7 +113,12 @@ aws_secret_access_key = ${ids.user.secretAccessKey}
 }
 
 /** What the newcomer reads before the daemon starts. */
-export const demoIntro = (o: { url: string; home: string; lifetime: number; timeline: DemoScenario['timeline'] }): string => `aws-credd demo — no AWS account needed: a local AWS emulator answers on ${o.url},
+export const demoIntro = (o: {
+  url: string
+  home: string
+  lifetime: number
+  timeline: DemoScenario['timeline']
+}): string => `aws-credd demo — no AWS account needed: a local AWS emulator answers on ${o.url},
 and a sample ~/.aws lives in ${o.home} (removed when you press Ctrl-C).
 Credentials live ${o.lifetime}s here (hours on AWS), so within a minute you will see:
   · about ${o.timeline.renewal}s: demo-role and demo-chain (a role chain with an external ID) renewed before they expire;

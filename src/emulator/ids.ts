@@ -4,8 +4,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
-const pick = (alphabet: string, length: number): string =>
-  Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('')
+const pick = (alphabet: string, length: number): string => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('')
 
 /** `AKIA`/`ASIA`/`AROA`/`AIDA` followed by 16 base32-ish characters, 20 in all like AWS. */
 export const awsId = (prefix: 'AKIA' | 'ASIA' | 'AROA' | 'AIDA'): string => prefix + pick(UPPER_ALNUM, 16)

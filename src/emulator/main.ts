@@ -17,7 +17,8 @@ export async function runEmulatorMain(argv: string[]): Promise<{ emulator: Emula
   const port = Number(values.port)
   const lifetime = values.lifetime === undefined ? undefined : Number(values.lifetime)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: expected 0-65535 (0 = any free port)`)
-  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0)) throw new Error(`--lifetime ${values.lifetime}: expected a positive number of seconds`)
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0))
+    throw new Error(`--lifetime ${values.lifetime}: expected a positive number of seconds`)
 
   const emulator = await startEmulator({ port, ...(lifetime ? { credentialLifetimeSeconds: lifetime } : {}) })
   const user = emulator.addUser('emulator-user')

@@ -46,7 +46,8 @@ class Sha256 {
   }
 }
 
-const AUTH_RE = /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/
+const AUTH_RE =
+  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$/
 
 /** `20260101T000000Z` → epoch ms, or undefined when malformed. */
 export const parseAmzDate = (s: string | undefined): number | undefined => {
@@ -81,7 +82,11 @@ export const verifySignature = async (
   // The signer trusts a given x-amz-content-sha256 instead of hashing the body, so
   // check that header against the body here, or a changed body would pass.
   const claimedHash = header(req, 'x-amz-content-sha256')
-  if (claimedHash !== undefined && claimedHash !== 'UNSIGNED-PAYLOAD' && claimedHash !== createHash('sha256').update(req.body).digest('hex'))
+  if (
+    claimedHash !== undefined &&
+    claimedHash !== 'UNSIGNED-PAYLOAD' &&
+    claimedHash !== createHash('sha256').update(req.body).digest('hex')
+  )
     return false
   const signed = new Set(info.signedHeaders)
   const headers: Record<string, string> = {}

@@ -49,7 +49,8 @@ const seconds = (ms: number): number => Math.floor(ms / 1000)
 
 const requireClient = (state: EmulatorState, body: Record<string, unknown>): OidcClient => {
   const client = state.oidcClients.get(str(body.clientId) ?? '')
-  if (!client || client.clientSecret !== body.clientSecret) return fail('InvalidClientException', 'Invalid client: unknown clientId or wrong clientSecret', 401)
+  if (!client || client.clientSecret !== body.clientSecret)
+    return fail('InvalidClientException', 'Invalid client: unknown clientId or wrong clientSecret', 401)
   if (client.expiresAt <= state.now()) fail('InvalidClientException', 'Client registration has expired; register the client again', 401)
   return client
 }

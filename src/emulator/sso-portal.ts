@@ -21,8 +21,7 @@ export const SSO_ROUTES: Record<string, string> = {
 const stableRoleId = (accountId: string, roleName: string): string =>
   'AROA' + createHash('sha256').update(`${accountId}/${roleName}`).digest('hex').slice(0, 16).toUpperCase()
 
-export const ssoError = (err: ServiceError): EmuResponse =>
-  json(err.status, { message: err.message }, { 'x-amzn-errortype': err.code })
+export const ssoError = (err: ServiceError): EmuResponse => json(err.status, { message: err.message }, { 'x-amzn-errortype': err.code })
 
 const requireToken = (state: EmulatorState, req: EmuRequest): string => {
   const tokenValue = header(req, 'x-amz-sso_bearer_token')
@@ -70,7 +69,11 @@ export const handleSso = (state: EmulatorState, req: EmuRequest, action: string)
       case 'ListAccounts': {
         const ids = [...new Set(assignments(state).map((a) => a.accountId))]
         return json(200, {
-          accountList: ids.map((accountId) => ({ accountId, accountName: `emulator-${accountId}`, emailAddress: `aws+${accountId}@example.com` })),
+          accountList: ids.map((accountId) => ({
+            accountId,
+            accountName: `emulator-${accountId}`,
+            emailAddress: `aws+${accountId}@example.com`,
+          })),
         })
       }
       case 'ListAccountRoles': {

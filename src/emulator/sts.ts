@@ -14,7 +14,13 @@ type Caller = { kind: 'user'; user: User } | { kind: 'session'; session: Session
 // A carriage return is written as a character reference: a raw one would be read back as a line
 // feed (XML end-of-line handling), and an injected fault's message must reach the client as sent.
 const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#13;')
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\r/g, '&#13;')
 
 /** `{A: 'x', B: {C: 'y'}}` → `<A>x</A><B><C>y</C></B>`. */
 type XmlTree = { [name: string]: string | XmlTree }
@@ -60,7 +66,8 @@ export const stsParams = (req: EmuRequest): URLSearchParams =>
 const authenticate = async (state: EmulatorState, req: EmuRequest): Promise<Caller> => {
   const info = parseAuthorization(req)
   if (info === 'missing') return fail(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
-  if (info === 'malformed') return fail(400, 'IncompleteSignature', 'The Authorization header or X-Amz-Date is not valid AWS Signature Version 4')
+  if (info === 'malformed')
+    return fail(400, 'IncompleteSignature', 'The Authorization header or X-Amz-Date is not valid AWS Signature Version 4')
   const user = state.users.get(info.accessKeyId)
   const session = state.sessions.get(info.accessKeyId)
   if (!user && !session) return fail(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
@@ -75,7 +82,11 @@ const authenticate = async (state: EmulatorState, req: EmuRequest): Promise<Call
     fail(403, 'SignatureDoesNotMatch', `Signature expired: ${header(req, 'x-amz-date')} is outside the 5 minute window of the server time.`)
   const secretAccessKey = (user ?? session)!.secretAccessKey
   if (!(await verifySignature(req, info, { secretAccessKey, sessionToken: session?.sessionToken })))
-    fail(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.')
+    fail(
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    )
   return user ? { kind: 'user', user } : { kind: 'session', session: session! }
 }
 
@@ -84,7 +95,11 @@ const durationParam = (p: URLSearchParams, fallback: number, min: number, max: n
   if (raw === null) return Math.min(fallback, max)
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min)
-    fail(400, 'ValidationError', `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${min}`)
+    fail(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+    )
   if (n > max) fail(400, 'ValidationError', tooLong)
   return n
 }
@@ -92,14 +107,23 @@ const durationParam = (p: URLSearchParams, fallback: number, min: number, max: n
 const sessionNameParam = (p: URLSearchParams): string => {
   const name = p.get('RoleSessionName') ?? ''
   if (!/^[\w+=,.@-]{2,64}$/.test(name))
-    fail(400, 'ValidationError', `1 validation error detected: Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`)
+    fail(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value '${name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+    )
   return name
 }
 
 const roleParam = (state: EmulatorState, p: URLSearchParams): Role => {
   const arn = p.get('RoleArn') ?? ''
   const role = state.roles.get(arn)
-  if (!role) return fail(403, 'AccessDenied', `Not authorized to perform sts:AssumeRole on resource ${arn || '(no RoleArn)'}: the role does not exist`)
+  if (!role)
+    return fail(
+      403,
+      'AccessDenied',
+      `Not authorized to perform sts:AssumeRole on resource ${arn || '(no RoleArn)'}: the role does not exist`,
+    )
   return role
 }
 
@@ -147,11 +171,21 @@ const assumeRole = (state: EmulatorState, caller: Caller, p: URLSearchParams): E
   if (role.trust && !role.trust.some((t) => principals.includes(t)))
     fail(403, 'AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${role.arn}`)
   if (role.externalId !== undefined && p.get('ExternalId') !== role.externalId)
-    fail(403, 'AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${role.arn} (ExternalId does not match)`)
+    fail(
+      403,
+      'AccessDenied',
+      `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${role.arn} (ExternalId does not match)`,
+    )
   checkMfa(p, role.requireMfa, caller.kind === 'session' && caller.session.mfa === true)
   const chained = caller.kind === 'session' && caller.session.roleArn !== undefined
   const seconds = chained
-    ? durationParam(p, 3600, 900, CHAINED_ROLE_MAX_SECONDS, 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.')
+    ? durationParam(
+        p,
+        3600,
+        900,
+        CHAINED_ROLE_MAX_SECONDS,
+        'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      )
     : durationParam(p, 3600, 900, role.maxSessionSeconds, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
   return ok('AssumeRole', assumedRoleResult(assumeRoleSession(state, role, sessionName, seconds)))
 }
@@ -176,8 +210,18 @@ const assumeRoleWithWebIdentity = (state: EmulatorState, p: URLSearchParams): Em
   if (jwt.split('.').length !== 3) fail(400, 'InvalidIdentityToken', 'The web identity token is not a JWT (header.payload.signature)')
   const claims = jwtClaims(jwt)
   if (typeof claims.exp === 'number' && claims.exp * 1000 <= state.now())
-    fail(400, 'ExpiredTokenException', `Token expired: current date/time must be before the expiration date/time ${isoSeconds(claims.exp * 1000)}`)
-  const seconds = durationParam(p, 3600, 900, role.maxSessionSeconds, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
+    fail(
+      400,
+      'ExpiredTokenException',
+      `Token expired: current date/time must be before the expiration date/time ${isoSeconds(claims.exp * 1000)}`,
+    )
+  const seconds = durationParam(
+    p,
+    3600,
+    900,
+    role.maxSessionSeconds,
+    'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+  )
   const session = assumeRoleSession(state, role, sessionName, seconds)
   return ok('AssumeRoleWithWebIdentity', {
     ...assumedRoleResult(session),
@@ -215,7 +259,11 @@ export const handleSts = async (state: EmulatorState, req: EmuRequest, action: s
       case 'GetSessionToken':
         return getSessionToken(state, caller, p)
       default:
-        return fail(400, 'InvalidAction', `Could not find operation ${action || '(no Action)'} for version ${p.get('Version') ?? '2011-06-15'}`)
+        return fail(
+          400,
+          'InvalidAction',
+          `Could not find operation ${action || '(no Action)'} for version ${p.get('Version') ?? '2011-06-15'}`,
+        )
     }
   } catch (err) {
     if (err instanceof ServiceError) return stsError(err)

@@ -54,9 +54,13 @@ export class AlertDispatcher {
         lane.queue.push(alert)
         if (lane.queue.length > ALERT_QUEUE_LIMIT) {
           const dropped = lane.queue.shift()!
-          this.deps.logger.warn(`alert queue for ${lane.channel.name} is full (${ALERT_QUEUE_LIMIT}); dropped the oldest alert (${dropped.event})`, {
-            channel: lane.channel.name, event: dropped.event,
-          })
+          this.deps.logger.warn(
+            `alert queue for ${lane.channel.name} is full (${ALERT_QUEUE_LIMIT}); dropped the oldest alert (${dropped.event})`,
+            {
+              channel: lane.channel.name,
+              event: dropped.event,
+            },
+          )
         }
         this.pump(lane)
       }
@@ -124,7 +128,11 @@ export class AlertDispatcher {
       this.deps.clock.clearTimeout(token.deadline)
       lane.inFlight = undefined
       if (error === undefined) {
-        if (current.attempt > 1) this.deps.logger.info(`alert delivered by ${lane.channel.name} on attempt ${current.attempt}`, { channel: lane.channel.name, event: current.alert.event })
+        if (current.attempt > 1)
+          this.deps.logger.info(`alert delivered by ${lane.channel.name} on attempt ${current.attempt}`, {
+            channel: lane.channel.name,
+            event: current.alert.event,
+          })
         lane.current = undefined
       } else {
         this.failed(lane, current, error)
@@ -135,7 +143,10 @@ export class AlertDispatcher {
     // A channel that throws synchronously is a failure like any other.
     Promise.resolve()
       .then(() => lane.channel.send(current.alert))
-      .then(() => done(), (e: unknown) => done(e ?? new Error('failed')))
+      .then(
+        () => done(),
+        (e: unknown) => done(e ?? new Error('failed')),
+      )
   }
 
   private failed(lane: Lane, current: { alert: Alert; attempt: number }, error: unknown): void {
@@ -151,7 +162,10 @@ export class AlertDispatcher {
       return
     }
     const wait = Math.round(delay * (0.8 + 0.4 * clamp01(this.deps.random())))
-    this.deps.logger.warn(`alert delivery by ${name} failed (attempt ${current.attempt}), retrying in ${Math.round(wait / 1000)}s: ${reason}`, fields)
+    this.deps.logger.warn(
+      `alert delivery by ${name} failed (attempt ${current.attempt}), retrying in ${Math.round(wait / 1000)}s: ${reason}`,
+      fields,
+    )
     lane.retry = this.deps.clock.setTimeout(() => {
       lane.retry = undefined
       this.pump(lane)

@@ -16,7 +16,10 @@ const unavailable = (daemon: Daemon, profile: string): { reason: string; namesPr
     return { reason: `SSO session ${session.label} needs login: ${how}`, namesProfile: false }
   }
   if (p?.lastError) return { reason: p.lastError, namesProfile: daemon.lastFailure(profile)?.namedProfile === profile }
-  return { reason: `profile "${profile}" has no credentials yet (the first renewal is under way); try again in a moment`, namesProfile: true }
+  return {
+    reason: `profile "${profile}" has no credentials yet (the first renewal is under way); try again in a moment`,
+    namesProfile: true,
+  }
 }
 
 /** The daemon's credentials by profile, from memory: ok, unknown, or unavailable with the reason. */

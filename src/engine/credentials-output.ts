@@ -67,7 +67,14 @@ export class CredentialsFileOutput {
     let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
       timer = this.deps.clock.setTimeout(
-        () => reject(new CreddError(`writing the credentials file took more than ${WRITE_TIMEOUT_MS / 1000}s`, { code: 'CredentialsFileWriteTimeout', kind: 'transient', fix: 'check the disk or network mount holding ~/.aws; aws-credd retries' })),
+        () =>
+          reject(
+            new CreddError(`writing the credentials file took more than ${WRITE_TIMEOUT_MS / 1000}s`, {
+              code: 'CredentialsFileWriteTimeout',
+              kind: 'transient',
+              fix: 'check the disk or network mount holding ~/.aws; aws-credd retries',
+            }),
+          ),
         WRITE_TIMEOUT_MS,
       )
     })

@@ -12,7 +12,18 @@ import { defaultPolicy, type RenewalPolicy } from '../core/renewal-plan.js'
 import { botocoreShadow } from '../core/doctor/writeto-rules.js'
 import { CredentialsFileOutput } from './credentials-output.js'
 import { logEvent } from './event-log.js'
-import type { AwsFiles, Clock, EngineEvent, Logger, SecretSink, SectionWriter, SsoCacheStore, SsoOidc, StatusView, Upstream } from './ports.js'
+import type {
+  AwsFiles,
+  Clock,
+  EngineEvent,
+  Logger,
+  SecretSink,
+  SectionWriter,
+  SsoCacheStore,
+  SsoOidc,
+  StatusView,
+  Upstream,
+} from './ports.js'
 import type { MfaCodes } from './mfa-codes.js'
 import { ProfileAlerts } from './profile-alerts.js'
 import { Refresher } from './refresher.js'
@@ -54,7 +65,12 @@ export class Daemon {
   private wanted: string[] = []
   private readonly policy: RenewalPolicy
   private readonly ssoPolicy: SsoPolicy = defaultSsoPolicy()
-  private readonly alerting: AlertTiming & { deviceLogin: 'off' | 'alert' } = { warnBefore: 0, repeat: 0, failingAfter: 0, deviceLogin: 'off' }
+  private readonly alerting: AlertTiming & { deviceLogin: 'off' | 'alert' } = {
+    warnBefore: 0,
+    repeat: 0,
+    failingAfter: 0,
+    deviceLogin: 'off',
+  }
   readonly refresher: Refresher
   readonly sso: SsoKeeper
   private readonly profileAlerts: ProfileAlerts
@@ -75,7 +91,13 @@ export class Daemon {
   constructor(private readonly deps: DaemonDeps) {
     // One policy object shared by refresher and output; a config reload updates it in place.
     this.policy = defaultPolicy()
-    this.output = new CredentialsFileOutput({ writer: deps.writer, clock: deps.clock, logger: deps.logger, policy: this.policy, random: deps.random })
+    this.output = new CredentialsFileOutput({
+      writer: deps.writer,
+      clock: deps.clock,
+      logger: deps.logger,
+      policy: this.policy,
+      random: deps.random,
+    })
     this.refresher = new Refresher({
       clock: deps.clock,
       upstream: deps.upstream,
@@ -260,7 +282,9 @@ export class Daemon {
       if (creds) this.output.onCredentials(profile, creds)
     }
     if (this.wanted.length === 0 && !this.waitingSaid) {
-      this.deps.logger.info(`no profiles with temporary credentials in ${this.files.configFile} yet; watching it (add one with \`aws configure sso\`)`)
+      this.deps.logger.info(
+        `no profiles with temporary credentials in ${this.files.configFile} yet; watching it (add one with \`aws configure sso\`)`,
+      )
     }
     this.waitingSaid = this.wanted.length === 0
   }
@@ -287,7 +311,13 @@ export class Daemon {
       if (shadow) {
         const reason = `writeTo "${p.writeTo}" of profile "${p.profile}": the profile "${p.writeTo}" also sets ${shadow.keys.join(', ')}, so botocore and the AWS CLI use ${shadow.provider} for it, not the keys aws-credd writes`
         shadowed.push(reason)
-        if (!this.shadowed.includes(reason)) this.deps.logger.warn(withFix(reason, `${fixes.writeToName}, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`))
+        if (!this.shadowed.includes(reason))
+          this.deps.logger.warn(
+            withFix(
+              reason,
+              `${fixes.writeToName}, or remove ${shadow.keys.join(', ')} from [profile ${p.writeTo}] (aws-credd doctor explains)`,
+            ),
+          )
       }
     }
     this.clashes = clashes
@@ -301,10 +331,13 @@ export class Daemon {
    * accepted, else why not (one line with the fix).
    */
   provideMfaCode(profile: string, code: string): string | undefined {
-    if (!/^\d{6}$/.test(code)) return "that is not an MFA code; give the six digits the device shows now"
+    if (!/^\d{6}$/.test(code)) return 'that is not an MFA code; give the six digits the device shows now'
     const root = this.graph?.roots.get(profile)
-    if (root === undefined || !this.wanted.includes(profile)) return `profile "${profile}" is not kept by this daemon; known: ${this.wanted.join(', ') || 'none'}`
-    const serial = chainOf(this.graph!, root).map(mfaSerialOf).find((s) => s !== undefined)
+    if (root === undefined || !this.wanted.includes(profile))
+      return `profile "${profile}" is not kept by this daemon; known: ${this.wanted.join(', ') || 'none'}`
+    const serial = chainOf(this.graph!, root)
+      .map(mfaSerialOf)
+      .find((s) => s !== undefined)
     if (serial === undefined) return `profile "${profile}" has no mfa_serial in its chain; it needs no code`
     if (!this.deps.mfaCodes) return 'this daemon takes no MFA codes'
     this.deps.mfaCodes.put(serial, code)
@@ -322,7 +355,16 @@ export class Daemon {
   /** Everything `status` shows, as of now. */
   status(): StatusView {
     const snap = this.refresher.snapshot()
-    return statusView({ wanted: this.wanted, roots: snap.roots, links: snap.links, profileErrors: snap.profileErrors, sso: this.sso.view(), policy: this.policy, now: this.deps.clock.now(), regionOf: (p) => this.regionOf(p) })
+    return statusView({
+      wanted: this.wanted,
+      roots: snap.roots,
+      links: snap.links,
+      profileErrors: snap.profileErrors,
+      sso: this.sso.view(),
+      policy: this.policy,
+      now: this.deps.clock.now(),
+      regionOf: (p) => this.regionOf(p),
+    })
   }
 
   private regionOf(profile: string): string | undefined {
@@ -352,7 +394,8 @@ const keepLastGood = (next: ProfileGraph, previous: ProfileGraph | undefined): P
     const root = previous.roots.get(profile)
     if (root === undefined) continue
     const chain = chainOf(previous, root)
-    if (chain.some((l) => next.links.has(l.id) && next.links.get(l.id) !== l && JSON.stringify(next.links.get(l.id)) !== JSON.stringify(l))) continue
+    if (chain.some((l) => next.links.has(l.id) && next.links.get(l.id) !== l && JSON.stringify(next.links.get(l.id)) !== JSON.stringify(l)))
+      continue
     for (const l of chain) if (!next.links.has(l.id)) next.links.set(l.id, l)
     next.roots.set(profile, root)
   }

@@ -30,7 +30,11 @@ export { LoginCancelled }
 const SLOW_DOWN_SECONDS = 5
 
 /** Starts a device login; resolves once the link exists (polling continues in the background). */
-export const startDeviceLogin = async (deps: DeviceLoginDeps, session: SsoSessionInfo, cached: SsoCachedToken | undefined): Promise<DeviceLogin> => {
+export const startDeviceLogin = async (
+  deps: DeviceLoginDeps,
+  session: SsoSessionInfo,
+  cached: SsoCachedToken | undefined,
+): Promise<DeviceLogin> => {
   const { oidc, clock } = deps
   const reg = cachedRegistration(cached, clock.now()) ?? (await oidc.register(session))
   const auth = await oidc.startDeviceAuthorization(session, reg)
@@ -50,10 +54,21 @@ export const startDeviceLogin = async (deps: DeviceLoginDeps, session: SsoSessio
           if (cancelled) return
           const code = e instanceof OidcError ? e.oauth : 'other'
           if (code === 'slow_down') interval += SLOW_DOWN_SECONDS
-          const retry = code === 'authorization_pending' || code === 'slow_down' || (e instanceof OidcError && e.kind === 'transient' && code === 'other')
+          const retry =
+            code === 'authorization_pending' ||
+            code === 'slow_down' ||
+            (e instanceof OidcError && e.kind === 'transient' && code === 'other')
           if (!retry) return reject(e)
           if (clock.now() + interval * 1000 >= auth.expiresAt) {
-            return reject(new OidcError(session.label, 'expired_token', `SSO session "${session.label}": nobody approved the login link before it expired`, 'permanent', fixes.runSsoLogin(session)))
+            return reject(
+              new OidcError(
+                session.label,
+                'expired_token',
+                `SSO session "${session.label}": nobody approved the login link before it expired`,
+                'permanent',
+                fixes.runSsoLogin(session),
+              ),
+            )
           }
           timer = clock.setTimeout(poll, interval * 1000)
         },

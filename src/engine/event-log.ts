@@ -16,7 +16,12 @@ export const logEvent = (logger: Logger, e: EngineEvent, isRoot: (profile: strin
     }
     case 'failed': {
       // A permanent failure waits for a change; its rare recheck is not a countdown worth showing.
-      const next = e.retryAt === undefined ? {} : e.kind === 'transient' ? { retryIn: formatDuration(e.retryAt - now) } : { waiting: 'for a change (or a recheck)' }
+      const next =
+        e.retryAt === undefined
+          ? {}
+          : e.kind === 'transient'
+            ? { retryIn: formatDuration(e.retryAt - now) }
+            : { waiting: 'for a change (or a recheck)' }
       const fields = { profile: e.profile, code: e.error.code, kind: e.kind, attempt: e.attempt, ...next }
       if (e.repeated) logger.debug(errorLine(e.error), fields)
       else if (e.kind === 'permanent') logger.error(errorLine(e.error), fields)

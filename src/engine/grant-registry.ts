@@ -3,7 +3,16 @@
 // kept only as digests; the hot path is one digest and one map lookup. Run-time
 // grants are saved (digests, never tokens) so they survive a restart, and the one
 // timer that ends them is set for the earliest expiry.
-import { authorize, grantRequestProblem, isExpired, nextGrantExpiry, type Authorization, type Grant, type GrantKind, type GrantRequest } from '../core/grants.js'
+import {
+  authorize,
+  grantRequestProblem,
+  isExpired,
+  nextGrantExpiry,
+  type Authorization,
+  type Grant,
+  type GrantKind,
+  type GrantRequest,
+} from '../core/grants.js'
 import { errorLine, GrantError, withFix } from '../core/errors.js'
 import type { Clock, GrantStore, Logger, SecretSink, StoredGrant, TimerHandle } from './ports.js'
 
@@ -62,7 +71,12 @@ export class GrantRegistry {
 
   /** The owner's token (server.tokenFile): opens every profile. Undefined: none (its file went bad). */
   setOwner(token: string | undefined): void {
-    this.replaceKind('owner', token === undefined ? [] : [{ name: 'owner', kind: 'owner', profiles: [], createdAt: this.deps.clock.now(), digest: this.deps.codec.digest(token) }])
+    this.replaceKind(
+      'owner',
+      token === undefined
+        ? []
+        : [{ name: 'owner', kind: 'owner', profiles: [], createdAt: this.deps.clock.now(), digest: this.deps.codec.digest(token) }],
+    )
   }
 
   /** The config's consumers with the tokens read from their files; replaces the previous set. */
@@ -70,7 +84,14 @@ export class GrantRegistry {
     const now = this.deps.clock.now()
     this.replaceKind(
       'config',
-      consumers.map((c) => ({ name: c.name, kind: 'config' as const, profiles: [...c.profiles], tokenFile: c.tokenFile, createdAt: now, digest: this.deps.codec.digest(c.token) })),
+      consumers.map((c) => ({
+        name: c.name,
+        kind: 'config' as const,
+        profiles: [...c.profiles],
+        tokenFile: c.tokenFile,
+        createdAt: now,
+        digest: this.deps.codec.digest(c.token),
+      })),
     )
   }
 
@@ -87,7 +108,10 @@ export class GrantRegistry {
    * Makes a run-time grant; returns it with its token (the only time the token is seen).
    * `token` lets `exec` re-register the token its command already holds after a daemon restart.
    */
-  mint(req: GrantRequest & { kind?: Exclude<GrantKind, 'owner' | 'config'>; token?: string }, kept: (profile: string) => boolean): { grant: Grant; token: string } {
+  mint(
+    req: GrantRequest & { kind?: Exclude<GrantKind, 'owner' | 'config'>; token?: string },
+    kept: (profile: string) => boolean,
+  ): { grant: Grant; token: string } {
     const problem = grantRequestProblem(req, this.byName, kept)
     if (problem) throw new GrantError(problem.reason, problem.fix, problem.conflict ? 409 : 400)
     if (req.token !== undefined) {
@@ -118,8 +142,14 @@ export class GrantRegistry {
   revoke(name: string): Grant {
     const g = this.byName.get(name)
     if (!g) throw new GrantError(`no grant named "${name}"`, 'aws-credd grants lists them', 404)
-    if (g.kind === 'owner') throw new GrantError(`"${name}" is the owner's token`, 'replace the file server.tokenFile names (the daemon reads it again within seconds)', 400)
-    if (g.kind === 'config') throw new GrantError(`"${name}" is a consumer from the config`, 'remove it from "consumers", or rotate its token file', 400)
+    if (g.kind === 'owner')
+      throw new GrantError(
+        `"${name}" is the owner's token`,
+        'replace the file server.tokenFile names (the daemon reads it again within seconds)',
+        400,
+      )
+    if (g.kind === 'config')
+      throw new GrantError(`"${name}" is a consumer from the config`, 'remove it from "consumers", or rotate its token file', 400)
     this.remove(g)
     if (PERSISTENT.has(g.kind)) this.persist()
     this.arm()
@@ -177,7 +207,12 @@ export class GrantRegistry {
       // consumer's copied file) would silently get this grant's profiles too. Fail closed.
       const holder = this.byDigest.get(g.digest)
       if (holder && holder.name !== g.name) {
-        this.deps.logger?.error(withFix(`consumer "${g.name}" is left out: its token is also the token of "${holder.name}"`, `give each consumer a token file of its own (delete ${g.tokenFile ?? 'its token file'} to have a new one made)`))
+        this.deps.logger?.error(
+          withFix(
+            `consumer "${g.name}" is left out: its token is also the token of "${holder.name}"`,
+            `give each consumer a token file of its own (delete ${g.tokenFile ?? 'its token file'} to have a new one made)`,
+          ),
+        )
         continue
       }
       const clash = this.byName.get(g.name)
@@ -225,13 +260,18 @@ export class GrantRegistry {
     // Saves run one after another, so the file always ends with the latest list.
     this.saving = this.saving
       .then(() => store.save(snapshot))
-      .catch((e: unknown) => this.deps.logger?.error(`could not save the grants: ${errorLine(e)}; they stay in force until the daemon stops`))
+      .catch((e: unknown) =>
+        this.deps.logger?.error(`could not save the grants: ${errorLine(e)}; they stay in force until the daemon stops`),
+      )
   }
 }
 
 /** The same token opening the same profiles from the same file. */
 const sameGrant = (a: StoredGrant, b: StoredGrant): boolean =>
-  a.digest === b.digest && a.tokenFile === b.tokenFile && a.profiles.length === b.profiles.length && a.profiles.every((p, i) => p === b.profiles[i])
+  a.digest === b.digest &&
+  a.tokenFile === b.tokenFile &&
+  a.profiles.length === b.profiles.length &&
+  a.profiles.every((p, i) => p === b.profiles[i])
 
 const publicGrant = (g: StoredGrant): Grant => {
   const { digest: _digest, ...rest } = g

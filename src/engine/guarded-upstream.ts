@@ -11,12 +11,7 @@ import type { Clock, SecretSink, Upstream } from './ports.js'
 
 export const UPSTREAM_TIMEOUT_MS = 60_000
 
-export const guardUpstream = (
-  inner: Upstream,
-  clock: Clock,
-  secrets: SecretSink,
-  timeoutMs = UPSTREAM_TIMEOUT_MS,
-): Upstream => {
+export const guardUpstream = (inner: Upstream, clock: Clock, secrets: SecretSink, timeoutMs = UPSTREAM_TIMEOUT_MS): Upstream => {
   const running = new Map<LinkId, Promise<Credentials>>()
   return {
     async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {

@@ -78,11 +78,15 @@ export const serveDeadline = (s: LinkState, policy: RenewalPolicy): number | und
 /** Record fresh credentials; throws if the upstream handed back something already dying. */
 export const recordSuccess = (s: LinkState, creds: Credentials, now: number, policy: RenewalPolicy, random: number): void => {
   if (creds.expiresAt !== undefined && creds.expiresAt - now < MIN_USEFUL_LIFETIME) {
-    throw new UpstreamError(s.link.profile, `profile "${s.link.profile}": the upstream returned credentials that expire in ${Math.round((creds.expiresAt - now) / 1000)}s`, {
-      code: 'ShortLivedCredentials',
-      kind: 'transient',
-      fix: 'check the clock of this machine (and duration_seconds); aws-credd retries with backoff',
-    })
+    throw new UpstreamError(
+      s.link.profile,
+      `profile "${s.link.profile}": the upstream returned credentials that expire in ${Math.round((creds.expiresAt - now) / 1000)}s`,
+      {
+        code: 'ShortLivedCredentials',
+        kind: 'transient',
+        fix: 'check the clock of this machine (and duration_seconds); aws-credd retries with backoff',
+      },
+    )
   }
   // A copy stamped with when it was obtained: the endpoints scale their serving floor by the lifetime.
   s.creds = { ...creds, obtainedAt: now }

@@ -6,7 +6,10 @@ export const MFA_CODE_TTL = 120_000
 
 export class MfaCodes {
   private codes = new Map<string, { code: string; at: number }>()
-  constructor(private readonly now: () => number, private readonly ttl = MFA_CODE_TTL) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly ttl = MFA_CODE_TTL,
+  ) {}
 
   put(serial: string, code: string): void {
     this.codes.set(serial, { code, at: this.now() })

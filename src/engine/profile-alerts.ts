@@ -12,7 +12,11 @@ export class ProfileAlerts {
   private memory = new Map<string, AlertMemory>()
   private failingSince = new Map<string, number>()
 
-  constructor(private readonly timing: AlertTiming, private readonly alert: (a: Alert) => void, private readonly mfaFix: (profile: string) => string) {}
+  constructor(
+    private readonly timing: AlertTiming,
+    private readonly alert: (a: Alert) => void,
+    private readonly mfaFix: (profile: string) => string,
+  ) {}
 
   onEvent(e: EngineEvent, now: number): void {
     if (e.type === 'renewed' || e.type === 'recovered') {
@@ -36,8 +40,18 @@ export class ProfileAlerts {
     const base = { profile, profiles: [profile], at: now }
     if (answer.send === 'recovered') return this.alert({ ...base, event: 'recovered', message: `profile "${profile}" is fresh again` })
     if (answer.send === 'mfa-required') {
-      return this.alert({ ...base, event: 'mfa-required', message: `profile "${profile}" needs an MFA code${again}`, fix: this.mfaFix(profile) })
+      return this.alert({
+        ...base,
+        event: 'mfa-required',
+        message: `profile "${profile}" needs an MFA code${again}`,
+        fix: this.mfaFix(profile),
+      })
     }
-    this.alert({ ...base, event: 'refresh-failing', message: `profile "${profile}": renewals keep failing${again}: ${reason ?? 'unknown error'}`, fix: 'see the log for the cause; the current credentials are served until they expire' })
+    this.alert({
+      ...base,
+      event: 'refresh-failing',
+      message: `profile "${profile}": renewals keep failing${again}: ${reason ?? 'unknown error'}`,
+      fix: 'see the log for the cause; the current credentials are served until they expire',
+    })
   }
 }

@@ -64,14 +64,16 @@ export class Refresher {
     // A profile that left the graph, or whose root now means another identity, withdraws what outputs hold.
     for (const [profile, id] of this.roots) {
       const kept = next.get(id)
-      if (roots.get(profile) !== id || !kept || (kept !== this.links.get(id) && kept.creds === undefined)) this.deps.onCredentials(profile, null)
+      if (roots.get(profile) !== id || !kept || (kept !== this.links.get(id) && kept.creds === undefined))
+        this.deps.onCredentials(profile, null)
     }
     const errors = new Map<string, CreddError>()
     for (const profile of profiles) {
       const err = graph.errors.get(profile)
       if (!err) continue
       errors.set(profile, err)
-      if (!sameFailure(this.profileErrors.get(profile), err)) this.emit({ type: 'profile-error', profile, error: err, keptLastGood: roots.has(profile) })
+      if (!sameFailure(this.profileErrors.get(profile), err))
+        this.emit({ type: 'profile-error', profile, error: err, keptLastGood: roots.has(profile) })
     }
     this.links = next
     this.roots = roots

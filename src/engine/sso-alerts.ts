@@ -39,13 +39,30 @@ export const sessionAlert = (
   const base = { ssoSession: s.label, profiles: [...s.profiles], at: now }
   switch (event) {
     case 'logging-in':
-      return { ...base, event: 'login-started', message: `${who} needs login: open the link and approve code ${auth?.userCode ?? ''}${again}`.trim(), verificationUriComplete: auth?.verificationUriComplete, userCode: auth?.userCode, fix }
+      return {
+        ...base,
+        event: 'login-started',
+        message: `${who} needs login: open the link and approve code ${auth?.userCode ?? ''}${again}`.trim(),
+        verificationUriComplete: auth?.verificationUriComplete,
+        userCode: auth?.userCode,
+        fix,
+      }
     case 'relogin-required':
       return { ...base, event: 'relogin-required', message: `${who} needs login: ${d.reason}${again}`, fix }
     case 'relogin-soon':
-      return { ...base, event: 'relogin-soon', message: `${who} will need login at ${d.loginNeededAt !== undefined ? awsTimestamp(d.loginNeededAt) : 'soon'}: ${d.reason}${again}`, fix }
+      return {
+        ...base,
+        event: 'relogin-soon',
+        message: `${who} will need login at ${d.loginNeededAt !== undefined ? awsTimestamp(d.loginNeededAt) : 'soon'}: ${d.reason}${again}`,
+        fix,
+      }
     case 'refresh-failing':
-      return { ...base, event: 'refresh-failing', message: `${who}: refreshing the token keeps failing${again}; the current token is used until it expires`, fix: 'check network access to SSO-OIDC (and AWS_ENDPOINT_URL_SSO_OIDC)' }
+      return {
+        ...base,
+        event: 'refresh-failing',
+        message: `${who}: refreshing the token keeps failing${again}; the current token is used until it expires`,
+        fix: 'check network access to SSO-OIDC (and AWS_ENDPOINT_URL_SSO_OIDC)',
+      }
     case 'mfa-required':
       return { ...base, event: 'mfa-required', message: `${who}: MFA required`, fix }
     case 'recovered':

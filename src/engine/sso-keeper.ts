@@ -56,7 +56,6 @@ interface Entry {
   starting?: boolean
 }
 
-
 export class SsoKeeper {
   private entries = new Map<string, Entry>()
   private timer: TimerHandle | undefined
@@ -162,8 +161,10 @@ export class SsoKeeper {
       this.alertFor(e, now)
       if (d.refreshAt !== undefined && d.refreshAt <= now && !e.inFlight) void this.refresh(e)
       for (const t of [d.refreshAt, d.reviewAt]) if (t !== undefined && t > now) wake = Math.min(wake, t)
-      if (e.memory && e.memory.condition !== 'ok' && e.memory.sentAt !== undefined) wake = Math.min(wake, e.memory.sentAt + this.deps.alerting.repeat)
-      if (d.state === 'relogin-required' && e.loginStartedAt !== undefined) wake = Math.min(wake, e.loginStartedAt + this.deps.alerting.repeat)
+      if (e.memory && e.memory.condition !== 'ok' && e.memory.sentAt !== undefined)
+        wake = Math.min(wake, e.memory.sentAt + this.deps.alerting.repeat)
+      if (d.state === 'relogin-required' && e.loginStartedAt !== undefined)
+        wake = Math.min(wake, e.loginStartedAt + this.deps.alerting.repeat)
     }
     this.deps.clock.clearTimeout(this.timer)
     this.timer = undefined
@@ -186,7 +187,11 @@ export class SsoKeeper {
 
   private logState(e: Entry, d: SsoDecision): void {
     const msg = `SSO session "${e.info.label}": ${d.state} (${d.reason})`
-    if (d.state === 'relogin-required' && !used(e)) this.deps.logger.info(`${msg}; no profile aws-credd keeps uses it, so no alert (log in with ${fixes.runSsoLogin(e.info)} when you need it)`, { ssoSession: e.info.label })
+    if (d.state === 'relogin-required' && !used(e))
+      this.deps.logger.info(
+        `${msg}; no profile aws-credd keeps uses it, so no alert (log in with ${fixes.runSsoLogin(e.info)} when you need it)`,
+        { ssoSession: e.info.label },
+      )
     else if (d.state === 'relogin-required') this.deps.logger.error(withFix(msg, fixes.runSsoLogin(e.info)), { ssoSession: e.info.label })
     else this.deps.logger.info(msg, { ssoSession: e.info.label })
   }

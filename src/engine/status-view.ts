@@ -19,7 +19,7 @@ export interface StatusInput {
   regionOf?: (profile: string) => string | undefined
 }
 
-const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? l.ssoSession ?? `profile ${l.profile}` : undefined)
+const sessionLabel = (l: Link): string | undefined => (l.kind === 'sso' ? (l.ssoSession ?? `profile ${l.profile}`) : undefined)
 
 const roundMs = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms))
 
@@ -29,7 +29,11 @@ export const lastFailure = (i: Pick<StatusInput, 'roots' | 'links' | 'profileErr
   const err = i.profileErrors.get(profile)
   if (root === undefined) return err
   const graph = { links: new Map([...i.links].map(([id, s]) => [id, s.link])) }
-  return chainOf(graph, root).map((l) => i.links.get(l.id)?.failure).find((f) => f !== undefined)?.error ?? err
+  return (
+    chainOf(graph, root)
+      .map((l) => i.links.get(l.id)?.failure)
+      .find((f) => f !== undefined)?.error ?? err
+  )
 }
 
 export const statusView = (i: StatusInput): StatusView => {
@@ -39,13 +43,22 @@ export const statusView = (i: StatusInput): StatusView => {
     const err = i.profileErrors.get(profile)
     const region = i.regionOf?.(profile)
     const where = region ? { region } : {}
-    if (root === undefined) return { profile, source: '-', health: 'unavailable', lastError: err ? errorLine(err) : 'not resolved yet', ...where }
+    if (root === undefined)
+      return { profile, source: '-', health: 'unavailable', lastError: err ? errorLine(err) : 'not resolved yet', ...where }
     const chain = chainOf(graph, root)
     const states = chain.map((l) => i.links.get(l.id)).filter((s): s is Readonly<LinkState> => s !== undefined)
     const rootState = i.links.get(root)
     const failure = states.find((s) => s.failure)?.failure
     const creds = rootState && servable(rootState as LinkState, i.policy, i.now)
-    const health: ProfileHealth = creds ? (failure || err ? 'renewing-failed' : 'fresh') : failure || err ? 'unavailable' : rootState?.creds ? 'unavailable' : 'pending'
+    const health: ProfileHealth = creds
+      ? failure || err
+        ? 'renewing-failed'
+        : 'fresh'
+      : failure || err
+        ? 'unavailable'
+        : rootState?.creds
+          ? 'unavailable'
+          : 'pending'
     return {
       profile,
       source: chain.map((l) => l.kind).join(' ← '),
@@ -78,7 +91,10 @@ export const readiness = (started: boolean, v: StatusView): { ready: boolean; re
   if (!started) return { ready: false, reason: 'starting' }
   const pending = v.profiles.filter((p) => p.health === 'pending').length
   if (pending === 0) return { ready: true }
-  return { ready: false, reason: `waiting for the first credentials of ${pending} of ${v.profiles.length} profile${v.profiles.length === 1 ? '' : 's'} (aws-credd status names them)` }
+  return {
+    ready: false,
+    reason: `waiting for the first credentials of ${pending} of ${v.profiles.length} profile${v.profiles.length === 1 ? '' : 's'} (aws-credd status names them)`,
+  }
 }
 
 /** One line for systemd's STATUS= and the terminal title: "2 profiles fresh, 1 SSO session needs login". */

@@ -68,7 +68,11 @@ export { ForeignSymlinkError }
  * A path that is no symlink is not judged here (`sudo` editing a user's own file stays possible).
  * `uid` undefined (Windows) disables the checks.
  */
-export const resolveOwnedTarget = async (path: string, fs: FsOps = realFs, uid: number | undefined = process.geteuid?.()): Promise<string> => {
+export const resolveOwnedTarget = async (
+  path: string,
+  fs: FsOps = realFs,
+  uid: number | undefined = process.geteuid?.(),
+): Promise<string> => {
   const first = resolve(path)
   let p = first
   for (let hops = 0; hops < 40; hops++) {
@@ -83,17 +87,25 @@ export const resolveOwnedTarget = async (path: string, fs: FsOps = realFs, uid: 
     if (!st.isSymbolicLink()) {
       if (p === first || uid === undefined) return p
       if (st.uid !== uid) {
-        throw new ForeignSymlinkError(path, p, st.uid,
+        throw new ForeignSymlinkError(
+          path,
+          p,
+          st.uid,
           `${path} is a symlink to ${p}, which belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}): aws-credd never writes or chmods another user's file through a symlink`,
-          `point ${path} at a file owned by uid ${uid}, or replace the symlink with a file of your own (rm ${path}; aws-credd then creates it)`)
+          `point ${path} at a file owned by uid ${uid}, or replace the symlink with a file of your own (rm ${path}; aws-credd then creates it)`,
+        )
       }
       checkFolder(path, p, fs, uid)
       return p
     }
     if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
-      throw new ForeignSymlinkError(path, p, st.uid,
+      throw new ForeignSymlinkError(
+        path,
+        p,
+        st.uid,
         `${p === first ? `${path} is a symlink that` : `${path} leads through the symlink ${p}, which`} belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}) or root: aws-credd does not follow another user's symlink to write`,
-        `remove ${p} (aws-credd then creates a plain file), or recreate it as uid ${uid}`)
+        `remove ${p} (aws-credd then creates a plain file), or recreate it as uid ${uid}`,
+      )
     }
     p = resolve(dirname(p), await fs.readlink(p))
   }
@@ -112,9 +124,13 @@ const checkFolder = (path: string, target: string, fs: FsOps, uid: number | unde
     throw e
   }
   if (owner === uid || owner === 0) return
-  throw new ForeignSymlinkError(path, dir, owner,
+  throw new ForeignSymlinkError(
+    path,
+    dir,
+    owner,
     `${path} is a symlink into ${dir}, a folder that belongs to uid ${owner}, not to this daemon's user (uid ${uid}) or root: aws-credd does not write there`,
-    `point ${path} at a file in a folder owned by uid ${uid}, or replace the symlink with a file of your own`)
+    `point ${path} at a file in a folder owned by uid ${uid}, or replace the symlink with a file of your own`,
+  )
 }
 
 /** What resolveTrustedPath found. */
@@ -144,18 +160,26 @@ const writableByOthers = (st: Stats): boolean => (st.mode & 0o022) !== 0
  * opened (fstat): every folder to it being ours or root's, nobody else can swap it in between.
  * `uid` undefined (Windows) disables the checks.
  */
-export const resolveTrustedPath = async (path: string, fs: FsOps = realFs, uid: number | undefined = process.geteuid?.()): Promise<TrustedPath> => {
+export const resolveTrustedPath = async (
+  path: string,
+  fs: FsOps = realFs,
+  uid: number | undefined = process.geteuid?.(),
+): Promise<TrustedPath> => {
   if (uid === undefined) {
     const p = await resolveSymlink(path, fs)
     return { path: p, stats: await fs.lstat(p).catch(() => undefined), shared: false }
   }
   const first = resolve(path)
-  const parts = (p: string): string[] => p.slice(parse(p).root.length).split(sep).filter((c) => c !== '' && c !== '.')
+  const parts = (p: string): string[] =>
+    p
+      .slice(parse(p).root.length)
+      .split(sep)
+      .filter((c) => c !== '' && c !== '.')
   const todo = parts(first)
   let cur = parse(first).root
   let curSt = await fs.lstat(cur)
   let holder: Stats | undefined
-  for (let hops = 0; ; ) {
+  for (let hops = 0; ;) {
     const part = todo.shift()
     if (part === undefined) return { path: cur, stats: curSt, shared: holder !== undefined && writableByOthers(holder) }
     if (part === '..') {
@@ -176,10 +200,14 @@ export const resolveTrustedPath = async (path: string, fs: FsOps = realFs, uid: 
     }
     if (st.isSymbolicLink()) {
       if (st.uid !== uid && st.uid !== 0) {
-        throw new ForeignSymlinkError(path, next, st.uid,
+        throw new ForeignSymlinkError(
+          path,
+          next,
+          st.uid,
           `${next === first ? `${path} is a symlink that` : `${path} leads through the symlink ${next}, which`} belongs to uid ${st.uid}, ` +
             `not to this daemon's user (uid ${uid}) or root: another user could point it anywhere`,
-          `remove ${next}, or recreate it as uid ${uid} or root`)
+          `remove ${next}, or recreate it as uid ${uid} or root`,
+        )
       }
       checkHolder(path, first, cur, curSt, { path: next, st }, uid)
       if (++hops > 40) throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' })
@@ -201,24 +229,43 @@ export const resolveTrustedPath = async (path: string, fs: FsOps = realFs, uid: 
 }
 
 /** A folder on a trusted path: ours or root's, and nobody else may write it unless it is sticky and the entry ours or root's. */
-const checkHolder = (path: string, first: string, dir: string, dirSt: Stats, entry: { path: string; st: Stats } | undefined, uid: number): void => {
+const checkHolder = (
+  path: string,
+  first: string,
+  dir: string,
+  dirSt: Stats,
+  entry: { path: string; st: Stats } | undefined,
+  uid: number,
+): void => {
   if (dirSt.uid !== uid && dirSt.uid !== 0) {
-    throw new ForeignSymlinkError(path, dir, dirSt.uid,
+    throw new ForeignSymlinkError(
+      path,
+      dir,
+      dirSt.uid,
       `${path} leads through the folder ${dir}, which belongs to uid ${dirSt.uid}, not to this daemon's user (uid ${uid}) or root: ` +
         'its owner could swap what is there',
-      `keep the file, and any symlink to it, in folders owned by uid ${uid} or root`)
+      `keep the file, and any symlink to it, in folders owned by uid ${uid} or root`,
+    )
   }
   if (!writableByOthers(dirSt)) return
   if ((dirSt.mode & 0o1000) === 0) {
-    throw new ForeignSymlinkError(path, dir, dirSt.uid,
+    throw new ForeignSymlinkError(
+      path,
+      dir,
+      dirSt.uid,
       `${path} leads through the folder ${dir}, which others can write (mode ${modeText(dirSt.mode)}) and which is not sticky: anyone could swap what is there`,
-      `chmod o-w,g-w ${dir} (or chmod +t ${dir} for a shared folder), or keep the file elsewhere`)
+      `chmod o-w,g-w ${dir} (or chmod +t ${dir} for a shared folder), or keep the file elsewhere`,
+    )
   }
   if (entry && entry.st.uid !== uid && entry.st.uid !== 0) {
-    throw new ForeignSymlinkError(path, entry.path, entry.st.uid,
+    throw new ForeignSymlinkError(
+      path,
+      entry.path,
+      entry.st.uid,
       `${entry.path === first ? `${path} is` : `${path} leads through ${entry.path}, which is`} owned by uid ${entry.st.uid} ` +
         `in the shared folder ${dir} (mode ${modeText(dirSt.mode)}): there only entries of uid ${uid} or root are trusted`,
-      `remove ${entry.path}, or keep the file in a folder others cannot write`)
+      `remove ${entry.path}, or keep the file in a folder others cannot write`,
+    )
   }
 }
 
@@ -245,7 +292,10 @@ export const removeStaleTempFiles = async (target: string, now: number, maxAgeMs
     const p = join(dir, name)
     const st = await fs.lstat(p).catch(() => undefined)
     if (!st?.isFile() || now - st.mtimeMs <= maxAgeMs) continue
-    await fs.unlink(p).then(() => removed.push(p), () => undefined)
+    await fs.unlink(p).then(
+      () => removed.push(p),
+      () => undefined,
+    )
   }
   return removed
 }

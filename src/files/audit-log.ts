@@ -24,7 +24,21 @@ export interface AuditEvent {
 
 /** What a status means for the reader of the log. */
 export const auditOutcome = (status: number): string =>
-  status === 200 ? 'served' : status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status === 404 ? 'not-found' : status === 429 ? 'rate-limited' : status === 503 ? 'unavailable' : status >= 500 ? 'error' : 'refused'
+  status === 200
+    ? 'served'
+    : status === 401
+      ? 'unauthenticated'
+      : status === 403
+        ? 'forbidden'
+        : status === 404
+          ? 'not-found'
+          : status === 429
+            ? 'rate-limited'
+            : status === 503
+              ? 'unavailable'
+              : status >= 500
+                ? 'error'
+                : 'refused'
 
 export interface AuditLogOptions {
   file: string
@@ -46,7 +60,8 @@ const ROTATIONS = 3
  * Append, create 0600 if missing, never through a symlink in the last part (ELOOP), and no
  * blocking on a FIFO put there (ENXIO without a reader; with one, the regular-file check refuses it).
  */
-const APPEND_NO_FOLLOW = constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+const APPEND_NO_FOLLOW =
+  constants.O_APPEND | constants.O_CREAT | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 
 /** The log file is not one the daemon may write: another user's, a hard link, not a regular file. */
 const unsafeLog = (file: string, reason: string, fix: string): CreddError =>
@@ -67,7 +82,8 @@ export class AuditLog {
   /** Counts one answer; cheap enough for every request. */
   record(e: AuditEvent): void {
     // Who failed to authenticate may name any profile: their names would be one key each.
-    if (e.consumer === 'anonymous' && e.status === 401 && e.profile !== undefined) e = { listener: e.listener, consumer: e.consumer, status: e.status }
+    if (e.consumer === 'anonymous' && e.status === 401 && e.profile !== undefined)
+      e = { listener: e.listener, consumer: e.consumer, status: e.status }
     const second = Math.floor(this.opts.now() / 1000)
     if (second !== this.window) {
       this.flush()
@@ -95,12 +111,15 @@ export class AuditLog {
    * would split it into two lines.
    */
   private armAtWindowEnd(): NodeJS.Timeout {
-    return setTimeout(() => {
-      this.timer = undefined
-      if (this.counts.size === 0) return
-      if (Math.floor(this.opts.now() / 1000) === this.window) this.timer = this.armAtWindowEnd()
-      else this.flush()
-    }, Math.max(0, (this.window + 1) * 1000 - this.opts.now()) + WINDOW_SLACK_MS).unref()
+    return setTimeout(
+      () => {
+        this.timer = undefined
+        if (this.counts.size === 0) return
+        if (Math.floor(this.opts.now() / 1000) === this.window) this.timer = this.armAtWindowEnd()
+        else this.flush()
+      },
+      Math.max(0, (this.window + 1) * 1000 - this.opts.now()) + WINDOW_SLACK_MS,
+    ).unref()
   }
 
   /** Writes what was counted so far. */
@@ -111,17 +130,19 @@ export class AuditLog {
     for (const { e, count } of this.counts.values())
       text += `${JSON.stringify({ time, listener: e.listener, consumer: e.consumer, ...(e.profile !== undefined ? { profile: e.profile } : {}), status: e.status, outcome: auditOutcome(e.status), count })}\n`
     this.counts.clear()
-    this.writing = this.writing.then(() => this.append(text)).then(
-      () => void (this.refusalReported = false),
-      (err: unknown) => {
-        // A refused file (a planted symlink, another user's file) would fail every second: said once; counting goes on.
-        if (err instanceof CreddError) {
-          if (this.refusalReported) return
-          this.refusalReported = true
-        }
-        this.opts.onError?.(err)
-      },
-    )
+    this.writing = this.writing
+      .then(() => this.append(text))
+      .then(
+        () => void (this.refusalReported = false),
+        (err: unknown) => {
+          // A refused file (a planted symlink, another user's file) would fail every second: said once; counting goes on.
+          if (err instanceof CreddError) {
+            if (this.refusalReported) return
+            this.refusalReported = true
+          }
+          this.opts.onError?.(err)
+        },
+      )
   }
 
   /** Flushes and waits for the writes (on stop). */
@@ -167,7 +188,11 @@ export class AuditLog {
       handle = await open(target, APPEND_NO_FOLLOW, 0o600)
     } catch (e) {
       if (['ELOOP', 'EMLINK'].includes((e as NodeJS.ErrnoException).code ?? ''))
-        throw unsafeLog(file, 'became a symlink while being opened', `remove ${target}, or point audit.file at a folder only this daemon's user can write`)
+        throw unsafeLog(
+          file,
+          'became a symlink while being opened',
+          `remove ${target}, or point audit.file at a folder only this daemon's user can write`,
+        )
       throw e
     }
     try {
@@ -176,7 +201,11 @@ export class AuditLog {
       if (!st.isFile()) throw unsafeLog(file, 'is not a regular file', `remove ${target}, or choose another audit.file`)
       const fix = `remove ${target} (aws-credd then creates its own), or choose another audit.file`
       if (uid !== undefined && st.uid !== uid)
-        throw unsafeLog(file, `belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}): aws-credd does not append to or chmod another user's file`, fix)
+        throw unsafeLog(
+          file,
+          `belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}): aws-credd does not append to or chmod another user's file`,
+          fix,
+        )
       if (st.nlink > 1) throw unsafeLog(file, `has ${st.nlink} hard links: another name may be someone else's file`, fix)
       return { handle, size: st.size, target }
     } catch (e) {

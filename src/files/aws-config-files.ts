@@ -65,21 +65,34 @@ const checkFile = async (file: string, envVar: string, warnings: string[]): Prom
     const code = errCode(e)
     if (code === 'ENOENT') return false
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new AwsFileError(file, `cannot read ${file}: permission denied`, `make it readable by this user (chmod 600 ${file}; chown to the user aws-credd runs as)`, e)
+      throw new AwsFileError(
+        file,
+        `cannot read ${file}: permission denied`,
+        `make it readable by this user (chmod 600 ${file}; chown to the user aws-credd runs as)`,
+        e,
+      )
     }
-    if (code === 'EISDIR') throw new AwsFileError(file, `${file} is a directory, not a file`, `point ${envVar} at the file, or remove the directory`, e)
-    if (code === 'ENOTDIR') throw new AwsFileError(file, `cannot read ${file}: a parent of it is not a directory`, `fix the path or ${envVar}`, e)
+    if (code === 'EISDIR')
+      throw new AwsFileError(file, `${file} is a directory, not a file`, `point ${envVar} at the file, or remove the directory`, e)
+    if (code === 'ENOTDIR')
+      throw new AwsFileError(file, `cannot read ${file}: a parent of it is not a directory`, `fix the path or ${envVar}`, e)
     throw new AwsFileError(file, `cannot read ${file}: ${code ?? errorLine(e)}`, `check that ${file} is a readable file`, e)
   }
-  for (const p of lintIni(text)) warnings.push(`${file} line ${p.line}: ${p.problem}; the AWS CLI and botocore refuse this file (the JS SDK skips the line)`)
-  if (text.includes('\u0000')) throw new AwsFileError(file, `${file} is not a text file (it contains NUL bytes)`, `restore it from a backup or rewrite it as INI text`)
+  for (const p of lintIni(text))
+    warnings.push(`${file} line ${p.line}: ${p.problem}; the AWS CLI and botocore refuse this file (the JS SDK skips the line)`)
+  if (text.includes('\u0000'))
+    throw new AwsFileError(file, `${file} is not a text file (it contains NUL bytes)`, `restore it from a backup or rewrite it as INI text`)
   // Mirrors the SDK's parseIni, whose only refusal is these two section names.
   for (const line of text.split(/\r?\n/)) {
     const trimmed = (line.split(/(^|\s)[;#]/)[0] ?? '').trim()
     if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
       const name = trimmed.slice(1, -1)
       if (name === '__proto__' || name === 'profile __proto__') {
-        throw new AwsFileError(file, `${file} has a section named [${name}], which the AWS SDK refuses`, `rename or delete the [${name}] section`)
+        throw new AwsFileError(
+          file,
+          `${file} has a section named [${name}], which the AWS SDK refuses`,
+          `rename or delete the [${name}] section`,
+        )
       }
     }
   }
@@ -87,7 +100,10 @@ const checkFile = async (file: string, envVar: string, warnings: string[]): Prom
 }
 
 /** Own-property copy so that a profile called "constructor" or "toString" stays plain data. */
-const copySections = (src: Record<string, Record<string, string | undefined> | undefined>, keep: (key: string) => string | undefined): Sections => {
+const copySections = (
+  src: Record<string, Record<string, string | undefined> | undefined>,
+  keep: (key: string) => string | undefined,
+): Sections => {
   const out: Sections = {}
   for (const [key, values] of Object.entries(src)) {
     const name = keep(key)
@@ -99,7 +115,10 @@ const copySections = (src: Record<string, Record<string, string | undefined> | u
   return out
 }
 
-const withPrefix = (prefix: string) => (key: string): string | undefined => (key.startsWith(prefix) ? key.slice(prefix.length) : undefined)
+const withPrefix =
+  (prefix: string) =>
+  (key: string): string | undefined =>
+    key.startsWith(prefix) ? key.slice(prefix.length) : undefined
 const isProfileKey = (key: string): string | undefined => (SECTION_PREFIXES.some((p) => key.startsWith(p)) ? undefined : key)
 
 /** One file as the loader returns it, split by its section prefixes into own-property copies. */
@@ -116,7 +135,10 @@ export const splitSections = (raw: Record<string, Record<string, string | undefi
 export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
   const paths = awsPaths(env)
   const warnings: string[] = []
-  await Promise.all([checkFile(paths.configFile, 'AWS_CONFIG_FILE', warnings), checkFile(paths.credentialsFile, 'AWS_SHARED_CREDENTIALS_FILE', warnings)])
+  await Promise.all([
+    checkFile(paths.configFile, 'AWS_CONFIG_FILE', warnings),
+    checkFile(paths.credentialsFile, 'AWS_SHARED_CREDENTIALS_FILE', warnings),
+  ])
 
   // ignoreCache: the loader memoises file reads process-wide; we re-read on every change.
   const { configFile, credentialsFile } = await loadSharedConfigFiles({
@@ -147,7 +169,11 @@ export const readAwsFiles = async (env: Env): Promise<AwsFiles> => {
  */
 export const readDefaultSections = async (
   env: Env,
-): Promise<{ paths: AwsPaths; config: Record<string, string | undefined> | undefined; credentials: Record<string, string | undefined> | undefined }> => {
+): Promise<{
+  paths: AwsPaths
+  config: Record<string, string | undefined> | undefined
+  credentials: Record<string, string | undefined> | undefined
+}> => {
   const paths = awsPaths(env)
   const files = await loadSharedConfigFiles({ filepath: paths.credentialsFile, configFilepath: paths.configFile, ignoreCache: true })
   return { paths, config: files.configFile.default, credentials: files.credentialsFile.default }

@@ -16,7 +16,13 @@ import type { Credentials } from '../core/credentials.js'
 import { isLongTermKeyId } from '../core/credentials.js'
 import { CredentialsFileError } from '../core/errors.js'
 import {
-  MARKER_PREFIX, SectionConflict, inspectSection, removeSectionKeys, sectionNameProblem, upsertSection, valueProblem,
+  MARKER_PREFIX,
+  SectionConflict,
+  inspectSection,
+  removeSectionKeys,
+  sectionNameProblem,
+  upsertSection,
+  valueProblem,
 } from '../core/ini-section-edit.js'
 import { ensureDir, ForeignSymlinkError, removeStaleTempFiles, resolveOwnedTarget, writeFileAtomic } from './atomic-write.js'
 import { realFs, type FsOps } from './fs-ops.js'
@@ -110,7 +116,10 @@ export class CredentialsFileWriter {
         const { next, refusals } = this.edit(target, text, valid)
         refusals.unshift(...invalid)
         if (next === text) {
-          if (before !== undefined) await this.fs.chmod(target, 0o600).catch((e) => { throw this.ioError(target, e) })
+          if (before !== undefined)
+            await this.fs.chmod(target, 0o600).catch((e) => {
+              throw this.ioError(target, e)
+            })
           return throwFirst(refusals)
         }
         const unchanged = (): boolean => !lost && sameBytes(this.fs, target, before)
@@ -123,12 +132,16 @@ export class CredentialsFileWriter {
         if (done) return throwFirst(refusals)
         if (lost) {
           throw new CredentialsFileError(target, `${target}: lost the lock ${target}.lock while writing`, {
-            code: 'CredentialsFileLockLost', kind: 'transient', fix: 'retried on the next refresh; make sure no other program removes the lock',
+            code: 'CredentialsFileLockLost',
+            kind: 'transient',
+            fix: 'retried on the next refresh; make sure no other program removes the lock',
           })
         }
       }
       throw new CredentialsFileError(target, `${target}: another program changed the file during each of ${this.maxAttempts} writes`, {
-        code: 'CredentialsFileBusy', kind: 'transient', fix: 'retried on the next refresh; stop whatever rewrites the file in a loop',
+        code: 'CredentialsFileBusy',
+        kind: 'transient',
+        fix: 'retried on the next refresh; stop whatever rewrites the file in a loop',
       })
     } finally {
       await release().catch(() => undefined)
@@ -138,20 +151,34 @@ export class CredentialsFileWriter {
   private invalid(u: CredentialsUpdate): CredentialsFileError | undefined {
     const bad = sectionNameProblem(u.section)
     if (bad) {
-      return new CredentialsFileError(this.path, `${this.path}: cannot write section [${u.section}] for profile ${u.profile}: the name ${bad}`, {
-        code: 'InvalidSectionName', fix: 'choose another "writeTo" section name',
-      })
+      return new CredentialsFileError(
+        this.path,
+        `${this.path}: cannot write section [${u.section}] for profile ${u.profile}: the name ${bad}`,
+        {
+          code: 'InvalidSectionName',
+          fix: 'choose another "writeTo" section name',
+        },
+      )
     }
     const c = u.credentials
     if (!c) return undefined
     // Never show the value itself: it may be a secret.
-    for (const [what, v] of [['access key id', c.accessKeyId], ['secret access key', c.secretAccessKey], ['session token', c.sessionToken]] as const) {
+    for (const [what, v] of [
+      ['access key id', c.accessKeyId],
+      ['secret access key', c.secretAccessKey],
+      ['session token', c.sessionToken],
+    ] as const) {
       if (v === undefined || (what === 'session token' && v === '')) continue
       const vb = valueProblem(v)
       if (vb) {
-        return new CredentialsFileError(this.path, `${this.path}: the ${what} of profile ${u.profile} cannot be written to section [${u.section}]: it ${vb}`, {
-          code: 'InvalidCredentialValue', fix: `check what the source of profile ${u.profile} returns`,
-        })
+        return new CredentialsFileError(
+          this.path,
+          `${this.path}: the ${what} of profile ${u.profile} cannot be written to section [${u.section}]: it ${vb}`,
+          {
+            code: 'InvalidCredentialValue',
+            fix: `check what the source of profile ${u.profile} returns`,
+          },
+        )
       }
     }
     return undefined
@@ -167,16 +194,26 @@ export class CredentialsFileWriter {
       // copy. aws-credd itself writes AKIA keys only for a static profile, and then the same ones.
       const present = info.values[KEY_ID] ?? ''
       if (isLongTermKeyId(present) && (!info.managed || present !== u.credentials?.accessKeyId)) {
-        refusals.push(new CredentialsFileError(file, `${file}: section [${u.section}] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile ${u.profile}`, {
-          code: 'UnmanagedLongTermKeys', fix: `set another "writeTo" section for profile ${u.profile}, or move those keys out of [${u.section}]`,
-        }))
+        refusals.push(
+          new CredentialsFileError(
+            file,
+            `${file}: section [${u.section}] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile ${u.profile}`,
+            {
+              code: 'UnmanagedLongTermKeys',
+              fix: `set another "writeTo" section for profile ${u.profile}, or move those keys out of [${u.section}]`,
+            },
+          ),
+        )
         continue
       }
       try {
         if (!u.credentials) next = removeSectionKeys(next, u.section, OUR_KEYS)
         else {
           const c = u.credentials
-          const entries: Array<[string, string]> = [[KEY_ID, c.accessKeyId], [SECRET, c.secretAccessKey]]
+          const entries: Array<[string, string]> = [
+            [KEY_ID, c.accessKeyId],
+            [SECRET, c.secretAccessKey],
+          ]
           if (c.sessionToken) entries.push([TOKEN, c.sessionToken])
           next = upsertSection(next, u.section, entries, this.marker(u.profile))
           // A token left from earlier keys would pair with keys it does not belong to.
@@ -184,9 +221,16 @@ export class CredentialsFileWriter {
         }
       } catch (e) {
         if (!(e instanceof SectionConflict)) throw e
-        refusals.push(new CredentialsFileError(file, `${file}: line ${e.line} is read as section [${u.section}] by the AWS SDK or by botocore but not by both; not writing profile ${u.profile}`, {
-          code: 'AmbiguousSectionHeader', fix: `make line ${e.line} read exactly [${u.section}] with nothing after it, unindented`,
-        }))
+        refusals.push(
+          new CredentialsFileError(
+            file,
+            `${file}: line ${e.line} is read as section [${u.section}] by the AWS SDK or by botocore but not by both; not writing profile ${u.profile}`,
+            {
+              code: 'AmbiguousSectionHeader',
+              fix: `make line ${e.line} read exactly [${u.section}] with nothing after it, unindented`,
+            },
+          ),
+        )
       }
     }
     return { next, refusals }
@@ -207,7 +251,8 @@ export class CredentialsFileWriter {
       return utf8.decode(bytes)
     } catch {
       throw new CredentialsFileError(target, `${target}: is not valid UTF-8 text; not rewriting it`, {
-        code: 'CredentialsFileNotUtf8', fix: `save ${target} as UTF-8`,
+        code: 'CredentialsFileNotUtf8',
+        fix: `save ${target} as UTF-8`,
       })
     }
   }
@@ -224,7 +269,10 @@ export class CredentialsFileWriter {
     } catch (e) {
       if (errno(e) === 'ELOCKED') {
         throw new CredentialsFileError(target, `${target}: another aws-credd holds the lock ${target}.lock`, {
-          code: 'CredentialsFileLocked', kind: 'transient', fix: `stop the other aws-credd, or delete ${target}.lock if none runs`, cause: e,
+          code: 'CredentialsFileLocked',
+          kind: 'transient',
+          fix: `stop the other aws-credd, or delete ${target}.lock if none runs`,
+          cause: e,
         })
       }
       throw this.ioError(target, e)
@@ -255,8 +303,14 @@ const sameBytes = (fs: FsOps, target: string, before: Buffer | undefined): boole
     const st1 = fs.statSync(target)
     const now = fs.readFileSync(target)
     const st2 = fs.statSync(target)
-    return before !== undefined && now.equals(before) &&
-      st1.ino === st2.ino && st1.size === st2.size && st1.mtimeNs === st2.mtimeNs && st1.ctimeNs === st2.ctimeNs
+    return (
+      before !== undefined &&
+      now.equals(before) &&
+      st1.ino === st2.ino &&
+      st1.size === st2.size &&
+      st1.mtimeNs === st2.mtimeNs &&
+      st1.ctimeNs === st2.ctimeNs
+    )
   } catch (e) {
     if (errno(e) !== 'ENOENT' || before !== undefined) return false
     // It did not exist when we read it: it must still not exist.

@@ -22,11 +22,19 @@ export const readConfigFile = async (path: string, opts: ReadConfigOptions = {})
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ENOENT' && opts.ifMissing === 'defaults') return defaultConfig()
     if (code === 'ENOENT') {
-      throw new ConfigError(`${path}: config file not found`, 'create it (see config.example.json) or leave out --config to run with defaults', e)
+      throw new ConfigError(
+        `${path}: config file not found`,
+        'create it (see config.example.json) or leave out --config to run with defaults',
+        e,
+      )
     }
     if (code === 'EISDIR') throw new ConfigError(`${path}: is a directory, not a config file`, 'point --config at a .json file', e)
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new ConfigError(`${path}: cannot read the config file (permission denied)`, `make it readable by this user: chmod u+r ${path}`, e)
+      throw new ConfigError(
+        `${path}: cannot read the config file (permission denied)`,
+        `make it readable by this user: chmod u+r ${path}`,
+        e,
+      )
     }
     throw new ConfigError(`${path}: cannot read the config file (${code ?? String(e)})`, undefined, e)
   }
@@ -68,7 +76,11 @@ export const parseJson = (text: string, path: string): unknown => {
     const offset = first?.offset ?? body.length
     const code = first ? printParseErrorCode(first.error) : 'ValueExpected'
     const { line, column } = lineColumn(body, offset)
-    throw new ConfigError(`${path}: line ${line}, column ${column}: ${PROBLEMS[code] ?? code}`, 'correct the JSON there (comments and trailing commas are not allowed)', e)
+    throw new ConfigError(
+      `${path}: line ${line}, column ${column}: ${PROBLEMS[code] ?? code}`,
+      'correct the JSON there (comments and trailing commas are not allowed)',
+      e,
+    )
   }
 }
 
@@ -86,6 +98,7 @@ export const configSearchPath = (env: Readonly<Record<string, string | undefined
   const xdg = env.XDG_CONFIG_HOME
   if (xdg && xdg.startsWith('/')) return join(xdg, 'aws-credd', 'config.json')
   const home = env.HOME
-  if (!home) throw new ConfigError('cannot find the config file: neither XDG_CONFIG_HOME nor HOME is set', 'set HOME or pass --config <file>')
+  if (!home)
+    throw new ConfigError('cannot find the config file: neither XDG_CONFIG_HOME nor HOME is set', 'set HOME or pass --config <file>')
   return join(home, '.config', 'aws-credd', 'config.json')
 }

@@ -40,7 +40,12 @@ export const fileFacts = async (path: string): Promise<FileFacts> => {
     return facts
   } catch (e) {
     if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return { path, exists: false }
-    return { path, exists: true, unreadable: `cannot inspect ${path} (${errno(e)})`, unreadableFix: `check the owner and permissions of ${path} and its folder` }
+    return {
+      path,
+      exists: true,
+      unreadable: `cannot inspect ${path} (${errno(e)})`,
+      unreadableFix: `check the owner and permissions of ${path} and its folder`,
+    }
   }
 }
 
@@ -53,7 +58,8 @@ const ssoSessionFacts = async (info: SsoSessionFacts['info'], cacheDir: string):
     if (!t) return { info, cacheFile }
     const reg = t.registrationExpiresAt !== undefined ? Date.parse(t.registrationExpiresAt) : NaN
     return {
-      info, cacheFile,
+      info,
+      cacheFile,
       token: {
         expiresAt: Date.parse(t.expiresAt),
         hasRefreshToken: typeof t.refreshToken === 'string',
@@ -62,13 +68,22 @@ const ssoSessionFacts = async (info: SsoSessionFacts['info'], cacheDir: string):
       },
     }
   } catch (e) {
-    return { info, cacheFile, unreadable: e instanceof AwsFileError ? e.reason : `${cacheFile}: cannot read the SSO token cache (${errno(e)})` }
+    return {
+      info,
+      cacheFile,
+      unreadable: e instanceof AwsFileError ? e.reason : `${cacheFile}: cannot read the SSO token cache (${errno(e)})`,
+    }
   }
 }
 
 const cacheFiles = async (dir: string): Promise<FileFacts[]> => {
   const names = await readdir(dir).catch(() => [] as string[])
-  return Promise.all(names.filter((n) => n.endsWith('.json')).sort().map((n) => fileFacts(join(dir, n))))
+  return Promise.all(
+    names
+      .filter((n) => n.endsWith('.json'))
+      .sort()
+      .map((n) => fileFacts(join(dir, n))),
+  )
 }
 
 const daemonConfigFacts = async (env: Env, opts: GatherOptions): Promise<DaemonConfigFacts> => {
@@ -115,9 +130,17 @@ export const gatherDoctorFacts = async (env: Env, opts: GatherOptions): Promise<
   const credsText = credsStat.unreadable ? '' : await readText(paths.credentialsFile)
   const lintOf = (file: string): string[] => lint.filter((l) => l.startsWith(`${file} line`))
 
-  const config: DoctorFacts['config'] = { ...configStat, profiles: conf.profiles, lint: lintOf(paths.configFile), ssoSessions: conf.ssoSessions, services: conf.services }
+  const config: DoctorFacts['config'] = {
+    ...configStat,
+    profiles: conf.profiles,
+    lint: lintOf(paths.configFile),
+    ssoSessions: conf.ssoSessions,
+    services: conf.services,
+  }
   const credentials: DoctorFacts['credentials'] = {
-    ...credsStat, profiles: creds, lint: lintOf(paths.credentialsFile),
+    ...credsStat,
+    profiles: creds,
+    lint: lintOf(paths.credentialsFile),
     managed: Object.keys(creds).filter((name) => inspectSection(credsText, name).managed),
   }
   const files = { profiles: mergeProfiles(conf.profiles, creds), ssoSessions: conf.ssoSessions, services: conf.services }
@@ -131,5 +154,14 @@ export const gatherDoctorFacts = async (env: Env, opts: GatherOptions): Promise<
     tokenFileEnv ? fileFacts(tokenFileEnv) : Promise.resolve(undefined),
   ])
   const runtime = opts.runtime
-  return { env, config, credentials, ssoSessions, ssoCacheFiles: ssoCache, daemonConfig, ...(containerTokenFile ? { containerTokenFile } : {}), ...(runtime ? { runtime } : {}) }
+  return {
+    env,
+    config,
+    credentials,
+    ssoSessions,
+    ssoCacheFiles: ssoCache,
+    daemonConfig,
+    ...(containerTokenFile ? { containerTokenFile } : {}),
+    ...(runtime ? { runtime } : {}),
+  }
 }

@@ -20,7 +20,12 @@ export const readSsoToken = async (path: string): Promise<SsoCachedToken | undef
     text = await readFile(path, 'utf8')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new AwsFileError(path, `${path}: cannot read the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'check the file\'s owner and permissions', e)
+    throw new AwsFileError(
+      path,
+      `${path}: cannot read the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      "check the file's owner and permissions",
+      e,
+    )
   }
   let data: unknown
   try {
@@ -59,7 +64,11 @@ export const writeSsoToken = async (path: string, token: SsoCachedToken, replaci
   } catch (e) {
     // A refusal (a symlink to another user's file) already names the path and the fix.
     if (e instanceof CreddError) throw e
-    throw new AwsFileError(path, `${path}: cannot write the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 'check that ~/.aws/sso/cache is writable by this user')
+    throw new AwsFileError(
+      path,
+      `${path}: cannot write the SSO token cache (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      'check that ~/.aws/sso/cache is writable by this user',
+    )
   }
 }
 

@@ -17,7 +17,11 @@ export interface Access {
   /** Undefined when the config turns the audit log off. */
   audit: AuditLog | undefined
   /** Counts and records one request to an endpoint. */
-  onRequest: (endpoint: 'container' | 'imds', status: number, note?: { consumer?: string; consumerLabel?: string; profile?: string }) => void
+  onRequest: (
+    endpoint: 'container' | 'imds',
+    status: number,
+    note?: { consumer?: string; consumerLabel?: string; profile?: string },
+  ) => void
 }
 
 export interface AccessDeps {
@@ -49,10 +53,22 @@ export const access = (config: Config, deps: AccessDeps): Access => {
       if (dirname(file) === join(runtimeDir, 'grants')) void unlink(file).catch(() => undefined)
     },
   })
-  const audit = config.audit.file === 'off' ? undefined : new AuditLog({ file: config.audit.file ?? join(stateDir, 'audit.log'), now: () => clock.now(), onError: (e) => logger.error(`audit log: ${errorLine(e)}`) })
+  const audit =
+    config.audit.file === 'off'
+      ? undefined
+      : new AuditLog({
+          file: config.audit.file ?? join(stateDir, 'audit.log'),
+          now: () => clock.now(),
+          onError: (e) => logger.error(`audit log: ${errorLine(e)}`),
+        })
   const onRequest: Access['onRequest'] = (endpoint, status, note) => {
     metrics.onEndpointRequest(endpoint, status, note)
-    audit?.record({ listener: endpoint, consumer: note?.consumer ?? 'anonymous', ...(note?.profile !== undefined ? { profile: note.profile } : {}), status })
+    audit?.record({
+      listener: endpoint,
+      consumer: note?.consumer ?? 'anonymous',
+      ...(note?.profile !== undefined ? { profile: note.profile } : {}),
+      status,
+    })
   }
   return { grants, audit, onRequest }
 }

@@ -19,7 +19,10 @@ export interface Alerting {
 }
 
 /** The dispatcher for `config`'s channels. Throws ConfigError for channels that cannot be built. */
-export const alerting = (config: Config, deps: { logger: Logger; env: NodeJS.ProcessEnv; clock: Clock; secrets: SecretRegistry }): Alerting => {
+export const alerting = (
+  config: Config,
+  deps: { logger: Logger; env: NodeJS.ProcessEnv; clock: Clock; secrets: SecretRegistry },
+): Alerting => {
   const { logger, env, clock, secrets } = deps
   const dispatcherFor = (c: Config): AlertDispatcher =>
     new AlertDispatcher({ channels: buildChannels(c.alerts, { logger, env, secrets }), clock, logger, random: Math.random, secrets })

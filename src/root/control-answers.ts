@@ -36,7 +36,10 @@ const grantFailure = (e: unknown): [number, unknown] => {
 }
 
 /** The grant routes of the control socket over a registry; `kept` says which profiles a grant may name. */
-export const grantControl = (grants: GrantRegistry, kept: (profile: string) => boolean): Required<Pick<ControlApi, 'grant' | 'grants' | 'revoke'>> => ({
+export const grantControl = (
+  grants: GrantRegistry,
+  kept: (profile: string) => boolean,
+): Required<Pick<ControlApi, 'grant' | 'grants' | 'revoke'>> => ({
   grant: (body) => {
     const req = grantBody(body)
     if (typeof req === 'string') return [400, { message: req }]
@@ -72,7 +75,8 @@ export const controlApi = (daemon: Daemon, opts: ControlApiOptions | (() => Reco
   const lookup = credentialLookup(daemon)
   const credentials = (profile: string): [number, unknown] => {
     const l = lookup.lookup(profile)
-    if (l.kind === 'unknown') return [404, { message: `profile "${profile}" is not kept by this daemon; known: ${daemon.view().wanted.join(', ') || 'none'}` }]
+    if (l.kind === 'unknown')
+      return [404, { message: `profile "${profile}" is not kept by this daemon; known: ${daemon.view().wanted.join(', ') || 'none'}` }]
     // namesProfile tells `aws-credd process` whether to name the profile before the message.
     if (l.kind === 'unavailable') return [503, { message: l.reason, namesProfile: l.namesProfile === true }]
     // The same floor as the HTTP endpoints (long-term keys pass: credential_process serves them).
@@ -80,13 +84,16 @@ export const controlApi = (daemon: Daemon, opts: ControlApiOptions | (() => Reco
     const dying = expiryProblem(profile, c, daemon.now())
     if (dying) return [503, { message: dying, namesProfile: true }]
     // The credential_process shape (botocore's ProcessProvider, the SDK's fromProcess).
-    return [200, {
-      Version: 1,
-      AccessKeyId: c.accessKeyId,
-      SecretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken ? { SessionToken: c.sessionToken } : {}),
-      ...(c.expiresAt !== undefined ? { Expiration: awsTimestamp(c.expiresAt) } : {}),
-    }]
+    return [
+      200,
+      {
+        Version: 1,
+        AccessKeyId: c.accessKeyId,
+        SecretAccessKey: c.secretAccessKey,
+        ...(c.sessionToken ? { SessionToken: c.sessionToken } : {}),
+        ...(c.expiresAt !== undefined ? { Expiration: awsTimestamp(c.expiresAt) } : {}),
+      },
+    ]
   }
   return {
     ...(grants ? grantControl(grants, (p) => daemon.keeps(p)) : {}),

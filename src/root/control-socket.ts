@@ -8,7 +8,9 @@ import type { Listener } from '../serve/listener.js'
 import type { SecretRegistry } from '../core/outgoing-text.js'
 
 /** Asks whoever holds a control socket for its status (the commands' client, passed in: the root does not import cli/). */
-export type AskStatus = (socket: string) => Promise<{ status: 'no-daemon' | 'untrusted'; reason: string } | { status: number; body: Record<string, unknown> }>
+export type AskStatus = (
+  socket: string,
+) => Promise<{ status: 'no-daemon' | 'untrusted'; reason: string } | { status: number; body: Record<string, unknown> }>
 
 /** The control server on `socket`; if another process holds it, an error naming that daemon (exit 1). */
 export const claimControlSocket = (socket: string, api: ControlApi, secrets: SecretRegistry, askStatus: AskStatus): Promise<Listener> =>
@@ -19,5 +21,9 @@ export const claimControlSocket = (socket: string, api: ControlApi, secrets: Sec
     if (answer.status === 'untrusted') throw new CreddError(answer.reason, { code: 'UntrustedControlSocket', kind: 'permanent' })
     const pid = answer.status === 200 ? answer.body.pid : undefined
     if (pid === undefined) throw e
-    throw new CreddError(`another aws-credd (pid ${String(pid)}) is already running for this user (${socket})`, { code: 'AlreadyRunning', kind: 'permanent', fix: 'use it (aws-credd status), or stop it first' })
+    throw new CreddError(`another aws-credd (pid ${String(pid)}) is already running for this user (${socket})`, {
+      code: 'AlreadyRunning',
+      kind: 'permanent',
+      fix: 'use it (aws-credd status), or stop it first',
+    })
   })

@@ -16,8 +16,7 @@ export interface ConfigOverrides {
 
 /** Reads the config afresh on each call: the file at `configPath`, else the defaults, with the overrides. Throws ConfigError. */
 export const configReader =
-  (configPath: string | undefined, opts: ConfigOverrides, env: NodeJS.ProcessEnv) =>
-  async (): Promise<Config> => {
+  (configPath: string | undefined, opts: ConfigOverrides, env: NodeJS.ProcessEnv) => async (): Promise<Config> => {
     const config = configPath ? await readConfigFile(configPath) : defaultConfig()
     return withOverrides(config, opts, env)
   }
@@ -33,8 +32,10 @@ const withOverrides = (config: Config, opts: ConfigOverrides, env: NodeJS.Proces
     if (typeof parsed === 'string') throw new ConfigError(`AWS_CREDD_SERVER_LISTEN: ${parsed}`, 'unset it or write host:port')
     config = { ...config, server: { ...config.server, listen: parsed } }
   }
-  if (opts.logLevel !== undefined && !LEVELS.has(opts.logLevel)) throw new ConfigError(`--log-level: "${opts.logLevel}" is not a level`, 'use error, warn, info or debug')
-  if (opts.logFormat !== undefined && !FORMATS.has(opts.logFormat)) throw new ConfigError(`--log-format: "${opts.logFormat}" is not a format`, 'use auto, text or json')
+  if (opts.logLevel !== undefined && !LEVELS.has(opts.logLevel))
+    throw new ConfigError(`--log-level: "${opts.logLevel}" is not a level`, 'use error, warn, info or debug')
+  if (opts.logFormat !== undefined && !FORMATS.has(opts.logFormat))
+    throw new ConfigError(`--log-format: "${opts.logFormat}" is not a format`, 'use auto, text or json')
   return {
     ...config,
     log: {

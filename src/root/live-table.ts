@@ -8,7 +8,11 @@ import type { SecretRegistry } from '../core/outgoing-text.js'
 import { LiveTerminal } from '../runtime/live-terminal.js'
 
 /** The lines of one frame: the view as of `now`, cut to `columns`. */
-export type LiveFrame = (view: StatusView, now: number, opts: { columns: number; color: boolean; clock: string; secrets: SecretRegistry }) => string[]
+export type LiveFrame = (
+  view: StatusView,
+  now: number,
+  opts: { columns: number; color: boolean; clock: string; secrets: SecretRegistry },
+) => string[]
 
 export interface LiveTableDeps {
   /** The daemon's status as of now (read at each redraw). */
@@ -20,9 +24,23 @@ export interface LiveTableDeps {
 }
 
 /** The live table when `run` should draw one (not started yet: the daemon starts it once running), else undefined. */
-export const liveTable = (opts: { tty?: boolean }, config: Config, env: NodeJS.ProcessEnv, deps: LiveTableDeps): LiveTerminal | undefined =>
+export const liveTable = (
+  opts: { tty?: boolean },
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  deps: LiveTableDeps,
+): LiveTerminal | undefined =>
   wantsLiveTable(opts, config, env, process.stderr)
-    ? new LiveTerminal({ out: process.stderr, render: (columns): string[] => deps.frame(deps.view(), deps.now(), { columns, color: !env.NO_COLOR, clock: new Date(deps.now()).toTimeString().slice(0, 8), secrets: deps.secrets }) })
+    ? new LiveTerminal({
+        out: process.stderr,
+        render: (columns): string[] =>
+          deps.frame(deps.view(), deps.now(), {
+            columns,
+            color: !env.NO_COLOR,
+            clock: new Date(deps.now()).toTimeString().slice(0, 8),
+            secrets: deps.secrets,
+          }),
+      })
     : undefined
 
 /** The live table needs a real terminal that understands cursor movement, and text logs. */

@@ -8,7 +8,9 @@ import { createLogger } from '../runtime/logger.js'
 
 /** The daemon's logger, writing above `live` when there is a live table. */
 export const daemonLogger = (config: Config, live: LiveTerminal | undefined, secrets: SecretRegistry): Logger => {
-  const logger: Logger = live ? createLogger({ level: config.log.level, format: 'text', stream: live.logStream, isTTY: true, secrets }) : createLogger({ level: config.log.level, format: config.log.format, secrets })
+  const logger: Logger = live
+    ? createLogger({ level: config.log.level, format: 'text', stream: live.logStream, isTTY: true, secrets })
+    : createLogger({ level: config.log.level, format: config.log.format, secrets })
   // Node's own warnings (deprecations, listener leaks) go through the log: printed raw,
   // they would break JSON lines and the live table.
   process.removeAllListeners('warning')

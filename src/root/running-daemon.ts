@@ -139,7 +139,8 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
       containerEndpoint: serving?.containerUrl ? { url: serving.containerUrl, tokenFile: serving.tokenFile } : undefined,
       imdsEndpoint: serving?.imdsUrl,
     })
-    const onCredentials = (profile: string, status: number): void => audit?.record({ listener: 'control', consumer: 'owner', profile, status })
+    const onCredentials = (profile: string, status: number): void =>
+      audit?.record({ listener: 'control', consumer: 'owner', profile, status })
     control = await claimControlSocket(socket, controlApi(daemon, { extra, grants, onCredentials }), secrets, deps.askStatus)
     // Said once the socket is ours: a second `run` refuses without claiming to start.
     logger.info(`aws-credd starting: config ${configPath ?? '(none: defaults)'}, AWS config ${paths.configFile}`, { pid: process.pid })
@@ -185,9 +186,17 @@ export const runningDaemon = async (input: RunInput, deps: RunningDaemonDeps): P
 
   // 6. Running: the live table, systemd's notifications, the wall-clock check (suspend, NTP steps).
   live?.start()
-  const supervisor = superviseUnderSystemd(env, logger, () => daemon.status(), () => readiness(started, daemon.status()))
+  const supervisor = superviseUnderSystemd(
+    env,
+    logger,
+    () => daemon.status(),
+    () => readiness(started, daemon.status()),
+  )
   const wallClock = startWallClockCheck((jumped) => {
-    if (jumped !== undefined) logger.warn(`the wall clock jumped ${Math.round(jumped / 1000)} s (resume from suspend, or an NTP step): renewing whatever is due now`)
+    if (jumped !== undefined)
+      logger.warn(
+        `the wall clock jumped ${Math.round(jumped / 1000)} s (resume from suspend, or an NTP step): renewing whatever is due now`,
+      )
     daemon.wake()
   })
 

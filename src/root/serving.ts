@@ -65,13 +65,16 @@ const consumerLoader = (deps: ServingDeps) => {
       try {
         const token = await loadOrCreateConsumerToken(c.tokenFile)
         const before = lastGood.get(c.name)
-        if (before && before.file === c.tokenFile && before.token !== token) deps.logger.info(`consumer "${c.name}": new token read from ${c.tokenFile}; the old one no longer works`)
+        if (before && before.file === c.tokenFile && before.token !== token)
+          deps.logger.info(`consumer "${c.name}": new token read from ${c.tokenFile}; the old one no longer works`)
         lastGood.set(c.name, { file: c.tokenFile, token })
         deps.secrets.register(token)
         loaded.push({ name: c.name, profiles: c.profiles, tokenFile: c.tokenFile, token })
       } catch (e) {
         const had = lastGood.delete(c.name)
-        deps.logger.error(`consumer "${c.name}": ${errorLine(e)}${had ? ' (its previous token no longer works either)' : ''}; it gets no access until this is fixed`)
+        deps.logger.error(
+          `consumer "${c.name}": ${errorLine(e)}${had ? ' (its previous token no longer works either)' : ''}; it gets no access until this is fixed`,
+        )
       }
     }
     for (const name of [...lastGood.keys()]) if (!config.consumers.some((c) => c.name === name)) lastGood.delete(name)
@@ -113,7 +116,15 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
       }
       // One limiter for the TCP and the socket listener: the limit is per consumer, wherever its token is presented.
       const rateLimit: RateLimiter | false = s.rateLimit.perSecond > 0 ? new RateLimiter(s.rateLimit, deps.now) : false
-      const common = { ...auth, lookup: deps.lookup, now: deps.now, secrets: deps.secrets, logger: deps.logger, onRequest: deps.onRequest, rateLimit }
+      const common = {
+        ...auth,
+        lookup: deps.lookup,
+        now: deps.now,
+        secrets: deps.secrets,
+        logger: deps.logger,
+        onRequest: deps.onRequest,
+        rateLimit,
+      }
       if (s.listen) {
         const l = await startContainerEndpoint({ ...common, listen: s.listen })
         listeners.push(l)
@@ -130,7 +141,17 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     }
     const i = config.imds
     if (i.listen && i.profile) {
-      const l = await startImdsEndpoint({ listen: i.listen, profile: i.profile, roleName: i.roleName, allowV1: i.allowV1, lookup: deps.lookup, now: deps.now, secrets: deps.secrets, logger: deps.logger, onRequest: deps.onRequest })
+      const l = await startImdsEndpoint({
+        listen: i.listen,
+        profile: i.profile,
+        roleName: i.roleName,
+        allowV1: i.allowV1,
+        lookup: deps.lookup,
+        now: deps.now,
+        secrets: deps.secrets,
+        logger: deps.logger,
+        onRequest: deps.onRequest,
+      })
       listeners.push(l)
       if (l.warning) deps.logger.warn(l.warning)
       out.imdsUrl = l.url
@@ -140,7 +161,15 @@ export const startServing = async (config: Config, deps: ServingDeps): Promise<S
     if (m.listen && deps.metrics) {
       // Optional bearer token for /metrics (profile and session names); made 0600 if the file is missing.
       const token = m.tokenFile === undefined ? undefined : await loadOrCreateAuthToken(m.tokenFile)
-      const l = await startMetricsEndpoint({ listen: m.listen, metrics: deps.metrics, ready: deps.ready ?? (() => ({ ready: true })), secrets: deps.secrets, logger: deps.logger, token, tokenFile: m.tokenFile })
+      const l = await startMetricsEndpoint({
+        listen: m.listen,
+        metrics: deps.metrics,
+        ready: deps.ready ?? (() => ({ ready: true })),
+        secrets: deps.secrets,
+        logger: deps.logger,
+        token,
+        tokenFile: m.tokenFile,
+      })
       listeners.push(l)
       if (l.warning) deps.logger.warn(l.warning)
       const auth = m.tokenFile === undefined ? '' : ` (Authorization: Bearer, token in ${m.tokenFile})`

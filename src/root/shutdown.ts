@@ -41,19 +41,25 @@ export const untilStopped = (r: Running): Promise<number> =>
       r.daemon.stop()
       r.grants.stop()
       // Finish a write in progress (never leave a temp file) and deliver queued alerts, but never take more than 2 seconds.
-      const finish = Promise.race([Promise.all([r.daemon.output.drain(), r.alerts.idle(), r.grants.flush()]), new Promise((res) => setTimeout(res, 1500).unref())])
-      void finish.then(() => Promise.all([r.watchers.close(), r.close()])).finally(() => {
-        r.supervisor.close()
-        r.live?.redraw()
-        r.live?.stop()
-        done(0)
-      })
+      const finish = Promise.race([
+        Promise.all([r.daemon.output.drain(), r.alerts.idle(), r.grants.flush()]),
+        new Promise((res) => setTimeout(res, 1500).unref()),
+      ])
+      void finish
+        .then(() => Promise.all([r.watchers.close(), r.close()]))
+        .finally(() => {
+          r.supervisor.close()
+          r.live?.redraw()
+          r.live?.stop()
+          done(0)
+        })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.on('SIGHUP', () => {
       r.supervisor.reloading()
-      void r.reload()
+      void r
+        .reload()
         .then(() => r.watchers.retarget())
         .finally(() => r.supervisor.reloaded())
     })

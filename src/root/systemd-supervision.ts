@@ -27,7 +27,9 @@ export const superviseUnderSystemd = (
   const notifier = createNotifier(env, (msg) => logger.warn(msg))
   if (!notifier.active) return { reloading: () => undefined, reloaded: () => undefined, stopping: () => undefined, close: () => undefined }
   if (notifier.via === 'systemd-notify') {
-    logger.info('systemd notifications go through the systemd-notify tool (npm did not build the unix-dgram addon); the unit needs NotifyAccess=all, as the shipped units set')
+    logger.info(
+      'systemd notifications go through the systemd-notify tool (npm did not build the unix-dgram addon); the unit needs NotifyAccess=all, as the shipped units set',
+    )
   }
   const startedAt = Date.now()
   let isReady = false
@@ -66,7 +68,8 @@ export const superviseUnderSystemd = (
   }
   tick()
   return {
-    reloading: () => notifier.send({ RELOADING: '1', MONOTONIC_USEC: String(process.hrtime.bigint() / 1000n), STATUS: 'reloading the config' }),
+    reloading: () =>
+      notifier.send({ RELOADING: '1', MONOTONIC_USEC: String(process.hrtime.bigint() / 1000n), STATUS: 'reloading the config' }),
     // Before the first READY=1, a reload must not declare the start finished: tick() does that.
     reloaded: () => (isReady ? notifier.send({ READY: '1', STATUS: statusLine(view()) }) : notifier.send({ STATUS: statusLine(view()) })),
     stopping: () => notifier.send({ STOPPING: '1', STATUS: 'stopping' }),

@@ -46,7 +46,8 @@ export const watchers = (deps: WatchDeps): Watchers => {
   const targets = (): WatchTarget[] => {
     const serving = deps.serving()
     const files: WatchTarget[] = [{ path: paths.configFile }, { path: paths.credentialsFile }, { path: paths.ssoCacheDir, dir: true }]
-    for (const link of daemon.view().graph?.links.values() ?? []) if (link.kind === 'web-identity') files.push({ path: link.webIdentityTokenFile })
+    for (const link of daemon.view().graph?.links.values() ?? [])
+      if (link.kind === 'web-identity') files.push({ path: link.webIdentityTokenFile })
     if (configPath) files.push({ path: configPath })
     // A consumer's token file is watched through its folder: kubelet swaps a Secret by
     // replacing the `..data` symlink beside it, and the file's own path never changes.
@@ -90,7 +91,10 @@ export const watchers = (deps: WatchDeps): Watchers => {
         }, DEBOUNCE_MS),
       )
     },
-    { onError: (e) => logger.error(`watching ~/.aws failed: ${errorLine(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`) },
+    {
+      onError: (e) =>
+        logger.error(`watching ~/.aws failed: ${errorLine(e)}; changes may go unnoticed until restart (check fs.inotify.max_user_watches)`),
+    },
   )
   return {
     start: () => watcher.start(targets()),

@@ -15,7 +15,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug'
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 const textValue = (raw: unknown, clean: unknown): string => {
   // An error renders as everywhere else (core/errors.ts renderError), over its redacted copy: "Name: message (cause: …)" on one line.
-  if (raw instanceof Error && clean && typeof clean === 'object') return JSON.stringify(renderError(clean, { name: true, cause: true, lines: 'escape' }))
+  if (raw instanceof Error && clean && typeof clean === 'object')
+    return JSON.stringify(renderError(clean, { name: true, cause: true, lines: 'escape' }))
   if (typeof clean === 'string') return /^[^\s"=]+$/.test(clean) ? clean : JSON.stringify(clean)
   return JSON.stringify(clean) ?? String(clean)
 }
@@ -51,7 +52,11 @@ const textLine = ({ time, level, msg, fields }: LineInput, secrets: SecretRegist
 }
 
 const jsonLine = ({ time, level, msg, fields }: LineInput, opts: LineOptions): string => {
-  const out: Record<string, unknown> = { time: new Date(time).toISOString(), level, msg: outgoingText(msg, { secrets: opts.secrets, multiline: true }) }
+  const out: Record<string, unknown> = {
+    time: new Date(time).toISOString(),
+    level,
+    msg: outgoingText(msg, { secrets: opts.secrets, multiline: true }),
+  }
   const clean = outgoingValue(fields, opts) as Record<string, unknown>
   // A field named like a built-in one is kept, not allowed to overwrite it.
   for (const [k, v] of Object.entries(clean)) out[k in out ? `field.${k}` : k] = v

@@ -47,7 +47,10 @@ export const createLogger = (opts: CreateLoggerOptions): Logger => {
   const stack = opts.level === 'debug'
   const toLine = winston.format((info) => {
     const fields = ((info as unknown as Record<symbol, unknown>)[FIELDS] ?? {}) as LogFields
-    const line = formatLine({ time: now(), level: info.level as LogLevel, msg: String(info.message), fields }, format, { stack, secrets: opts.secrets })
+    const line = formatLine({ time: now(), level: info.level as LogLevel, msg: String(info.message), fields }, format, {
+      stack,
+      secrets: opts.secrets,
+    })
     ;(info as unknown as Record<symbol, unknown>)[MESSAGE] = line
     return info
   })

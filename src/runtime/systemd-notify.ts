@@ -20,7 +20,11 @@ export interface Notifier {
 }
 
 type Env = Record<string, string | undefined>
-type DgramSocket = { send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void; close(): void; on(ev: 'error', cb: (e: Error) => void): void }
+type DgramSocket = {
+  send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void
+  close(): void
+  on(ev: 'error', cb: (e: Error) => void): void
+}
 
 /** `KEY=value` lines; newlines inside a value would start a new field, so they become spaces. */
 export const formatNotify = (fields: Record<string, string>): string =>
@@ -39,7 +43,11 @@ const loadDgram = (): CreateSocket | undefined => {
 }
 
 /** `load` finds the addon (tests pass one that finds none, to exercise the tool). */
-export const createNotifier = (env: Env = process.env, onError: (msg: string) => void = () => undefined, load: () => CreateSocket | undefined = loadDgram): Notifier => {
+export const createNotifier = (
+  env: Env = process.env,
+  onError: (msg: string) => void = () => undefined,
+  load: () => CreateSocket | undefined = loadDgram,
+): Notifier => {
   const target = env.NOTIFY_SOCKET
   if (!target) return { active: false, via: 'none', send: () => undefined, close: () => undefined }
   // An abstract socket is written "@name"; the kernel wants a leading NUL.
@@ -63,7 +71,19 @@ export const createNotifier = (env: Env = process.env, onError: (msg: string) =>
     via: 'systemd-notify',
     send: (fields) => {
       const args = Object.entries(fields).map(([k, v]) => (k === 'READY' ? '--ready' : k === 'STATUS' ? `--status=${v}` : `${k}=${v}`))
-      execFile('systemd-notify', args, { env: { ...process.env, NOTIFY_SOCKET: target } }, (err) => err && onError(withFix(`systemd-notify failed: ${errorLine(err)}`, 'set NotifyAccess=all in the unit, or reinstall aws-credd where npm can build its unix-dgram addon (python3, make, a C++ compiler)')))
+      execFile(
+        'systemd-notify',
+        args,
+        { env: { ...process.env, NOTIFY_SOCKET: target } },
+        (err) =>
+          err &&
+          onError(
+            withFix(
+              `systemd-notify failed: ${errorLine(err)}`,
+              'set NotifyAccess=all in the unit, or reinstall aws-credd where npm can build its unix-dgram addon (python3, make, a C++ compiler)',
+            ),
+          ),
+      )
     },
     close: () => undefined,
   }

@@ -27,7 +27,8 @@ const READ_NO_FOLLOW = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (const
 
 /** Whether an open failed because the last part is a symlink (Linux/macOS say ELOOP, FreeBSD EMLINK). */
 const isSymlinkRefusal = async (file: string, e: unknown): Promise<boolean> =>
-  ['ELOOP', 'EMLINK'].includes((e as NodeJS.ErrnoException).code ?? '') && ((await lstat(file).catch(() => undefined))?.isSymbolicLink() ?? false)
+  ['ELOOP', 'EMLINK'].includes((e as NodeJS.ErrnoException).code ?? '') &&
+  ((await lstat(file).catch(() => undefined))?.isSymbolicLink() ?? false)
 
 const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? 'error'
 
@@ -53,15 +54,18 @@ export const loadOrCreateAuthToken = async (file?: string, random?: (n: number) 
   try {
     handle = await open(file, READ_NO_FOLLOW)
   } catch (e) {
-    if (await isSymlinkRefusal(file, e)) throw tokenFileError(file, 'is not a regular file (a symlink)', 'remove it or choose another tokenFile')
+    if (await isSymlinkRefusal(file, e))
+      throw tokenFileError(file, 'is not a regular file (a symlink)', 'remove it or choose another tokenFile')
     if (errCode(e) !== 'ENOENT') throw tokenFileError(file, `cannot be read (${errCode(e)})`, 'check its permissions', e)
   }
   if (handle) {
     try {
       const st = await handle.stat()
       if (!st.isFile()) throw tokenFileError(file, 'is not a regular file', 'remove it or choose another tokenFile')
-      if (process.getuid && st.uid !== process.getuid()) throw tokenFileError(file, 'belongs to another user', `remove it or choose another tokenFile`)
-      if ((st.mode & 0o077) !== 0) throw tokenFileError(file, `is readable by others (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${file}`)
+      if (process.getuid && st.uid !== process.getuid())
+        throw tokenFileError(file, 'belongs to another user', `remove it or choose another tokenFile`)
+      if ((st.mode & 0o077) !== 0)
+        throw tokenFileError(file, `is readable by others (mode ${(st.mode & 0o777).toString(8)})`, `chmod 600 ${file}`)
       existing = await handle.readFile('utf8')
     } catch (e) {
       if (e instanceof CreddError) throw e
@@ -72,7 +76,12 @@ export const loadOrCreateAuthToken = async (file?: string, random?: (n: number) 
   }
   if (existing !== undefined) {
     const problem = tokenProblem(existing)
-    if (problem) throw tokenFileError(file, problem, `delete it to have a new token made, or write one without a trailing newline (printf '%s' TOKEN > ${file})`)
+    if (problem)
+      throw tokenFileError(
+        file,
+        problem,
+        `delete it to have a new token made, or write one without a trailing newline (printf '%s' TOKEN > ${file})`,
+      )
     return existing
   }
   const token = newAuthToken(random)
@@ -165,16 +174,29 @@ const readConsumerToken = async (file: string, uid: number | undefined, retry: b
     if (st.ino !== stats.ino || st.dev !== stats.dev) return changed()
     if (!st.isFile()) throw tokenFileError(file, 'is not a regular file', 'point tokenFile at a file')
     if (uid !== undefined && st.uid !== uid && st.uid !== 0)
-      throw tokenFileError(file, `belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}) or root`, `chown it to the daemon's user, or choose another tokenFile`)
-    if ((st.mode & 0o022) !== 0) throw tokenFileError(file, `can be written by others (mode ${(st.mode & 0o777).toString(8)})`, `chmod go-w ${file}`)
+      throw tokenFileError(
+        file,
+        `belongs to uid ${st.uid}, not to this daemon's user (uid ${uid}) or root`,
+        `chown it to the daemon's user, or choose another tokenFile`,
+      )
+    if ((st.mode & 0o022) !== 0)
+      throw tokenFileError(file, `can be written by others (mode ${(st.mode & 0o777).toString(8)})`, `chmod go-w ${file}`)
     // In a folder others can write, another name for a root-owned file (a hard link) is no proof root put it there.
     if (shared && st.nlink > 1)
-      throw tokenFileError(file, `has ${st.nlink} hard links in the shared folder ${dirname(path)}: anyone could have linked it there`,
-        'remove it to have a token file made, or keep it in a folder others cannot write')
+      throw tokenFileError(
+        file,
+        `has ${st.nlink} hard links in the shared folder ${dirname(path)}: anyone could have linked it there`,
+        'remove it to have a token file made, or keep it in a folder others cannot write',
+      )
     const token = await handle.readFile('utf8')
     // Not trimmed: botocore refuses a token file that ends with a newline, so the daemon must too.
     const problem = tokenProblem(token)
-    if (problem) throw tokenFileError(file, problem, `write it without a trailing newline (printf '%s' TOKEN > ${file}), or delete it to have one made`)
+    if (problem)
+      throw tokenFileError(
+        file,
+        problem,
+        `write it without a trailing newline (printf '%s' TOKEN > ${file}), or delete it to have one made`,
+      )
     return token
   } finally {
     await handle.close().catch(() => undefined)

@@ -92,7 +92,10 @@ export class ConnectionBudget {
   private readonly counts: BudgetStats
   private readonly maxInFlight: number
 
-  constructor(readonly cap: number, opts: BudgetOptions = {}) {
+  constructor(
+    readonly cap: number,
+    opts: BudgetOptions = {},
+  ) {
     this.counts = { cap, open: {}, evicted: {}, rejected: {} }
     this.maxInFlight = opts.maxInFlight ?? MAX_IN_FLIGHT
   }

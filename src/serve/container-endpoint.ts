@@ -27,22 +27,27 @@ export const singleTokenAuthorizer = (token: string): Authorizer => {
   const matches = tokenChecker(token)
   const owner: Grant = { name: 'owner', kind: 'owner', profiles: [], createdAt: 0 }
   return (presented) =>
-    presented === undefined ? { outcome: 'unauthenticated', reason: 'missing' } : matches(presented) ? { outcome: 'allowed', grant: owner } : { outcome: 'unauthenticated', reason: 'unknown' }
+    presented === undefined
+      ? { outcome: 'unauthenticated', reason: 'missing' }
+      : matches(presented)
+        ? { outcome: 'allowed', grant: owner }
+        : { outcome: 'unauthenticated', reason: 'unknown' }
 }
 
 /** Either the one token that opens everything, or the grant registry's decision. */
 export type ContainerAuth = { token: string; authorize?: undefined } | { authorize: Authorizer; token?: undefined }
 
-export type ContainerEndpointOptions = ListenOptions & ContainerAuth & {
-  lookup: CredentialLookup
-  now: () => number
-  /** The daemon's registered secrets, redacted from every answer quoting an upstream error or the request. */
-  secrets: SecretRegistry
-  logger?: Logger
-  onRequest?: OnRequest
-  /** Requests per token (default DEFAULT_RATE_LIMIT), or a limiter shared with another listener; false: unlimited (the benchmark). */
-  rateLimit?: RateLimit | RateLimiter | false
-}
+export type ContainerEndpointOptions = ListenOptions &
+  ContainerAuth & {
+    lookup: CredentialLookup
+    now: () => number
+    /** The daemon's registered secrets, redacted from every answer quoting an upstream error or the request. */
+    secrets: SecretRegistry
+    logger?: Logger
+    onRequest?: OnRequest
+    /** Requests per token (default DEFAULT_RATE_LIMIT), or a limiter shared with another listener; false: unlimited (the benchmark). */
+    rateLimit?: RateLimit | RateLimiter | false
+  }
 
 export type ContainerHandlerOptions = ContainerAuth & {
   lookup: CredentialLookup
@@ -55,7 +60,11 @@ export type ContainerHandlerOptions = ContainerAuth & {
 const NOT_FOUND = prepareError(404, `no such path; credentials are at ${CONTAINER_PATH_PREFIX}<profile>`, 'NotFound')
 const NOT_GET = prepareError(405, 'only GET is served here', 'MethodNotAllowed', { allow: 'GET' })
 const NO_TOKEN = prepareError(401, 'Authorization header missing: send the token from AWS_CONTAINER_AUTHORIZATION_TOKEN', 'Unauthorized')
-const BAD_TOKEN = prepareError(401, 'Authorization token not recognised (never issued, revoked, or replaced); get a new one from whoever granted it', 'Unauthorized')
+const BAD_TOKEN = prepareError(
+  401,
+  'Authorization token not recognised (never issued, revoked, or replaced); get a new one from whoever granted it',
+  'Unauthorized',
+)
 const EXPIRED_TOKEN = prepareError(401, 'Authorization token expired; get a new grant (aws-credd grant)', 'Unauthorized')
 // The same answer for every profile outside the grant, kept or not: nothing about it leaks.
 const NOT_GRANTED = prepareError(403, 'this token is not granted that profile', 'Forbidden')
@@ -65,14 +74,24 @@ const tooMany = (seconds: number): Prepared =>
   prepareError(429, `too many requests with this token; retry in ${seconds} s`, 'TooManyRequests', { 'retry-after': String(seconds) })
 
 const unknownProfile = (profile: string, secrets: SecretRegistry): Prepared =>
-  prepareQuotingError(secrets, 404, `profile ${JSON.stringify(profile.slice(0, 100))} is not served by aws-credd; add it to the profiles in its config`, 'ProfileNotFound')
+  prepareQuotingError(
+    secrets,
+    404,
+    `profile ${JSON.stringify(profile.slice(0, 100))} is not served by aws-credd; add it to the profiles in its config`,
+    'ProfileNotFound',
+  )
 
 /** The routing and checks, apart from any socket: tests and other servers can mount it. */
 export const containerDecider = (opts: ContainerHandlerOptions): ((req: IncomingMessage, note?: RequestNote) => Prepared) => {
   const authorize = opts.authorize ?? singleTokenAuthorizer(opts.token)
   const guard = requestGuard(opts.guard)
   const bodies = new BodyCache(containerBody)
-  const limiter = opts.rateLimit === false ? undefined : opts.rateLimit instanceof RateLimiter ? opts.rateLimit : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.now)
+  const limiter =
+    opts.rateLimit === false
+      ? undefined
+      : opts.rateLimit instanceof RateLimiter
+        ? opts.rateLimit
+        : new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.now)
   return (req, note) => {
     const refused = guard(req.socket.remoteAddress, req.headers)
     if (refused) return refusalAnswer(refused)
@@ -102,7 +121,8 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
         note.consumerLabel = metricsLabel(g)
       }
     }
-    if (decision.outcome === 'unauthenticated') return decision.reason === 'expired' ? EXPIRED_TOKEN : decision.reason === 'missing' ? NO_TOKEN : BAD_TOKEN
+    if (decision.outcome === 'unauthenticated')
+      return decision.reason === 'expired' ? EXPIRED_TOKEN : decision.reason === 'missing' ? NO_TOKEN : BAD_TOKEN
     // Rate limit per consumer (the grant's name), only once a token is known to be live.
     const wait = limiter?.take(decision.grant.name) ?? 0
     if (wait > 0) return tooMany(wait)
@@ -118,7 +138,14 @@ export const containerDecider = (opts: ContainerHandlerOptions): ((req: Incoming
 /** Starts the endpoint; clients use `${url}/v1/credentials/<profile>` (TCP only: SDKs cannot use a socket). */
 export const startContainerEndpoint = async (opts: ContainerEndpointOptions): Promise<Listener> => {
   const auth: ContainerAuth = opts.authorize ? { authorize: opts.authorize } : { token: opts.token! }
-  const decide = containerDecider({ ...auth, lookup: opts.lookup, now: opts.now, secrets: opts.secrets, guard: guardConfigFor(opts), ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}) })
+  const decide = containerDecider({
+    ...auth,
+    lookup: opts.lookup,
+    now: opts.now,
+    secrets: opts.secrets,
+    guard: guardConfigFor(opts),
+    ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
+  })
   return startListener({
     name: 'container',
     ...(opts.listen ? { listen: opts.listen } : {}),

@@ -34,12 +34,17 @@ type Send = (res: ServerResponse, status: number, body: unknown, credentials?: b
  * Answers `body` as JSON, redacted (`secrets`: the daemon's registry) and escaped: all of it,
  * or (`credentials`, an answer that carries keys on purpose) only its message fields.
  */
-const sender = (secrets: SecretRegistry): Send => (res, status, body, credentials = false) => {
-  const clean = credentials && body !== null && typeof body === 'object' ? outgoingFields(body, MESSAGE_FIELDS, { secrets }) : outgoingValue(body, { secrets })
-  const text = JSON.stringify(clean)
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) })
-  res.end(text)
-}
+const sender =
+  (secrets: SecretRegistry): Send =>
+  (res, status, body, credentials = false) => {
+    const clean =
+      credentials && body !== null && typeof body === 'object'
+        ? outgoingFields(body, MESSAGE_FIELDS, { secrets })
+        : outgoingValue(body, { secrets })
+    const text = JSON.stringify(clean)
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) })
+    res.end(text)
+  }
 
 const readJson = (req: IncomingMessage): Promise<Record<string, unknown> | undefined> =>
   new Promise((resolve) => {
@@ -118,7 +123,8 @@ const route = (api: ControlApi, req: IncomingMessage, res: ServerResponse, held:
     void readJson(req)
       .then((body) => {
         if (res.destroyed) return
-        if (!body || typeof body.profile !== 'string' || typeof body.code !== 'string') return send(res, 400, { message: 'expected {"profile": "...", "code": "123456"}' })
+        if (!body || typeof body.profile !== 'string' || typeof body.code !== 'string')
+          return send(res, 400, { message: 'expected {"profile": "...", "code": "123456"}' })
         send(res, ...api.mfa(body.profile, body.code))
       })
       .catch(() => answerInternalError(res))

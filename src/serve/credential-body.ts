@@ -18,7 +18,8 @@ export const unservableReason = (profile: string, c: Credentials, now: number): 
   return expiryProblem(profile, c, now)
 }
 
-export const unavailable = (reason: string, secrets: SecretRegistry): Prepared => prepareQuotingError(secrets, 503, reason, 'CredentialsUnavailable')
+export const unavailable = (reason: string, secrets: SecretRegistry): Prepared =>
+  prepareQuotingError(secrets, 503, reason, 'CredentialsUnavailable')
 
 /** The container endpoint's answer (ECS/EKS format, plus AccountId and RoleArn when known). */
 export const containerBody = (c: Credentials): Prepared =>
@@ -44,7 +45,12 @@ export const imdsBody = (c: Credentials, now: number): Prepared =>
     ...(c.accountId ? { AccountId: c.accountId } : {}),
   })
 
-interface Entry { key: string; token: string | undefined; expiresAt: number | undefined; answer: Prepared }
+interface Entry {
+  key: string
+  token: string | undefined
+  expiresAt: number | undefined
+  answer: Prepared
+}
 
 /**
  * Serialized answers keyed by the credentials object (a renewal makes a new object, and a

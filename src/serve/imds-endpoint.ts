@@ -64,7 +64,10 @@ const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
 export const imdsRoleName = (cfg: ImdsConfig): string => {
   const name = cfg.roleName ?? cfg.profile
   if (!ROLE_NAME.test(name))
-    throw new ConfigError(`IMDS endpoint: role name ${JSON.stringify(name)} is not a valid IAM role name (letters, digits and +=,.@_- up to 64)`, 'set "roleName"')
+    throw new ConfigError(
+      `IMDS endpoint: role name ${JSON.stringify(name)} is not a valid IAM role name (letters, digits and +=,.@_- up to 64)`,
+      'set "roleName"',
+    )
   return name
 }
 
@@ -72,7 +75,11 @@ const NOT_FOUND = prepareError(404, 'not found; only IAM role credentials are se
 const NEED_PUT = prepareError(405, 'session tokens are issued by PUT', 'MethodNotAllowed', { allow: 'PUT' })
 const NEED_GET = prepareError(405, 'only GET is served here', 'MethodNotAllowed', { allow: 'GET' })
 const FORWARDED = prepareError(403, 'token requests carrying X-Forwarded-For are refused (as on EC2)', 'Forbidden')
-const BAD_TTL = prepareError(400, `X-aws-ec2-metadata-token-ttl-seconds must be a whole number from 1 to ${MAX_TOKEN_TTL_SECONDS}`, 'BadRequest')
+const BAD_TTL = prepareError(
+  400,
+  `X-aws-ec2-metadata-token-ttl-seconds must be a whole number from 1 to ${MAX_TOKEN_TTL_SECONDS}`,
+  'BadRequest',
+)
 const TOKEN_FLOOD = (seconds: number): Prepared =>
   prepareError(429, `too many session token requests; retry in ${seconds} s`, 'TooManyRequests', { 'retry-after': String(seconds) })
 const NO_SESSION = prepareError(401, 'a valid X-aws-ec2-metadata-token is required: get one with PUT /latest/api/token', 'Unauthorized')

@@ -6,4 +6,12 @@ export { MAX_HEADER_BYTES, type GuardConfig } from './guards.js'
 export { imdsDecider, imdsRoleName, startImdsEndpoint, type ImdsConfig, type ImdsEndpointOptions } from './imds-endpoint.js'
 export { guardConfigFor, isLoopbackHost, startListener, type ListenOptions, type Listener, type TcpAddress } from './listener.js'
 export type { EndpointName, OnRequest } from './reply.js'
-export { controlTarget, defaultRuntimeDir, ensureRuntimeDir, prepareRuntimeDir, verifyControlSocket, type ControlTarget, type PreparedRuntimeDir } from './runtime-dir.js'
+export {
+  controlTarget,
+  defaultRuntimeDir,
+  ensureRuntimeDir,
+  prepareRuntimeDir,
+  verifyControlSocket,
+  type ControlTarget,
+  type PreparedRuntimeDir,
+} from './runtime-dir.js'

@@ -11,7 +11,10 @@ import { ensureDir } from '../files/atomic-write.js'
 import { processBudget, type ConnectionBudget } from './connection-budget.js'
 import { isLoopbackAddress, isWildcardHost, MAX_HEADER_BYTES, type GuardConfig } from './guards.js'
 
-export interface TcpAddress { host: string; port: number }
+export interface TcpAddress {
+  host: string
+  port: number
+}
 
 export interface ListenOptions {
   /** TCP: host defaults to 127.0.0.1; port 0 picks a free one. */
@@ -45,7 +48,8 @@ export interface StartListenerOptions extends ListenOptions {
 const listenError = (reason: string, fix: string, cause?: unknown): CreddError =>
   new CreddError(reason, { code: 'ListenFailed', kind: 'permanent', fix, cause })
 
-export const isLoopbackHost = (host: string): boolean => host.toLowerCase() === 'localhost' || isLoopbackAddress(host.replace(/^\[(.*)\]$/, '$1'))
+export const isLoopbackHost = (host: string): boolean =>
+  host.toLowerCase() === 'localhost' || isLoopbackAddress(host.replace(/^\[(.*)\]$/, '$1'))
 
 /** The guard settings that follow from where the endpoint listens. */
 export const guardConfigFor = (opts: ListenOptions): GuardConfig => {
@@ -54,7 +58,12 @@ export const guardConfigFor = (opts: ListenOptions): GuardConfig => {
   return { listenHost: host, allowRemote: !isLoopbackHost(host) }
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+}
 
 const rawAnswer = (status: number, message: string): string => {
   const body = JSON.stringify({ message })
@@ -68,7 +77,16 @@ const answerClientError = (err: NodeJS.ErrnoException, socket: Socket, onClientE
   const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?._headerSent) return void socket.destroy()
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  socket.end(rawAnswer(status, status === 431 ? `request headers over ${MAX_HEADER_BYTES} bytes are refused` : status === 408 ? 'request too slow' : 'malformed HTTP request'))
+  socket.end(
+    rawAnswer(
+      status,
+      status === 431
+        ? `request headers over ${MAX_HEADER_BYTES} bytes are refused`
+        : status === 408
+          ? 'request too slow'
+          : 'malformed HTTP request',
+    ),
+  )
   onClientError?.(status)
 }
 
@@ -78,7 +96,12 @@ const INTERNAL_BODY = JSON.stringify({ message: 'internal error; see the aws-cre
 export const answerInternalError = (res: ServerResponse): void => {
   try {
     if (res.headersSent || res.writableEnded) return void res.destroy()
-    res.writeHead(500, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(INTERNAL_BODY), connection: 'close' })
+    res.writeHead(500, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(INTERNAL_BODY),
+      connection: 'close',
+    })
     res.end(INTERNAL_BODY)
   } catch {
     res.destroy()
@@ -97,7 +120,10 @@ const safeHandler =
   }
 
 const hardenedServer = (opts: StartListenerOptions): Server => {
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 }, safeHandler(opts.handler))
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 10_000 },
+    safeHandler(opts.handler),
+  )
   server.keepAliveTimeout = 5_000
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, opts.onClientError))
   // Node hands CONNECT to this event (no handler: the socket is dropped without a word); no proxying here.
@@ -131,7 +157,8 @@ const clearStaleSocket = async (path: string): Promise<void> => {
   const st = await lstat(path).catch(() => undefined)
   if (!st) return
   if (!st.isSocket()) throw listenError(`socket path ${path} exists and is not a socket`, 'remove it or choose another socket path')
-  if (await probe(path)) throw listenError(`socket ${path} is in use by another process`, 'stop the other aws-credd or choose another socket path')
+  if (await probe(path))
+    throw listenError(`socket ${path} is in use by another process`, 'stop the other aws-credd or choose another socket path')
   await unlink(path)
 }
 
@@ -139,7 +166,12 @@ const bind = (server: Server, target: { path: string } | { host: string; port: n
   new Promise((done, fail) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       const where = 'path' in target ? target.path : `${target.host}:${target.port}`
-      const fix = e.code !== 'EADDRINUSE' ? 'check the listen address' : 'path' in target ? 'stop whatever uses it or choose another socket path' : 'stop whatever uses it or choose another port'
+      const fix =
+        e.code !== 'EADDRINUSE'
+          ? 'check the listen address'
+          : 'path' in target
+            ? 'stop whatever uses it or choose another socket path'
+            : 'stop whatever uses it or choose another port'
       fail(listenError(`cannot listen on ${where}: ${e.code ?? e.message}`, fix, e))
     }
     server.once('error', onError)
@@ -176,7 +208,11 @@ export const startListener = async (opts: StartListenerOptions): Promise<Listene
     const path = resolve(opts.socket)
     // Longer paths are cut short by bind on some systems: the socket would appear elsewhere.
     const max = process.platform === 'linux' ? 107 : 103
-    if (Buffer.byteLength(path) > max) throw listenError(`socket path ${path} is ${Buffer.byteLength(path)} bytes, over the ${max} this system allows`, 'choose a shorter socket path')
+    if (Buffer.byteLength(path) > max)
+      throw listenError(
+        `socket path ${path} is ${Buffer.byteLength(path)} bytes, over the ${max} this system allows`,
+        'choose a shorter socket path',
+      )
     await ensureDir(dirname(path))
     await clearStaleSocket(path)
     await bind(server, { path })

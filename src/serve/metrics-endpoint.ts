@@ -41,9 +41,14 @@ export const METRICS_PATHS = ['/metrics', '/healthz', '/readyz'] as const
 const NOT_FOUND = prepareError(404, `no such path; served here: ${METRICS_PATHS.join(', ')}`, 'NotFound')
 const NOT_GET = prepareError(405, 'only GET is served here', 'MethodNotAllowed', { allow: 'GET' })
 const INTERNAL = prepareError(500, 'internal error; see the aws-credd log', 'InternalError')
-const NO_TOKEN = prepareError(401, 'Authorization header missing: /metrics needs "Authorization: Bearer <token>" with the token in metrics.tokenFile', 'Unauthorized', {
-  'www-authenticate': 'Bearer realm="aws-credd metrics"',
-})
+const NO_TOKEN = prepareError(
+  401,
+  'Authorization header missing: /metrics needs "Authorization: Bearer <token>" with the token in metrics.tokenFile',
+  'Unauthorized',
+  {
+    'www-authenticate': 'Bearer realm="aws-credd metrics"',
+  },
+)
 const BAD_TOKEN = prepareError(403, 'bearer token does not match the one in metrics.tokenFile', 'Forbidden')
 const HEALTHY = prepareJson(200, { status: 'ok' })
 const READY = prepareJson(200, { status: 'ready' })
@@ -68,7 +73,9 @@ export const bearerCheck = (token: string): ((header: string | undefined) => Pre
 }
 
 /** The routing and checks, apart from any socket. Async because a scrape collects metrics. */
-export const metricsDecider = (opts: Pick<MetricsEndpointOptions, 'metrics' | 'ready' | 'token' | 'secrets'> & { guard: GuardConfig }): ((req: IncomingMessage) => Promise<Prepared>) => {
+export const metricsDecider = (
+  opts: Pick<MetricsEndpointOptions, 'metrics' | 'ready' | 'token' | 'secrets'> & { guard: GuardConfig },
+): ((req: IncomingMessage) => Promise<Prepared>) => {
   const guard = requestGuard(opts.guard)
   const authorize = opts.token === undefined ? undefined : bearerCheck(opts.token)
   return async (req) => {
@@ -117,10 +124,19 @@ export const metricsExposureWarning = (address: TcpAddress, tokenFile?: string):
 
 /** Starts the endpoint on TCP; Prometheus scrapes `${url}/metrics`. Its `warning` (to log once) says what a non-loopback address exposes. */
 export const startMetricsEndpoint = async (opts: MetricsEndpointOptions): Promise<Listener> => {
-  const decide = metricsDecider({ metrics: opts.metrics, ready: opts.ready, token: opts.token, secrets: opts.secrets, guard: guardConfigFor({ listen: opts.listen }) })
+  const decide = metricsDecider({
+    metrics: opts.metrics,
+    ready: opts.ready,
+    token: opts.token,
+    secrets: opts.secrets,
+    guard: guardConfigFor({ listen: opts.listen }),
+  })
   const l = await startListener({ name: 'metrics', listen: opts.listen, handler: handler(decide, opts.logger) })
   // Replaces the listener's generic warning (which speaks of credentials): one warning, about what is really there.
   const { warning: _generic, ...rest } = l
-  const warning = metricsExposureWarning(l.address as TcpAddress, opts.tokenFile ?? (opts.token !== undefined ? 'metrics.tokenFile' : undefined))
+  const warning = metricsExposureWarning(
+    l.address as TcpAddress,
+    opts.tokenFile ?? (opts.token !== undefined ? 'metrics.tokenFile' : undefined),
+  )
   return { ...rest, ...(warning ? { warning } : {}) }
 }

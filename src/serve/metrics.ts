@@ -26,7 +26,11 @@ export const SSO_STATES: readonly SsoState[] = ['fresh', 'expiring', 'relogin-re
 export const MAX_REASONS = 50
 export const MAX_REASON_LENGTH = 64
 
-interface Scrape { view: StatusView; now: number; connections: BudgetStats }
+interface Scrape {
+  view: StatusView
+  now: number
+  connections: BudgetStats
+}
 
 export class DaemonMetrics {
   readonly registry = new Registry()
@@ -82,7 +86,7 @@ export class DaemonMetrics {
     })
     new Gauge({
       name: 'aws_credd_sso_token_expiry_seconds',
-      help: 'Seconds until the SSO session\'s cached access token expires (negative: expired); absent without a token',
+      help: "Seconds until the SSO session's cached access token expires (negative: expired); absent without a token",
       labelNames: ['sso_session'],
       registers,
       collect() {
@@ -181,7 +185,8 @@ export class DaemonMetrics {
   /** An OnRequest (src/serve/reply.ts): pass it as the endpoints' onRequest. */
   readonly onEndpointRequest = (endpoint: EndpointName, status: number, note?: RequestNote): void => {
     this.requests.inc({ endpoint, status: String(status) })
-    if (endpoint === 'container' && note?.profile !== undefined) this.consumerRequests.inc({ consumer: note.consumerLabel ?? 'anonymous', status: String(status) })
+    if (endpoint === 'container' && note?.profile !== undefined)
+      this.consumerRequests.inc({ consumer: note.consumerLabel ?? 'anonymous', status: String(status) })
   }
 
   readonly onAlert = (event: AlertEvent): void => {

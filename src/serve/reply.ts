@@ -50,7 +50,13 @@ export const prepareJson = (status: number, value: unknown, extra?: OutgoingHttp
  * from outside (an upstream error, a request path): message and code redacted and escaped
  * (core/outgoing-text.ts), `secrets` being the daemon's registered secrets.
  */
-export const prepareQuotingError = (secrets: SecretRegistry, status: number, message: string, code?: string, extra?: OutgoingHttpHeaders): Prepared => {
+export const prepareQuotingError = (
+  secrets: SecretRegistry,
+  status: number,
+  message: string,
+  code?: string,
+  extra?: OutgoingHttpHeaders,
+): Prepared => {
   const clean = outgoingText(message, { secrets })
   return prepareJson(status, code ? { message: clean, code: outgoingText(code, { secrets }) } : { message: clean }, extra)
 }

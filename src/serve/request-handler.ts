@@ -26,7 +26,8 @@ export const requestHandler =
     }
     send(res, answer)
     deps.onRequest?.(endpoint, answer.status, note)
-    if (answer.status >= 400) deps.logger?.debug(`${endpoint} endpoint answered ${answer.status}`, { method: req.method, path: pathOf(req.url) })
+    if (answer.status >= 400)
+      deps.logger?.debug(`${endpoint} endpoint answered ${answer.status}`, { method: req.method, path: pathOf(req.url) })
   }
 
 /** The path without the query string, without building a URL object (hot path). */

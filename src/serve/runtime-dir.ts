@@ -11,7 +11,6 @@ import { choiceNote, controlSocketProblem, folderProblem, CONTROL_SOCKET_FILE, t
 import { ensureDir } from '../files/atomic-write.js'
 import { pathFacts, runtimeDirChoice, socketFacts, type FactsOf } from './runtime-paths.js'
 
-
 const uidOf = (): number => process.getuid?.() ?? 0
 
 /** Where the runtime folder is (not created). */
@@ -31,7 +30,11 @@ export const ensureRuntimeDir = async (dir: string = defaultRuntimeDir(), uid = 
     () => true,
     (e: NodeJS.ErrnoException) => {
       if (e.code === 'EEXIST') return false
-      throw unsafe({ path: dir, reason: `cannot be created (${e.code ?? e.message})`, fix: 'check its parent folder, or set XDG_RUNTIME_DIR to a private folder of yours (mode 700)' })
+      throw unsafe({
+        path: dir,
+        reason: `cannot be created (${e.code ?? e.message})`,
+        fix: 'check its parent folder, or set XDG_RUNTIME_DIR to a private folder of yours (mode 700)',
+      })
     },
   )
   if (created) await chmod(dir, 0o700) // mkdir's mode went through the umask
@@ -64,14 +67,23 @@ export const prepareRuntimeDir = async (env: NodeJS.ProcessEnv = process.env, ui
   const long = choice.tooLong
   if (long) {
     const why = choice.squatted ? ` (${choiceNote({ dir: choice.dir, via: choice.via, squatted: choice.squatted })})` : ''
-    throw new CreddError(`the control socket ${long.socket} would be ${long.bytes} bytes, over the ${long.max} a unix socket path may have${why}`,
-      { code: 'UnsafeRuntimeDir', kind: 'permanent', fix: 'set XDG_RUNTIME_DIR to a short private folder of yours (mode 700), e.g. /run/user/UID' })
+    throw new CreddError(
+      `the control socket ${long.socket} would be ${long.bytes} bytes, over the ${long.max} a unix socket path may have${why}`,
+      {
+        code: 'UnsafeRuntimeDir',
+        kind: 'permanent',
+        fix: 'set XDG_RUNTIME_DIR to a short private folder of yours (mode 700), e.g. /run/user/UID',
+      },
+    )
   }
   const dir = await ensureRuntimeDir(choice.dir, uid)
   const s = choice.squatted
   if (!s) return { dir }
   const who = s.owner !== undefined ? ' (another user made it first)' : ''
-  return { dir, warning: `the temp runtime folder ${s.path} ${s.reason}${who}: using ${dir} instead; set XDG_RUNTIME_DIR to a private folder to choose another` }
+  return {
+    dir,
+    warning: `the temp runtime folder ${s.path} ${s.reason}${who}: using ${dir} instead; set XDG_RUNTIME_DIR to a private folder to choose another`,
+  }
 }
 
 /** A control socket and, when its folder is not the usual one, why: said only when something fails. */
@@ -92,5 +104,9 @@ export const controlTarget = (env: NodeJS.ProcessEnv = process.env, uid = uidOf(
  * everyone else, and the socket a socket of `uid`'s. Undefined: safe (or nothing there).
  * No uid on this platform (Windows): nothing to check against.
  */
-export const verifyControlSocket = (socket: string, uid: number | undefined = process.getuid?.(), facts: FactsOf = pathFacts): TrustProblem | undefined =>
+export const verifyControlSocket = (
+  socket: string,
+  uid: number | undefined = process.getuid?.(),
+  facts: FactsOf = pathFacts,
+): TrustProblem | undefined =>
   uid === undefined ? undefined : controlSocketProblem(socket, dirname(socket), socketFacts(socket, facts), uid)

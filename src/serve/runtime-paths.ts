@@ -7,7 +7,14 @@ import { lstatSync, statSync, type Stats } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
-  chooseRuntimeDir, maxSocketBytes, stateRuntimeDir, tempRuntimeDir, CONTROL_SOCKET_FILE, type PathFacts, type RuntimeDirChoice, type SocketFacts,
+  chooseRuntimeDir,
+  maxSocketBytes,
+  stateRuntimeDir,
+  tempRuntimeDir,
+  CONTROL_SOCKET_FILE,
+  type PathFacts,
+  type RuntimeDirChoice,
+  type SocketFacts,
 } from '../core/runtime-trust.js'
 import type { Env, RuntimeFacts } from '../core/doctor/facts.js'
 
@@ -45,7 +52,8 @@ export const runtimeDirChoice = (env: NodeJS.ProcessEnv = process.env, uid = uid
   const home = homeOf(env)
   const base = { env, uid, tmp, home, maxSocketBytes: maxSocketBytes(process.platform) }
   // With XDG_RUNTIME_DIR the temp folder plays no part: no need to look at it.
-  if (env.XDG_RUNTIME_DIR?.startsWith('/')) return chooseRuntimeDir({ ...base, tempFolder: { kind: 'missing' }, tempParent: { kind: 'missing' } })
+  if (env.XDG_RUNTIME_DIR?.startsWith('/'))
+    return chooseRuntimeDir({ ...base, tempFolder: { kind: 'missing' }, tempParent: { kind: 'missing' } })
   const input = { ...base, tempFolder: facts(tempRuntimeDir(tmp, uid)), tempParent: facts(tmp, true) }
   const first = chooseRuntimeDir(input)
   if (first.via !== 'temp' || input.tempFolder.kind !== 'missing') return first

@@ -25,11 +25,24 @@ t.test('the log channel alone when nothing else is configured or available', asy
 t.test('every channel the config asks for, desktop only when enabled and available', async (t) => {
   const env = { PATH: withNotifySend(t.testdir()), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }
   const config = { desktop: true, webhook: { url: 'https://hooks.example.com/services/T0/B0/x' }, command: 'true' }
-  t.same(buildChannels(config, { secrets, logger: recordingLogger(), env }).map((c) => c.name), ['log', 'desktop', 'webhook', 'command'])
-  t.same(buildChannels({ ...config, desktop: false }, { secrets, logger: recordingLogger(), env }).map((c) => c.name), ['log', 'webhook', 'command'])
-  t.same(buildChannels({ desktop: true, command: '  ' }, { secrets, logger: recordingLogger(), env }).map((c) => c.name), ['log', 'desktop'], 'a blank command is no command')
+  t.same(
+    buildChannels(config, { secrets, logger: recordingLogger(), env }).map((c) => c.name),
+    ['log', 'desktop', 'webhook', 'command'],
+  )
+  t.same(
+    buildChannels({ ...config, desktop: false }, { secrets, logger: recordingLogger(), env }).map((c) => c.name),
+    ['log', 'webhook', 'command'],
+  )
+  t.same(
+    buildChannels({ desktop: true, command: '  ' }, { secrets, logger: recordingLogger(), env }).map((c) => c.name),
+    ['log', 'desktop'],
+    'a blank command is no command',
+  )
 })
 
 t.test('an unusable webhook URL stops the start with a ConfigError', async (t) => {
-  t.throws(() => buildChannels({ desktop: false, webhook: { url: 'hooks.example.com/x' } }, { secrets, logger: recordingLogger(), env: {} }), ConfigError)
+  t.throws(
+    () => buildChannels({ desktop: false, webhook: { url: 'hooks.example.com/x' } }, { secrets, logger: recordingLogger(), env: {} }),
+    ConfigError,
+  )
 })

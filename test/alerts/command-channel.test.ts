@@ -17,10 +17,20 @@ const alert = sampleAlert
 
 /** `env -0` output as a map (values may hold newlines). */
 const readEnv = (file: string): Record<string, string> =>
-  Object.fromEntries(readFileSync(file, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  )
 
 const failure = (p: Promise<void>): Promise<AlertChannelError> =>
-  p.then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as AlertChannelError)
+  p.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e as AlertChannelError,
+  )
 
 const alive = (pid: number): boolean => {
   try {
@@ -52,7 +62,16 @@ t.test('runs the command with the alert in AWS_CREDD_* and the daemon env', asyn
   })
   t.equal(got.AWS_CREDD_PROFILE, '', 'an inherited value is not mistaken for the alert')
 
-  await ch.send(alert({ event: 'mfa-required', ssoSession: undefined, profile: 'ops', profiles: ['ops'], verificationUriComplete: undefined, userCode: undefined }))
+  await ch.send(
+    alert({
+      event: 'mfa-required',
+      ssoSession: undefined,
+      profile: 'ops',
+      profiles: ['ops'],
+      verificationUriComplete: undefined,
+      userCode: undefined,
+    }),
+  )
   const second = readEnv(out)
   t.equal(second.AWS_CREDD_EVENT, 'mfa-required')
   t.equal(second.AWS_CREDD_PROFILE, 'ops')
@@ -73,7 +92,9 @@ t.test('a non-zero exit rejects with the code and the first stderr line, never t
   t.equal(e.reason, 'alert channel command: exited with 3: webhook said: no')
   t.notMatch(e.message, /second line|CommandSecretEXAMPLE|\n/)
 
-  const long = await failure(commandChannel({ secrets, command: `printf '%0500d\\n' 0 >&2; exit 1`, env: { PATH: process.env.PATH } }).send(alert()))
+  const long = await failure(
+    commandChannel({ secrets, command: `printf '%0500d\\n' 0 >&2; exit 1`, env: { PATH: process.env.PATH } }).send(alert()),
+  )
   const detail = long.reason.replace('alert channel command: exited with 1: ', '')
   t.equal(detail.length, 200, 'stderr cut to 200 characters')
 
@@ -85,7 +106,9 @@ t.test('a command that outlives the timeout is killed with everything it started
   const pidFile = join(t.testdir(), 'pid')
   // The shell waits on a background child: killing only the shell would leave the sleep behind.
   const command = `sleep 60 & echo $! > "$PIDF"; wait`
-  const e = await failure(commandChannel({ secrets, command, env: { PATH: process.env.PATH, PIDF: pidFile }, timeoutMs: 300 }).send(alert()))
+  const e = await failure(
+    commandChannel({ secrets, command, env: { PATH: process.env.PATH, PIDF: pidFile }, timeoutMs: 300 }).send(alert()),
+  )
   t.equal(e.reason, 'alert channel command: did not finish within 0.3s and was killed')
   const pid = Number(readFileSync(pidFile, 'utf8'))
   t.ok(pid > 0)
@@ -112,11 +135,17 @@ t.test('success does not wait for a background job the command left running', as
 t.test('endless output: stderr kept to a few KiB, stdout not read; the command still finishes or is killed', async (t) => {
   const rssBefore = process.memoryUsage().rss
   // 50 MB on stderr without a newline, then a failure: read to the end, kept only in part.
-  const big = await failure(commandChannel({ secrets, command: 'head -c 50000000 /dev/zero | tr "\\0" x >&2; exit 3', env: { PATH: process.env.PATH } }).send(alert()))
+  const big = await failure(
+    commandChannel({ secrets, command: 'head -c 50000000 /dev/zero | tr "\\0" x >&2; exit 3', env: { PATH: process.env.PATH } }).send(
+      alert(),
+    ),
+  )
   t.match(big.reason, /^alert channel command: exited with 3: x+…$/)
   t.ok(big.reason.length < 300, 'one short line')
   // Never ends, on both outputs: killed at the timeout.
-  const spam = await failure(commandChannel({ secrets, command: 'yes spam & yes spam >&2', env: { PATH: process.env.PATH }, timeoutMs: 1000 }).send(alert()))
+  const spam = await failure(
+    commandChannel({ secrets, command: 'yes spam & yes spam >&2', env: { PATH: process.env.PATH }, timeoutMs: 1000 }).send(alert()),
+  )
   t.equal(spam.reason, 'alert channel command: did not finish within 1s and was killed')
   const grown = process.memoryUsage().rss - rssBefore
   t.ok(grown < 64 * 1024 * 1024, `RSS grew ${Math.round(grown / 1024)} KiB, not by the output`)
@@ -129,7 +158,16 @@ t.test('upstream text is redacted and escaped in every AWS_CREDD_* variable', as
   const planted = plantedText('registered-source-secret-0123')
   const out = join(t.testdir(), 'env')
   const ch = commandChannel({ secrets, command: 'env -0 > "$OUT"', env: { PATH: process.env.PATH, OUT: out } })
-  await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b]0;x\x07', profiles: [planted], verificationUriComplete: planted }))
+  await ch.send(
+    alert({
+      event: 'refresh-failing',
+      message: planted,
+      fix: planted,
+      profile: 'p\x1b]0;x\x07',
+      profiles: [planted],
+      verificationUriComplete: planted,
+    }),
+  )
   const got = readEnv(out)
   const ours = Object.entries(got).filter(([k]) => k.startsWith('AWS_CREDD_'))
   t.equal(ours.length, 9)

@@ -42,7 +42,12 @@ const recordingSpawn = () => {
 t.test('spawns notify-send with the app name, urgency, title and body', async (t) => {
   const bin = fakeNotifySend(t.testdir())
   const { calls, spawn } = recordingSpawn()
-  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
+  const ch = desktopChannel({
+    secrets,
+    env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' },
+    logger: recordingLogger(),
+    spawn,
+  })
   t.ok(ch)
   t.equal(ch!.name, 'desktop')
   await ch!.send(alert())
@@ -53,10 +58,34 @@ t.test('spawns notify-send with the app name, urgency, title and body', async (t
     'aws-credd: SSO session dev needs login',
     'SSO session "dev" needs login: run aws-credd login --sso-session dev\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH',
   ])
-  await ch!.send(alert({ event: 'relogin-soon', message: 'SSO session "dev" expires in 30 minutes', verificationUriComplete: undefined, userCode: undefined }))
-  t.same(calls[1]!.args.slice(1), ['--urgency=normal', 'aws-credd: SSO session dev needs login soon', 'SSO session "dev" expires in 30 minutes'])
-  await ch!.send(alert({ event: 'recovered', ssoSession: undefined, profile: 'ops', message: '-ops works again', verificationUriComplete: undefined, userCode: undefined }))
-  t.same(calls[2]!.args.slice(1), ['--urgency=low', 'aws-credd: profile ops works again', ' -ops works again'], 'a leading dash is not read as an option')
+  await ch!.send(
+    alert({
+      event: 'relogin-soon',
+      message: 'SSO session "dev" expires in 30 minutes',
+      verificationUriComplete: undefined,
+      userCode: undefined,
+    }),
+  )
+  t.same(calls[1]!.args.slice(1), [
+    '--urgency=normal',
+    'aws-credd: SSO session dev needs login soon',
+    'SSO session "dev" expires in 30 minutes',
+  ])
+  await ch!.send(
+    alert({
+      event: 'recovered',
+      ssoSession: undefined,
+      profile: 'ops',
+      message: '-ops works again',
+      verificationUriComplete: undefined,
+      userCode: undefined,
+    }),
+  )
+  t.same(
+    calls[2]!.args.slice(1),
+    ['--urgency=low', 'aws-credd: profile ops works again', ' -ops works again'],
+    'a leading dash is not read as an option',
+  )
 })
 
 t.test('absent, with one debug line, without a session bus or without notify-send', async (t) => {
@@ -64,10 +93,21 @@ t.test('absent, with one debug line, without a session bus or without notify-sen
   const bin = fakeNotifySend(dir)
   const logger = recordingLogger()
   t.equal(desktopChannel({ secrets, env: { PATH: bin }, logger }), undefined, 'no bus')
-  t.equal(desktopChannel({ secrets, env: { PATH: bin, XDG_RUNTIME_DIR: join(dir, 'run') }, logger }), undefined, 'no bus socket in XDG_RUNTIME_DIR')
-  t.equal(desktopChannel({ secrets, env: { PATH: join(dir, 'empty'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }), undefined, 'no notify-send')
+  t.equal(
+    desktopChannel({ secrets, env: { PATH: bin, XDG_RUNTIME_DIR: join(dir, 'run') }, logger }),
+    undefined,
+    'no bus socket in XDG_RUNTIME_DIR',
+  )
+  t.equal(
+    desktopChannel({ secrets, env: { PATH: join(dir, 'empty'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }),
+    undefined,
+    'no notify-send',
+  )
   t.equal(desktopChannel({ secrets, env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger }), undefined, 'no PATH at all')
-  t.same(logger.entries.map((e) => e.level), ['debug', 'debug', 'debug', 'debug'])
+  t.same(
+    logger.entries.map((e) => e.level),
+    ['debug', 'debug', 'debug', 'debug'],
+  )
   t.match(logger.entries[0]!.msg, /no session bus/)
   t.match(logger.entries[2]!.msg, /notify-send is not on PATH/)
 })
@@ -90,7 +130,10 @@ t.test('a spawn failure is a rejection naming the channel', async (t) => {
     throw new Error('notify-send exited with 1: GDBus.Error: no server\nmore')
   }
   const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' }, logger: recordingLogger(), spawn })
-  const e = await ch!.send(alert()).then(() => undefined, (x: unknown) => x)
+  const e = await ch!.send(alert()).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.type(e, AlertChannelError)
   t.equal((e as AlertChannelError).reason, 'alert channel desktop: notify-send exited with 1: GDBus.Error: no server')
 })
@@ -99,25 +142,41 @@ t.test('end to end: a fake notify-send on PATH gets the arguments, without a she
   const dir = t.testdir()
   const out = join(dir, 'args')
   // One argument per line, then the bus address it was given.
-  const bin = fakeNotifySend(dir, `for a in "$@"; do printf '%s\\n---\\n' "$a"; done > "${out}"\necho "bus=$DBUS_SESSION_BUS_ADDRESS" >> "${out}"`)
-  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger() })
+  const bin = fakeNotifySend(
+    dir,
+    `for a in "$@"; do printf '%s\\n---\\n' "$a"; done > "${out}"\necho "bus=$DBUS_SESSION_BUS_ADDRESS" >> "${out}"`,
+  )
+  const ch = desktopChannel({
+    secrets,
+    env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' },
+    logger: recordingLogger(),
+  })
   // Shell metacharacters arrive as text: no shell ever parses the message.
   await ch!.send(alert({ message: 'SSO session "dev" needs login; $(touch pwned) `id` && echo hi' }))
   const parts = readFileSync(out, 'utf8').split('\n---\n')
   t.equal(parts[0], '--app-name=aws-credd')
   t.equal(parts[1], '--urgency=critical')
   t.equal(parts[2], 'aws-credd: SSO session dev needs login')
-  t.equal(parts[3], 'SSO session "dev" needs login; $(touch pwned) `id` && echo hi\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH')
+  t.equal(
+    parts[3],
+    'SSO session "dev" needs login; $(touch pwned) `id` && echo hi\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH',
+  )
   t.equal(parts[4], 'bus=unix:path=/run/user/1000/bus\n')
 })
 
 t.test('end to end: a failing or hanging notify-send rejects, never crashes', async (t) => {
   const failing = desktopChannel({
     secrets,
-    env: { PATH: fakeNotifySend(join(t.testdir(), 'a'), 'echo "Cannot connect to the bus" >&2; exit 1'), DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x' },
+    env: {
+      PATH: fakeNotifySend(join(t.testdir(), 'a'), 'echo "Cannot connect to the bus" >&2; exit 1'),
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/x',
+    },
     logger: recordingLogger(),
   })
-  const e1 = await failing!.send(alert()).then(() => undefined, (x: unknown) => x)
+  const e1 = await failing!.send(alert()).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.type(e1, AlertChannelError)
   t.match((e1 as Error).message, /^alert channel desktop: notify-send exited with 1: Cannot connect to the bus; fix: /)
 
@@ -127,7 +186,10 @@ t.test('end to end: a failing or hanging notify-send rejects, never crashes', as
     logger: recordingLogger(),
     timeoutMs: 200,
   })
-  const e2 = await hanging!.send(alert()).then(() => undefined, (x: unknown) => x)
+  const e2 = await hanging!.send(alert()).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.match((e2 as Error).message, /notify-send did not finish within 0.2s/)
 })
 
@@ -137,7 +199,12 @@ t.test('upstream text is redacted and escaped in the title and body notify-send 
   const planted = plantedText('registered-source-secret-0123')
   const bin = fakeNotifySend(t.testdir())
   const { calls, spawn } = recordingSpawn()
-  const ch = desktopChannel({ secrets, env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' }, logger: recordingLogger(), spawn })
+  const ch = desktopChannel({
+    secrets,
+    env: { PATH: bin, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' },
+    logger: recordingLogger(),
+    spawn,
+  })
   await ch!.send(alert({ event: 'refresh-failing', message: planted, ssoSession: 'dev\u009b2J', userCode: planted }))
   t.equal(calls[0]!.args.length, 4)
   for (const [i, a] of calls[0]!.args.entries()) assertClean(t, `notify-send arg ${i}`, a, 'registered-source-secret-0123')

@@ -21,12 +21,18 @@ t.test('one line per alert at the level its event deserves', async (t) => {
   t.equal(ch.name, 'log')
   const events: AlertEvent[] = ['relogin-soon', 'refresh-failing', 'login-started', 'mfa-required', 'relogin-required', 'recovered']
   for (const e of events) await ch.send(alert(e))
-  t.same(logger.entries.map((e) => e.level), ['warn', 'warn', 'warn', 'warn', 'error', 'info'])
+  t.same(
+    logger.entries.map((e) => e.level),
+    ['warn', 'warn', 'warn', 'warn', 'error', 'info'],
+  )
   t.same(logger.entries[4], {
     level: 'error',
     msg: 'SSO session "dev": relogin-required',
     fields: {
-      event: 'relogin-required', ssoSession: 'dev', profile: undefined, profiles: ['dev-admin', 'dev-read'],
+      event: 'relogin-required',
+      ssoSession: 'dev',
+      profile: undefined,
+      profiles: ['dev-admin', 'dev-read'],
       verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
     },
   })

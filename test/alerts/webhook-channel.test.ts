@@ -18,7 +18,12 @@ const TOKEN = 'T0EXAMPLE/B0EXAMPLE/xoxbFakeWebhookSecret123'
 
 const alert = sampleAlert
 
-interface Received { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }
+interface Received {
+  method?: string
+  url?: string
+  headers: IncomingMessage['headers']
+  body: string
+}
 
 /** A loopback server; `answer` decides each response (or never answers). */
 const serve = async (t: Test, answer: (req: Received, res: ServerResponse) => void) => {
@@ -68,14 +73,23 @@ t.test('POSTs the alert as JSON with a text chat apps show as is', async (t) => 
   t.equal(body.time, '2026-01-31T12:00:00Z', 'ISO time without fractional seconds')
   t.match(body.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
   // The link on its own line, then the code, then the fix (a message never says the fix itself).
-  t.equal(body.text, `${alert().message}\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH\nFix: aws-credd login --sso-session dev`)
+  t.equal(
+    body.text,
+    `${alert().message}\nhttps://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH\nCode: ABCD-EFGH\nFix: aws-credd login --sso-session dev`,
+  )
 })
 
 t.test('text ends with the fix when the message does not say it; absent fields are left out', async (t) => {
   const { received, base } = await serve(t, ok)
   const a = alert({
-    event: 'refresh-failing', message: 'profile "ops" cannot refresh: AccessDenied', ssoSession: undefined, profile: 'ops', profiles: ['ops'],
-    verificationUriComplete: undefined, userCode: undefined, fix: 'fix the trust policy of role ops',
+    event: 'refresh-failing',
+    message: 'profile "ops" cannot refresh: AccessDenied',
+    ssoSession: undefined,
+    profile: 'ops',
+    profiles: ['ops'],
+    verificationUriComplete: undefined,
+    userCode: undefined,
+    fix: 'fix the trust policy of role ops',
   })
   await webhookChannel({ secrets, url: `${base}/hook` }).send(a)
   const body = JSON.parse(received[0]!.body)
@@ -100,13 +114,26 @@ t.test('non-2xx: rejected with the status and scheme://host only', async (t) => 
   })
   const secretUrl = (path: string) => base.replace('http://', 'http://alerts:Sup3rSecretPw@') + `/${path}/${TOKEN}?token=QueryTokenEXAMPLE`
   const check = async (path: string, status: number, kind: string, hint = '') => {
-    const err = await webhookChannel({ secrets, url: secretUrl(path), headers: { Authorization: 'Bearer HeaderSecretEXAMPLE' } }).send(alert()).then(() => undefined, (e: unknown) => e)
+    const err = await webhookChannel({ secrets, url: secretUrl(path), headers: { Authorization: 'Bearer HeaderSecretEXAMPLE' } })
+      .send(alert())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     t.type(err, AlertChannelError)
     const e = err as AlertChannelError
     t.equal(e.kind, kind, `${status} is ${kind}`)
     t.match(e.message, `alert channel webhook: ${base} answered HTTP ${status}${hint}`)
     t.notMatch(e.message, /\n/, 'one line')
-    for (const secret of [path, 'xoxbFakeWebhookSecret123', 'T0EXAMPLE', 'QueryTokenEXAMPLE', 'Sup3rSecretPw', 'HeaderSecretEXAMPLE', 'alerts@']) {
+    for (const secret of [
+      path,
+      'xoxbFakeWebhookSecret123',
+      'T0EXAMPLE',
+      'QueryTokenEXAMPLE',
+      'Sup3rSecretPw',
+      'HeaderSecretEXAMPLE',
+      'alerts@',
+    ]) {
       t.notOk(e.message.includes(secret), `message does not contain ${secret}`)
     }
   }
@@ -120,15 +147,28 @@ t.test('a redirect is not followed', async (t) => {
     if (r.url === '/moved') return res.writeHead(302, { location: '/elsewhere' }).end()
     ok(r, res)
   })
-  const err = await webhookChannel({ secrets, url: `${base}/moved` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `${base}/moved` })
+    .send(alert())
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    )
   t.match((err as Error).message, 'answered HTTP 302')
   t.equal((err as AlertChannelError).kind, 'permanent')
-  t.same(received.map((r) => r.url), ['/moved'])
+  t.same(
+    received.map((r) => r.url),
+    ['/moved'],
+  )
 })
 
 t.test('a server that never answers: rejected after the (short, injected) timeout', async (t) => {
   const { received, base } = await serve(t, () => {})
-  const err = await webhookChannel({ secrets, url: `${base}/services/${TOKEN}`, timeoutMs: 200 }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `${base}/services/${TOKEN}`, timeoutMs: 200 })
+    .send(alert())
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    )
   t.equal(received.length, 1, 'the request arrived')
   t.type(err, AlertChannelError)
   t.match((err as Error).message, `alert channel webhook: ${base} no answer within 0.2s`)
@@ -140,20 +180,33 @@ t.test('nobody listening: the network error code, not the URL', async (t) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   await new Promise((r) => server.close(r))
-  const err = await webhookChannel({ secrets, url: `${closed}/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `${closed}/services/${TOKEN}` })
+    .send(alert())
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    )
   t.match((err as Error).message, `alert channel webhook: ${closed} request failed: ECONNREFUSED`)
   t.notOk((err as Error).message.includes(TOKEN))
 })
 
 t.test('a refused request (fetch forbids this port) says why without the URL', async (t) => {
-  const err = await webhookChannel({ secrets, url: `http://127.0.0.1:1/services/${TOKEN}` }).send(alert()).then(() => undefined, (e: unknown) => e)
+  const err = await webhookChannel({ secrets, url: `http://127.0.0.1:1/services/${TOKEN}` })
+    .send(alert())
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    )
   t.match((err as Error).message, 'alert channel webhook: http://127.0.0.1:1 request failed: bad port')
   t.notOk((err as Error).message.includes(TOKEN))
 })
 
 t.test('an unusable URL or header is a ConfigError that does not quote it', async (t) => {
   t.throws(() => webhookChannel({ secrets, url: 'not a url/services/' + TOKEN }), ConfigError)
-  t.throws(() => webhookChannel({ secrets, url: `ftp://example.com/${TOKEN}` }), { message: /must start with https:\/\/ or http:\/\//, name: 'ConfigError' })
+  t.throws(() => webhookChannel({ secrets, url: `ftp://example.com/${TOKEN}` }), {
+    message: /must start with https:\/\/ or http:\/\//,
+    name: 'ConfigError',
+  })
   try {
     webhookChannel({ secrets, url: 'https://hooks.example.com/x', headers: { Authorization: 'Bearer Secret\nInjected' } })
     t.fail('should throw')
@@ -224,7 +277,10 @@ for (const status of [200, 500]) {
     const sent = webhookChannel({ secrets, url, fetch: f, timeoutMs: 30_000 }).send(alert())
     if (status === 200) await sent
     else {
-      const e = (await sent.then(() => undefined, (e: unknown) => e)) as AlertChannelError
+      const e = (await sent.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as AlertChannelError
       t.match(e.message, /answered HTTP 500(;|$)/, 'the status, no body quoted')
       t.notMatch(e.message, /xxx/)
     }
@@ -237,7 +293,7 @@ for (const status of [200, 500]) {
   })
 }
 
-t.test('with Node\'s own fetch the endless body is dropped too', async (t) => {
+t.test("with Node's own fetch the endless body is dropped too", async (t) => {
   const { state, url } = await endless(t, 200)
   await webhookChannel({ secrets, url, timeoutMs: 30_000 }).send(alert())
   t.ok(await until(() => state.closed, 5000), 'connection closed')
@@ -262,11 +318,14 @@ t.test('upstream text in any field is redacted and escaped in the POSTed JSON (r
   const planted = plantedText('registered-source-secret-0123')
   const { received, base } = await serve(t, ok)
   const ch = webhookChannel({ secrets, url: `${base}/hook` })
-  await ch.send(alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b[2J', ssoSession: undefined, userCode: planted }))
+  await ch.send(
+    alert({ event: 'refresh-failing', message: planted, fix: planted, profile: 'p\x1b[2J', ssoSession: undefined, userCode: planted }),
+  )
   t.equal(received.length, 1)
   assertClean(t, 'webhook raw body', received[0]!.body, 'registered-source-secret-0123')
   const body = JSON.parse(received[0]!.body) as Record<string, string>
-  for (const k of ['message', 'text', 'fix', 'userCode', 'profile']) assertClean(t, `webhook ${k}`, body[k]!, 'registered-source-secret-0123')
+  for (const k of ['message', 'text', 'fix', 'userCode', 'profile'])
+    assertClean(t, `webhook ${k}`, body[k]!, 'registered-source-secret-0123')
   t.match(body.message, 'password=[redacted]')
   t.match(body.message, '\\x1b[31mRED')
 })

@@ -23,9 +23,10 @@ t.test('every import form is found, with its line', async (t) => {
     "import g = require('./g.js')",
     "import './side-effect.js'",
   ].join('\n')
-  t.same(findImports('x.ts', src).map((i) => `${i.line} ${i.specifier}`), [
-    '1 ./a.js', '2 ../engine/b.js', '3 ./c.js', '4 ./d.js', '5 ./e.js', '6 ./f.js', '7 ./g.js', '8 ./side-effect.js',
-  ])
+  t.same(
+    findImports('x.ts', src).map((i) => `${i.line} ${i.specifier}`),
+    ['1 ./a.js', '2 ../engine/b.js', '3 ./c.js', '4 ./d.js', '5 ./e.js', '6 ./f.js', '7 ./g.js', '8 ./side-effect.js'],
+  )
 })
 
 t.test('a file is placed in its layer; the ports file is a layer of its own', async (t) => {
@@ -43,9 +44,15 @@ t.test('core: a planted node:fs import is named with file, line and specifier', 
   t.same(v, ["src/core/planted.ts:2: core imports 'node:fs': core uses no node builtin (it takes values and returns decisions)"])
   t.match(check('src/core/planted.ts', "import { join } from 'path'"), [/core imports 'path'/], 'a bare builtin name counts too')
   t.match(check('src/core/planted.ts', "import winston from 'winston'"), [/core imports 'winston': core may use only the pure packages/])
-  t.match(check('src/core/planted.ts', "import type { Logger } from '../engine/ports.js'"), [/core may import only core; src\/engine\/ports.ts is engine\/ports/])
+  t.match(check('src/core/planted.ts', "import type { Logger } from '../engine/ports.js'"), [
+    /core may import only core; src\/engine\/ports.ts is engine\/ports/,
+  ])
   t.match(check('src/core/planted.ts', "import { x } from '../../package.json'"), [/outside the layers of src/])
-  t.same(check('src/core/planted.ts', "import { z } from 'zod'\nimport ms from 'ms'\nimport { a } from './doctor/a.js'"), [], 'pure packages and core itself are fine')
+  t.same(
+    check('src/core/planted.ts', "import { z } from 'zod'\nimport ms from 'ms'\nimport { a } from './doctor/a.js'"),
+    [],
+    'pure packages and core itself are fine',
+  )
 })
 
 t.test('core: each use of the outside world is named', async (t) => {
@@ -67,7 +74,11 @@ t.test('core: each use of the outside world is named', async (t) => {
   for (const [code, what] of uses) {
     const v = check('src/core/planted.ts', `// why\n${code}\n`)
     t.equal(v.length, 1, code)
-    t.equal(v[0], `src/core/planted.ts:2: core uses the outside world (${what}...): take it as an argument (now, random, a port) instead`, code)
+    t.equal(
+      v[0],
+      `src/core/planted.ts:2: core uses the outside world (${what}...): take it as an argument (now, random, a port) instead`,
+      code,
+    )
   }
 })
 
@@ -90,36 +101,79 @@ t.test('engine: a planted engine -> aws import is named', async (t) => {
     "src/engine/planted.ts:3: engine imports '../aws/sso-oidc.js': engine may import only core, engine/ports, engine; src/aws/sso-oidc.ts is aws",
   ])
   for (const adapter of ['files', 'alerts', 'runtime', 'serve']) {
-    t.match(check('src/engine/planted.ts', `import { x } from '../${adapter}/x.js'`), [new RegExp(`src/${adapter}/x.ts is ${adapter}$`)], adapter)
+    t.match(
+      check('src/engine/planted.ts', `import { x } from '../${adapter}/x.js'`),
+      [new RegExp(`src/${adapter}/x.ts is ${adapter}$`)],
+      adapter,
+    )
   }
   t.match(check('src/engine/planted.ts', "import { x } from '../cli/x.js'"), [/is cli$/])
   t.match(check('src/engine/planted.ts', "import { x } from '../root/x.js'"), [/is root$/])
-  for (const io of ['node:fs', 'fs/promises', 'node:net', 'node:http', 'https', 'node:child_process', 'node:dgram', 'dns', 'node:tls', 'os']) {
+  for (const io of [
+    'node:fs',
+    'fs/promises',
+    'node:net',
+    'node:http',
+    'https',
+    'node:child_process',
+    'node:dgram',
+    'dns',
+    'node:tls',
+    'os',
+  ]) {
     t.match(check('src/engine/planted.ts', `import x from '${io}'`), [/engine reaches \w+ only through a port/], io)
   }
   for (const pkg of ['@aws-sdk/client-sts', 'winston', 'chokidar', 'prom-client']) {
     t.match(check('src/engine/planted.ts', `import x from '${pkg}'`), [/does I\/O; engine reaches it only through a port/], pkg)
   }
-  t.same(check('src/engine/planted.ts', "import { a } from '../core/a.js'\nimport { b } from './b.js'\nimport { EventEmitter } from 'node:events'"), [])
-  t.match(check('src/engine/planted.ts', 'const t = Date.now()\nsetTimeout(() => {}, 1)'), [/engine uses the outside world \(Date.now\(/, /engine uses the outside world \(setTimeout\(/], 'the engine keeps time through its Clock port')
+  t.same(
+    check(
+      'src/engine/planted.ts',
+      "import { a } from '../core/a.js'\nimport { b } from './b.js'\nimport { EventEmitter } from 'node:events'",
+    ),
+    [],
+  )
+  t.match(
+    check('src/engine/planted.ts', 'const t = Date.now()\nsetTimeout(() => {}, 1)'),
+    [/engine uses the outside world \(Date.now\(/, /engine uses the outside world \(setTimeout\(/],
+    'the engine keeps time through its Clock port',
+  )
 })
 
 t.test('adapters: another adapter, engine internals, root and cli are refused; ports and core are fine', async (t) => {
   t.match(check('src/serve/planted.ts', "import { CredentialsFileWriter } from '../files/credentials-file.js'"), [
     /^src\/serve\/planted.ts:1: serve imports '..\/files\/credentials-file.js': serve may import only core, engine\/ports, serve; src\/files\/credentials-file.ts is files$/,
   ])
-  t.match(check('src/aws/planted.ts', "import { readSsoToken } from '../files/sso-cache.js'"), [/aws may import only core, engine\/ports, aws; src\/files\/sso-cache.ts is files$/])
+  t.match(check('src/aws/planted.ts', "import { readSsoToken } from '../files/sso-cache.js'"), [
+    /aws may import only core, engine\/ports, aws; src\/files\/sso-cache.ts is files$/,
+  ])
   t.match(check('src/alerts/planted.ts', "import { x } from '../runtime/x.js'"), [/src\/runtime\/x.ts is runtime$/])
-  t.match(check('src/files/planted.ts', "import type { StoredGrant } from '../engine/grant-registry.js'"), [/src\/engine\/grant-registry.ts is engine$/])
+  t.match(check('src/files/planted.ts', "import type { StoredGrant } from '../engine/grant-registry.js'"), [
+    /src\/engine\/grant-registry.ts is engine$/,
+  ])
   t.match(check('src/alerts/planted.ts', "import { x } from '../root/x.js'"), [/is root$/])
   t.match(check('src/aws/planted.ts', "import { x } from '../cli/x.js'"), [/is cli$/])
-  t.same(check('src/aws/planted.ts', "import type { Clock } from '../engine/ports.js'\nimport { a } from '../core/a.js'\nimport { b } from './b.js'\nimport x from '@aws-sdk/client-sts'"), [])
+  t.same(
+    check(
+      'src/aws/planted.ts',
+      "import type { Clock } from '../engine/ports.js'\nimport { a } from '../core/a.js'\nimport { b } from './b.js'\nimport x from '@aws-sdk/client-sts'",
+    ),
+    [],
+  )
 })
 
 t.test('an allowed adapter edge holds only for its file and its folder', async (t) => {
   t.ok(ALLOWED_EDGES.length > 0 && ALLOWED_EDGES.every((e) => e.why.length > 20), 'each edge says why')
-  t.same(check('src/serve/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"), [], 'serve -> files/atomic-write.ts is the design')
-  t.match(check('src/aws/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"), [/aws may import only/], 'not from another folder')
+  t.same(
+    check('src/serve/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"),
+    [],
+    'serve -> files/atomic-write.ts is the design',
+  )
+  t.match(
+    check('src/aws/planted.ts', "import { writeFileAtomic } from '../files/atomic-write.js'"),
+    [/aws may import only/],
+    'not from another folder',
+  )
 })
 
 t.test('root, emulator and the ports file', async (t) => {
@@ -127,13 +181,16 @@ t.test('root, emulator and the ports file', async (t) => {
   t.same(check('src/root/planted.ts', "import { a } from '../serve/a.js'\nimport { b } from '../engine/daemon.js'"), [])
   t.match(check('src/emulator/planted.ts', "import { x } from '../engine/x.js'"), [/emulator may import only core, emulator/])
   t.same(check('src/emulator/planted.ts', "import { a } from '../core/a.js'\nimport http from 'node:http'"), [])
-  t.match(check('src/engine/ports.ts', "import type { Refresher } from './refresher.js'"), [/engine\/ports may import only core, engine\/ports/])
+  t.match(check('src/engine/ports.ts', "import type { Refresher } from './refresher.js'"), [
+    /engine\/ports may import only core, engine\/ports/,
+  ])
   t.match(check('src/engine/ports.ts', "import { readFile } from 'node:fs/promises'"), [/engine\/ports uses no node builtin/])
 })
 
 t.test('every layer has a rule, and the direction never points back down', async (t) => {
   const order = ['core', 'engine/ports', 'engine', 'adapter', 'root', 'cli'] as const
-  const rank = (l: string): number => order.indexOf((['files', 'aws', 'alerts', 'runtime', 'serve'].includes(l) ? 'adapter' : l) as (typeof order)[number])
+  const rank = (l: string): number =>
+    order.indexOf((['files', 'aws', 'alerts', 'runtime', 'serve'].includes(l) ? 'adapter' : l) as (typeof order)[number])
   for (const [layer, rule] of Object.entries(RULES)) {
     if (layer === 'emulator' || layer === 'demo') continue
     for (const to of rule.may) t.ok(rank(to) <= rank(layer), `${layer} may import ${to}`)

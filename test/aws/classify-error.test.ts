@@ -12,7 +12,11 @@ import { UpstreamError, type FailureKind } from '../../src/core/errors.js'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.js'
 
 const sdk = (name: string, status?: number, fault?: 'client' | 'server', message = `${name} happened`): SdkErrorShape =>
-  Object.assign(new Error(message), { name, $metadata: status === undefined ? {} : { httpStatusCode: status }, ...(fault ? { $fault: fault } : {}) })
+  Object.assign(new Error(message), {
+    name,
+    $metadata: status === undefined ? {} : { httpStatusCode: status },
+    ...(fault ? { $fault: fault } : {}),
+  })
 const node = (code: string, name = 'Error'): SdkErrorShape => Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { name, code })
 
 const table: Array<[string, SdkErrorShape, FailureKind]> = [
@@ -45,7 +49,11 @@ const table: Array<[string, SdkErrorShape, FailureKind]> = [
   ['AccessDenied without any status', sdk('AccessDenied'), 'permanent'],
   [
     '403 SignatureDoesNotMatch after the SDK corrected its clock offset',
-    Object.assign(new Error('Signature expired'), { name: 'SignatureDoesNotMatch', $fault: 'client' as const, $metadata: { httpStatusCode: 403, clockSkewCorrected: true } }),
+    Object.assign(new Error('Signature expired'), {
+      name: 'SignatureDoesNotMatch',
+      $fault: 'client' as const,
+      $metadata: { httpStatusCode: 403, clockSkewCorrected: true },
+    }),
     'transient',
   ],
 ]
@@ -100,7 +108,11 @@ t.test('fromSdkError: the fix for well-known refusals names the profile', async 
 
 // ---- real errors ---------------------------------------------------------------
 
-const realError = async (emu: Emulator | undefined, keys: { accessKeyId: string; secretAccessKey: string }, endpoint?: string): Promise<unknown> => {
+const realError = async (
+  emu: Emulator | undefined,
+  keys: { accessKeyId: string; secretAccessKey: string },
+  endpoint?: string,
+): Promise<unknown> => {
   const client = new STSClient({ endpoint: endpoint ?? emu!.url, region: 'us-east-1', credentials: keys, maxAttempts: 1 })
   try {
     await client.send(new GetCallerIdentityCommand({}))
@@ -138,8 +150,18 @@ t.test('real STSClient errors are classified as they should be', async (t) => {
   check('500 InternalFailure', await realError(emu, user), 'InternalFailure', 'transient')
   emu.faults.next('sts', { status: 403, code: 'AccessDenied', message: 'not authorized' })
   check('403 AccessDenied', await realError(emu, user), 'AccessDenied', 'permanent')
-  check('wrong secret', await realError(emu, { ...user, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }), 'SignatureDoesNotMatch', 'permanent')
-  check('unknown key', await realError(emu, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: user.secretAccessKey }), 'InvalidClientTokenId', 'permanent')
+  check(
+    'wrong secret',
+    await realError(emu, { ...user, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }),
+    'SignatureDoesNotMatch',
+    'permanent',
+  )
+  check(
+    'unknown key',
+    await realError(emu, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: user.secretAccessKey }),
+    'InvalidClientTokenId',
+    'permanent',
+  )
   check('refused connection', await realError(undefined, user, `http://127.0.0.1:${await closedPort()}`), 'ECONNREFUSED', 'transient')
   emu.faults.down('sts', true)
   const destroyed = await realError(emu, user)
@@ -147,7 +169,11 @@ t.test('real STSClient errors are classified as they should be', async (t) => {
   t.equal(fromSdkError('dev', 'GetCallerIdentity', destroyed).kind, 'transient', 'destroyed connection: transient')
   emu.faults.down('sts', false)
 
-  const wrong = fromSdkError('dev', 'GetCallerIdentity', await realError(emu, { ...user, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }))
+  const wrong = fromSdkError(
+    'dev',
+    'GetCallerIdentity',
+    await realError(emu, { ...user, secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }),
+  )
   t.notMatch(wrong.message, /wJalrXUtnFEMI/, 'the secret sent is not in the message')
   t.notMatch(wrong.message, user.secretAccessKey)
 })

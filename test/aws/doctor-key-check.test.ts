@@ -12,7 +12,17 @@ t.test('no answer: unknown, with the reason', async (t) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
   const port = (server.address() as { port: number }).port
   await new Promise<void>((r) => server.close(() => r()))
-  const r = await checkKeys({ owner: { profile: 'x' }, accessKeyId: 'ASIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET, sessionToken: TOKEN, region: 'us-east-1', endpoint: `http://127.0.0.1:${port}` }, 2000)
+  const r = await checkKeys(
+    {
+      owner: { profile: 'x' },
+      accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+      secretAccessKey: SECRET,
+      sessionToken: TOKEN,
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+    },
+    2000,
+  )
   t.equal(r.outcome, 'unknown')
   t.match(r.code, /ECONNREFUSED|Error/)
   t.notMatch(JSON.stringify(r), new RegExp(`${SECRET.replace(/\//g, '\\/')}|${TOKEN}`))

@@ -20,7 +20,12 @@ const emu: Emulator = await startEmulator()
 t.teardown(() => emu.close())
 
 const upstreamIn = (dir: string): AwsUpstream =>
-  new AwsUpstream({ configFile: join(dir, 'config'), credentialsFile: join(dir, 'credentials'), ssoTokens: ssoTokenFiles(join(dir, 'sso', 'cache')), now: Date.now })
+  new AwsUpstream({
+    configFile: join(dir, 'config'),
+    credentialsFile: join(dir, 'credentials'),
+    ssoTokens: ssoTokenFiles(join(dir, 'sso', 'cache')),
+    now: Date.now,
+  })
 
 const whoAmI = async (c: Credentials): Promise<string | undefined> => {
   const client = new STSClient({ endpoint: emu.url, region: 'us-east-1', credentials: c, maxAttempts: 1 })
@@ -32,10 +37,21 @@ const whoAmI = async (c: Credentials): Promise<string | undefined> => {
 }
 
 const staticOf = (profile: string, keys: { accessKeyId: string; secretAccessKey: string }): StaticLink => ({
-  kind: 'static', id: `static:${profile}`, profile, accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey,
+  kind: 'static',
+  id: `static:${profile}`,
+  profile,
+  accessKeyId: keys.accessKeyId,
+  secretAccessKey: keys.secretAccessKey,
 })
 const roleOf = (profile: string, roleArn: string, source: string, extra: Partial<AssumeRoleLink> = {}): AssumeRoleLink => ({
-  kind: 'assume-role', id: `assume-role:${profile}`, profile, roleArn, source, endpoint: emu.url, region: 'us-east-1', ...extra,
+  kind: 'assume-role',
+  id: `assume-role:${profile}`,
+  profile,
+  roleArn,
+  source,
+  endpoint: emu.url,
+  region: 'us-east-1',
+  ...extra,
 })
 
 /** The rejection of `p`, which must reject. */
@@ -51,9 +67,17 @@ const failure = async (p: Promise<unknown>): Promise<Error> => {
 t.test('static link: the keys as written, without any call', async (t) => {
   const up = upstreamIn(t.testdir())
   const before = emu.calls.length
-  const link: StaticLink = { ...staticOf('keys', { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }), expiresAt: 1_800_000_000_000 }
+  const link: StaticLink = {
+    ...staticOf('keys', { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }),
+    expiresAt: 1_800_000_000_000,
+  }
   const c = await up.fetch(link, undefined)
-  t.same(c, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', sessionToken: undefined, expiresAt: 1_800_000_000_000 })
+  t.same(c, {
+    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    sessionToken: undefined,
+    expiresAt: 1_800_000_000_000,
+  })
   t.equal(emu.calls.length, before, 'no request made')
 })
 
@@ -135,7 +159,10 @@ t.test('a renewal signs with the NEW source credentials', async (t) => {
   const d = await up.fetch(link, other).catch((e: Error) => e)
   t.match(d instanceof Error ? '' : await whoAmI(d), /assumed-role\/fixed-role\//, 'a second good key works too')
   // Seen from STS: each AssumeRole above was answered by what its own source deserved.
-  const answers = emu.calls.filter((x) => x.action === 'AssumeRole').slice(-3).map((x) => x.status)
+  const answers = emu.calls
+    .filter((x) => x.action === 'AssumeRole')
+    .slice(-3)
+    .map((x) => x.status)
   t.same(answers, [403, 200, 200], 'STS saw the wrong key once, then the right ones')
 })
 
@@ -145,7 +172,11 @@ t.test('a link whose definition changed gets a new provider', async (t) => {
   const r1 = emu.addRole({ name: 'redef-1', trust: [user.arn] })
   const r2 = emu.addRole({ name: 'redef-2', trust: [user.arn] })
   t.match(await whoAmI(await up.fetch(roleOf('redef', r1.arn, 'static:base'), user)), /assumed-role\/redef-1\//)
-  t.match(await whoAmI(await up.fetch(roleOf('redef', r2.arn, 'static:base'), user)), /assumed-role\/redef-2\//, 'same id, new role_arn: the new role')
+  t.match(
+    await whoAmI(await up.fetch(roleOf('redef', r2.arn, 'static:base'), user)),
+    /assumed-role\/redef-2\//,
+    'same id, new role_arn: the new role',
+  )
 })
 
 const jwt = (claims: Record<string, unknown>): string =>
@@ -156,7 +187,15 @@ t.test('web identity: the token file is re-read at every call', async (t) => {
   const up = upstreamIn(dir)
   const role = emu.addRole({ name: 'wi-role' })
   const file = join(dir, 'token')
-  const link: WebIdentityLink = { kind: 'web-identity', id: 'web-identity:wi', profile: 'wi', roleArn: role.arn, webIdentityTokenFile: file, endpoint: emu.url, region: 'us-east-1' }
+  const link: WebIdentityLink = {
+    kind: 'web-identity',
+    id: 'web-identity:wi',
+    profile: 'wi',
+    roleArn: role.arn,
+    webIdentityTokenFile: file,
+    endpoint: emu.url,
+    region: 'us-east-1',
+  }
   const first = jwt({ sub: 'pod-1', n: 1 })
   writeFileSync(file, first)
   const c = await up.fetch(link, undefined)
@@ -179,11 +218,17 @@ t.test('credential_process: runs the command of the profile', async (t) => {
   const up = upstreamIn(dir)
   const expires = new Date(Date.now() + 3600_000).toISOString()
   const script = join(dir, 'creds.mjs')
-  writeFileSync(script, `process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'ASIAPROCESSEXAMPLE01', SecretAccessKey: 'processSecretExampleKeyForTestsOnly01234', SessionToken: 'processSessionTokenExample', Expiration: ${JSON.stringify(expires)} }))`)
+  writeFileSync(
+    script,
+    `process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'ASIAPROCESSEXAMPLE01', SecretAccessKey: 'processSecretExampleKeyForTestsOnly01234', SessionToken: 'processSessionTokenExample', Expiration: ${JSON.stringify(expires)} }))`,
+  )
   const failing = join(dir, 'fail.mjs')
   writeFileSync(failing, `process.stderr.write('no luck'); process.exit(3)`)
   const command = `"${process.execPath}" "${script}"`
-  writeFileSync(join(dir, 'config'), `[profile proc]\ncredential_process = ${command}\n\n[profile broken]\ncredential_process = "${process.execPath}" "${failing}"\n`)
+  writeFileSync(
+    join(dir, 'config'),
+    `[profile proc]\ncredential_process = ${command}\n\n[profile broken]\ncredential_process = "${process.execPath}" "${failing}"\n`,
+  )
   const link: ProcessLink = { kind: 'process', id: 'process:proc', profile: 'proc', command }
   const c = await up.fetch(link, undefined)
   t.equal(c.accessKeyId, 'ASIAPROCESSEXAMPLE01')
@@ -201,11 +246,26 @@ const SSO_ACCOUNT = '111122223333'
 emu.addSsoAccountRole(SSO_ACCOUNT, 'Dev')
 
 const ssoOf = (profile: string, session: string | undefined, extra: Partial<SsoLink> = {}): SsoLink => ({
-  kind: 'sso', id: `sso:${profile}`, profile, ssoSession: session, startUrl: 'https://example.awsapps.com/start', ssoRegion: 'us-east-1',
-  accountId: SSO_ACCOUNT, roleName: 'Dev', cacheKey: session ?? 'https://example.awsapps.com/start', endpoint: emu.url, region: 'us-east-1', ...extra,
+  kind: 'sso',
+  id: `sso:${profile}`,
+  profile,
+  ssoSession: session,
+  startUrl: 'https://example.awsapps.com/start',
+  ssoRegion: 'us-east-1',
+  accountId: SSO_ACCOUNT,
+  roleName: 'Dev',
+  cacheKey: session ?? 'https://example.awsapps.com/start',
+  endpoint: emu.url,
+  region: 'us-east-1',
+  ...extra,
 })
 const cacheToken = (dir: string, key: string, accessToken: string, expiresAt: number): void =>
-  void writeSsoToken(join(dir, 'sso', 'cache'), key, { startUrl: 'https://example.awsapps.com/start', region: 'us-east-1', accessToken, expiresAt: awsTime(expiresAt) })
+  void writeSsoToken(join(dir, 'sso', 'cache'), key, {
+    startUrl: 'https://example.awsapps.com/start',
+    region: 'us-east-1',
+    accessToken,
+    expiresAt: awsTime(expiresAt),
+  })
 
 t.test('sso: GetRoleCredentials with the cached token', async (t) => {
   const dir = t.testdir()
@@ -267,7 +327,16 @@ t.test('network down: transient, for SSO and STS alike', async (t) => {
 
 // ---- guardUpstream ------------------------------------------------------------------
 
-const link: Link = { kind: 'sso', id: 'sso:hung', profile: 'hung', startUrl: 'https://x', ssoRegion: 'us-east-1', accountId: '1', roleName: 'r', cacheKey: 'k' }
+const link: Link = {
+  kind: 'sso',
+  id: 'sso:hung',
+  profile: 'hung',
+  startUrl: 'https://x',
+  ssoRegion: 'us-east-1',
+  accountId: '1',
+  roleName: 'r',
+  cacheKey: 'k',
+}
 
 t.test('guardUpstream: a hung call times out with a transient Timeout', async (t) => {
   const clock = new FakeClock()
@@ -291,7 +360,12 @@ t.test('guardUpstream: a hung call times out with a transient Timeout', async (t
 t.test('guardUpstream: registers every secret, clears its timer, passes failures through', async (t) => {
   const clock = new FakeClock()
   const registered: string[] = []
-  const creds: Credentials = { accessKeyId: 'ASIAGUARDEXAMPLE0001', secretAccessKey: 'guardSecretExampleKey0123456789abcdefXYZ', sessionToken: 'guardSessionTokenExample', expiresAt: clock.now() + 3600_000 }
+  const creds: Credentials = {
+    accessKeyId: 'ASIAGUARDEXAMPLE0001',
+    secretAccessKey: 'guardSecretExampleKey0123456789abcdefXYZ',
+    sessionToken: 'guardSessionTokenExample',
+    expiresAt: clock.now() + 3600_000,
+  }
   const ok = guardUpstream({ fetch: async () => creds }, clock, { register: (s) => void registered.push(s) })
   t.equal(await ok.fetch(link, undefined), creds)
   t.same(registered.sort(), [creds.secretAccessKey, creds.sessionToken].sort(), 'secret key and session token, not the key id')

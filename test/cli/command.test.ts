@@ -17,7 +17,11 @@ const capture = () => {
 
 t.test('every command in program.ts is a module of the one shape', async (t) => {
   const names = buildProgram().commands.map((c) => c.name())
-  t.same([...names].sort(), ['demo', 'doctor', 'env', 'exec', 'grant', 'grants', 'login', 'mfa', 'process', 'revoke', 'run', 'status'], 'the commands known today')
+  t.same(
+    [...names].sort(),
+    ['demo', 'doctor', 'env', 'exec', 'grant', 'grants', 'login', 'mfa', 'process', 'revoke', 'run', 'status'],
+    'the commands known today',
+  )
   for (const name of names) {
     const mod = (await import(`../../src/cli/${name}.js`)) as Record<string, unknown>
     const command = mod[`${name}Command`] as Partial<Command<unknown, unknown>> | undefined
@@ -25,7 +29,11 @@ t.test('every command in program.ts is a module of the one shape', async (t) => 
     t.type(command?.run, 'function', `${name}: ${name}Command.run`)
     // No second entry point of another shape beside it (a leftover `(profile, io, env) => …` function).
     const others = Object.entries(mod).filter(([k, v]) => k !== `${name}Command` && /Command$/.test(k) && v !== undefined)
-    t.same(others.map(([k]) => k), [], `${name}: one command export`)
+    t.same(
+      others.map(([k]) => k),
+      [],
+      `${name}: one command export`,
+    )
   }
 })
 
@@ -57,9 +65,20 @@ t.test("execute: run gets validate's input and the deps; its status is the exit 
   }
   const c = capture()
   const env = { ADD: '2' }
-  for (const [n, code] of [['0', 2], ['5', 7], ['126', 128]] as const) t.equal(await execute(command, { n }, { io: c.io, env, now: () => 42 }), code, `run's ${code}`)
-  t.same(seen.map((s) => s.input), [2, 7, 128])
-  t.ok(seen.every((s) => s.env === env && s.now === 42), 'the env and clock given, not the process defaults')
+  for (const [n, code] of [
+    ['0', 2],
+    ['5', 7],
+    ['126', 128],
+  ] as const)
+    t.equal(await execute(command, { n }, { io: c.io, env, now: () => 42 }), code, `run's ${code}`)
+  t.same(
+    seen.map((s) => s.input),
+    [2, 7, 128],
+  )
+  t.ok(
+    seen.every((s) => s.env === env && s.now === 42),
+    'the env and clock given, not the process defaults',
+  )
   t.same(c.err, [])
   t.equal(c.out.join(''), 'out\nout\nout\n')
 })
@@ -76,7 +95,10 @@ const USAGE: Array<[string[], string]> = [
   [['mfa', 'dev', '12345'], 'aws-credd mfa: the code must be the six digits your MFA device shows now'],
   [['env', 'dev', '--format', 'powershell'], 'aws-credd env: --format "powershell" is not a format; use sh, fish or json'],
   [['exec', 'dev', '--'], 'aws-credd exec: give the command to run: aws-credd exec PROFILE -- COMMAND [ARGS...]'],
-  [['grant', '--profile', 'dev'], 'aws-credd grant: give the grant a name: --name NAME (it names the consumer in the audit log and in `aws-credd revoke NAME`)'],
+  [
+    ['grant', '--profile', 'dev'],
+    'aws-credd grant: give the grant a name: --name NAME (it names the consumer in the audit log and in `aws-credd revoke NAME`)',
+  ],
   [['grant', '--name', 'n'], 'aws-credd grant: name at least one profile: --profile NAME (repeat it for more)'],
   [['login', '--sso-session', 'a', '--profile', 'b'], 'aws-credd login: give --sso-session or --profile, not both'],
   [['demo', '--lifetime', '5'], 'aws-credd demo: --lifetime 5: expected whole seconds from 10 to 3600; fix: leave it out for 60'],
@@ -96,6 +118,9 @@ t.test('usage errors through real argv: exit 2, one line, nothing on stdout', as
 t.test('run: no HOME and no XDG_CONFIG_HOME is a usage error before anything starts', async (t) => {
   const r = await runTool(process.execPath, [CLI, 'run'], { PATH: process.env.PATH })
   t.equal(r.code, 2)
-  t.equal(r.stderr, 'aws-credd: cannot find the config file: neither XDG_CONFIG_HOME nor HOME is set; fix: set HOME or pass --config <file>\n')
+  t.equal(
+    r.stderr,
+    'aws-credd: cannot find the config file: neither XDG_CONFIG_HOME nor HOME is set; fix: set HOME or pass --config <file>\n',
+  )
   t.equal(r.stdout, '')
 })

@@ -26,9 +26,20 @@ import { SecretRegistry } from '../../src/core/outgoing-text.js'
 /** This file's own registry of secrets to redact (there is no process-wide one). */
 const secrets = new SecretRegistry()
 
-const CREDS = { Version: 1, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', SessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN', Expiration: '2026-01-31T13:00:00Z' }
+const CREDS = {
+  Version: 1,
+  AccessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+  SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  SessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN',
+  Expiration: '2026-01-31T13:00:00Z',
+}
 const ENDPOINT = { url: 'http://127.0.0.1:9911', tokenFile: '/run/user/1000/aws-credd/token' }
-const FRESH: StatusAnswer = { profiles: [{ profile: 'dev', source: 'sso', health: 'fresh', expiresAt: Date.now() + 3600_000 }], ssoSessions: [], containerEndpoint: ENDPOINT, pid: 1 }
+const FRESH: StatusAnswer = {
+  profiles: [{ profile: 'dev', source: 'sso', health: 'fresh', expiresAt: Date.now() + 3600_000 }],
+  ssoSessions: [],
+  containerEndpoint: ENDPOINT,
+  pid: 1,
+}
 
 const capture = () => {
   const out: string[] = []
@@ -38,14 +49,22 @@ const capture = () => {
 }
 
 /** A control server on the sandbox's socket; `credentials` answers by profile (404 otherwise). */
-const fakeDaemon = async (t: Tap, sb: Sandbox, opts: { status?: [number, unknown]; credentials?: Record<string, [number, unknown]> } = {}): Promise<GrantRegistry> => {
+const fakeDaemon = async (
+  t: Tap,
+  sb: Sandbox,
+  opts: { status?: [number, unknown]; credentials?: Record<string, [number, unknown]> } = {},
+): Promise<GrantRegistry> => {
   const socket = controlSocketPath(sb.env)
   await ensureRuntimeDir(dirname(socket))
   // The real grant registry and routes: env and exec get their tokens through them.
   const grants = new GrantRegistry({ secrets, clock: systemClock, codec: tokenCodec })
   const api: ControlApi = {
     status: () => opts.status ?? [200, FRESH],
-    credentials: (p) => opts.credentials?.[p] ?? [404, { message: `profile "${p}" is not kept by this daemon; known: ${Object.keys(opts.credentials ?? {}).join(', ') || 'none'}` }],
+    credentials: (p) =>
+      opts.credentials?.[p] ?? [
+        404,
+        { message: `profile "${p}" is not kept by this daemon; known: ${Object.keys(opts.credentials ?? {}).join(', ') || 'none'}` },
+      ],
     mfa: () => [400, { message: 'no' }],
     ...grantControl(grants, (p) => opts.credentials?.[p] !== undefined),
   }
@@ -66,9 +85,21 @@ t.test('status', async (t) => {
   })
   const cases: Array<[string, StatusAnswer, number]> = [
     ['all fresh', FRESH, 0],
-    ['a session needs login', { ...FRESH, ssoSessions: [{ label: 'corp', state: 'relogin-required', reason: 'token expired', profiles: ['dev'] }] }, 1],
-    ['renewals fail but credentials are served', { ...FRESH, profiles: [{ ...FRESH.profiles[0]!, health: 'renewing-failed', lastError: 'x' }] }, 1],
-    ['a profile has nothing valid', { ...FRESH, profiles: [...FRESH.profiles, { profile: 'broken', source: '-', health: 'unavailable', lastError: 'bad' }] }, 2],
+    [
+      'a session needs login',
+      { ...FRESH, ssoSessions: [{ label: 'corp', state: 'relogin-required', reason: 'token expired', profiles: ['dev'] }] },
+      1,
+    ],
+    [
+      'renewals fail but credentials are served',
+      { ...FRESH, profiles: [{ ...FRESH.profiles[0]!, health: 'renewing-failed', lastError: 'x' }] },
+      1,
+    ],
+    [
+      'a profile has nothing valid',
+      { ...FRESH, profiles: [...FRESH.profiles, { profile: 'broken', source: '-', health: 'unavailable', lastError: 'bad' }] },
+      2,
+    ],
   ]
   for (const [name, view, code] of cases) {
     t.test(`${name}: exit ${code}`, async (t) => {
@@ -108,11 +139,15 @@ t.test('process', async (t) => {
   })
   t.test("the daemon keeps it but has nothing valid: exit 1 with the daemon's reason", async (t) => {
     const sb = box(t)
-    await fakeDaemon(t, sb, { credentials: { dev: [503, { message: 'SSO session corp needs login: run aws-credd login --sso-session corp' }] } })
+    await fakeDaemon(t, sb, {
+      credentials: { dev: [503, { message: 'SSO session corp needs login: run aws-credd login --sso-session corp' }] },
+    })
     const c = capture()
     t.equal(await execute(processCommand, { profile: 'dev' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.out(), '')
-    t.same(c.err, ['aws-credd process: no valid credentials for profile "dev": SSO session corp needs login: run aws-credd login --sso-session corp'])
+    t.same(c.err, [
+      'aws-credd process: no valid credentials for profile "dev": SSO session corp needs login: run aws-credd login --sso-session corp',
+    ])
   })
   t.test('the daemon says its reason names the profile (namesProfile): printed as is, the profile named once', async (t) => {
     const sb = box(t)
@@ -137,7 +172,10 @@ t.test('process', async (t) => {
     t.equal(await execute(processCommand, { profile: 'ghost' }, { io: c.io, env: sb.env }), 1)
     t.equal(c.out(), '')
     t.equal(c.err.length, 1)
-    t.match(c.err[0], /^aws-credd process: profile "ghost" is not defined in the AWS config or credentials file; fix: add \[profile ghost\]/)
+    t.match(
+      c.err[0],
+      /^aws-credd process: profile "ghost" is not defined in the AWS config or credentials file; fix: add \[profile ghost\]/,
+    )
   })
   t.test('credential_process programs it starts know which profile is being resolved; a loop stops', async (t) => {
     const sb = box(t)
@@ -183,7 +221,12 @@ t.test('env', async (t) => {
     const grants = await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const tokenFile = join(dirname(controlSocketPath(sb.env)), 'grants', 'env.dev.token')
     for (const [format, re] of [
-      [undefined, new RegExp(`^export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://127\\.0\\.0\\.1:9911/v1/credentials/dev'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE='${tokenFile}'\nunset AWS_ACCESS_KEY_ID `)],
+      [
+        undefined,
+        new RegExp(
+          `^export AWS_CONTAINER_CREDENTIALS_FULL_URI='http://127\\.0\\.0\\.1:9911/v1/credentials/dev'\nexport AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE='${tokenFile}'\nunset AWS_ACCESS_KEY_ID `,
+        ),
+      ],
       ['fish', /^set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI 'http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/dev'\n/],
       ['json', /^\{"AWS_CONTAINER_CREDENTIALS_FULL_URI":"http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/dev",/],
     ] as const) {
@@ -195,7 +238,13 @@ t.test('env', async (t) => {
       t.same(c.err, [])
     }
     // One grant for the profile, made once and reused; its token opens dev and nothing else.
-    t.same(grants.list().filter((g) => g.kind === 'env').map((g) => [g.name, g.profiles, g.tokenFile]), [['env.dev', ['dev'], tokenFile]])
+    t.same(
+      grants
+        .list()
+        .filter((g) => g.kind === 'env')
+        .map((g) => [g.name, g.profiles, g.tokenFile]),
+      [['env.dev', ['dev'], tokenFile]],
+    )
     const token = readFileSync(tokenFile, 'utf8')
     t.equal(statSync(tokenFile).mode & 0o777, 0o600)
     t.equal(grants.authorize(token, 'dev').outcome, 'allowed')
@@ -235,8 +284,28 @@ t.test('exec', async (t) => {
     const grants = await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const out = join(sb.home, 'env.json')
     const c = capture()
-    const env = { ...sb.env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'y', AWS_PROFILE: 'other', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/creds', KEEP_ME: 'kept' }
-    const code = await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env)); process.exit(7)', out] }, { io: c.io, env })
+    const env = {
+      ...sb.env,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_SESSION_TOKEN: 'y',
+      AWS_PROFILE: 'other',
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/creds',
+      KEEP_ME: 'kept',
+    }
+    const code = await execute(
+      execCommand,
+      {
+        profile: 'dev',
+        command: [
+          process.execPath,
+          '-e',
+          'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env)); process.exit(7)',
+          out,
+        ],
+      },
+      { io: c.io, env },
+    )
     t.equal(code, 7)
     t.same(c.err, [])
     const seen = JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>
@@ -245,8 +314,19 @@ t.test('exec', async (t) => {
     const token = seen.AWS_CONTAINER_AUTHORIZATION_TOKEN!
     t.match(token, /^[A-Za-z0-9_-]{43}$/)
     t.equal(grants.authorize(token, 'dev').outcome, 'unauthenticated', 'revoked once the command exited')
-    t.same(grants.list().filter((g) => g.kind === 'exec'), [])
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE']) t.notOk(k in seen, `${k} removed`)
+    t.same(
+      grants.list().filter((g) => g.kind === 'exec'),
+      [],
+    )
+    for (const k of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+    ])
+      t.notOk(k in seen, `${k} removed`)
     t.equal(seen.KEEP_ME, 'kept')
     t.equal(seen.AWS_REGION, 'us-east-1')
   })
@@ -256,7 +336,17 @@ t.test('exec', async (t) => {
     await fakeDaemon(t, sb, { status: [200, withRegion], credentials: { dev: [200, CREDS] } })
     const out = join(sb.home, 'env.json')
     const seen = async (env: NodeJS.ProcessEnv): Promise<Record<string, string>> => {
-      t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))', out] }, { io: capture().io, env }), 0)
+      t.equal(
+        await execute(
+          execCommand,
+          {
+            profile: 'dev',
+            command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))', out],
+          },
+          { io: capture().io, env },
+        ),
+        0,
+      )
       return JSON.parse(readFileSync(out, 'utf8')) as Record<string, string>
     }
     const none = await seen({ ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined })
@@ -264,39 +354,74 @@ t.test('exec', async (t) => {
     const mine = await seen({ ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: 'ap-south-1' })
     t.same([mine.AWS_REGION, mine.AWS_DEFAULT_REGION], [undefined, 'ap-south-1'], "the caller's own choice stands")
     const c = capture()
-    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: { ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined } }), 0)
-    t.match(c.out(), /^export AWS_REGION='eu-west-3'\nexport AWS_DEFAULT_REGION='eu-west-3'\nexport AWS_CREDD_REGION='eu-west-3'$/m, 'env prints it too, with the mark')
+    t.equal(
+      await execute(envCommand, { profile: 'dev' }, { io: c.io, env: { ...sb.env, AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined } }),
+      0,
+    )
+    t.match(
+      c.out(),
+      /^export AWS_REGION='eu-west-3'\nexport AWS_DEFAULT_REGION='eu-west-3'\nexport AWS_CREDD_REGION='eu-west-3'$/m,
+      'env prints it too, with the mark',
+    )
     // A shell that ran `eval "$(aws-credd env other)"` before: that region was ours, so it is replaced.
     const after = await seen({ ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' })
-    t.same([after.AWS_REGION, after.AWS_DEFAULT_REGION, after.AWS_CREDD_REGION], ['eu-west-3', 'eu-west-3', 'eu-west-3'], "a region aws-credd set for another profile is replaced")
+    t.same(
+      [after.AWS_REGION, after.AWS_DEFAULT_REGION, after.AWS_CREDD_REGION],
+      ['eu-west-3', 'eu-west-3', 'eu-west-3'],
+      'a region aws-credd set for another profile is replaced',
+    )
   })
   t.test('switching to a profile without a region drops the region aws-credd set for the previous one', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const c = capture()
-    t.equal(await execute(envCommand, { profile: 'dev' }, { io: c.io, env: { ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' } }), 0)
+    t.equal(
+      await execute(
+        envCommand,
+        { profile: 'dev' },
+        { io: c.io, env: { ...sb.env, AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-2', AWS_CREDD_REGION: 'us-west-2' } },
+      ),
+      0,
+    )
     t.match(c.out(), /^unset .* AWS_REGION AWS_DEFAULT_REGION AWS_CREDD_REGION$/m)
   })
   t.test('[default] with credentials would win over the endpoint: a note says so, the command still runs', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
-    writeAws(sb, '[default]\nregion = us-east-1\n', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n')
+    writeAws(
+      sb,
+      '[default]\nregion = us-east-1\n',
+      '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+    )
     const c = capture()
-    t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'process.exit(4)'] }, { io: c.io, env: sb.env }), 4)
+    t.equal(
+      await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'process.exit(4)'] }, { io: c.io, env: sb.env }),
+      4,
+    )
     t.equal(c.err.length, 1)
-    t.match(c.err[0], /^aws-credd exec: note: \[default\] of .*credentials holds static keys; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "dev"; fix: move it to a named profile/)
+    t.match(
+      c.err[0],
+      /^aws-credd exec: note: \[default\] of .*credentials holds static keys; the AWS CLI, boto3 and the JS SDK use it before the container endpoint, so the command would not run as profile "dev"; fix: move it to a named profile/,
+    )
     t.notMatch(c.err[0], /wJalr/, 'no secret')
     writeAws(sb, '[default]\nregion = us-east-1\n', '')
     const quiet = capture()
-    t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'process.exit(0)'] }, { io: quiet.io, env: sb.env }), 0)
+    t.equal(
+      await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'process.exit(0)'] }, { io: quiet.io, env: sb.env }),
+      0,
+    )
     t.same(quiet.err, [], 'a [default] with settings only: nothing to say')
   })
   t.test('from the command line: `exec dev -- CMD -opts` runs CMD with its options, the `--` is not the command', async (t) => {
     const sb = box(t)
     await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
     const out = join(sb.home, 'argv.json')
-    const script = 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), env: process.env })); process.exit(5)'
-    for (const args of [['exec', 'dev', '--', process.execPath, '-e', script, out, '--flag', '--'], ['exec', 'dev', process.execPath, '-e', script, out, '--flag', '--']]) {
+    const script =
+      'require("fs").writeFileSync(process.argv[1], JSON.stringify({ argv: process.argv.slice(2), env: process.env })); process.exit(5)'
+    for (const args of [
+      ['exec', 'dev', '--', process.execPath, '-e', script, out, '--flag', '--'],
+      ['exec', 'dev', process.execPath, '-e', script, out, '--flag', '--'],
+    ]) {
       const r = runCli(args, { ...sb.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined })
       t.same(await r.exited, { code: 5, signal: null }, `${args.join(' ')}: ${r.output()}`)
       const seen = JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> }
@@ -325,10 +450,15 @@ t.test('exec', async (t) => {
   // exec in a process of its own (from dist), so a signal can be sent to it alone.
   const EXEC = join(process.cwd(), 'dist', 'cli', 'exec.js')
   const distProblem = (): string | undefined =>
-    !existsSync(EXEC) || statSync(EXEC).mtimeMs < statSync(join(process.cwd(), 'src', 'cli', 'exec.ts')).mtimeMs ? 'dist/cli/exec.js is missing or older than src: run `npm run build` first' : undefined
+    !existsSync(EXEC) || statSync(EXEC).mtimeMs < statSync(join(process.cwd(), 'src', 'cli', 'exec.ts')).mtimeMs
+      ? 'dist/cli/exec.js is missing or older than src: run `npm run build` first'
+      : undefined
   const wrapperFile = (sb: Sandbox, child: string): string => {
     const file = join(sb.home, 'exec-wrapper.mjs')
-    writeFileSync(file, `const { execCommand } = await import(${JSON.stringify(EXEC)})\nconst { execute } = await import(${JSON.stringify(join(dirname(EXEC), 'command.js'))})\nprocess.exit(await execute(execCommand, { profile: 'dev', command: [${JSON.stringify(process.execPath)}, '-e', ${JSON.stringify(child)}] }))\n`)
+    writeFileSync(
+      file,
+      `const { execCommand } = await import(${JSON.stringify(EXEC)})\nconst { execute } = await import(${JSON.stringify(join(dirname(EXEC), 'command.js'))})\nprocess.exit(await execute(execCommand, { profile: 'dev', command: [${JSON.stringify(process.execPath)}, '-e', ${JSON.stringify(child)}] }))\n`,
+    )
     return file
   }
   const started = (t: Tap, cmd: string, args: string[], env: NodeJS.ProcessEnv) => {
@@ -389,36 +519,49 @@ t.test('exec', async (t) => {
   })
 })
 
-t.test('a control socket that fails the trust check: every command refuses in one line, exit 4, and nothing it answers is used', async (t) => {
-  const sb = box(t)
-  await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
-  const dir = dirname(controlSocketPath(sb.env))
-  // Trusted first, so the refusals below are the check's doing, not a missing daemon.
-  t.equal(await execute(processCommand, { profile: 'dev' }, { io: capture().io, env: sb.env }), 0)
-  chmodSync(dir, 0o755)
-  const line = new RegExp(`^aws-credd (status|process|env|exec): refusing the control socket ${controlSocketPath(sb.env)}: ${dir} is open to others \\(mode 755, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`)
+t.test(
+  'a control socket that fails the trust check: every command refuses in one line, exit 4, and nothing it answers is used',
+  async (t) => {
+    const sb = box(t)
+    await fakeDaemon(t, sb, { credentials: { dev: [200, CREDS] } })
+    const dir = dirname(controlSocketPath(sb.env))
+    // Trusted first, so the refusals below are the check's doing, not a missing daemon.
+    t.equal(await execute(processCommand, { profile: 'dev' }, { io: capture().io, env: sb.env }), 0)
+    chmodSync(dir, 0o755)
+    const line = new RegExp(
+      `^aws-credd (status|process|env|exec): refusing the control socket ${controlSocketPath(sb.env)}: ${dir} is open to others \\(mode 755, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`,
+    )
 
-  const status = capture()
-  t.equal(await execute(statusCommand, {}, { io: status.io, env: sb.env }), 4, 'status')
-  t.equal(status.out(), '')
-  t.match(status.err, [line])
-  t.equal(status.err.length, 1)
+    const status = capture()
+    t.equal(await execute(statusCommand, {}, { io: status.io, env: sb.env }), 4, 'status')
+    t.equal(status.out(), '')
+    t.match(status.err, [line])
+    t.equal(status.err.length, 1)
 
-  const proc = capture()
-  t.equal(await execute(processCommand, { profile: 'dev' }, { io: proc.io, env: sb.env }), 4, 'process')
-  t.equal(proc.out(), '', 'process prints nothing')
-  t.match(proc.err, [line])
-  t.equal(proc.err.length, 1)
+    const proc = capture()
+    t.equal(await execute(processCommand, { profile: 'dev' }, { io: proc.io, env: sb.env }), 4, 'process')
+    t.equal(proc.out(), '', 'process prints nothing')
+    t.match(proc.err, [line])
+    t.equal(proc.err.length, 1)
 
-  const env = capture()
-  t.equal(await execute(envCommand, { profile: 'dev' }, { io: env.io, env: sb.env }), 4, 'env')
-  t.equal(env.out(), '')
-  t.match(env.err, [line])
+    const env = capture()
+    t.equal(await execute(envCommand, { profile: 'dev' }, { io: env.io, env: sb.env }), 4, 'env')
+    t.equal(env.out(), '')
+    t.match(env.err, [line])
 
-  const marker = join(sb.home, 'ran')
-  const exec = capture()
-  t.equal(await execute(execCommand, { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], "")', marker] }, { io: exec.io, env: sb.env }), 4, 'exec')
-  t.notOk(existsSync(marker), 'exec did not start the command')
-  t.match(exec.err, [line])
-  chmodSync(dir, 0o700)
-})
+    const marker = join(sb.home, 'ran')
+    const exec = capture()
+    t.equal(
+      await execute(
+        execCommand,
+        { profile: 'dev', command: [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], "")', marker] },
+        { io: exec.io, env: sb.env },
+      ),
+      4,
+      'exec',
+    )
+    t.notOk(existsSync(marker), 'exec did not start the command')
+    t.match(exec.err, [line])
+    chmodSync(dir, 0o700)
+  },
+)

@@ -42,38 +42,57 @@ t.test('startCompileCache: no API (Node 20) is a no-op; a failure never throws; 
   env.NODE_COMPILE_CACHE = '/mine'
   t.equal(startCompileCache(env, api(2)), true)
   t.equal(env.NODE_COMPILE_CACHE, '/mine', "the user's own setting is kept")
-  const throwing = { enableCompileCache: () => { throw new Error('boom') } }
+  const throwing = {
+    enableCompileCache: () => {
+      throw new Error('boom')
+    },
+  }
   t.equal(startCompileCache(env, throwing), false, 'a throwing API does not stop the command')
 })
 
-t.test(`the built CLI ${nodeHasCache ? 'writes its compile cache' : 'leaves no compile cache'} on Node ${process.versions.node}`, async (t) => {
-  const home = t.testdir({})
-  const sb = sandbox(home, { XDG_CACHE_HOME: join(home, '.cache') })
-  delete sb.env.CACHE_DIRECTORY
-  const cacheDir = join(sb.home, '.cache', 'aws-credd', 'node-compile-cache')
-  const r = runCli(['--version'], sb.env)
-  const done = await r.exited
-  t.equal(done.code, 0, r.output())
-  if (nodeHasCache) {
-    const versions = existsSync(cacheDir) ? readdirSync(cacheDir) : []
-    t.match(versions, [new RegExp(`^v${process.versions.node.replace(/\./g, '\\.')}-`)], 'one folder for this Node version')
-    t.ok(versions.length > 0 && readdirSync(join(cacheDir, versions[0]!)).length > 0, 'holding the compiled modules (commander, the program)')
-  } else {
-    t.notOk(existsSync(join(sb.home, '.cache')), 'nothing written on Node 20')
-  }
+t.test(
+  `the built CLI ${nodeHasCache ? 'writes its compile cache' : 'leaves no compile cache'} on Node ${process.versions.node}`,
+  async (t) => {
+    const home = t.testdir({})
+    const sb = sandbox(home, { XDG_CACHE_HOME: join(home, '.cache') })
+    delete sb.env.CACHE_DIRECTORY
+    const cacheDir = join(sb.home, '.cache', 'aws-credd', 'node-compile-cache')
+    const r = runCli(['--version'], sb.env)
+    const done = await r.exited
+    t.equal(done.code, 0, r.output())
+    if (nodeHasCache) {
+      const versions = existsSync(cacheDir) ? readdirSync(cacheDir) : []
+      t.match(versions, [new RegExp(`^v${process.versions.node.replace(/\./g, '\\.')}-`)], 'one folder for this Node version')
+      t.ok(
+        versions.length > 0 && readdirSync(join(cacheDir, versions[0]!)).length > 0,
+        'holding the compiled modules (commander, the program)',
+      )
+    } else {
+      t.notOk(existsSync(join(sb.home, '.cache')), 'nothing written on Node 20')
+    }
 
-  // Inside a CLI process: the cache is on, in that folder, and NODE_COMPILE_CACHE is not set for children.
-  const probe = `import(${JSON.stringify(join(CLI, '..', 'compile-cache.js'))}).then(async (m) => {
+    // Inside a CLI process: the cache is on, in that folder, and NODE_COMPILE_CACHE is not set for children.
+    const probe = `import(${JSON.stringify(join(CLI, '..', 'compile-cache.js'))}).then(async (m) => {
     const on = m.startCompileCache()
     const { default: mod } = await import('node:module')
     console.log(JSON.stringify({ on, dir: mod.getCompileCacheDir?.() ?? null, env: process.env.NODE_COMPILE_CACHE ?? null }))
   })`
-  const seen = JSON.parse(execFileSync(process.execPath, ['-e', probe], { env: sb.env, encoding: 'utf8' })) as { on: boolean; dir: string | null; env: string | null }
-  t.equal(seen.on, nodeHasCache, 'on from Node 22.1')
-  if (nodeHasCache) t.match(seen.dir, new RegExp(`^${cacheDir}/v${process.versions.node.replace(/\./g, '\\.')}-`), 'getCompileCacheDir() is the user cache folder')
-  else t.equal(seen.dir, null, 'Node 20 has no compile cache API')
-  t.equal(seen.env, null, 'NODE_COMPILE_CACHE stays unset')
-})
+    const seen = JSON.parse(execFileSync(process.execPath, ['-e', probe], { env: sb.env, encoding: 'utf8' })) as {
+      on: boolean
+      dir: string | null
+      env: string | null
+    }
+    t.equal(seen.on, nodeHasCache, 'on from Node 22.1')
+    if (nodeHasCache)
+      t.match(
+        seen.dir,
+        new RegExp(`^${cacheDir}/v${process.versions.node.replace(/\./g, '\\.')}-`),
+        'getCompileCacheDir() is the user cache folder',
+      )
+    else t.equal(seen.dir, null, 'Node 20 has no compile cache API')
+    t.equal(seen.env, null, 'NODE_COMPILE_CACHE stays unset')
+  },
+)
 
 t.test('NODE_DISABLE_COMPILE_CACHE=1 is honoured', async (t) => {
   const home = t.testdir({})

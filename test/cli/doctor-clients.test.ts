@@ -32,7 +32,16 @@ try { console.log((await fromNodeProviderChain()()).accessKeyId) } catch (e) { c
 `
 
 const botocore = async (sb: Sandbox, env: Record<string, string>): Promise<string> => {
-  const r = await runTool(python!, ['-c', BOTOCORE], cleanPythonEnv(sb.home, { AWS_CONFIG_FILE: sb.configFile, AWS_SHARED_CREDENTIALS_FILE: sb.credentialsFile, AWS_EC2_METADATA_DISABLED: 'true', ...env }))
+  const r = await runTool(
+    python!,
+    ['-c', BOTOCORE],
+    cleanPythonEnv(sb.home, {
+      AWS_CONFIG_FILE: sb.configFile,
+      AWS_SHARED_CREDENTIALS_FILE: sb.credentialsFile,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
+    }),
+  )
   return r.stdout.trim()
 }
 
@@ -50,10 +59,18 @@ const doctorSays = async (sb: Sandbox, env: Record<string, string>): Promise<Rec
 }
 
 const cases: Array<[string, Record<string, string>, { js: string; botocore: string }]> = [
-  ['AWS_PROFILE and env keys both set', { AWS_PROFILE: 'dev', AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: SECRET }, { js: DEV_KEY, botocore: ENV_KEY }],
+  [
+    'AWS_PROFILE and env keys both set',
+    { AWS_PROFILE: 'dev', AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: SECRET },
+    { js: DEV_KEY, botocore: ENV_KEY },
+  ],
   ['env keys without AWS_PROFILE', { AWS_ACCESS_KEY_ID: ENV_KEY, AWS_SECRET_ACCESS_KEY: SECRET }, { js: ENV_KEY, botocore: ENV_KEY }],
   ['AWS_PROFILE alone', { AWS_PROFILE: 'dev' }, { js: DEV_KEY, botocore: DEV_KEY }],
-  ['AWS_DEFAULT_PROFILE and AWS_PROFILE differ', { AWS_DEFAULT_PROFILE: 'default', AWS_PROFILE: 'dev' }, { js: DEV_KEY, botocore: DEFAULT_KEY }],
+  [
+    'AWS_DEFAULT_PROFILE and AWS_PROFILE differ',
+    { AWS_DEFAULT_PROFILE: 'default', AWS_PROFILE: 'dev' },
+    { js: DEV_KEY, botocore: DEFAULT_KEY },
+  ],
 ]
 
 t.test('which credentials each client uses, and what doctor says', async (t) => {
@@ -74,16 +91,26 @@ t.test('which credentials each client uses, and what doctor says', async (t) => 
 t.test('a writeTo section with role_arn in the config: botocore assumes the role, not the keys', async (t) => {
   if (!requireOrSkip(t, 'python3 with botocore (pip install botocore)', python !== undefined)) return
   const sb = sandbox(t.testdir({}))
-  writeAws(sb, '[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = base\nregion = us-east-1\n', `[base]\n${keys(DEFAULT_KEY)}[dev]\n${keys(DEV_KEY)}`)
-  const r = await runTool(python!, ['-c', 'import botocore.session\nc = botocore.session.get_session().get_credentials()\nprint(c.method)'],
-    cleanPythonEnv(sb.home, { AWS_CONFIG_FILE: sb.configFile, AWS_SHARED_CREDENTIALS_FILE: sb.credentialsFile, AWS_PROFILE: 'dev' }))
+  writeAws(
+    sb,
+    '[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = base\nregion = us-east-1\n',
+    `[base]\n${keys(DEFAULT_KEY)}[dev]\n${keys(DEV_KEY)}`,
+  )
+  const r = await runTool(
+    python!,
+    ['-c', 'import botocore.session\nc = botocore.session.get_session().get_credentials()\nprint(c.method)'],
+    cleanPythonEnv(sb.home, { AWS_CONFIG_FILE: sb.configFile, AWS_SHARED_CREDENTIALS_FILE: sb.credentialsFile, AWS_PROFILE: 'dev' }),
+  )
   t.equal(r.stdout.trim(), 'assume-role', 'botocore picks the assume-role provider for [dev]')
   const config = join(sb.home, 'credd.json')
   writeFileSync(config, JSON.stringify({ profiles: [{ profile: 'base', writeTo: 'dev' }] }))
   const run = runCli(['doctor', '--json', '--no-network', '--config', config], sb.env)
   await run.exited
   const report = JSON.parse(run.output()) as { findings: Array<{ code: string; data?: Record<string, string> }> }
-  t.match(report.findings.find((f) => f.code === 'writeto-shadowed'), { data: { section: 'dev', provider: 'the assume-role provider' } })
+  t.match(
+    report.findings.find((f) => f.code === 'writeto-shadowed'),
+    { data: { section: 'dev', provider: 'the assume-role provider' } },
+  )
 })
 
 t.test('a container URL both clients refuse over plain HTTP: doctor says each fails', async (t) => {
@@ -98,6 +125,7 @@ t.test('a container URL both clients refuse over plain HTTP: doctor says each fa
   const report = JSON.parse(run.output()) as { findings: Array<{ code: string; severity: string; message: string }>; exitCode: number }
   const sources = report.findings.filter((f) => f.code === 'credential-source')
   t.equal(sources.length, 2)
-  for (const f of sources) t.match(f, { severity: 'error', message: /fails with the container endpoint \(AWS_CONTAINER_CREDENTIALS_FULL_URI\).*: .*credd/ })
+  for (const f of sources)
+    t.match(f, { severity: 'error', message: /fails with the container endpoint \(AWS_CONTAINER_CREDENTIALS_FULL_URI\).*: .*credd/ })
   t.equal(report.exitCode, 2)
 })

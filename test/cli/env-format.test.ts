@@ -19,7 +19,9 @@ const NASTY = [
 
 const sh = (shell: string, script: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<string> =>
   new Promise((resolve, reject) =>
-    execFile(shell, ['-c', script, shell, ...args], { env }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    execFile(shell, ['-c', script, shell, ...args], { env }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
   )
 
 for (const shell of ['bash', 'dash']) {
@@ -61,7 +63,9 @@ t.test('fish quoting escapes only backslash and single quote', async (t) => {
     formatEnv(e, 'fish'),
     "set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI 'http://127.0.0.1:9911/v1/credentials/dev'\n" +
       "set -gx AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '/tmp/it\\'s/token'\n" +
-      UNSET_VARS.filter((v) => v !== 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE').map((v) => `set -e ${v}\n`).join(''),
+      UNSET_VARS.filter((v) => v !== 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE')
+        .map((v) => `set -e ${v}\n`)
+        .join(''),
   )
 })
 

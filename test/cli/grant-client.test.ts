@@ -48,11 +48,16 @@ t.test('a runtime folder that is not there (at the check) is "no daemon": nothin
 
 const daemon = async (t: Test, socket: string): Promise<{ grants: GrantRegistry; close: () => Promise<void> }> => {
   const grants = new GrantRegistry({ secrets, clock: systemClock, codec: tokenCodec })
-  const api: ControlApi = { status: () => [200, {}], credentials: () => [404, {}], mfa: () => [404, {}], ...grantControl(grants, () => true) }
+  const api: ControlApi = {
+    status: () => [200, {}],
+    credentials: () => [404, {}],
+    mfa: () => [404, {}],
+    ...grantControl(grants, () => true),
+  }
   const l = await startControlServer(socket, api, secrets)
   let closed = false
   const close = async (): Promise<void> => {
-    if (!closed) (closed = true), await l.close()
+    if (!closed) ((closed = true), await l.close())
   }
   t.teardown(close)
   return { grants, close }
@@ -87,5 +92,8 @@ t.test('a held grant the owner revoked is never registered again, not even with 
   const second = await daemon(t, socket)
   await new Promise((r) => setTimeout(r, 2500)) // more than the client's 1 s re-hold pace, twice
   t.equal(second.grants.authorize(token, 'dev').outcome, 'unauthenticated', 'the revoked token stays dead')
-  t.same(second.grants.list().filter((g) => g.kind === 'exec'), [])
+  t.same(
+    second.grants.list().filter((g) => g.kind === 'exec'),
+    [],
+  )
 })

@@ -23,13 +23,41 @@ t.test('validateGrantOptions: each problem is one line naming the option', async
 })
 
 t.test('validateGrantOptions: what it hands on', async (t) => {
-  t.same(validateGrantOptions({ name: 'agent', profile: ['dev'] }, '/home/u'), { name: 'agent', profiles: ['dev'], json: false }, 'no TTL: until revoked')
-  t.same(validateGrantOptions({ name: 'agent', profile: ['dev', 'ci'], ttl: '20s', json: true }, '/home/u'), { name: 'agent', profiles: ['dev', 'ci'], json: true, ttlMs: 20_000 })
-  t.same(validateGrantOptions({ name: 'agent', profile: ['dev'], ttl: '1h30m' }, '/home/u'), { name: 'agent', profiles: ['dev'], json: false, ttlMs: 5_400_000 })
-  t.same(validateGrantOptions({ name: 'a', profile: ['dev'], tokenFile: 'shared/agent.token' }, '/home/u'), { name: 'a', profiles: ['dev'], json: false, tokenFile: '/home/u/shared/agent.token' }, 'a relative token file is made absolute against the cwd')
-  t.same(validateGrantOptions({ name: 'a', profile: ['dev'], tokenFile: '/srv/t' }, '/home/u'), { name: 'a', profiles: ['dev'], json: false, tokenFile: '/srv/t' })
+  t.same(
+    validateGrantOptions({ name: 'agent', profile: ['dev'] }, '/home/u'),
+    { name: 'agent', profiles: ['dev'], json: false },
+    'no TTL: until revoked',
+  )
+  t.same(validateGrantOptions({ name: 'agent', profile: ['dev', 'ci'], ttl: '20s', json: true }, '/home/u'), {
+    name: 'agent',
+    profiles: ['dev', 'ci'],
+    json: true,
+    ttlMs: 20_000,
+  })
+  t.same(validateGrantOptions({ name: 'agent', profile: ['dev'], ttl: '1h30m' }, '/home/u'), {
+    name: 'agent',
+    profiles: ['dev'],
+    json: false,
+    ttlMs: 5_400_000,
+  })
+  t.same(
+    validateGrantOptions({ name: 'a', profile: ['dev'], tokenFile: 'shared/agent.token' }, '/home/u'),
+    { name: 'a', profiles: ['dev'], json: false, tokenFile: '/home/u/shared/agent.token' },
+    'a relative token file is made absolute against the cwd',
+  )
+  t.same(validateGrantOptions({ name: 'a', profile: ['dev'], tokenFile: '/srv/t' }, '/home/u'), {
+    name: 'a',
+    profiles: ['dev'],
+    json: false,
+    tokenFile: '/srv/t',
+  })
   // The name and the TTL bounds are the daemon's to judge (one rule for every client): passed on as given.
-  t.same(validateGrantOptions({ name: 'a b', profile: ['dev'], ttl: '30d' }, '/home/u'), { name: 'a b', profiles: ['dev'], json: false, ttlMs: 30 * 86_400_000 })
+  t.same(validateGrantOptions({ name: 'a b', profile: ['dev'], ttl: '30d' }, '/home/u'), {
+    name: 'a b',
+    profiles: ['dev'],
+    json: false,
+    ttlMs: 30 * 86_400_000,
+  })
 })
 
 t.test('formatGrants: one padded row per grant, never a token', async (t) => {

@@ -18,8 +18,23 @@ const view: StatusView = {
     { profile: 'dev', source: 'sso', health: 'unavailable', lastError: 'expired' },
   ],
   ssoSessions: [
-    { label: 'corp', ssoSession: 'corp', state: 'fresh', reason: 'token valid', profiles: ['dev'], tokenExpiresAt: NOW + 90 * s, nextRefreshAt: NOW + 45 * s },
-    { label: 'old', ssoSession: 'old', state: 'logging-in', reason: 'waiting', profiles: ['legacy'], verificationUriComplete: 'http://127.0.0.1:1/device?user_code=ABCD-EFGH' },
+    {
+      label: 'corp',
+      ssoSession: 'corp',
+      state: 'fresh',
+      reason: 'token valid',
+      profiles: ['dev'],
+      tokenExpiresAt: NOW + 90 * s,
+      nextRefreshAt: NOW + 45 * s,
+    },
+    {
+      label: 'old',
+      ssoSession: 'old',
+      state: 'logging-in',
+      reason: 'waiting',
+      profiles: ['legacy'],
+      verificationUriComplete: 'http://127.0.0.1:1/device?user_code=ABCD-EFGH',
+    },
   ],
 }
 
@@ -65,13 +80,22 @@ t.test('no profiles: a hint instead of an empty table', async (t) => {
 })
 
 t.test('countdowns in whole seconds, rounded up, so a 1-second redraw does not flicker through milliseconds', async (t) => {
-  const v: StatusView = { profiles: [{ profile: 'p', source: 'sso', health: 'fresh', expiresAt: NOW + 7_300, nextRenewalAt: NOW + 154 }], ssoSessions: [] }
+  const v: StatusView = {
+    profiles: [{ profile: 'p', source: 'sso', health: 'fresh', expiresAt: NOW + 7_300, nextRenewalAt: NOW + 154 }],
+    ssoSessions: [],
+  }
   const lines = liveFrame(v, NOW, { columns: 200, color: false, clock: '12:00:00', secrets })
   t.match(lines[3], /^p\s+sso\s+fresh\s+8s\s+in 1s$/)
 })
 
 t.test('wide characters count two columns: no line is wider than the terminal', async (t) => {
-  const wide: StatusView = { profiles: [{ profile: '本番環境-読み取り専用ロール', source: 'sso', health: 'fresh', expiresAt: NOW + 50 * s, nextRenewalAt: NOW + 14 * s }, { profile: 'dev', source: 'sso', health: 'fresh' }], ssoSessions: [] }
+  const wide: StatusView = {
+    profiles: [
+      { profile: '本番環境-読み取り専用ロール', source: 'sso', health: 'fresh', expiresAt: NOW + 50 * s, nextRenewalAt: NOW + 14 * s },
+      { profile: 'dev', source: 'sso', health: 'fresh' },
+    ],
+    ssoSessions: [],
+  }
   const cols = (line: string): number => [...line].reduce((n, ch) => n + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0)
   for (const columns of [40, 60, 120]) {
     const lines = liveFrame(wide, NOW, { columns, color: false, clock: '12:00:00', secrets })
@@ -97,6 +121,10 @@ t.test('upstream text and hostile names are escaped before they reach the termin
   t.match(plain, 'corp\\x9b2J')
   t.match(plain, `password=[redacted]`)
   const coloured = liveFrame(hostile, NOW, { columns: 400, color: true, clock: '12:00:00', secrets }).join('\n')
-  t.same(coloured.match(/\x1b\[[0-9;]*m/g)?.every((c) => ['\x1b[2m', '\x1b[0m', '\x1b[31m'].includes(c)), true, 'only SGR colour codes of our own')
+  t.same(
+    coloured.match(/\x1b\[[0-9;]*m/g)?.every((c) => ['\x1b[2m', '\x1b[0m', '\x1b[31m'].includes(c)),
+    true,
+    'only SGR colour codes of our own',
+  )
   t.notMatch(coloured.replace(/\x1b\[(?:2|0|31)m/g, ''), /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'nothing else raw')
 })

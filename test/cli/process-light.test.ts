@@ -16,7 +16,10 @@ const staticGraph = (entry: string): { packages: Set<string>; files: Set<string>
     files.add(file)
     const text = readFileSync(file, 'utf8')
     // tsc writes one statement per line; `import(` (dynamic) never matches these.
-    const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"()]*?\bfrom\s*['"]([^'"]+)['"]/gm), ...text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]!)
+    const specs = [
+      ...text.matchAll(/^\s*(?:import|export)\s[^'"()]*?\bfrom\s*['"]([^'"]+)['"]/gm),
+      ...text.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
+    ].map((m) => m[1]!)
     for (const s of specs) {
       if (s.startsWith('.')) visit(resolve(dirname(file), s))
       else packages.add(s)
@@ -31,7 +34,8 @@ const sdk = (packages: Set<string>): string[] => [...packages].filter((p) => p.s
 t.test('dist/cli/process.js loads no AWS SDK package up front', async (t) => {
   const entry = join(DIST, 'cli', 'process.js')
   const src = join(process.cwd(), 'src', 'cli', 'process.ts')
-  if (!existsSync(entry) || statSync(entry).mtimeMs < statSync(src).mtimeMs) return t.fail('dist/cli/process.js is missing or older than src: run `npm run build` first')
+  if (!existsSync(entry) || statSync(entry).mtimeMs < statSync(src).mtimeMs)
+    return t.fail('dist/cli/process.js is missing or older than src: run `npm run build` first')
   const { packages, files } = staticGraph(entry)
   t.same(sdk(packages), [], `static imports reach: ${[...packages].join(', ') || 'no package'}`)
   t.ok(files.has(join(DIST, 'cli', 'control-client.js')), 'the walk follows relative imports')

@@ -22,22 +22,60 @@ t.test('relative times', async (t) => {
 })
 
 t.test('columns are aligned; the last one is not padded', async (t) => {
-  t.equal(table(['A', 'BB', 'C'], [['xxx', 'y', 'long message'], ['x', 'yyyy', '-']], secrets), 'A    BB    C\nxxx  y     long message\nx    yyyy  -')
+  t.equal(
+    table(
+      ['A', 'BB', 'C'],
+      [
+        ['xxx', 'y', 'long message'],
+        ['x', 'yyyy', '-'],
+      ],
+      secrets,
+    ),
+    'A    BB    C\nxxx  y     long message\nx    yyyy  -',
+  )
 })
 
 t.test('profiles and SSO sessions, every state', async (t) => {
   const view: StatusAnswer = {
     profiles: [
-      { profile: 'dev', source: 'sso', health: 'fresh', expiresAt: NOW + 59 * min + 30_000, nextRenewalAt: NOW + 44 * min, ssoSession: 'corp' },
-      { profile: 'admin', source: 'assume-role ← static', health: 'renewing-failed', expiresAt: NOW + 5 * min, nextRenewalAt: NOW + 30_000, lastError: 'profile "admin": AssumeRole throttled; fix: none needed' },
+      {
+        profile: 'dev',
+        source: 'sso',
+        health: 'fresh',
+        expiresAt: NOW + 59 * min + 30_000,
+        nextRenewalAt: NOW + 44 * min,
+        ssoSession: 'corp',
+      },
+      {
+        profile: 'admin',
+        source: 'assume-role ← static',
+        health: 'renewing-failed',
+        expiresAt: NOW + 5 * min,
+        nextRenewalAt: NOW + 30_000,
+        lastError: 'profile "admin": AssumeRole throttled; fix: none needed',
+      },
       { profile: 'keys', source: 'static', health: 'fresh' },
       { profile: 'broken', source: '-', health: 'unavailable', lastError: 'profile "broken" is not defined\nsecond line' },
       { profile: 'new', source: 'web-identity', health: 'pending' },
     ],
     ssoSessions: [
       { label: 'corp', ssoSession: 'corp', state: 'fresh', reason: 'token valid', profiles: ['dev'], tokenExpiresAt: NOW + 8 * 3600_000 },
-      { label: 'old', ssoSession: 'old', state: 'logging-in', reason: 'waiting for login', profiles: ['a', 'b'], tokenExpiresAt: NOW - 2 * min, verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH' },
-      { label: 'profile legacy', state: 'relogin-required', reason: 'refresh token revoked', profiles: [], lastError: 'InvalidGrantException' },
+      {
+        label: 'old',
+        ssoSession: 'old',
+        state: 'logging-in',
+        reason: 'waiting for login',
+        profiles: ['a', 'b'],
+        tokenExpiresAt: NOW - 2 * min,
+        verificationUriComplete: 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
+      },
+      {
+        label: 'profile legacy',
+        state: 'relogin-required',
+        reason: 'refresh token revoked',
+        profiles: [],
+        lastError: 'InvalidGrantException',
+      },
     ],
     pid: 4242,
     containerEndpoint: { url: 'http://127.0.0.1:9911', tokenFile: '/run/user/1000/aws-credd/token' },

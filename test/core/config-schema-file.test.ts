@@ -38,7 +38,8 @@ t.test('every key has a description; every key with a default shows it', async (
     for (const [k, child] of Object.entries(node.properties ?? {})) {
       t.type(child.description, 'string', `${path}${k} has a description`)
       // Free-form maps (HTTP headers) are the one kind of object that takes any key.
-      if (child.type === 'object' && child.propertyNames === undefined && k !== 'headers') t.equal(child.additionalProperties, false, `${path}${k} is strict`)
+      if (child.type === 'object' && child.propertyNames === undefined && k !== 'headers')
+        t.equal(child.additionalProperties, false, `${path}${k} is strict`)
       visit(child, `${path}${k}.`)
     }
   }

@@ -36,7 +36,11 @@ t.test('defaults', async (t) => {
   t.strictSame(defaultConfig(), want)
   t.strictSame(parseConfig({}, 'config.json'), want)
   t.strictSame(parseConfig({ refresh: {}, log: {} }, 'config.json'), want)
-  t.strictSame(parseConfig({ log: { level: 'debug' } }, 'c').log, { level: 'debug', format: 'auto' }, 'partial section keeps other defaults')
+  t.strictSame(
+    parseConfig({ log: { level: 'debug' } }, 'c').log,
+    { level: 'debug', format: 'auto' },
+    'partial section keeps other defaults',
+  )
 })
 
 t.test('a full config parses, durations in ms', async (t) => {
@@ -58,9 +62,15 @@ t.test('unknown keys, top level and nested, with did-you-mean', async (t) => {
   t.equal(problem(t, { refresh: { befor: '20m' } }), 'config.json: refresh.befor: unknown key (did you mean "before"?)')
   t.equal(problem(t, { lgo: {} }), 'config.json: lgo: unknown key (did you mean "log"?)')
   t.equal(problem(t, { Profiles: [] }), 'config.json: Profiles: unknown key (did you mean "profiles"?)')
-  t.match(problem(t, { color: true }), /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "server", "consumers", "imds", "metrics", "audit", "log"$/)
+  t.match(
+    problem(t, { color: true }),
+    /^config\.json: color: unknown key; allowed keys: "\$schema", "profiles", "refresh", "sso", "alerts", "mfa", "server", "consumers", "imds", "metrics", "audit", "log"$/,
+  )
   t.match(problem(t, { profiles: [{ profile: 'a', writeto: 'b' }] }), 'profiles[0].writeto: unknown key (did you mean "writeTo"?)')
-  t.match(problem(t, { log: { formt: 'json', levl: 'x' } }), /^config\.json: log: unknown keys "formt" \(did you mean "format"\?\), "levl" \(did you mean "level"\?\)$/)
+  t.match(
+    problem(t, { log: { formt: 'json', levl: 'x' } }),
+    /^config\.json: log: unknown keys "formt" \(did you mean "format"\?\), "levl" \(did you mean "level"\?\)$/,
+  )
   t.match(problem(t, { a: 1, b: 2 }), /^config\.json: unknown keys "a", "b"$/)
 })
 
@@ -84,7 +94,10 @@ t.test('durations: each mistake names key and value', async (t) => {
     'config.json: refresh.before: "20 minutes" is not a duration; use a number followed by ms, s, m, h or d, such as "20m" or "1h30m"',
   )
   t.match(problem(t, { refresh: { before: 1200 } }), /^config\.json: refresh\.before: 1200 is not a duration: a bare number has no unit/)
-  t.match(problem(t, { refresh: { before: '1200' } }), /refresh\.before: "1200" is not a duration: a bare number has no unit; write "1200s" or "1200m"$/)
+  t.match(
+    problem(t, { refresh: { before: '1200' } }),
+    /refresh\.before: "1200" is not a duration: a bare number has no unit; write "1200s" or "1200m"$/,
+  )
   t.match(problem(t, { refresh: { before: '0m' } }), /refresh\.before: "0m" is zero/)
   t.match(problem(t, { refresh: { before: '30m1h' } }), /refresh\.before: "30m1h" .*largest to smallest/)
   t.match(problem(t, { refresh: { before: null } }), /refresh\.before: null is not a duration/)
@@ -97,15 +110,27 @@ t.test('profiles: shape, names and duplicates', async (t) => {
   t.equal(problem(t, { profiles: [{ profile: 7 }] }), 'config.json: profiles[0].profile: 7 is not a string')
   t.equal(problem(t, { profiles: ['dev'] }), 'config.json: profiles[0]: "dev" is not an object')
   t.match(problem(t, { profiles: [{ profile: '' }] }), /^config\.json: profiles\[0\]\.profile: must not be empty/)
-  t.match(problem(t, { profiles: [{ profile: 'a', writeTo: 'dev]' }] }), /profiles\[0\]\.writeTo: "dev\]" cannot be a credentials-file section name: it must not contain brackets/)
-  t.match(problem(t, { profiles: [{ profile: 'a', writeTo: 'x\ny' }] }), /profiles\[0\]\.writeTo: "x\\ny" cannot be/, 'newline shown escaped')
+  t.match(
+    problem(t, { profiles: [{ profile: 'a', writeTo: 'dev]' }] }),
+    /profiles\[0\]\.writeTo: "dev\]" cannot be a credentials-file section name: it must not contain brackets/,
+  )
+  t.match(
+    problem(t, { profiles: [{ profile: 'a', writeTo: 'x\ny' }] }),
+    /profiles\[0\]\.writeTo: "x\\ny" cannot be/,
+    'newline shown escaped',
+  )
   t.match(problem(t, { profiles: [{ profile: 'a', writeTo: ' dev' }] }), /profiles\[0\]\.writeTo: " dev" has spaces/)
   t.equal(
     problem(t, { profiles: [{ profile: 'dev' }, { profile: 'x' }, { profile: 'dev' }] }),
     'config.json: profiles[2].profile: "dev" is listed twice (also profiles[0]); remove one',
   )
   t.equal(
-    problem(t, { profiles: [{ profile: 'a', writeTo: 'w' }, { profile: 'b', writeTo: 'w' }] }),
+    problem(t, {
+      profiles: [
+        { profile: 'a', writeTo: 'w' },
+        { profile: 'b', writeTo: 'w' },
+      ],
+    }),
     'config.json: profiles[1].writeTo: "w" is also written by profiles[0]; give each profile its own section',
   )
   t.equal(
@@ -118,11 +143,18 @@ t.test('profiles: shape, names and duplicates', async (t) => {
     [{ profile: 'a' }, { profile: 'b' }],
     'profiles without writeTo do not clash',
   )
-  t.match(problem(t, { profiles: [{ profile: 7 }, { profile: 7 }] }), /7 is not a string \(and 1 more problem\)$/, 'invalid entries are not compared')
+  t.match(
+    problem(t, { profiles: [{ profile: 7 }, { profile: 7 }] }),
+    /7 is not a string \(and 1 more problem\)$/,
+    'invalid entries are not compared',
+  )
 })
 
 t.test('log settings', async (t) => {
-  t.equal(problem(t, { log: { level: 'inf' } }), 'config.json: log.level: "inf" is not one of "error", "warn", "info", "debug" (did you mean "info"?)')
+  t.equal(
+    problem(t, { log: { level: 'inf' } }),
+    'config.json: log.level: "inf" is not one of "error", "warn", "info", "debug" (did you mean "info"?)',
+  )
   t.equal(problem(t, { log: { level: 'verbose' } }), 'config.json: log.level: "verbose" is not one of "error", "warn", "info", "debug"')
   t.match(problem(t, { log: { format: 'jsn' } }), /log\.format: "jsn" is not one of "auto", "text", "json" \(did you mean "json"\?\)/)
   t.match(problem(t, { log: { level: 3 } }), /log\.level: 3 is not one of/)
@@ -148,7 +180,14 @@ t.test('didYouMean', async (t) => {
 })
 
 t.test('sso, alerts and mfa', async (t) => {
-  const c = parseConfig({ sso: { deviceLogin: 'alert', refreshBefore: '5m' }, alerts: { webhook: { url: 'https://hooks.example/T/B/secret', headers: { Authorization: 'Bearer x' } }, command: 'logger' }, mfa: { sessionDuration: '36h' } }, 'config.json')
+  const c = parseConfig(
+    {
+      sso: { deviceLogin: 'alert', refreshBefore: '5m' },
+      alerts: { webhook: { url: 'https://hooks.example/T/B/secret', headers: { Authorization: 'Bearer x' } }, command: 'logger' },
+      mfa: { sessionDuration: '36h' },
+    },
+    'config.json',
+  )
   t.equal(c.sso.deviceLogin, 'alert')
   t.equal(c.sso.refreshBefore, 5 * 60_000)
   t.equal(c.alerts.webhook?.url, 'https://hooks.example/T/B/secret')
@@ -157,7 +196,10 @@ t.test('sso, alerts and mfa', async (t) => {
   t.match(bad, /alerts\.webhook\.url: must be an http/)
   t.notMatch(bad, /secret/, 'a webhook URL is never echoed: it holds a token')
   t.match(problem(t, { mfa: { sessionDuration: '37h' } }), /mfa\.sessionDuration: must be between 15m and 36h/)
-  t.match(problem(t, { sso: { deviceLogin: 'alret' } }), /sso\.deviceLogin: "alret" is not one of "off", "alert" \(did you mean "alert"\?\)/)
+  t.match(
+    problem(t, { sso: { deviceLogin: 'alret' } }),
+    /sso\.deviceLogin: "alret" is not one of "off", "alert" \(did you mean "alert"\?\)/,
+  )
 })
 
 t.test('listen addresses', async (t) => {
@@ -184,17 +226,52 @@ t.test('a wrong value under a credential-bearing key is described by its type, n
   t.equal(msg, 'config.json: alerts.webhook.headers.Authorization: the number value is not a string')
   t.notMatch(msg, /12345678/)
   t.match(problem(t, { log: { level: 12345678 } }), /12345678/, 'elsewhere the value is shown')
-  t.notMatch(problem(t, { alerts: { webhook: 'https://hooks.slack.com/services/T01/B02/s3cr3tXYZ' } }), /s3cr3t/, 'a webhook URL (its path is the secret) is not echoed')
+  t.notMatch(
+    problem(t, { alerts: { webhook: 'https://hooks.slack.com/services/T01/B02/s3cr3tXYZ' } }),
+    /s3cr3t/,
+    'a webhook URL (its path is the secret) is not echoed',
+  )
 })
 
 t.test('consumers: names, profiles and absolute token files, each once', async (t) => {
   const ok = parseConfig({ consumers: [{ name: 'litellm', profiles: ['bedrock'], tokenFile: '/shared/litellm.token' }] }, 'config.json')
   t.strictSame(ok.consumers, [{ name: 'litellm', profiles: ['bedrock'], tokenFile: '/shared/litellm.token' }])
-  t.match(problem(t, { consumers: [{ name: 'a b', profiles: ['x'], tokenFile: '/t' }] }), /^config\.json: consumers\[0\]\.name: must be letters, digits/)
-  t.match(problem(t, { consumers: [{ name: 'owner', profiles: ['x'], tokenFile: '/t' }] }), /consumers\[0\]\.name: "owner" and "imds" are reserved/)
-  t.match(problem(t, { consumers: [{ name: 'a', profiles: [], tokenFile: '/t' }] }), /consumers\[0\]\.profiles: must name at least one profile/)
-  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: 'rel/t' }] }), /consumers\[0\]\.tokenFile: "rel\/t" is not an absolute path/)
-  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t' }, { name: 'a', profiles: ['y'], tokenFile: '/u' }] }), /consumers\[1\]\.name: "a" is listed twice/)
-  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t' }, { name: 'b', profiles: ['y'], tokenFile: '/t' }] }), /consumers\[1\]\.tokenFile: is also the token file of consumers\[0\]/)
-  t.match(problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t', token: 'x' }] }), /consumers\[0\]\.token: unknown key \(did you mean "tokenFile"\?\)/)
+  t.match(
+    problem(t, { consumers: [{ name: 'a b', profiles: ['x'], tokenFile: '/t' }] }),
+    /^config\.json: consumers\[0\]\.name: must be letters, digits/,
+  )
+  t.match(
+    problem(t, { consumers: [{ name: 'owner', profiles: ['x'], tokenFile: '/t' }] }),
+    /consumers\[0\]\.name: "owner" and "imds" are reserved/,
+  )
+  t.match(
+    problem(t, { consumers: [{ name: 'a', profiles: [], tokenFile: '/t' }] }),
+    /consumers\[0\]\.profiles: must name at least one profile/,
+  )
+  t.match(
+    problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: 'rel/t' }] }),
+    /consumers\[0\]\.tokenFile: "rel\/t" is not an absolute path/,
+  )
+  t.match(
+    problem(t, {
+      consumers: [
+        { name: 'a', profiles: ['x'], tokenFile: '/t' },
+        { name: 'a', profiles: ['y'], tokenFile: '/u' },
+      ],
+    }),
+    /consumers\[1\]\.name: "a" is listed twice/,
+  )
+  t.match(
+    problem(t, {
+      consumers: [
+        { name: 'a', profiles: ['x'], tokenFile: '/t' },
+        { name: 'b', profiles: ['y'], tokenFile: '/t' },
+      ],
+    }),
+    /consumers\[1\]\.tokenFile: is also the token file of consumers\[0\]/,
+  )
+  t.match(
+    problem(t, { consumers: [{ name: 'a', profiles: ['x'], tokenFile: '/t', token: 'x' }] }),
+    /consumers\[0\]\.token: unknown key \(did you mean "tokenFile"\?\)/,
+  )
 })

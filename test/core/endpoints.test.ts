@@ -35,26 +35,132 @@ const rows: Row[] = [
   { name: 'nothing configured', service: 'sts', profile: { region: 'eu-west-1' }, want: undefined, source: 'none' },
   { name: 'no profile at all', service: 'sts', want: undefined, source: 'none' },
   { name: 'profile endpoint_url', service: 'sts', profile: { endpoint_url: P }, want: P, source: 'profile' },
-  { name: 'services section beats profile endpoint_url', service: 'sts', profile: { services: 'dev', endpoint_url: P }, services: svc, want: S, source: 'services-section' },
-  { name: 'services section without this service falls back to endpoint_url', service: 'sso', profile: { services: 'dev', endpoint_url: P }, services: svc, want: P, source: 'profile' },
-  { name: 'sso-oidc uses the sso_oidc sub-key', service: 'sso-oidc', profile: { services: 'dev' }, services: svc, want: O, source: 'services-section' },
-  { name: 'missing services section drops config endpoints (SDK)', service: 'sts', profile: { services: 'nope', endpoint_url: P }, services: svc, want: undefined, source: 'none' },
-  { name: 'AWS_ENDPOINT_URL beats config', service: 'sts', profile: { services: 'dev', endpoint_url: P }, services: svc, env: { AWS_ENDPOINT_URL: G }, want: G, source: 'env-global' },
-  { name: 'AWS_ENDPOINT_URL_STS beats AWS_ENDPOINT_URL', service: 'sts', env: { AWS_ENDPOINT_URL: G, AWS_ENDPOINT_URL_STS: E }, want: E, source: 'env-service' },
-  { name: 'AWS_ENDPOINT_URL_SSO_OIDC for sso-oidc', service: 'sso-oidc', env: { AWS_ENDPOINT_URL: G, AWS_ENDPOINT_URL_SSO_OIDC: E }, want: E, source: 'env-service' },
-  { name: 'AWS_ENDPOINT_URL_SSO is not for sso-oidc', service: 'sso-oidc', env: { AWS_ENDPOINT_URL_SSO: E }, want: undefined, source: 'none' },
+  {
+    name: 'services section beats profile endpoint_url',
+    service: 'sts',
+    profile: { services: 'dev', endpoint_url: P },
+    services: svc,
+    want: S,
+    source: 'services-section',
+  },
+  {
+    name: 'services section without this service falls back to endpoint_url',
+    service: 'sso',
+    profile: { services: 'dev', endpoint_url: P },
+    services: svc,
+    want: P,
+    source: 'profile',
+  },
+  {
+    name: 'sso-oidc uses the sso_oidc sub-key',
+    service: 'sso-oidc',
+    profile: { services: 'dev' },
+    services: svc,
+    want: O,
+    source: 'services-section',
+  },
+  {
+    name: 'missing services section drops config endpoints (SDK)',
+    service: 'sts',
+    profile: { services: 'nope', endpoint_url: P },
+    services: svc,
+    want: undefined,
+    source: 'none',
+  },
+  {
+    name: 'AWS_ENDPOINT_URL beats config',
+    service: 'sts',
+    profile: { services: 'dev', endpoint_url: P },
+    services: svc,
+    env: { AWS_ENDPOINT_URL: G },
+    want: G,
+    source: 'env-global',
+  },
+  {
+    name: 'AWS_ENDPOINT_URL_STS beats AWS_ENDPOINT_URL',
+    service: 'sts',
+    env: { AWS_ENDPOINT_URL: G, AWS_ENDPOINT_URL_STS: E },
+    want: E,
+    source: 'env-service',
+  },
+  {
+    name: 'AWS_ENDPOINT_URL_SSO_OIDC for sso-oidc',
+    service: 'sso-oidc',
+    env: { AWS_ENDPOINT_URL: G, AWS_ENDPOINT_URL_SSO_OIDC: E },
+    want: E,
+    source: 'env-service',
+  },
+  {
+    name: 'AWS_ENDPOINT_URL_SSO is not for sso-oidc',
+    service: 'sso-oidc',
+    env: { AWS_ENDPOINT_URL_SSO: E },
+    want: undefined,
+    source: 'none',
+  },
   { name: 'AWS_ENDPOINT_URL_SSO for sso', service: 'sso', env: { AWS_ENDPOINT_URL_SSO: E }, want: E, source: 'env-service' },
-  { name: 'empty service var is unset', service: 'sts', env: { AWS_ENDPOINT_URL_STS: '', AWS_ENDPOINT_URL: G }, want: G, source: 'env-global' },
-  { name: 'env ignore=true ignores everything', service: 'sts', profile: { endpoint_url: P }, env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_ENDPOINT_URL_STS: E }, want: undefined, source: 'ignored' },
-  { name: 'profile ignore=true ignores env too', service: 'sts', profile: { endpoint_url: P, ignore_configured_endpoint_urls: 'true' }, env: { AWS_ENDPOINT_URL: G }, want: undefined, source: 'ignored' },
-  { name: 'env ignore=false beats profile ignore=true', service: 'sts', profile: { endpoint_url: P, ignore_configured_endpoint_urls: 'true' }, env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' }, want: P, source: 'profile' },
-  { name: 'env ignore=TRUE is not a JS boolean: next source decides', service: 'sts', profile: { endpoint_url: P }, env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'TRUE' }, want: P, source: 'profile' },
-  { name: 'invalid env ignore falls to profile ignore', service: 'sts', profile: { endpoint_url: P, ignore_configured_endpoint_urls: 'true' }, env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'yes' }, want: undefined, source: 'ignored' },
-  { name: 'empty env ignore falls to profile', service: 'sts', profile: { endpoint_url: P }, env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '' }, want: P, source: 'profile' },
+  {
+    name: 'empty service var is unset',
+    service: 'sts',
+    env: { AWS_ENDPOINT_URL_STS: '', AWS_ENDPOINT_URL: G },
+    want: G,
+    source: 'env-global',
+  },
+  {
+    name: 'env ignore=true ignores everything',
+    service: 'sts',
+    profile: { endpoint_url: P },
+    env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_ENDPOINT_URL_STS: E },
+    want: undefined,
+    source: 'ignored',
+  },
+  {
+    name: 'profile ignore=true ignores env too',
+    service: 'sts',
+    profile: { endpoint_url: P, ignore_configured_endpoint_urls: 'true' },
+    env: { AWS_ENDPOINT_URL: G },
+    want: undefined,
+    source: 'ignored',
+  },
+  {
+    name: 'env ignore=false beats profile ignore=true',
+    service: 'sts',
+    profile: { endpoint_url: P, ignore_configured_endpoint_urls: 'true' },
+    env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false' },
+    want: P,
+    source: 'profile',
+  },
+  {
+    name: 'env ignore=TRUE is not a JS boolean: next source decides',
+    service: 'sts',
+    profile: { endpoint_url: P },
+    env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'TRUE' },
+    want: P,
+    source: 'profile',
+  },
+  {
+    name: 'invalid env ignore falls to profile ignore',
+    service: 'sts',
+    profile: { endpoint_url: P, ignore_configured_endpoint_urls: 'true' },
+    env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'yes' },
+    want: undefined,
+    source: 'ignored',
+  },
+  {
+    name: 'empty env ignore falls to profile',
+    service: 'sts',
+    profile: { endpoint_url: P },
+    env: { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: '' },
+    want: P,
+    source: 'profile',
+  },
 ]
 
 t.test('names', async (t) => {
-  t.same((['sts', 'sso', 'sso-oidc'] as const).map(endpointEnvVar), ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_SSO', 'AWS_ENDPOINT_URL_SSO_OIDC'])
+  t.same((['sts', 'sso', 'sso-oidc'] as const).map(endpointEnvVar), [
+    'AWS_ENDPOINT_URL_STS',
+    'AWS_ENDPOINT_URL_SSO',
+    'AWS_ENDPOINT_URL_SSO_OIDC',
+  ])
   t.same((['sts', 'sso', 'sso-oidc'] as const).map(endpointConfigKey), ['sts', 'sso', 'sso_oidc'])
 })
 
@@ -70,7 +176,10 @@ t.test('precedence table', async (t) => {
 
 const toIni = (r: Row): string => {
   let ini = ''
-  if (r.profile) ini += `[profile p]\n${Object.entries(r.profile).map(([k, v]) => `${k} = ${v}\n`).join('')}`
+  if (r.profile)
+    ini += `[profile p]\n${Object.entries(r.profile)
+      .map(([k, v]) => `${k} = ${v}\n`)
+      .join('')}`
   for (const [name, keys] of Object.entries(r.services ?? {})) {
     ini += `[services ${name}]\n`
     for (const [k, v] of Object.entries(keys)) {

@@ -58,7 +58,9 @@ const TABLE: { name: string; e: CreddError; line: string; code: string }[] = [
   {
     name: 'UpstreamError from an SDK error: the second line of the SDK message (and the secret on it) is cut',
     e: fromSdkError('ci', 'AssumeRole arn:aws:iam::111122223333:role/ci', {
-      name: 'AccessDenied', message: `User is not authorized\nrequest had ${SECRET}`, $metadata: { httpStatusCode: 403 },
+      name: 'AccessDenied',
+      message: `User is not authorized\nrequest had ${SECRET}`,
+      $metadata: { httpStatusCode: 403 },
     }),
     line:
       'profile "ci": AssumeRole arn:aws:iam::111122223333:role/ci failed: AccessDenied: User is not authorized; ' +
@@ -67,19 +69,35 @@ const TABLE: { name: string; e: CreddError; line: string; code: string }[] = [
   },
   {
     name: 'SsoTokenError',
-    e: new SsoTokenError('corp', 'profile "dev": SSO session "corp" expired at 2026-01-01T00:00:00Z', 'aws sso login --sso-session corp', 'SsoTokenExpired', 'dev'),
+    e: new SsoTokenError(
+      'corp',
+      'profile "dev": SSO session "corp" expired at 2026-01-01T00:00:00Z',
+      'aws sso login --sso-session corp',
+      'SsoTokenExpired',
+      'dev',
+    ),
     line: 'profile "dev": SSO session "corp" expired at 2026-01-01T00:00:00Z; fix: aws sso login --sso-session corp',
     code: 'SsoTokenExpired',
   },
   {
     name: 'CredentialsFileError',
-    e: new CredentialsFileError('/h/.aws/credentials', '/h/.aws/credentials: another aws-credd holds the lock', { code: 'CredentialsFileLocked', kind: 'transient', fix: 'stop it' }),
+    e: new CredentialsFileError('/h/.aws/credentials', '/h/.aws/credentials: another aws-credd holds the lock', {
+      code: 'CredentialsFileLocked',
+      kind: 'transient',
+      fix: 'stop it',
+    }),
     line: '/h/.aws/credentials: another aws-credd holds the lock; fix: stop it',
     code: 'CredentialsFileLocked',
   },
   {
     name: 'OidcError, an OAuth code',
-    e: new OidcError('corp', 'invalid_grant', 'SSO session "corp": the refresh token was refused', 'permanent', 'run: aws-credd login --sso-session corp'),
+    e: new OidcError(
+      'corp',
+      'invalid_grant',
+      'SSO session "corp": the refresh token was refused',
+      'permanent',
+      'run: aws-credd login --sso-session corp',
+    ),
     line: 'SSO session "corp": the refresh token was refused; fix: run: aws-credd login --sso-session corp',
     code: 'invalid_grant',
   },
@@ -98,7 +116,13 @@ const TABLE: { name: string; e: CreddError; line: string; code: string }[] = [
   },
   {
     name: 'ForeignSymlinkError',
-    e: new ForeignSymlinkError('/h/.aws/credentials', '/tmp/x', 1001, '/h/.aws/credentials leads to /tmp/x, owned by uid 1001', 'remove the link'),
+    e: new ForeignSymlinkError(
+      '/h/.aws/credentials',
+      '/tmp/x',
+      1001,
+      '/h/.aws/credentials leads to /tmp/x, owned by uid 1001',
+      'remove the link',
+    ),
     line: '/h/.aws/credentials leads to /tmp/x, owned by uid 1001; fix: remove the link',
     code: 'ForeignSymlinkTarget',
   },
@@ -130,7 +154,12 @@ t.test('renderError/errorLine: one line per class, with the fix, never a second 
 
 t.test('renderError follows the cause chain only when asked, with class names as the log shows them', async (t) => {
   const root = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { name: 'Error' })
-  const mid = new UpstreamError('dev', 'profile "dev": no answer', { code: 'Timeout', kind: 'transient', fix: 'check the network', cause: root })
+  const mid = new UpstreamError('dev', 'profile "dev": no answer', {
+    code: 'Timeout',
+    kind: 'transient',
+    fix: 'check the network',
+    cause: root,
+  })
   const top = new ProfileError('app', 'profile "app" (via source profile "dev"): no answer', undefined, 'InvalidProfile')
   Object.defineProperty(top, 'cause', { value: mid })
   t.equal(renderError(top), 'profile "app" (via source profile "dev"): no answer')
@@ -142,7 +171,11 @@ t.test('renderError follows the cause chain only when asked, with class names as
   t.equal(renderError(new Error('a\r\nb')), 'a', 'CRLF cut too')
   t.equal(renderError('plain string\nsecond'), 'plain string', 'not an Error: String()ed, first line')
   t.equal(renderError(undefined), 'undefined')
-  t.equal(renderError({ name: 'InvalidResponse', message: 'no credentials' }, { name: true }), 'InvalidResponse: no credentials', 'an error-shaped record (what the log redaction makes)')
+  t.equal(
+    renderError({ name: 'InvalidResponse', message: 'no credentials' }, { name: true }),
+    'InvalidResponse: no credentials',
+    'an error-shaped record (what the log redaction makes)',
+  )
   t.equal(renderError(new TypeError('')), 'TypeError', 'no message: the name')
   t.equal(renderError(new Error('x'.repeat(300)), { max: 200 }).length, 200, 'cut to max')
   t.match(renderError(new Error('x'.repeat(300)), { max: 200 }), /…$/)

@@ -17,7 +17,11 @@ const sourceFiles = (dir: string): string[] =>
   })
 
 /** Source lines outside comments: a comment may name a command. */
-const codeOf = (text: string): string => text.split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l)).join('\n')
+const codeOf = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => !/^\s*(\/\/|\*|\/\*)/.test(l))
+    .join('\n')
 const files = sourceFiles(join(ROOT, 'src')).map((p) => ({ path: relative(ROOT, p), text: codeOf(readFileSync(p, 'utf8')) }))
 
 /** A placeholder no fix text contains: whatever an argument fills is cut out at it. */
@@ -32,7 +36,11 @@ const textOf = (name: string, entry: unknown): string => {
 }
 
 /** The parts of a fix text long enough to be its wording (not "run: " or a closing parenthesis). */
-const fragments = (text: string): string[] => text.split(HOLE).map((s) => s.trim()).filter((s) => s.length >= 12)
+const fragments = (text: string): string[] =>
+  text
+    .split(HOLE)
+    .map((s) => s.trim())
+    .filter((s) => s.length >= 12)
 
 /** Files other than the catalog where `fragment` is written (in a string, a template or a regex). */
 const elsewhere = (fragment: string): string[] => files.filter((f) => f.path !== CATALOG && f.text.includes(fragment)).map((f) => f.path)
@@ -49,14 +57,22 @@ t.test('each catalog entry has wording of its own, written in the catalog only',
 
 t.test('the commands the fixes name are spelled in the catalog only', async (t) => {
   // `aws-credd mfa PROFILE CODE` was written in three wordings before the catalog.
-  for (const re of [/aws-credd mfa \$\{/, /aws sso login --/, /aws sso login \$\{/, /aws-credd login \$\{/, /start it with `aws-credd run`/]) {
+  for (const re of [
+    /aws-credd mfa \$\{/,
+    /aws sso login --/,
+    /aws sso login \$\{/,
+    /aws-credd login \$\{/,
+    /start it with `aws-credd run`/,
+  ]) {
     const hits = files.filter((f) => f.path !== CATALOG && re.test(f.text)).map((f) => f.path)
     t.same(hits, [], `${re} outside ${CATALOG}`)
   }
 })
 
 t.test('"; fix: " joins a message and its fix in one place (withFix in core/errors.ts)', async (t) => {
-  const hits = files.filter((f) => f.path !== 'src/core/errors.ts' && !f.path.startsWith('src/emulator/') && f.text.includes('; fix: ')).map((f) => f.path)
+  const hits = files
+    .filter((f) => f.path !== 'src/core/errors.ts' && !f.path.startsWith('src/emulator/') && f.text.includes('; fix: '))
+    .map((f) => f.path)
   t.same(hits, [], 'hand-joined fix lines')
 })
 

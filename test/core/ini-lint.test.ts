@@ -3,8 +3,12 @@ import { lintIni } from '../../src/core/ini-lint.js'
 
 t.test('what botocore refuses and the SDK skips', async (t) => {
   t.same(lintIni('[default]\nregion = us-east-1\n\n# c\n; c\n[profile a]\nrole_arn = x\n  continued\n'), [], 'a good file')
-  t.same(lintIni('[profile a]\nrole_arn = x\n[profile b\nregion = x\n'), [{ line: 3, problem: 'section header "[profile b" has no closing ]' }])
-  t.same(lintIni('[a]\ngarbage\n'), [{ line: 2, problem: 'this line is neither a [section] nor a key = value line (a value pasted on a line of its own?)' }])
+  t.same(lintIni('[profile a]\nrole_arn = x\n[profile b\nregion = x\n'), [
+    { line: 3, problem: 'section header "[profile b" has no closing ]' },
+  ])
+  t.same(lintIni('[a]\ngarbage\n'), [
+    { line: 2, problem: 'this line is neither a [section] nor a key = value line (a value pasted on a line of its own?)' },
+  ])
   const pasted = lintIni('[a]\naws_secret_access_key =\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n')
   t.equal(pasted.length, 1)
   t.notMatch(pasted[0]!.problem, /wJal|EXAMPLEKEY/, 'no part of a pasted secret is echoed')

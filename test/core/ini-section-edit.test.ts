@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  SectionConflict, findSection, inspectSection, removeSectionKeys, sectionNameProblem, upsertSection, valueProblem,
+  SectionConflict,
+  findSection,
+  inspectSection,
+  removeSectionKeys,
+  sectionNameProblem,
+  upsertSection,
+  valueProblem,
 } from '../../src/core/ini-section-edit.js'
 import { botocoreRead, sdkRead, type Sections } from '../helpers/ini-readers.js'
 
@@ -12,7 +18,11 @@ const ID = `ASIA${upper(16)}`
 const SECRET = randomBytes(30).toString('base64')
 const TOKEN = `IQoJb3JpZ2luX2VjE+/=${randomBytes(60).toString('base64')}`
 const M = '# managed by aws-credd: profile app-admin'
-const E: Array<[string, string]> = [['aws_access_key_id', ID], ['aws_secret_access_key', SECRET], ['aws_session_token', TOKEN]]
+const E: Array<[string, string]> = [
+  ['aws_access_key_id', ID],
+  ['aws_secret_access_key', SECRET],
+  ['aws_session_token', TOKEN],
+]
 const OURS = E.map(([k]) => k)
 const ours = (eol = '\n'): string => ['[app]', M, ...E.map(([k, v]) => `${k} = ${v}`)].map((l) => l + eol).join('')
 
@@ -21,16 +31,23 @@ const cases: Array<{ name: string; input: string; expected: string }> = [
   {
     name: 'CRLF file, section absent',
     input: '[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n',
-    expected: '[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n\r\n' + ours('\r\n'),
+    expected:
+      '[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n\r\n' +
+      ours('\r\n'),
   },
   { name: 'no trailing newline', input: '[default]\nregion = eu-west-1', expected: '[default]\nregion = eu-west-1\n\n' + ours() },
   { name: 'already ends with a blank line', input: '[default]\nregion = x\n\n', expected: '[default]\nregion = x\n\n' + ours() },
   {
     name: 'comments between sections, ours in the middle',
-    input: '# top\n[a]\nk = v\n\n# about app\n[app]\naws_access_key_id = ASIAOLD\n; a note\naws_secret_access_key=OLD\n\n# about b\n[b]\nk=v\n',
+    input:
+      '# top\n[a]\nk = v\n\n# about app\n[app]\naws_access_key_id = ASIAOLD\n; a note\naws_secret_access_key=OLD\n\n# about b\n[b]\nk=v\n',
     expected: `# top\n[a]\nk = v\n\n# about app\n[app]\n${M}\naws_access_key_id = ${ID}\n; a note\naws_secret_access_key=${SECRET}\naws_session_token = ${TOKEN}\n\n# about b\n[b]\nk=v\n`,
   },
-  { name: '[ app ] with spaces is section " app " for both readers', input: '[ app ]\nregion = x\n', expected: '[ app ]\nregion = x\n\n' + ours() },
+  {
+    name: '[ app ] with spaces is section " app " for both readers',
+    input: '[ app ]\nregion = x\n',
+    expected: '[ app ]\nregion = x\n\n' + ours(),
+  },
   {
     name: 'uppercase keys and a colon are our keys to botocore: rewritten lowercase',
     input: '[app]\nAWS_ACCESS_KEY_ID = OLD\nAws_Secret_Access_Key: OLD\n',
@@ -88,8 +105,7 @@ const cases: Array<{ name: string; input: string; expected: string }> = [
 
 const withoutOurs = (s: Record<string, unknown> | undefined): Record<string, unknown> =>
   Object.fromEntries(Object.entries(s ?? {}).filter(([k]) => !OURS.includes(k.toLowerCase())))
-const others = (all: Sections | undefined): Sections =>
-  Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => k !== 'app'))
+const others = (all: Sections | undefined): Sections => Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => k !== 'app'))
 const ourValues = Object.fromEntries(E)
 
 t.test('upsertSection: byte-exact results that both readers read back', async (t) => {
@@ -130,7 +146,11 @@ t.test('a header only one reader names [app] is refused', async (t) => {
     t.throws(() => upsertSection(input, 'app', E, M), SectionConflict, JSON.stringify(input))
     t.throws(() => removeSectionKeys(input, 'app', OURS), SectionConflict)
   }
-  t.equal(upsertSection('[app] ; fine\n', 'app', E, M), `[app] ; fine\n${M}\n${E.map(([k, v]) => `${k} = ${v}\n`).join('')}`, 'a spaced comment after the header is read alike')
+  t.equal(
+    upsertSection('[app] ; fine\n', 'app', E, M),
+    `[app] ; fine\n${M}\n${E.map(([k, v]) => `${k} = ${v}\n`).join('')}`,
+    'a spaced comment after the header is read alike',
+  )
 })
 
 t.test('removeSectionKeys keeps the header, the marker and everything else', async (t) => {
@@ -142,7 +162,11 @@ t.test('removeSectionKeys keeps the header, the marker and everything else', asy
   t.equal(removeSectionKeys(out, 'app', OURS), out, 'nothing left to remove: unchanged')
   const dup = '[app]\naws_access_key_id = A\n[b]\nk=v\n[app]\nAWS_ACCESS_KEY_ID = B\nx = 1\n'
   t.equal(removeSectionKeys(dup, 'app', OURS), '[app]\n[b]\nk=v\n[app]\nx = 1\n', 'from every duplicate')
-  t.equal(removeSectionKeys('[app]\nregion = x\n  aws_session_token = STALE\n', 'app', OURS), '[app]\nregion = x\n', 'also a copy only the SDK reads')
+  t.equal(
+    removeSectionKeys('[app]\nregion = x\n  aws_session_token = STALE\n', 'app', OURS),
+    '[app]\nregion = x\n',
+    'also a copy only the SDK reads',
+  )
   const dir = t.testdir({ out })
   t.same(withoutOurs((await sdkRead(join(dir, 'out'))).app), (await sdkRead(join(dir, 'out'))).app, 'the SDK sees none of our keys')
 })
@@ -150,7 +174,11 @@ t.test('removeSectionKeys keeps the header, the marker and everything else', asy
 t.test('inspectSection and findSection', async (t) => {
   const text = `[a]\nk=v\n\n[app]\n${M}\nAWS_ACCESS_KEY_ID = AKIAIOSFODNN7EXAMPLE # note\nregion: x\n[app]\nregion = y\n`
   t.same(inspectSection(text, 'app'), { exists: true, managed: true, values: { aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE', region: 'y' } })
-  t.same(inspectSection('[app]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n', 'app'), { exists: true, managed: false, values: { aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE' } })
+  t.same(inspectSection('[app]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n', 'app'), {
+    exists: true,
+    managed: false,
+    values: { aws_access_key_id: 'AKIAIOSFODNN7EXAMPLE' },
+  })
   t.same(inspectSection('[ app ]\nk=v\n', 'app'), { exists: false, managed: false, values: {} })
   t.same(findSection(text, 'app'), { start: text.indexOf('[app]'), end: text.lastIndexOf('[app]'), duplicates: 1 })
   t.equal(findSection(text, 'zzz'), undefined)

@@ -7,11 +7,17 @@ import { graphOf, roleLink, ssoLink, staticLink } from '../helpers/graphs.js'
 
 const SERIAL = 'arn:aws:iam::123456789012:mfa/alice'
 const mfaSession: Link = { kind: 'mfa-session', id: 'mfa-session:base', profile: 'base', mfaSerial: SERIAL, source: 'static:base' }
-const webIdentity: Link = { kind: 'web-identity', id: 'web-identity:k8s', profile: 'k8s', roleArn: 'arn:aws:iam::123456789012:role/k8s', webIdentityTokenFile: '/var/run/token' }
+const webIdentity: Link = {
+  kind: 'web-identity',
+  id: 'web-identity:k8s',
+  profile: 'k8s',
+  roleArn: 'arn:aws:iam::123456789012:role/k8s',
+  webIdentityTokenFile: '/var/run/token',
+}
 const processLink: Link = { kind: 'process', id: 'process:p', profile: 'p', command: 'get-creds --json' }
 const envSource: Link = { kind: 'credential-source', id: 'credential-source:c', profile: 'c', credentialSource: 'Environment' }
 
-t.test('sourceOf: only assume-role and mfa-session take another link\'s credentials', async (t) => {
+t.test("sourceOf: only assume-role and mfa-session take another link's credentials", async (t) => {
   const rows: Array<[string, Link, string | undefined]> = [
     ['assume-role is signed by its source', roleLink('admin', 'static:base'), 'static:base'],
     ['an MFA session is signed by the static keys it names', mfaSession, 'static:base'],
@@ -56,5 +62,5 @@ t.test('chainOf: from the root down to the link that needs no input', async (t) 
     ['a link that is its own source is walked once', 'assume-role:self', ['assume-role:self']],
   ]
   for (const [proves, root, want] of rows) t.same(ids(root), want, proves)
-  t.equal(chainOf(g, 'assume-role:a')[1], base, 'the chain holds the graph\'s link objects, not copies')
+  t.equal(chainOf(g, 'assume-role:a')[1], base, "the chain holds the graph's link objects, not copies")
 })

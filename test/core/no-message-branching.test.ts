@@ -20,7 +20,10 @@ const TEXT = String.raw`(?:\.message|\b(?:reason|lastError|errorText|detail)|(?:
 const READS = String.raw`(?:includes|startsWith|endsWith|match|matchAll|indexOf|lastIndexOf|search)`
 const PATTERNS: { what: string; re: RegExp }[] = [
   { what: 'a method reading the message', re: new RegExp(String.raw`${TEXT}\s*\??\.\s*${READS}\(`) },
-  { what: 'a regex run on the message', re: new RegExp(String.raw`\.(?:test|exec)\(\s*(?:[\w.?]*\.message\b|\x60[^\x60]*\$\{[\w.?]*message\})`) },
+  {
+    what: 'a regex run on the message',
+    re: new RegExp(String.raw`\.(?:test|exec)\(\s*(?:[\w.?]*\.message\b|\x60[^\x60]*\$\{[\w.?]*message\})`),
+  },
   // (a check for undefined or null is not reading the text)
   { what: 'a comparison with the message', re: /\.message\s*[!=]==?(?!=)(?!\s*(?:undefined|null)\b)|[!=]==?\s*[\w.?()]*\.message\b/ },
   { what: 'a switch on the message', re: /switch\s*\(\s*[\w.?]*\.message\s*\)/ },
@@ -40,7 +43,13 @@ const scan = (path: string, text: string): string[] =>
     if (isComment(line)) return []
     const hit = PATTERNS.find((p) => p.re.test(line))
     if (!hit) return []
-    if ([...ALLOWED].some((a) => { const [f, tag] = a.split(':'); return path === f && line.includes(tag!) })) return []
+    if (
+      [...ALLOWED].some((a) => {
+        const [f, tag] = a.split(':')
+        return path === f && line.includes(tag!)
+      })
+    )
+      return []
     return [`${path}:${i + 1}: ${hit.what}: ${line.trim()}`]
   })
 
@@ -54,14 +63,14 @@ t.test('no file in src/ branches on an error message', async (t) => {
 t.test('the scan catches each way it was done before (the lines this issue removed)', async (t) => {
   const planted = [
     "      if (this.profileErrors.get(profile)?.message !== err.message) this.emit({ type: 'profile-error' })",
-    "  if ((opts.fix ?? true) && a.fix && !a.message.includes(a.fix)) lines.push(`Fix: ${a.fix}`)",
+    '  if ((opts.fix ?? true) && a.fix && !a.message.includes(a.fix)) lines.push(`Fix: ${a.fix}`)',
     '  const named = errorLine(e).includes(`"${profile}"`) ? text : `profile "${profile}": ${text}`',
     '    io.stderr(`aws-credd process: ${reason.includes(`"${profile}"`) ? reason : `no valid credentials`}`)',
     "  if (typeof err?.message !== 'string' || !/Command failed|credential_process|exited/i.test(err.message)) return e",
     '  const exit = /code[: ]+(\\d+)/i.exec(err.message)?.[1]',
     "  if (e.message.startsWith('Signature expired')) return 'skew'",
     '  const skew = SKEW2.test(`${code} ${message}`)',
-    "  switch (e.message) {",
+    '  switch (e.message) {',
   ]
   for (const line of planted) t.equal(scan('src/planted.ts', line).length, 1, line.trim())
   t.same(scan('src/planted.ts', '  // e.message.includes(x) in a comment is fine'), [])

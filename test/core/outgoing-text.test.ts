@@ -37,8 +37,10 @@ t.test('named values: every secret-ish name, in every form, is blanked up to its
     ['{"SessionToken": "abc def", "Expiration": "2026-01-01T00:00:00Z"}', `{"SessionToken": "${R}", "Expiration": "2026-01-01T00:00:00Z"}`],
     ['{\\"token\\":\\"quoted-inside-json\\"}', `{\\"token\\":\\"${R}\\"}`],
     ['GET /cb?code=1&token=abc123&state=x', `GET /cb?code=1&token=${R}&state=x`],
-    ['https://h/p?X-Amz-Security-Token=IQo%2Babc&X-Amz-Signature=deadbeef&X-Amz-Date=20260101T000000Z',
-      `https://h/p?X-Amz-Security-Token=${R}&X-Amz-Signature=${R}&X-Amz-Date=20260101T000000Z`],
+    [
+      'https://h/p?X-Amz-Security-Token=IQo%2Babc&X-Amz-Signature=deadbeef&X-Amz-Date=20260101T000000Z',
+      `https://h/p?X-Amz-Security-Token=${R}&X-Amz-Signature=${R}&X-Amz-Date=20260101T000000Z`,
+    ],
     ['client_secret: "unterminated value', `client_secret: ${R}`],
     ['Cookie: session=abc123', `Cookie: ${R}`],
     ['<SecretAccessKey>plainwordvalue</SecretAccessKey>', `<SecretAccessKey>${R}</SecretAccessKey>`],
@@ -109,8 +111,10 @@ t.test('outgoingText: both jobs, and escapes cannot hide a secret', async (t) =>
     'InternalFailure: REGISTERED-source-secret password=hunter2-is-my-password aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ' +
     'token: abcdef0123456789abcdef \x1b[31mRED\x1b[0m \x1b]0;title\x07 cr\rhere csi\u009b2J'
   const out = outgoingText(planted, { secrets: reg })
-  t.equal(out,
-    `InternalFailure: ${R} password=${R} aws_secret_access_key=${R} token: ${R} \\x1b[31mRED\\x1b[0m \\x1b]0;title\\x07 cr\\rhere csi\\x9b2J`)
+  t.equal(
+    out,
+    `InternalFailure: ${R} password=${R} aws_secret_access_key=${R} token: ${R} \\x1b[31mRED\\x1b[0m \\x1b]0;title\\x07 cr\\rhere csi\\x9b2J`,
+  )
   t.notMatch(out, /[\x00-\x1f\x7f-\x9f]/, 'no control character left')
   // An escape glued to an unregistered key must not hide its shape.
   const key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
@@ -122,10 +126,22 @@ t.test('idempotent: a second pass changes nothing', async (t) => {
   const reg = new SecretRegistry()
   reg.register('REGISTERED-source-secret')
   const inputs = [
-    'password=hunter2', 'password="a b"', 'password="unterminated', '{"token":"x"}', '{\\"token\\":\\"x\\"}', 'token: [redacted]',
-    `k wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, '\x1bwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `x${'\x1b'.repeat(3)}y`,
-    'a\r\nb\u009bc\u202e', 'REGISTERED-source-secretREGISTERED-source-secret', 'https://u:p@h/x?token=1&secret=2',
-    `IQoJb3JpZ2luX2VjE${'Ab1'.repeat(50)}`, 'Authorization: Bearer abc.def', '<Token>v</Token>', 'ordinary words only',
+    'password=hunter2',
+    'password="a b"',
+    'password="unterminated',
+    '{"token":"x"}',
+    '{\\"token\\":\\"x\\"}',
+    'token: [redacted]',
+    `k wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`,
+    '\x1bwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    `x${'\x1b'.repeat(3)}y`,
+    'a\r\nb\u009bc\u202e',
+    'REGISTERED-source-secretREGISTERED-source-secret',
+    'https://u:p@h/x?token=1&secret=2',
+    `IQoJb3JpZ2luX2VjE${'Ab1'.repeat(50)}`,
+    'Authorization: Bearer abc.def',
+    '<Token>v</Token>',
+    'ordinary words only',
   ]
   for (const input of inputs) {
     for (const multiline of [false, true]) {
@@ -193,7 +209,12 @@ t.test('outgoingValue: strings cleaned, secret-named keys blanked, errors expand
 })
 
 t.test('outgoingFields: only the named fields, the rest untouched and the same object when clean', async (t) => {
-  const creds = { Version: 1, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', message: undefined }
+  const creds = {
+    Version: 1,
+    AccessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+    SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    message: undefined,
+  }
   t.equal(outgoingFields(creds, ['message', 'reason'], { secrets: none() }), creds, 'credentials pass as they are')
   const refusal = { message: 'boom \x1b[31m password=x', code: 'E' }
   t.same(outgoingFields(refusal, ['message'], { secrets: none() }), { message: `boom \\x1b[31m password=${R}`, code: 'E' })
@@ -201,8 +222,29 @@ t.test('outgoingFields: only the named fields, the rest untouched and the same o
 })
 
 t.test('secret field names', async (t) => {
-  for (const n of ['password', 'Passwd', 'secret', 'token', 'api_key', 'apiKey', 'Authorization', 'sessionToken', 'x-amz-security-token', 'SecretAccessKey', 'cookie'])
+  for (const n of [
+    'password',
+    'Passwd',
+    'secret',
+    'token',
+    'api_key',
+    'apiKey',
+    'Authorization',
+    'sessionToken',
+    'x-amz-security-token',
+    'SecretAccessKey',
+    'cookie',
+  ])
     t.ok(isSecretFieldName(n), n)
-  for (const n of ['tokenFile', 'accessKeyId', 'AccessKeyId', 'profile', 'message', 'tokenExpiresAt', 'userCode', 'verificationUriComplete'])
+  for (const n of [
+    'tokenFile',
+    'accessKeyId',
+    'AccessKeyId',
+    'profile',
+    'message',
+    'tokenExpiresAt',
+    'userCode',
+    'verificationUriComplete',
+  ])
     t.notOk(isSecretFieldName(n), n)
 })

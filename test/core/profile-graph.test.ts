@@ -181,7 +181,12 @@ const rows: Row[] = [
   { profile: 'from-env', chain: ['assume-role:from-env', 'credential-source:from-env'], sdk: true },
   { profile: 'from-ec2', chain: ['assume-role:from-ec2', 'credential-source:from-ec2'], sdk: false },
   { profile: 'from-ecs', chain: ['assume-role:from-ecs', 'credential-source:from-ecs'], sdk: false },
-  { profile: 'bad-source', error: 'InvalidCredentialSource', match: /credential_source = Ec2InstanceMetaData; expected Environment, Ec2InstanceMetadata or EcsContainer/, sdk: true },
+  {
+    profile: 'bad-source',
+    error: 'InvalidCredentialSource',
+    match: /credential_source = Ec2InstanceMetaData; expected Environment, Ec2InstanceMetadata or EcsContainer/,
+    sdk: true,
+  },
   { profile: 'both-sources', error: 'ConflictingSource', match: /both source_profile and credential_source/, sdk: true },
   { profile: 'ec2-base', error: 'NoCredentials', match: /credential_source but no role_arn/, sdk: true },
   { profile: 'on-ec2-base', chain: ['assume-role:on-ec2-base', 'credential-source:ec2-base'], sdk: false },
@@ -197,7 +202,12 @@ const rows: Row[] = [
   { profile: 'sso-ghost', error: 'SsoSessionNotFound', match: /no \[sso-session ghost\]/, sdk: true },
   { profile: 'sso-half', error: 'SsoIncomplete', match: /\[sso-session half\] lacks sso_region/, sdk: true },
   // The SDK's conflict check is unreachable from fromIni; botocore refuses these.
-  { profile: 'sso-conflict', error: 'SsoSessionConflict', match: /sso_region = us-west-2 but its \[sso-session corp\] says eu-central-1/, sdk: false },
+  {
+    profile: 'sso-conflict',
+    error: 'SsoSessionConflict',
+    match: /sso_region = us-west-2 but its \[sso-session corp\] says eu-central-1/,
+    sdk: false,
+  },
   { profile: 'sso-conflict-url', error: 'SsoSessionConflict', match: /sso_start_url/, sdk: false },
   { profile: 'orphan', error: 'ProfileNotFound', match: /source_profile = ghost, but profile "ghost" does not exist/, sdk: true },
   { profile: 'role-only', error: 'NoCredentials', match: /role_arn but neither source_profile/, sdk: true },
@@ -212,11 +222,16 @@ const sdkRun = async (profile: string): Promise<string[] | Error> => {
   const fake = (name: string) => ({ accessKeyId: `ASIA${name.toUpperCase()}`, secretAccessKey: SECRET, sessionToken: 'tok' })
   try {
     const creds = await fromIni({
-      profile, filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE, ignoreCache: true,
+      profile,
+      filepath: env.AWS_SHARED_CREDENTIALS_FILE,
+      configFilepath: env.AWS_CONFIG_FILE,
+      ignoreCache: true,
       mfaCodeProvider: async () => '123456',
       roleAssumer: async (src, p) => {
         const session = p.RoleSessionName?.startsWith('aws-sdk-js-') ? '-' : p.RoleSessionName
-        calls.push(`AssumeRole ${p.RoleArn} ext=${p.ExternalId ?? '-'} session=${session} dur=${p.DurationSeconds} mfa=${p.SerialNumber ?? '-'} as ${src.accessKeyId}`)
+        calls.push(
+          `AssumeRole ${p.RoleArn} ext=${p.ExternalId ?? '-'} session=${session} dur=${p.DurationSeconds} mfa=${p.SerialNumber ?? '-'} as ${src.accessKeyId}`,
+        )
         return fake(p.RoleArn.split('/').pop() as string)
       },
       roleAssumerWithWebIdentity: async (p) => {
@@ -238,18 +253,30 @@ const ourRun = (graph: ProfileGraph, profile: string): string[] => {
   let key = ''
   for (const link of chain) {
     switch (link.kind) {
-      case 'static': key = link.accessKeyId; break
-      case 'process': key = PROC_KEY; break
-      case 'credential-source': key = link.credentialSource === 'Environment' ? ENV_KEY : 'imds'; break
+      case 'static':
+        key = link.accessKeyId
+        break
+      case 'process':
+        key = PROC_KEY
+        break
+      case 'credential-source':
+        key = link.credentialSource === 'Environment' ? ENV_KEY : 'imds'
+        break
       case 'web-identity':
-        calls.push(`AssumeRoleWithWebIdentity ${link.roleArn} session=${link.roleSessionName} token=${readFileSync(link.webIdentityTokenFile, 'ascii')}`)
+        calls.push(
+          `AssumeRoleWithWebIdentity ${link.roleArn} session=${link.roleSessionName} token=${readFileSync(link.webIdentityTokenFile, 'ascii')}`,
+        )
         key = `ASIA${(link.roleArn.split('/').pop() as string).toUpperCase()}`
         break
       case 'assume-role':
-        calls.push(`AssumeRole ${link.roleArn} ext=${link.externalId ?? '-'} session=${link.roleSessionName ?? '-'} dur=${link.durationSeconds ?? 3600} mfa=${link.mfaSerial ?? '-'} as ${key}`)
+        calls.push(
+          `AssumeRole ${link.roleArn} ext=${link.externalId ?? '-'} session=${link.roleSessionName ?? '-'} dur=${link.durationSeconds ?? 3600} mfa=${link.mfaSerial ?? '-'} as ${key}`,
+        )
         key = `ASIA${(link.roleArn.split('/').pop() as string).toUpperCase()}`
         break
-      case 'sso': key = 'sso'; break
+      case 'sso':
+        key = 'sso'
+        break
     }
   }
   calls.push(`=> ${key}`)
@@ -267,7 +294,10 @@ t.test('discoverProfiles lists every profile of both files', async (t) => {
   const names = discoverProfiles(files)
   for (const p of ['default', 'base', 'creds-only', 'temp', 'r3', 'sso-new', 'login']) t.ok(names.includes(p), p)
   t.notOk(names.includes('x-unprefixed'), '[x] in the config file is not a profile')
-  t.notOk(names.some((n) => n.startsWith('sso-session') || n.startsWith('services')), 'no section names')
+  t.notOk(
+    names.some((n) => n.startsWith('sso-session') || n.startsWith('services')),
+    'no section names',
+  )
 })
 
 t.test('each profile resolves (or fails) as the SDK does', async (t) => {
@@ -300,33 +330,93 @@ const link = (id: string): Link | undefined => graph.links.get(id)
 
 t.test('link fields', async (t) => {
   t.same(link('assume-role:r1'), {
-    kind: 'assume-role', id: 'assume-role:r1', profile: 'r1', region: 'eu-west-1', roleArn: arn('111111111111', 'r1'),
-    roleSessionName: 's1', externalId: 'ext-1', durationSeconds: 900, source: 'static:base',
+    kind: 'assume-role',
+    id: 'assume-role:r1',
+    profile: 'r1',
+    region: 'eu-west-1',
+    roleArn: arn('111111111111', 'r1'),
+    roleSessionName: 's1',
+    externalId: 'ext-1',
+    durationSeconds: 900,
+    source: 'static:base',
   })
   t.match(link('assume-role:mfa-a'), { source: 'mfa-session:base:arn:aws:iam::111111111111:mfa/me' })
-  t.equal((link('assume-role:mfa-a') as { mfaSerial?: string }).mfaSerial, undefined, 'the code goes to GetSessionToken, not to every AssumeRole')
-  t.match(link('mfa-session:base:arn:aws:iam::111111111111:mfa/me'), { kind: 'mfa-session', mfaSerial: 'arn:aws:iam::111111111111:mfa/me', source: 'static:base' })
-  t.match(link('assume-role:mfa-temp'), { mfaSerial: 'arn:aws:iam::111111111111:mfa/me', source: 'static:temp' }, 'temporary keys cannot call GetSessionToken: the code goes to AssumeRole')
-  t.same(link('static:base'), { kind: 'static', id: 'static:base', profile: 'base', accessKeyId: 'AKIABASEEXAMPLE00001', secretAccessKey: SECRET },
-    'credentials-file keys override the config file; no region on a static link')
-  t.same(link('static:temp'), {
-    kind: 'static', id: 'static:temp', profile: 'temp', accessKeyId: 'ASIATEMPEXAMPLE00001', secretAccessKey: SECRET,
-    sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN', expiresAt: Date.UTC(2026, 0, 1, 1),
+  t.equal(
+    (link('assume-role:mfa-a') as { mfaSerial?: string }).mfaSerial,
+    undefined,
+    'the code goes to GetSessionToken, not to every AssumeRole',
+  )
+  t.match(link('mfa-session:base:arn:aws:iam::111111111111:mfa/me'), {
+    kind: 'mfa-session',
+    mfaSerial: 'arn:aws:iam::111111111111:mfa/me',
+    source: 'static:base',
   })
-  t.same(link('credential-source:from-env'), { kind: 'credential-source', id: 'credential-source:from-env', profile: 'from-env', credentialSource: 'Environment' })
+  t.match(
+    link('assume-role:mfa-temp'),
+    { mfaSerial: 'arn:aws:iam::111111111111:mfa/me', source: 'static:temp' },
+    'temporary keys cannot call GetSessionToken: the code goes to AssumeRole',
+  )
+  t.same(
+    link('static:base'),
+    { kind: 'static', id: 'static:base', profile: 'base', accessKeyId: 'AKIABASEEXAMPLE00001', secretAccessKey: SECRET },
+    'credentials-file keys override the config file; no region on a static link',
+  )
+  t.same(link('static:temp'), {
+    kind: 'static',
+    id: 'static:temp',
+    profile: 'temp',
+    accessKeyId: 'ASIATEMPEXAMPLE00001',
+    secretAccessKey: SECRET,
+    sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN',
+    expiresAt: Date.UTC(2026, 0, 1, 1),
+  })
+  t.same(link('credential-source:from-env'), {
+    kind: 'credential-source',
+    id: 'credential-source:from-env',
+    profile: 'from-env',
+    credentialSource: 'Environment',
+  })
   t.same(link('web-identity:web'), {
-    kind: 'web-identity', id: 'web-identity:web', profile: 'web', region: 'us-east-1', roleArn: arn('111111111111', 'web'),
-    webIdentityTokenFile: join(dir, 'token'), roleSessionName: 'pod',
+    kind: 'web-identity',
+    id: 'web-identity:web',
+    profile: 'web',
+    region: 'us-east-1',
+    roleArn: arn('111111111111', 'web'),
+    webIdentityTokenFile: join(dir, 'token'),
+    roleSessionName: 'pod',
   })
   t.same(link('process:proc'), { kind: 'process', id: 'process:proc', profile: 'proc', command: procScript })
-  t.same(link('sso:sso-new'), {
-    kind: 'sso', id: 'sso:sso-new', profile: 'sso-new', region: 'eu-central-1', ssoSession: 'corp', startUrl: 'https://corp.awsapps.com/start',
-    ssoRegion: 'eu-central-1', accountId: '123456789012', roleName: 'Dev', cacheKey: 'corp',
-  }, 'sso_session: values from the session, cache key = session name, region = sso_region')
-  t.same(link('sso:sso-legacy'), {
-    kind: 'sso', id: 'sso:sso-legacy', profile: 'sso-legacy', region: 'us-east-2', startUrl: 'https://legacy.awsapps.com/start',
-    ssoRegion: 'us-east-2', accountId: '123456789012', roleName: 'Admin', cacheKey: 'https://legacy.awsapps.com/start',
-  }, 'legacy: cache key = start URL')
+  t.same(
+    link('sso:sso-new'),
+    {
+      kind: 'sso',
+      id: 'sso:sso-new',
+      profile: 'sso-new',
+      region: 'eu-central-1',
+      ssoSession: 'corp',
+      startUrl: 'https://corp.awsapps.com/start',
+      ssoRegion: 'eu-central-1',
+      accountId: '123456789012',
+      roleName: 'Dev',
+      cacheKey: 'corp',
+    },
+    'sso_session: values from the session, cache key = session name, region = sso_region',
+  )
+  t.same(
+    link('sso:sso-legacy'),
+    {
+      kind: 'sso',
+      id: 'sso:sso-legacy',
+      profile: 'sso-legacy',
+      region: 'us-east-2',
+      startUrl: 'https://legacy.awsapps.com/start',
+      ssoRegion: 'us-east-2',
+      accountId: '123456789012',
+      roleName: 'Admin',
+      cacheKey: 'https://legacy.awsapps.com/start',
+    },
+    'legacy: cache key = start URL',
+  )
 })
 
 t.test('shared sources are one link, failed chains leave nothing behind', async (t) => {
@@ -410,7 +500,7 @@ t.test('endpoints are filled per link', async (t) => {
   const ep = (graph: ProfileGraph, id: string) => graph.links.get(id)?.endpoint
   t.equal(ep(g, 'assume-role:direct'), 'http://127.0.0.1:9/profile', 'profile endpoint_url')
   t.equal(ep(g, 'assume-role:top'), 'http://127.0.0.1:9/sts', 'services section, sts key')
-  t.equal(ep(g, 'assume-role:mid'), 'http://127.0.0.1:9/sts', 'a source without its own config uses the start profile\'s')
+  t.equal(ep(g, 'assume-role:mid'), 'http://127.0.0.1:9/sts', "a source without its own config uses the start profile's")
   t.equal(ep(g, 'sso:sso'), 'http://127.0.0.1:9/sso', 'sso links use the sso key')
   t.equal(ep(g, 'web-identity:web'), 'http://127.0.0.1:9/profile')
   t.equal(ep(g, 'static:base'), undefined)

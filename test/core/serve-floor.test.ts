@@ -32,14 +32,29 @@ t.test('refused just under the floor, served at and above it (fake now)', async 
     ['1 h, 20 min left', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + 40 * MIN, undefined],
     ['1 h, exactly 15 s left', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + HOUR - 15 * S, undefined],
     ['1 h, 15.001 s left', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + HOUR - 15 * S - 1, undefined],
-    ['1 h, 14.999 s left', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + HOUR - 15 * S + 1, /^credentials of profile "app" expire in 14\.9 s, under the 15 s floor below which aws-credd stops serving them /],
+    [
+      '1 h, 14.999 s left',
+      { obtainedAt: T0, expiresAt: T0 + HOUR },
+      T0 + HOUR - 15 * S + 1,
+      /^credentials of profile "app" expire in 14\.9 s, under the 15 s floor below which aws-credd stops serving them /,
+    ],
     ['1 h, 1 ms left', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + HOUR - 1, /expire in 0 s, under the 15 s floor/],
-    ['1 h, at expiry', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + HOUR, /^credentials of profile "app" expired at 2026-01-01T13:00:00Z and no renewal has succeeded yet/],
+    [
+      '1 h, at expiry',
+      { obtainedAt: T0, expiresAt: T0 + HOUR },
+      T0 + HOUR,
+      /^credentials of profile "app" expired at 2026-01-01T13:00:00Z and no renewal has succeeded yet/,
+    ],
     ['1 h, a day after expiry', { obtainedAt: T0, expiresAt: T0 + HOUR }, T0 + 25 * HOUR, /expired at/],
     // 10 s credentials: floor 2.5 s, so they are served for three quarters of their life.
     ['10 s, just obtained', { obtainedAt: T0, expiresAt: T0 + 10 * S }, T0, undefined],
     ['10 s, 2.5 s left', { obtainedAt: T0, expiresAt: T0 + 10 * S }, T0 + 7.5 * S, undefined],
-    ['10 s, 2.499 s left', { obtainedAt: T0, expiresAt: T0 + 10 * S }, T0 + 7.5 * S + 1, /expire in 2\.4 s, under the 2\.5 s floor \(a quarter of their 10 s lifetime\)/],
+    [
+      '10 s, 2.499 s left',
+      { obtainedAt: T0, expiresAt: T0 + 10 * S },
+      T0 + 7.5 * S + 1,
+      /expire in 2\.4 s, under the 2\.5 s floor \(a quarter of their 10 s lifetime\)/,
+    ],
     // 60 s credentials (the demo): 15 s.
     ['60 s, 16 s left', { obtainedAt: T0, expiresAt: T0 + 60 * S }, T0 + 44 * S, undefined],
     ['60 s, 14 s left', { obtainedAt: T0, expiresAt: T0 + 60 * S }, T0 + 46 * S, /expire in 14 s, under the 15 s floor below/],
@@ -74,7 +89,10 @@ t.test('the default renewal plan renews long before the floor, for every lifetim
       const left = issued.expiresAt - at
       const floor = serveFloor(issued)
       // At least 0.35 of the lifetime separates the planned renewal from the floor (≤ 0.25 of it).
-      t.ok(left - floor >= 0.35 * lifetime || left - floor >= 19 * MIN, `${lifetime / S} s, random ${random}: ${left / S} s left at renewal, floor ${floor / S} s`)
+      t.ok(
+        left - floor >= 0.35 * lifetime || left - floor >= 19 * MIN,
+        `${lifetime / S} s, random ${random}: ${left / S} s left at renewal, floor ${floor / S} s`,
+      )
       // Normal AWS lifetimes (15 minutes and up) renew with at least 5 minutes left.
       if (lifetime >= 15 * MIN) t.ok(left >= 5 * MIN, `${lifetime / S} s lifetime renews with ${left / S} s left`)
     }

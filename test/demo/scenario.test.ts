@@ -24,11 +24,18 @@ const ids: DemoIdentities = {
 t.test('the sample ~/.aws resolves to static keys, a role chain and two SSO sessions', async (t) => {
   const s = demoScenario(ids, NOW, 60)
   const dir = t.testdir({ config: s.awsConfig, credentials: s.awsCredentials })
-  const files = await readAwsFiles({ HOME: dir, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') })
+  const files = await readAwsFiles({
+    HOME: dir,
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+  })
   t.same(files.warnings ?? [], [], 'nothing another reader would refuse')
   const wanted = ['demo-role', 'demo-chain', 'demo-sso', 'demo-lapsed']
   const graph = buildProfileGraph(files, wanted, {})
-  const kinds = (p: string): string => chainOf(graph, graph.roots.get(p)!).map((l) => l.kind).join(' ← ')
+  const kinds = (p: string): string =>
+    chainOf(graph, graph.roots.get(p)!)
+      .map((l) => l.kind)
+      .join(' ← ')
   t.equal(kinds('demo-role'), 'assume-role ← static')
   t.equal(kinds('demo-chain'), 'assume-role ← assume-role ← static')
   t.equal(kinds('demo-sso'), 'sso')
@@ -39,7 +46,10 @@ t.test('the sample ~/.aws resolves to static keys, a role chain and two SSO sess
 t.test('the daemon config is valid and writes the chain to [demo-app]', async (t) => {
   const s = demoScenario(ids, NOW, 60)
   const config = parseConfig(s.daemonConfig, 'demo config')
-  t.same(config.profiles.find((p) => p.profile === 'demo-chain'), { profile: 'demo-chain', writeTo: 'demo-app' })
+  t.same(
+    config.profiles.find((p) => p.profile === 'demo-chain'),
+    { profile: 'demo-chain', writeTo: 'demo-app' },
+  )
   t.equal(config.sso.deviceLogin, 'alert', 'the re-login alert carries a link')
   t.equal(config.sso.refreshBefore, 30_000)
   t.equal(config.alerts.desktop, false, 'no desktop pop-ups from a demo')

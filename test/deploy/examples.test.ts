@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs'
 import { parseConfig } from '../../src/core/config/schema.js'
 
 const yaml = (file: string): Record<string, any> =>
-  JSON.parse(execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))[0]))', file], { encoding: 'utf8' }))
+  JSON.parse(
+    execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))[0]))', file], {
+      encoding: 'utf8',
+    }),
+  )
 
 const config = parseConfig(JSON.parse(readFileSync('deploy/config/config.json', 'utf8')), 'deploy/config/config.json')
 // The app is a consumer of its own profile: it gets a token that opens that profile alone, never the owner's.
@@ -20,7 +24,10 @@ t.test('docker-compose: the app shares the sidecar network and reads its token',
   t.equal(app.network_mode, 'service:aws-credd')
   t.match(app.environment.AWS_CONTAINER_CREDENTIALS_FULL_URI, /^http:\/\/127\.0\.0\.1:9911\/v1\/credentials\/app$/)
   t.equal(app.environment.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, tokenFile)
-  t.ok(config.profiles.some((p) => p.profile === 'app' && p.writeTo === 'app-static'), 'the static-keys tool reads the section aws-credd writes')
+  t.ok(
+    config.profiles.some((p) => p.profile === 'app' && p.writeTo === 'app-static'),
+    'the static-keys tool reads the section aws-credd writes',
+  )
   t.match(c.services['legacy-tool'].entrypoint.join(' '), /--profile app-static/)
 })
 
@@ -32,22 +39,33 @@ t.test('kubernetes: sidecar and app in one pod, token on a shared emptyDir, non-
   const env = Object.fromEntries(app.env.map((e: { name: string; value: string }) => [e.name, e.value]))
   t.match(env.AWS_CONTAINER_CREDENTIALS_FULL_URI, /^http:\/\/127\.0\.0\.1:9911\//)
   t.equal(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, tokenFile)
-  const shared = (c: { volumeMounts: Array<{ name: string; mountPath: string }> }) => c.volumeMounts.find((m) => m.name === 'shared')?.mountPath
+  const shared = (c: { volumeMounts: Array<{ name: string; mountPath: string }> }) =>
+    c.volumeMounts.find((m) => m.name === 'shared')?.mountPath
   t.equal(shared(credd), '/shared')
   t.equal(shared(app), '/shared')
-  t.ok(credd.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/run/credd'), 'a writable runtime folder with a read-only root')
+  t.ok(
+    credd.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/run/credd'),
+    'a writable runtime folder with a read-only root',
+  )
 })
 
-t.test('the example apps run on images that have their client, and the token folder is the daemon\'s', async (t) => {
+t.test("the example apps run on images that have their client, and the token folder is the daemon's", async (t) => {
   const c = yaml('deploy/docker-compose.yml')
   const pod = yaml('deploy/kubernetes-pod.yaml')
-  for (const [where, image, command] of [['compose', c.services.app.image, c.services.app.entrypoint], ['pod', pod.spec.containers[1].image, pod.spec.containers[1].command]] as const) {
+  for (const [where, image, command] of [
+    ['compose', c.services.app.image, c.services.app.entrypoint],
+    ['pod', pod.spec.containers[1].image, pod.spec.containers[1].command],
+  ] as const) {
     t.match(image, /^amazon\/aws-cli:/, `${where}: the AWS CLI image`)
     t.match((command as string[]).join(' '), /aws sts get-caller-identity/, `${where}: runs the CLI, which the image has`)
   }
   const dockerfile = readFileSync('Dockerfile', 'utf8')
   const folder = tokenFile.slice(0, tokenFile.lastIndexOf('/'))
-  t.match(dockerfile, new RegExp(`mkdir -p [^\\n]*${folder}[^\\n]*chown node:node [^\\n]*${folder}`), `the image creates ${folder} for the node user (a new named volume copies its owner)`)
+  t.match(
+    dockerfile,
+    new RegExp(`mkdir -p [^\\n]*${folder}[^\\n]*chown node:node [^\\n]*${folder}`),
+    `the image creates ${folder} for the node user (a new named volume copies its owner)`,
+  )
 })
 
 t.test("the example app's consumer opens exactly the profile its URL asks for", async (t) => {

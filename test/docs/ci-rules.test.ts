@@ -27,7 +27,10 @@ t.test('prerequisiteVerdict: run when present, skip only off CI, fail under CI',
 
 t.test('requireOrSkip: what it does to the test it is called in', async (t) => {
   const calls: string[] = []
-  const fake = { fail: (m?: string) => void calls.push(`fail ${m}`), plan: (n: number, c?: string) => void calls.push(`plan ${n} ${c}`) } as unknown as Parameters<typeof requireOrSkip>[0]
+  const fake = {
+    fail: (m?: string) => void calls.push(`fail ${m}`),
+    plan: (n: number, c?: string) => void calls.push(`plan ${n} ${c}`),
+  } as unknown as Parameters<typeof requireOrSkip>[0]
   t.equal(requireOrSkip(fake, 'python3', true, { CI: 'true' }), true, 'present: go on')
   t.same(calls, [], 'present: nothing recorded')
   t.equal(requireOrSkip(fake, 'python3', false, {}), false, 'missing off CI: stop')
@@ -37,7 +40,9 @@ t.test('requireOrSkip: what it does to the test it is called in', async (t) => {
 })
 
 const testFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? testFiles(join(dir, e.name)) : /\.(ts|mts|js|mjs)$/.test(e.name) ? [join(dir, e.name)] : []))
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? testFiles(join(dir, e.name)) : /\.(ts|mts|js|mjs)$/.test(e.name) ? [join(dir, e.name)] : [],
+  )
 
 t.test('no test file skips, todos or reads CI on its own', async (t) => {
   const self = fileURLToPath(import.meta.url)
@@ -52,9 +57,11 @@ t.test('no test file skips, todos or reads CI on its own', async (t) => {
   const found: string[] = []
   for (const file of testFiles(join(ROOT, 'test'))) {
     if (file === self || file.endsWith(join('helpers', 'prerequisites.ts'))) continue
-    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      for (const [re, why] of banned) if (re.test(line)) found.push(`${relative(ROOT, file)}:${i + 1}: ${why}`)
-    })
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        for (const [re, why] of banned) if (re.test(line)) found.push(`${relative(ROOT, file)}:${i + 1}: ${why}`)
+      })
   }
   t.same(found, [], 'every skip goes through test/helpers/prerequisites.ts')
 })

@@ -35,7 +35,7 @@ const NO_MIRROR: Record<string, string> = {
   // Types and constants only: nothing to run.
   'core/credentials.ts': 'types and tiny helpers; test/aws/upstream.test.ts, test/serve/container-endpoint.test.ts',
   'core/doctor/facts.ts': 'types only; the doctor rule tests under test/core/doctor/',
-  'engine/ports.ts': 'types only (the engine\'s ports)',
+  'engine/ports.ts': "types only (the engine's ports)",
   'serve/credential-lookup.ts': 'types and one helper; test/serve/imds-endpoint.test.ts, test/serve/js-sdk-clients.test.ts',
   'serve/index.ts': 're-exports only',
   'files/fs-ops.ts': 'the real fs behind a seam; test/files/atomic-write.test.ts, test/files/credentials-file.test.ts',
@@ -95,17 +95,36 @@ const NO_MIRROR: Record<string, string> = {
 }
 
 const sources = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []))
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+  )
 
 t.test('every src file has a test mirroring it, or says what covers it', async (t) => {
   const src = join(ROOT, 'src')
-  const files = sources(src).map((f) => relative(src, f).split('\\').join('/')).sort()
+  const files = sources(src)
+    .map((f) => relative(src, f).split('\\').join('/'))
+    .sort()
   const mirrored = (f: string): boolean => existsSync(join(ROOT, 'test', f.replace(/\.ts$/, '.test.ts')))
   t.ok(files.length > 50, `src/ was found (${files.length} files)`)
-  t.same(files.filter((f) => !mirrored(f) && !(f in NO_MIRROR)), [],
-    'src files with neither test/<same path>.test.ts nor an entry in NO_MIRROR (test/docs/test-per-source.test.ts): add a test, or an entry naming what covers it')
-  t.same(Object.keys(NO_MIRROR).filter((f) => !files.includes(f)), [], 'NO_MIRROR entries whose file is gone: remove them')
-  t.same(Object.keys(NO_MIRROR).filter((f) => files.includes(f) && mirrored(f)), [], 'NO_MIRROR entries that now have their own test: remove them')
+  t.same(
+    files.filter((f) => !mirrored(f) && !(f in NO_MIRROR)),
+    [],
+    'src files with neither test/<same path>.test.ts nor an entry in NO_MIRROR (test/docs/test-per-source.test.ts): add a test, or an entry naming what covers it',
+  )
+  t.same(
+    Object.keys(NO_MIRROR).filter((f) => !files.includes(f)),
+    [],
+    'NO_MIRROR entries whose file is gone: remove them',
+  )
+  t.same(
+    Object.keys(NO_MIRROR).filter((f) => files.includes(f) && mirrored(f)),
+    [],
+    'NO_MIRROR entries that now have their own test: remove them',
+  )
   const named = Object.values(NO_MIRROR).flatMap((why) => why.match(/test\/[\w./-]+\.test\.ts/g) ?? [])
-  t.same(named.filter((p) => !existsSync(join(ROOT, p))), [], 'every test named as covering a file exists')
+  t.same(
+    named.filter((p) => !existsSync(join(ROOT, p))),
+    [],
+    'every test named as covering a file exists',
+  )
 })

@@ -22,11 +22,21 @@ t.test('prints one JSON line whose identities work, with the lifetime applied', 
   const sts = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
     new STSClient({ endpoint: info.url, region: 'us-east-1', credentials, maxAttempts: 1 })
   const a = await sts(info.user).send(new AssumeRoleCommand({ RoleArn: info.roles.a, RoleSessionName: 'demo' }))
-  const keysA = { accessKeyId: a.Credentials!.AccessKeyId!, secretAccessKey: a.Credentials!.SecretAccessKey!, sessionToken: a.Credentials!.SessionToken! }
+  const keysA = {
+    accessKeyId: a.Credentials!.AccessKeyId!,
+    secretAccessKey: a.Credentials!.SecretAccessKey!,
+    sessionToken: a.Credentials!.SessionToken!,
+  }
   const life = a.Credentials!.Expiration!.getTime() - Date.now()
   t.ok(life > 110_000 && life <= 120_000, `--lifetime 120 applies (${life} ms)`)
-  const b = await sts(keysA).send(new AssumeRoleCommand({ RoleArn: info.roles.b.arn, RoleSessionName: 'demo', ExternalId: info.roles.b.externalId }))
-  const keysB = { accessKeyId: b.Credentials!.AccessKeyId!, secretAccessKey: b.Credentials!.SecretAccessKey!, sessionToken: b.Credentials!.SessionToken! }
+  const b = await sts(keysA).send(
+    new AssumeRoleCommand({ RoleArn: info.roles.b.arn, RoleSessionName: 'demo', ExternalId: info.roles.b.externalId }),
+  )
+  const keysB = {
+    accessKeyId: b.Credentials!.AccessKeyId!,
+    secretAccessKey: b.Credentials!.SecretAccessKey!,
+    sessionToken: b.Credentials!.SessionToken!,
+  }
   t.match((await sts(keysB).send(new GetCallerIdentityCommand({}))).Arn, /assumed-role\/emulator-role-b\/demo$/)
   t.ok(info.sso.accessToken && info.oidc.refreshToken && info.oidc.clientSecret)
 })

@@ -92,12 +92,25 @@ t.test('AWS CLI v1 reaches STS and SSO through AWS_ENDPOINT_URL_*', async (t) =>
   })
   const [who, role] = await Promise.all([
     run(python!, [awsScript, 'sts', 'get-caller-identity', '--output', 'json'], { env }),
-    run(python!, [awsScript, 'sso', 'get-role-credentials', '--role-name', 'ReadOnly', '--account-id', '111122223333', '--access-token', accessToken, '--output', 'json'], { env }),
+    run(
+      python!,
+      [
+        awsScript,
+        'sso',
+        'get-role-credentials',
+        '--role-name',
+        'ReadOnly',
+        '--account-id',
+        '111122223333',
+        '--access-token',
+        accessToken,
+        '--output',
+        'json',
+      ],
+      { env },
+    ),
   ])
   t.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, user.arn)
   t.match((JSON.parse(role.stdout) as { roleCredentials: { accessKeyId: string } }).roleCredentials.accessKeyId, /^ASIA/)
-  t.same(
-    emu.calls.map((c) => c.action).sort(),
-    ['GetCallerIdentity', 'GetRoleCredentials'],
-  )
+  t.same(emu.calls.map((c) => c.action).sort(), ['GetCallerIdentity', 'GetRoleCredentials'])
 })

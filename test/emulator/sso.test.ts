@@ -10,7 +10,8 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const noCredentials = async (): Promise<never> => {
   throw new Error('this call must not need AWS credentials')
 }
-const sso = (emu: Emulator): SSOClient => new SSOClient({ endpoint: emu.url, region: 'us-east-1', credentials: noCredentials, maxAttempts: 1 })
+const sso = (emu: Emulator): SSOClient =>
+  new SSOClient({ endpoint: emu.url, region: 'us-east-1', credentials: noCredentials, maxAttempts: 1 })
 const oidc = (emu: Emulator): SSOOIDCClient =>
   new SSOOIDCClient({ endpoint: emu.url, region: 'us-east-1', credentials: noCredentials, maxAttempts: 1 })
 
@@ -45,11 +46,14 @@ t.test('GetRoleCredentials: ok, unknown role, expired and unknown token', async 
     name: 'ForbiddenException',
     $metadata: { httpStatusCode: 403 },
   })
-  await t.rejects(sso(emu).send(new GetRoleCredentialsCommand({ accessToken: 'aoa-made-up', accountId: '111122223333', roleName: 'ReadOnly' })), {
-    name: 'UnauthorizedException',
-    message: 'Session token not found or invalid',
-    $metadata: { httpStatusCode: 401 },
-  })
+  await t.rejects(
+    sso(emu).send(new GetRoleCredentialsCommand({ accessToken: 'aoa-made-up', accountId: '111122223333', roleName: 'ReadOnly' })),
+    {
+      name: 'UnauthorizedException',
+      message: 'Session token not found or invalid',
+      $metadata: { httpStatusCode: 401 },
+    },
+  )
   clock += 601_000
   await t.rejects(sso(emu).send(new GetRoleCredentialsCommand({ accessToken, accountId: '111122223333', roleName: 'ReadOnly' })), {
     name: 'UnauthorizedException',
@@ -68,10 +72,16 @@ t.test('refresh_token grant: ok, rotated, revoked, bad client', async (t) => {
   t.equal(out.tokenType, 'Bearer')
   t.equal(out.expiresIn, 900)
   t.ok(out.refreshToken && out.refreshToken !== refreshToken, 'a new refresh token is returned')
-  const creds = await sso(emu).send(new GetRoleCredentialsCommand({ accessToken: out.accessToken!, accountId: '111122223333', roleName: 'ReadOnly' }))
+  const creds = await sso(emu).send(
+    new GetRoleCredentialsCommand({ accessToken: out.accessToken!, accountId: '111122223333', roleName: 'ReadOnly' }),
+  )
   t.match(creds.roleCredentials?.accessKeyId, /^ASIA/, 'the new access token works at the portal')
 
-  await t.rejects(oidc(emu).send(new CreateTokenCommand({ ...base, refreshToken })), { name: 'InvalidGrantException', $metadata: { httpStatusCode: 400 } }, 'the used token was rotated out')
+  await t.rejects(
+    oidc(emu).send(new CreateTokenCommand({ ...base, refreshToken })),
+    { name: 'InvalidGrantException', $metadata: { httpStatusCode: 400 } },
+    'the used token was rotated out',
+  )
   emu.revokeRefreshToken(out.refreshToken!)
   await t.rejects(oidc(emu).send(new CreateTokenCommand({ ...base, refreshToken: out.refreshToken! })), {
     name: 'InvalidGrantException',
@@ -103,17 +113,36 @@ t.test('device flow: pending, slow_down, approved, then consumed', async (t) => 
   t.teardown(() => emu.close())
   emu.addSsoAccountRole('111122223333', 'ReadOnly')
   const reg = await oidc(emu).send(
-    new RegisterClientCommand({ clientName: 'aws-credd-test', clientType: 'public', scopes: ['sso:account:access'], grantTypes: [DEVICE_GRANT, 'refresh_token'] }),
+    new RegisterClientCommand({
+      clientName: 'aws-credd-test',
+      clientType: 'public',
+      scopes: ['sso:account:access'],
+      grantTypes: [DEVICE_GRANT, 'refresh_token'],
+    }),
   )
   t.equal(typeof reg.clientSecretExpiresAt, 'number')
   t.equal(reg.clientSecretExpiresAt! - reg.clientIdIssuedAt!, 90 * 24 * 3600)
-  const dev = await oidc(emu).send(new StartDeviceAuthorizationCommand({ clientId: reg.clientId!, clientSecret: reg.clientSecret!, startUrl: 'https://example.awsapps.com/start' }))
+  const dev = await oidc(emu).send(
+    new StartDeviceAuthorizationCommand({
+      clientId: reg.clientId!,
+      clientSecret: reg.clientSecret!,
+      startUrl: 'https://example.awsapps.com/start',
+    }),
+  )
   t.match(dev.userCode, /^[A-Z]{4}-[A-Z]{4}$/)
   t.equal(dev.verificationUriComplete, `${emu.url}/device?user_code=${dev.userCode}`)
   t.equal(dev.interval, 1)
   t.equal(dev.expiresIn, 600)
 
-  const poll = () => oidc(emu).send(new CreateTokenCommand({ clientId: reg.clientId!, clientSecret: reg.clientSecret!, grantType: DEVICE_GRANT, deviceCode: dev.deviceCode! }))
+  const poll = () =>
+    oidc(emu).send(
+      new CreateTokenCommand({
+        clientId: reg.clientId!,
+        clientSecret: reg.clientSecret!,
+        grantType: DEVICE_GRANT,
+        deviceCode: dev.deviceCode!,
+      }),
+    )
   await t.rejects(poll(), { name: 'AuthorizationPendingException', error: 'authorization_pending' })
   await t.rejects(poll(), { name: 'SlowDownException', error: 'slow_down' }, 'second poll in the same second')
   clock += 1000
@@ -122,7 +151,9 @@ t.test('device flow: pending, slow_down, approved, then consumed', async (t) => 
   clock += 1000
   const tok = await poll()
   t.ok(tok.accessToken && tok.refreshToken, 'access and refresh token issued')
-  const creds = await sso(emu).send(new GetRoleCredentialsCommand({ accessToken: tok.accessToken!, accountId: '111122223333', roleName: 'ReadOnly' }))
+  const creds = await sso(emu).send(
+    new GetRoleCredentialsCommand({ accessToken: tok.accessToken!, accountId: '111122223333', roleName: 'ReadOnly' }),
+  )
   t.ok(creds.roleCredentials?.sessionToken)
   await t.rejects(poll(), { name: 'InvalidGrantException' }, 'a device code is good for one token')
   t.throws(() => emu.approveDevice('NOPE-NOPE'), /no pending device authorization/)
@@ -133,9 +164,19 @@ t.test('device flow: expiry, browser approval link, faults', async (t) => {
   const emu = await startEmulator({ now: () => clock })
   t.teardown(() => emu.close())
   const reg = await oidc(emu).send(new RegisterClientCommand({ clientName: 'c', clientType: 'public' }))
-  const start = () => oidc(emu).send(new StartDeviceAuthorizationCommand({ clientId: reg.clientId!, clientSecret: reg.clientSecret!, startUrl: 'https://example.awsapps.com/start' }))
+  const start = () =>
+    oidc(emu).send(
+      new StartDeviceAuthorizationCommand({
+        clientId: reg.clientId!,
+        clientSecret: reg.clientSecret!,
+        startUrl: 'https://example.awsapps.com/start',
+      }),
+    )
   const d1 = await start()
-  const poll = (deviceCode: string) => oidc(emu).send(new CreateTokenCommand({ clientId: reg.clientId!, clientSecret: reg.clientSecret!, grantType: DEVICE_GRANT, deviceCode }))
+  const poll = (deviceCode: string) =>
+    oidc(emu).send(
+      new CreateTokenCommand({ clientId: reg.clientId!, clientSecret: reg.clientSecret!, grantType: DEVICE_GRANT, deviceCode }),
+    )
   clock += 601_000
   await t.rejects(poll(d1.deviceCode!), { name: 'ExpiredTokenException', error: 'expired_token' })
 

@@ -11,7 +11,11 @@ import {
 } from '@aws-sdk/client-sts'
 import { startEmulator, type Emulator } from '../../src/emulator/emulator.js'
 
-interface Keys { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+interface Keys {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+}
 
 const client = (emu: Emulator, credentials: Keys): STSClient =>
   new STSClient({ endpoint: emu.url, region: 'us-east-1', credentials, maxAttempts: 1 })
@@ -66,9 +70,13 @@ t.test('trust, ExternalId and durations are enforced', async (t) => {
   const roleB = emu.addRole({ name: 'role-b', trust: [roleA.arn], externalId: 'ext-123', maxSessionSeconds: 7200 })
   const sts = client(emu, user)
 
-  await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: roleB.arn, RoleSessionName: 'ss', ExternalId: 'ext-123' })), {
-    name: 'AccessDenied',
-  }, 'user is not in role-b trust')
+  await t.rejects(
+    sts.send(new AssumeRoleCommand({ RoleArn: roleB.arn, RoleSessionName: 'ss', ExternalId: 'ext-123' })),
+    {
+      name: 'AccessDenied',
+    },
+    'user is not in role-b trust',
+  )
   const a = await sts.send(new AssumeRoleCommand({ RoleArn: roleA.arn, RoleSessionName: 'ok-a' }))
   const fromA = client(emu, keysOf(a.Credentials))
   await t.rejects(fromA.send(new AssumeRoleCommand({ RoleArn: roleB.arn, RoleSessionName: 'bb', ExternalId: 'wrong' })), {
@@ -103,7 +111,10 @@ t.test('MFA-protected role needs SerialNumber and a six-digit code', async (t) =
   const user = emu.addUser('carol')
   const role = emu.addRole({ name: 'mfa-role', requireMfa: true })
   const sts = client(emu, user)
-  await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'm1' })), { name: 'AccessDenied', message: /MultiFactor/ })
+  await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'm1' })), {
+    name: 'AccessDenied',
+    message: /MultiFactor/,
+  })
   const serial = 'arn:aws:iam::123456789012:mfa/carol'
   await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'm1', SerialNumber: serial, TokenCode: '12a' })), {
     name: 'AccessDenied',
@@ -119,17 +130,31 @@ t.test('bad keys, bad signatures and expired credentials', async (t) => {
   const user = emu.addUser('dave')
   const role = emu.addRole({ name: 'short' })
 
-  await t.rejects(client(emu, { ...user, secretAccessKey: user.secretAccessKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }).send(new GetCallerIdentityCommand({})), {
-    name: 'SignatureDoesNotMatch',
-    $metadata: { httpStatusCode: 403 },
-  })
-  await t.rejects(client(emu, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }).send(new GetCallerIdentityCommand({})), {
-    name: 'InvalidClientTokenId',
-    $metadata: { httpStatusCode: 403 },
-  })
+  await t.rejects(
+    client(emu, { ...user, secretAccessKey: user.secretAccessKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) }).send(
+      new GetCallerIdentityCommand({}),
+    ),
+    {
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    },
+  )
+  await t.rejects(
+    client(emu, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }).send(
+      new GetCallerIdentityCommand({}),
+    ),
+    {
+      name: 'InvalidClientTokenId',
+      $metadata: { httpStatusCode: 403 },
+    },
+  )
 
   const a = await client(emu, user).send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'short', DurationSeconds: 3600 }))
-  t.equal(a.Credentials!.Expiration!.getTime(), Math.floor((clock + 60_000) / 1000) * 1000, 'credentialLifetimeSeconds overrides DurationSeconds')
+  t.equal(
+    a.Credentials!.Expiration!.getTime(),
+    Math.floor((clock + 60_000) / 1000) * 1000,
+    'credentialLifetimeSeconds overrides DurationSeconds',
+  )
   const temp = keysOf(a.Credentials)
   t.match((await client(emu, temp).send(new GetCallerIdentityCommand({}))).Arn, /assumed-role\/short\/short$/)
   await t.rejects(client(emu, { ...temp, sessionToken: 'forged' }).send(new GetCallerIdentityCommand({})), { name: 'InvalidClientTokenId' })
@@ -161,7 +186,13 @@ t.test('a body changed after signing and a skewed clock are caught', async (t) =
   await t.rejects(tampered.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'aa' })), { name: 'SignatureDoesNotMatch' })
   t.ok(await client(emu, user).send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'aa' })), 'untouched request passes')
 
-  const skewed = new STSClient({ endpoint: emu.url, region: 'us-east-1', credentials: user, maxAttempts: 1, systemClockOffset: -10 * 60_000 })
+  const skewed = new STSClient({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    credentials: user,
+    maxAttempts: 1,
+    systemClockOffset: -10 * 60_000,
+  })
   await t.rejects(skewed.send(new GetCallerIdentityCommand({})), { name: 'SignatureDoesNotMatch', message: /Signature expired/ })
   t.equal((await skewed.send(new GetCallerIdentityCommand({}))).Arn, user.arn, 'the SDK took the server time from the Date header')
 })
@@ -170,7 +201,9 @@ t.test('GetSessionToken is for users only', async (t) => {
   const emu = await startEmulator()
   t.teardown(() => emu.close())
   const user = emu.addUser('erin')
-  const s = await client(emu, user).send(new GetSessionTokenCommand({ DurationSeconds: 900, SerialNumber: 'arn:aws:iam::123456789012:mfa/erin', TokenCode: '000000' }))
+  const s = await client(emu, user).send(
+    new GetSessionTokenCommand({ DurationSeconds: 900, SerialNumber: 'arn:aws:iam::123456789012:mfa/erin', TokenCode: '000000' }),
+  )
   const temp = keysOf(s.Credentials)
   t.match(temp.accessKeyId, /^ASIA/)
   t.equal((await client(emu, temp).send(new GetCallerIdentityCommand({}))).Arn, user.arn, 'session-token creds act as the user')
@@ -187,17 +220,23 @@ t.test('AssumeRoleWithWebIdentity is unsigned and records every token', async (t
   const out = await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role.arn, RoleSessionName: 'pod', WebIdentityToken: token1 }))
   t.equal(out.AssumedRoleUser?.Arn, 'arn:aws:sts::123456789012:assumed-role/web/pod')
   t.equal(out.SubjectFromWebIdentityToken, 'system:serviceaccount:ns:app')
-  await t.rejects(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role.arn, RoleSessionName: 'pod', WebIdentityToken: 'expired' })), {
-    name: 'ExpiredTokenException',
-    $metadata: { httpStatusCode: 400 },
-  })
+  await t.rejects(
+    sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role.arn, RoleSessionName: 'pod', WebIdentityToken: 'expired' })),
+    {
+      name: 'ExpiredTokenException',
+      $metadata: { httpStatusCode: 400 },
+    },
+  )
   const stale = jwt({ sub: 'x', exp: Math.floor(clock / 1000) - 1 })
   await t.rejects(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role.arn, RoleSessionName: 'pod', WebIdentityToken: stale })), {
     name: 'ExpiredTokenException',
   })
-  await t.rejects(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role.arn, RoleSessionName: 'pod', WebIdentityToken: 'not-a-jwt' })), {
-    name: 'InvalidIdentityTokenException',
-  })
+  await t.rejects(
+    sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role.arn, RoleSessionName: 'pod', WebIdentityToken: 'not-a-jwt' })),
+    {
+      name: 'InvalidIdentityTokenException',
+    },
+  )
   t.same(emu.webIdentityTokens, [token1, 'expired', stale, 'not-a-jwt'])
 })
 
@@ -237,7 +276,11 @@ t.test('a lasting fault for one action, with any message text, until cleared', a
   const sts = client(emu, user)
   const message = 'boom password=x \x1b[31mRED\x1b[0m cr\rhere \u009b2J <&>"\''
   emu.faults.always('sts', { status: 500, code: 'InternalFailure', message }, 'AssumeRole')
-  for (let i = 0; i < 3; i++) await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'session' })), { name: 'InternalFailure', message })
+  for (let i = 0; i < 3; i++)
+    await t.rejects(sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'session' })), {
+      name: 'InternalFailure',
+      message,
+    })
   t.ok(await sts.send(new GetCallerIdentityCommand({})), 'other actions unaffected')
   emu.faults.always('sts', undefined, 'AssumeRole')
   t.ok(await sts.send(new AssumeRoleCommand({ RoleArn: role.arn, RoleSessionName: 'session' })), 'cleared')

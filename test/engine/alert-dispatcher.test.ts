@@ -33,7 +33,11 @@ class FakeChannel implements AlertChannel {
   script: Behaviour[] = []
   /** Release functions of calls left hanging. */
   hanging: Array<(ok: boolean) => void> = []
-  constructor(readonly name: string, private readonly clock: FakeClock, public fallback: Behaviour = 'ok') {}
+  constructor(
+    readonly name: string,
+    private readonly clock: FakeClock,
+    public fallback: Behaviour = 'ok',
+  ) {}
 
   send(alert: Alert): Promise<void> {
     this.calls.push({ alert, at: this.clock.now() })
@@ -45,7 +49,9 @@ class FakeChannel implements AlertChannel {
     return Promise.resolve()
   }
 
-  times(): number[] { return this.calls.map((c) => c.at) }
+  times(): number[] {
+    return this.calls.map((c) => c.at)
+  }
 }
 
 const setup = (behaviours: Behaviour[], random = () => 0.5) => {
@@ -60,9 +66,16 @@ const setup = (behaviours: Behaviour[], random = () => 0.5) => {
 t.test('every channel gets the alert, and send() returns before any of them runs', async (t) => {
   const { dispatcher, channels, t0 } = setup(['ok', 'ok', 'ok'])
   dispatcher.send(alert(1))
-  t.same(channels.map((c) => c.calls.length), [0, 0, 0], 'nothing ran inside send()')
+  t.same(
+    channels.map((c) => c.calls.length),
+    [0, 0, 0],
+    'nothing ran inside send()',
+  )
   await dispatcher.idle()
-  t.same(channels.map((c) => c.times()), [[t0], [t0], [t0]])
+  t.same(
+    channels.map((c) => c.times()),
+    [[t0], [t0], [t0]],
+  )
   t.same(channels[0]!.calls[0]!.alert, alert(1))
 })
 
@@ -73,7 +86,11 @@ t.test('a hanging, a failing and a throwing channel delay neither the others nor
     dispatcher.send(alert(2))
   })
   await settle()
-  t.same(channels[3]!.calls.map((c) => c.alert.message), [alert(1).message, alert(2).message], 'the healthy channel got both at once')
+  t.same(
+    channels[3]!.calls.map((c) => c.alert.message),
+    [alert(1).message, alert(2).message],
+    'the healthy channel got both at once',
+  )
   t.same(channels[3]!.times(), [t0, t0])
   t.equal(channels[0]!.calls.length, 1, 'the hanging channel has one delivery in flight, the second waits')
   t.equal(channels[1]!.calls.length, 1, 'the failing channel waits for its retry')
@@ -92,17 +109,23 @@ t.test('retries at 5 s, 30 s and 2 min, then gives up with one error line', asyn
   t.same(channels[0]!.times(), [t0, t0 + 5_000, t0 + 35_000, t0 + 155_000])
   t.same(channels[1]!.times(), [t0], 'the healthy channel got it once')
   t.equal(clock.pending(), 0, 'nothing left scheduled')
-  t.same(logger.entries.map((e) => `${e.level} ${e.msg}`), [
-    'warn alert delivery by fake0 failed (attempt 1), retrying in 5s: alert channel fake0: HTTP 503',
-    'warn alert delivery by fake0 failed (attempt 2), retrying in 30s: alert channel fake0: HTTP 503',
-    'warn alert delivery by fake0 failed (attempt 3), retrying in 120s: alert channel fake0: HTTP 503',
-    'error alert not delivered by fake0 (giving up after 4 attempts): alert channel fake0: HTTP 503',
-  ])
+  t.same(
+    logger.entries.map((e) => `${e.level} ${e.msg}`),
+    [
+      'warn alert delivery by fake0 failed (attempt 1), retrying in 5s: alert channel fake0: HTTP 503',
+      'warn alert delivery by fake0 failed (attempt 2), retrying in 30s: alert channel fake0: HTTP 503',
+      'warn alert delivery by fake0 failed (attempt 3), retrying in 120s: alert channel fake0: HTTP 503',
+      'error alert not delivered by fake0 (giving up after 4 attempts): alert channel fake0: HTTP 503',
+    ],
+  )
   t.match(logger.entries[3]!.fields, { channel: 'fake0', event: 'relogin-required', attempt: 4 })
 })
 
 t.test('retry delays are spread by the random source, within ±20%', async (t) => {
-  for (const [r, wait] of [[0, 4_000], [1, 6_000]] as const) {
+  for (const [r, wait] of [
+    [0, 4_000],
+    [1, 6_000],
+  ] as const) {
     const { dispatcher, channels, clock, t0 } = setup(['fail'], () => r)
     dispatcher.send(alert(1))
     await clock.advance(wait - 1)
@@ -119,10 +142,18 @@ t.test('a retry that succeeds is logged once, and the queue moves on in order', 
   dispatcher.send(alert(1))
   dispatcher.send(alert(2))
   await clock.advance(5_000)
-  t.same(channels[0]!.calls.map((c) => [c.alert.message, c.at]), [
-    [alert(1).message, t0], [alert(1).message, t0 + 5_000], [alert(2).message, t0 + 5_000],
-  ])
-  t.same(logger.entries.map((e) => e.level), ['warn', 'info'])
+  t.same(
+    channels[0]!.calls.map((c) => [c.alert.message, c.at]),
+    [
+      [alert(1).message, t0],
+      [alert(1).message, t0 + 5_000],
+      [alert(2).message, t0 + 5_000],
+    ],
+  )
+  t.same(
+    logger.entries.map((e) => e.level),
+    ['warn', 'info'],
+  )
   t.match(logger.entries[1]!.msg, 'alert delivered by fake0 on attempt 2')
 })
 
@@ -131,7 +162,10 @@ t.test('a permanent failure is not retried', async (t) => {
   dispatcher.send(alert(1))
   await clock.advance(10 * 60_000)
   t.equal(channels[0]!.calls.length, 1)
-  t.same(logger.entries.map((e) => `${e.level} ${e.msg}`), ['error alert not delivered by fake0 (not retried): alert channel fake0: HTTP 404'])
+  t.same(
+    logger.entries.map((e) => `${e.level} ${e.msg}`),
+    ['error alert not delivered by fake0 (not retried): alert channel fake0: HTTP 404'],
+  )
 })
 
 t.test(`a channel's queue keeps the newest ${ALERT_QUEUE_LIMIT}, dropping the oldest with a warn line`, async (t) => {
@@ -167,7 +201,11 @@ t.test('stop() cancels retries and drops the queue; running deliveries finish; l
   t.ok(idle, 'idle once it finished')
   dispatcher.send(alert(3))
   await clock.advance(10 * 60_000)
-  t.same(channels.map((c) => c.calls.length), [1, 1], 'no retry, nothing queued ran, nothing new sent')
+  t.same(
+    channels.map((c) => c.calls.length),
+    [1, 1],
+    'no retry, nothing queued ran, nothing new sent',
+  )
   t.equal(clock.pending(), 0)
 })
 
@@ -176,7 +214,10 @@ t.test('a send() that never settles counts as failed after the deadline; its lat
   channels[0]!.script = ['hang']
   dispatcher.send(alert(1))
   await clock.advance(ALERT_DELIVERY_DEADLINE_MS)
-  t.match(logger.entries[0]!.msg, `alert delivery by fake0 failed (attempt 1), retrying in 5s: fake0 did not finish within ${ALERT_DELIVERY_DEADLINE_MS / 1000}s`)
+  t.match(
+    logger.entries[0]!.msg,
+    `alert delivery by fake0 failed (attempt 1), retrying in 5s: fake0 did not finish within ${ALERT_DELIVERY_DEADLINE_MS / 1000}s`,
+  )
   await clock.advance(5_000)
   t.same(channels[0]!.times(), [t0, t0 + ALERT_DELIVERY_DEADLINE_MS + 5_000])
   channels[0]!.hanging.shift()!(false)
@@ -193,7 +234,9 @@ t.test('log lines name the channel and reason, never the webhook secret', async 
   const fakeFetch = (async () => {
     const next = answers.shift()
     if (next) return next
-    throw new TypeError('fetch failed', { cause: new Error(`connect to https://hooks.example.com/services/T0EXAMPLE/B0EXAMPLE/xoxbWebhookSecretEXAMPLE failed`) })
+    throw new TypeError('fetch failed', {
+      cause: new Error(`connect to https://hooks.example.com/services/T0EXAMPLE/B0EXAMPLE/xoxbWebhookSecretEXAMPLE failed`),
+    })
   }) as typeof fetch
   const webhook = webhookChannel({
     secrets,
@@ -218,13 +261,24 @@ t.test('an alert is redacted and escaped once before fan-out: no channel sees ra
   secrets.register('registered-source-secret-0123')
   const planted = plantedText('registered-source-secret-0123')
   const { dispatcher, channels } = setup(['ok', 'ok'])
-  dispatcher.send(alert(1, { event: 'refresh-failing', message: planted, fix: planted, profiles: [planted], ssoSession: planted, verificationUriComplete: planted, userCode: planted }))
+  dispatcher.send(
+    alert(1, {
+      event: 'refresh-failing',
+      message: planted,
+      fix: planted,
+      profiles: [planted],
+      ssoSession: planted,
+      verificationUriComplete: planted,
+      userCode: planted,
+    }),
+  )
   await dispatcher.idle()
   for (const c of channels) {
     t.equal(c.calls.length, 1)
     assertClean(t, `${c.name} sees`, JSON.stringify(c.calls[0]!.alert), 'registered-source-secret-0123')
     // JSON.stringify would hide raw C0 bytes as \u001b: check the strings themselves too.
-    for (const v of Object.values(c.calls[0]!.alert).flat()) if (typeof v === 'string') assertClean(t, `${c.name} field`, v, 'registered-source-secret-0123')
+    for (const v of Object.values(c.calls[0]!.alert).flat())
+      if (typeof v === 'string') assertClean(t, `${c.name} field`, v, 'registered-source-secret-0123')
     t.match(c.calls[0]!.alert.message, 'password=[redacted]')
   }
 })

@@ -34,9 +34,16 @@ class FakeWriter implements SectionWriter {
 }
 
 const transient = (): CredentialsFileError =>
-  new CredentialsFileError(FILE, `${FILE}: another aws-credd holds the lock ${FILE}.lock`, { code: 'CredentialsFileLocked', kind: 'transient' })
+  new CredentialsFileError(FILE, `${FILE}: another aws-credd holds the lock ${FILE}.lock`, {
+    code: 'CredentialsFileLocked',
+    kind: 'transient',
+  })
 const permanent = (): CredentialsFileError =>
-  new CredentialsFileError(FILE, `${FILE}: section [app] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile dev`, { code: 'UnmanagedLongTermKeys', kind: 'permanent' })
+  new CredentialsFileError(
+    FILE,
+    `${FILE}: section [app] holds long-term keys (AKIA...) that aws-credd did not write; not touching them for profile dev`,
+    { code: 'UnmanagedLongTermKeys', kind: 'permanent' },
+  )
 
 const creds = (n: number): Credentials => ({
   accessKeyId: `ASIAOUTPUTEXAMPLE${String(n).padStart(3, '0')}`,
@@ -51,7 +58,11 @@ const setup = (targets: Record<string, string> = { dev: 'app', ops: 'ops-creds',
   const logger = recordingLogger()
   const writeErrors: string[] = []
   const output = new CredentialsFileOutput({
-    writer, clock, logger, policy: defaultPolicy(), random: seeded(1),
+    writer,
+    clock,
+    logger,
+    policy: defaultPolicy(),
+    random: seeded(1),
     onWriteError: (section) => writeErrors.push(section),
   })
   output.setTargets(new Map(Object.entries(targets)))
@@ -75,7 +86,10 @@ t.test('updates arriving together become one apply; the later one for a section 
   output.onCredentials('ops', creds(5))
   await clock.advance(0)
   t.equal(writer.batches.length, 2, 'a later update is a later write')
-  t.same(writer.batches[1]!.map((u) => u.section), ['ops-creds'])
+  t.same(
+    writer.batches[1]!.map((u) => u.section),
+    ['ops-creds'],
+  )
 })
 
 t.test('an update arriving during a write is written right after it', async (t) => {
@@ -106,7 +120,10 @@ t.test('only profiles with a target are written; null is passed through as a rem
   t.equal(writer.batches.length, 2)
   t.same(writer.batches[1], [{ section: 'app', profile: 'dev', credentials: null }])
   t.equal(writer.sections.get('app'), null)
-  t.match(logger.entries.map((e) => e.msg), ['wrote credentials to [app]', 'cleared the keys in [app]'])
+  t.match(
+    logger.entries.map((e) => e.msg),
+    ['wrote credentials to [app]', 'cleared the keys in [app]'],
+  )
   t.notMatch(JSON.stringify(logger.entries), creds(2).secretAccessKey, 'no secret in the log fields')
 })
 
@@ -122,7 +139,10 @@ t.test('a transient failure is retried with backoff, never within a second, and 
   t.equal(writer.sections.get('app')?.accessKeyId, creds(1).accessKeyId, 'written in the end')
   t.equal(writer.batches.length, 4, 'three failures, then success: four writes, no loop')
   const gaps = writer.at.slice(1).map((at, i) => at - writer.at[i]!)
-  t.ok(gaps.every((g) => g >= 1000), `retries at least a second apart (gaps ${gaps.join(', ')} ms)`)
+  t.ok(
+    gaps.every((g) => g >= 1000),
+    `retries at least a second apart (gaps ${gaps.join(', ')} ms)`,
+  )
   t.ok(gaps.at(-1)! <= 4000, 'the third retry waits at most 4 s (full jitter below 2^(n-1) s)')
   t.equal(logger.entries.filter((e) => e.level === 'error').length, 1, 'the same failure is logged once')
   t.same(writeErrors, ['app', 'app', 'app'], 'every failure is reported to onWriteError')
@@ -224,7 +244,11 @@ t.test('setTargets replaces the targets; stop() cancels a pending write', async 
   await clock.advance(10_000)
   t.equal(writer.batches.length, 0, 'stopped before the timer fired')
   await output.drain()
-  t.same(writer.batches[0]?.map((u) => u.section), ['ops-creds'], 'dev lost its target; ops was added')
+  t.same(
+    writer.batches[0]?.map((u) => u.section),
+    ['ops-creds'],
+    'dev lost its target; ops was added',
+  )
 })
 
 // Review finding: a writer that never settles blocked every later write, withdrawals included.
@@ -237,8 +261,16 @@ t.test('a write that never settles times out and later writes still happen', asy
   const applied: unknown[] = []
   let hang = true
   const out = new CredentialsFileOutput({
-    writer: { apply: async (u) => { if (hang) return new Promise<void>(() => undefined); applied.push(u) } },
-    clock, logger: recordingLogger(), policy: defaultPolicy(), random: seeded(1),
+    writer: {
+      apply: async (u) => {
+        if (hang) return new Promise<void>(() => undefined)
+        applied.push(u)
+      },
+    },
+    clock,
+    logger: recordingLogger(),
+    policy: defaultPolicy(),
+    random: seeded(1),
   })
   out.setTargets(new Map([['dev', 'app']]))
   out.onCredentials('dev', { accessKeyId: 'ASIAFIRSTFIRSTFIRST1', secretAccessKey: 's'.repeat(40), expiresAt: clock.now() + 3600_000 })

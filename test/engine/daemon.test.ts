@@ -84,10 +84,14 @@ const setup = (t: Tap, config: unknown, profiles: Profiles = baseProfiles()) => 
 }
 
 t.test('zero config keeps only temporary profiles: roles and SSO, not keys, not settings', async (t) => {
-  const { clock, upstream, daemon, writer, errors } = setup(t, {}, {
-    ...baseProfiles(),
-    broken: { role_arn: 'arn:aws:iam::123456789012:role/x', source_profile: 'nowhere' },
-  })
+  const { clock, upstream, daemon, writer, errors } = setup(
+    t,
+    {},
+    {
+      ...baseProfiles(),
+      broken: { role_arn: 'arn:aws:iam::123456789012:role/x', source_profile: 'nowhere' },
+    },
+  )
   await daemon.start()
   await clock.advance(0)
   t.same(daemon.view().wanted.sort(), ['broken', 'role', 'sso'], 'a broken role profile is kept to be reported')
@@ -95,7 +99,11 @@ t.test('zero config keeps only temporary profiles: roles and SSO, not keys, not 
   t.ok(upstream.callsFor('sso:sso').length >= 1, 'SSO fetched')
   t.notOk(daemon.refresher.snapshot().roots.has('keys'), 'static keys are only a source, not kept for themselves')
   t.equal(writer.writes.length, 0, 'no writeTo, nothing written')
-  t.match(errors().map((e) => e.msg), [/profile "broken".*nowhere/], 'only the broken profile is an error; settings is not')
+  t.match(
+    errors().map((e) => e.msg),
+    [/profile "broken".*nowhere/],
+    'only the broken profile is an error; settings is not',
+  )
 })
 
 t.test("status carries each profile's own region (exec and env pass it on)", async (t) => {
@@ -106,7 +114,7 @@ t.test("status carries each profile's own region (exec and env pass it on)", asy
   await clock.advance(0)
   const byName = new Map(daemon.status().profiles.map((p) => [p.profile, p]))
   t.equal(byName.get('role')?.region, 'ap-southeast-2', 'its own setting, trimmed')
-  t.notOk('region' in byName.get('sso')!, 'none set: none claimed (not the source profile\'s, not the SSO region)')
+  t.notOk('region' in byName.get('sso')!, "none set: none claimed (not the source profile's, not the SSO region)")
 })
 
 t.test('zero config with no temporary profile says it is waiting', async (t) => {
@@ -135,19 +143,27 @@ t.test('configured profiles are written to their writeTo and renewed', async (t)
 t.test('a writeTo naming a profile in a chain: a config error at start, a logged error after an edit', async (t) => {
   const { clock, daemon, writer, errors } = setup(t, { profiles: [{ profile: 'role', writeTo: 'keys' }] })
   await t.rejects(daemon.start(), { name: 'ConfigError', message: /writeTo "keys" of profile "role" is itself a profile.*fix: / })
-  t.same(errors().map((e) => e.msg), [], 'said once, by the thrown error (run prints it), not also logged')
+  t.same(
+    errors().map((e) => e.msg),
+    [],
+    'said once, by the thrown error (run prints it), not also logged',
+  )
   await clock.advance(HOUR)
-  t.notOk(writer.sections.has('keys'), 'the source profile\'s section is never overwritten')
+  t.notOk(writer.sections.has('keys'), "the source profile's section is never overwritten")
 
   // Started fine; then ~/.aws is edited so that [app] becomes the source of the chain.
   const later = setup(t, { profiles: [{ profile: 'role', writeTo: 'app' }] })
   await later.daemon.start()
   await later.clock.advance(1000)
-  later.state.files = () => filesOf({ ...baseProfiles(), app: { ...KEYS }, role: { role_arn: 'arn:aws:iam::123456789012:role/app', source_profile: 'app' } })
+  later.state.files = () =>
+    filesOf({ ...baseProfiles(), app: { ...KEYS }, role: { role_arn: 'arn:aws:iam::123456789012:role/app', source_profile: 'app' } })
   await later.daemon.reloadAwsFiles('files')
   await later.clock.advance(HOUR)
   t.ok(later.daemon.refresher.current('role'), 'the profile itself is still kept fresh')
-  t.match(later.errors().map((e) => e.msg), [/writeTo "app" of profile "role".*fix: /])
+  t.match(
+    later.errors().map((e) => e.msg),
+    [/writeTo "app" of profile "role".*fix: /],
+  )
 })
 
 t.test('~/.aws unreadable on reload: the last good state keeps running and the error is logged once', async (t) => {
@@ -155,7 +171,11 @@ t.test('~/.aws unreadable on reload: the last good state keeps running and the e
   await daemon.start()
   await clock.advance(0)
   state.files = () => {
-    throw new AwsFileError('/home/test/.aws/config', 'cannot read /home/test/.aws/config: permission denied', 'chmod 600 /home/test/.aws/config')
+    throw new AwsFileError(
+      '/home/test/.aws/config',
+      'cannot read /home/test/.aws/config: permission denied',
+      'chmod 600 /home/test/.aws/config',
+    )
   }
   await daemon.reloadAwsFiles()
   await daemon.reloadAwsFiles()
@@ -172,13 +192,21 @@ t.test('~/.aws unreadable on reload: the last good state keeps running and the e
 
 t.test('a profile that becomes unresolvable keeps its last good chain, still renewed, and the error is logged', async (t) => {
   const profiles = baseProfiles()
-  const { clock, upstream, daemon, writer, state, errors } = setup(t, { profiles: [{ profile: 'role', writeTo: 'app' }, { profile: 'sso' }] }, profiles)
+  const { clock, upstream, daemon, writer, state, errors } = setup(
+    t,
+    { profiles: [{ profile: 'role', writeTo: 'app' }, { profile: 'sso' }] },
+    profiles,
+  )
   await daemon.start()
   await clock.advance(0)
   // A half-saved edit: source_profile now names a profile that does not exist.
   state.files = () => filesOf({ ...profiles, role: { ...profiles.role!, source_profile: 'kyes' } })
   await daemon.reloadAwsFiles()
-  t.match(errors().map((e) => e.msg), [/source_profile = kyes/], 'the error names the bad value')
+  t.match(
+    errors().map((e) => e.msg),
+    [/source_profile = kyes/],
+    'the error names the bad value',
+  )
   t.match(daemon.errors().get('role'), { code: 'ProfileNotFound' })
   t.equal(daemon.view().graph?.roots.get('role'), 'assume-role:role', 'the old chain is kept')
   const calls = upstream.callsFor('assume-role:role').length
@@ -186,7 +214,10 @@ t.test('a profile that becomes unresolvable keeps its last good chain, still ren
   await clock.advance(3 * HOUR)
   t.ok(upstream.callsFor('assume-role:role').length >= calls + 2, 'still renewed')
   t.not(writer.sections.get('app')?.accessKeyId, before, 'and still written')
-  t.notOk(writer.writes.some((w) => w.section === 'app' && w.credentials === null), 'never withdrawn from the file')
+  t.notOk(
+    writer.writes.some((w) => w.section === 'app' && w.credentials === null),
+    'never withdrawn from the file',
+  )
   // The edit is finished: the error goes away.
   state.files = () => filesOf(profiles)
   await daemon.reloadAwsFiles()
@@ -218,7 +249,16 @@ t.test('adding a writeTo on reload writes the current credentials at once, witho
   t.equal(writer.writes.length, 0)
   const held = daemon.refresher.current('role')
   const calls = upstream.calls.length
-  state.config = () => parseConfig({ profiles: [{ profile: 'role', writeTo: 'app' }, { profile: 'sso', writeTo: 'dev' }] }, 'config.json')
+  state.config = () =>
+    parseConfig(
+      {
+        profiles: [
+          { profile: 'role', writeTo: 'app' },
+          { profile: 'sso', writeTo: 'dev' },
+        ],
+      },
+      'config.json',
+    )
   t.equal(await daemon.reloadConfig(), true)
   await clock.advance(0)
   t.equal(upstream.calls.length, calls, 'no new upstream call')
@@ -255,7 +295,10 @@ t.test("aws-credd's own writes neither re-plan nor retry failing profiles", asyn
   await clock.advance(1000)
   t.equal(upstream.callsFor('sso:sso').length, 1)
   // What the file holds after aws-credd wrote [app]: only that section differs.
-  const written = { ...baseProfiles(), app: { aws_access_key_id: 'ASIAEXAMPLEEXAMPLE01', aws_secret_access_key: 'x'.repeat(40), aws_session_token: 'y'.repeat(60) } }
+  const written = {
+    ...baseProfiles(),
+    app: { aws_access_key_id: 'ASIAEXAMPLEEXAMPLE01', aws_secret_access_key: 'x'.repeat(40), aws_session_token: 'y'.repeat(60) },
+  }
   state.files = () => filesOf(written)
   for (let i = 0; i < 5; i++) {
     await daemon.reloadAwsFiles('files')
@@ -290,7 +333,8 @@ t.test('a section overwritten by another program is rewritten at once with the c
   await clock.advance(1000)
   t.equal(writer.writes.length, writesBefore, 'no write for our own content')
   // A backup restored with old keys in [app].
-  state.files = () => filesOf({ ...baseProfiles(), app: { aws_access_key_id: 'ASIAOLDOLDOLDOLDOLD1', aws_secret_access_key: 'x'.repeat(40) } })
+  state.files = () =>
+    filesOf({ ...baseProfiles(), app: { aws_access_key_id: 'ASIAOLDOLDOLDOLDOLD1', aws_secret_access_key: 'x'.repeat(40) } })
   await daemon.reloadAwsFiles('files')
   await clock.advance(1000)
   t.equal(writer.writes.length, writesBefore + 1, 'rewritten')
@@ -309,7 +353,10 @@ t.test('a wall-clock jump of two hours (resume from suspend) is followed by rene
     clock.jump(2 * HOUR)
     if (viaCron) daemon.wake() // the 30-second wall-clock cron tick
     await clock.advance(viaCron ? 0 : 30_000)
-    t.ok(upstream.callsFor('assume-role:role').length > before, `renewed ${viaCron ? 'at the cron tick' : 'within 30 s by the capped timer'}`)
+    t.ok(
+      upstream.callsFor('assume-role:role').length > before,
+      `renewed ${viaCron ? 'at the cron tick' : 'within 30 s by the capped timer'}`,
+    )
     const now = writer.sections.get('app')
     t.not(now?.accessKeyId, held?.accessKeyId)
     t.ok((now?.expiresAt ?? 0) > clock.now(), 'what the file holds is valid again')
@@ -323,7 +370,11 @@ t.test('a writeTo section that botocore would not read (its profile has role_arn
   await daemon.start()
   await clock.advance(1000)
   t.match(writer.sections.get('dev')?.accessKeyId, /^ASIA/, 'still written: the JS SDK reads static keys first')
-  const warned = () => logger.entries.filter((e) => e.level === 'warn' && /writeTo "dev" of profile "role".*botocore and the AWS CLI use the assume-role provider.*fix: /.test(e.msg))
+  const warned = () =>
+    logger.entries.filter(
+      (e) =>
+        e.level === 'warn' && /writeTo "dev" of profile "role".*botocore and the AWS CLI use the assume-role provider.*fix: /.test(e.msg),
+    )
   t.equal(warned().length, 1)
   await daemon.reloadAwsFiles('files')
   await clock.advance(1000)

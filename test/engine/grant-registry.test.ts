@@ -79,7 +79,11 @@ t.test('a 20 s grant opens its profile until 20 s, then nothing; the sweep remov
   clock.t += 1
   t.equal(outcome(reg, token, 'dev'), 'unauthenticated/expired', 'at 20 s exactly, before the sweep')
   t.equal(outcome(reg, token, 'prod'), 'unauthenticated/expired', 'an expired token is no longer told what it may not read')
-  t.same(reg.list().map((g) => [g.name, g.expired]), [['agent', true]], 'listed as expired until swept')
+  t.same(
+    reg.list().map((g) => [g.name, g.expired]),
+    [['agent', true]],
+    'listed as expired until swept',
+  )
 
   await clock.advance(100)
   await reg.flush()
@@ -87,7 +91,11 @@ t.test('a 20 s grant opens its profile until 20 s, then nothing; the sweep remov
   t.equal(reg.has('agent'), false)
   t.same(store.names(), [], 'and saved the list without it')
   t.equal(outcome(reg, token, 'dev'), 'unauthenticated/unknown', 'once swept the token is simply unknown')
-  t.same(ended.map((g) => g.name), ['agent'], 'onEnded told')
+  t.same(
+    ended.map((g) => g.name),
+    ['agent'],
+    'onEnded told',
+  )
   t.ok(logger.entries.some((e) => e.level === 'info' && /grant "agent" ended \(its TTL ran out\)/.test(e.msg)))
   t.equal(clock.pending(), 0, 'no timer left when nothing can expire')
   t.notOk(JSON.stringify(logger.entries).includes(token), 'the token is never logged')
@@ -100,7 +108,14 @@ t.test('one timer for the earliest expiry, re-armed as grants come and go', asyn
   reg.mint({ name: 'c', profiles: ['dev'] }, kept)
   t.equal(clock.pending(), 1, 'still one timer')
   await clock.advance(10_010)
-  t.same(reg.list().map((g) => g.name).sort(), ['a', 'c'], 'b ended first')
+  t.same(
+    reg
+      .list()
+      .map((g) => g.name)
+      .sort(),
+    ['a', 'c'],
+    'b ended first',
+  )
   t.equal(outcome(reg, b.token, 'dev'), 'unauthenticated/unknown')
   t.equal(outcome(reg, a.token, 'dev'), 'allowed')
   t.equal(clock.pending(), 1, 'one timer, now for a')
@@ -121,7 +136,10 @@ t.test('revoke ends a grant at once and saves; unknown is 404; owner and config 
   t.equal(outcome(reg, token, 'dev'), 'unauthenticated/unknown', 'the next call is a 401')
   await reg.flush()
   t.same(store.names(), [])
-  t.same(ended.map((g) => g.name), ['agent'])
+  t.same(
+    ended.map((g) => g.name),
+    ['agent'],
+  )
 
   const unknown = grantError(() => reg.revoke('agent'))
   t.equal(unknown.status, 404)
@@ -159,7 +177,14 @@ t.test('the owner opens every profile; config consumers only theirs', async (t) 
     ['OWNER-TOKEN-0123456789ABCDEF', 'prod', 'unauthenticated/unknown'],
   ]
   for (const [token, profile, want] of rows) t.equal(outcome(reg, token, profile), want, `${token.slice(0, 5)}… → ${profile}`)
-  t.same(reg.list().map((g) => [g.name, g.kind, g.tokenFile]), [['owner', 'owner', undefined], ['ci', 'config', '/run/secrets/ci'], ['both', 'config', '/run/secrets/both']])
+  t.same(
+    reg.list().map((g) => [g.name, g.kind, g.tokenFile]),
+    [
+      ['owner', 'owner', undefined],
+      ['ci', 'config', '/run/secrets/ci'],
+      ['both', 'config', '/run/secrets/both'],
+    ],
+  )
   // A new owner token: the old one stops working at once.
   reg.setOwner('owner-token-NEW-0123456789abcdef')
   t.equal(outcome(reg, 'owner-token-0123456789abcdef', 'prod'), 'unauthenticated/unknown')
@@ -169,14 +194,20 @@ t.test('the owner opens every profile; config consumers only theirs', async (t) 
 t.test('setConfigConsumers with a new token makes the old one unknown; a consumer left out of the config ends', async (t) => {
   const { reg, ended } = setup()
   const c = { name: 'ci', profiles: ['ci'], tokenFile: '/run/secrets/ci' }
-  reg.setConfigConsumers([{ ...c, token: 'old-token-0123456789abcdef' }, { name: 'gone', profiles: ['dev'], tokenFile: '/x', token: 'gone-token-0123456789abcdef' }])
+  reg.setConfigConsumers([
+    { ...c, token: 'old-token-0123456789abcdef' },
+    { name: 'gone', profiles: ['dev'], tokenFile: '/x', token: 'gone-token-0123456789abcdef' },
+  ])
   t.equal(outcome(reg, 'old-token-0123456789abcdef', 'ci'), 'allowed')
   ended.length = 0
   reg.setConfigConsumers([{ ...c, token: 'new-token-0123456789abcdef' }])
   t.equal(outcome(reg, 'old-token-0123456789abcdef', 'ci'), 'unauthenticated/unknown', 'the rotated-out token is a 401')
   t.equal(outcome(reg, 'new-token-0123456789abcdef', 'ci'), 'allowed')
   t.equal(outcome(reg, 'gone-token-0123456789abcdef', 'dev'), 'unauthenticated/unknown', 'a consumer removed from the config ends')
-  t.same(reg.list().map((g) => g.name), ['ci'])
+  t.same(
+    reg.list().map((g) => g.name),
+    ['ci'],
+  )
   t.same(ended.map((g) => g.name).sort(), ['ci', 'gone'], 'onEnded for the replaced config grants')
   reg.setConfigConsumers([])
   t.same(reg.list(), [])
@@ -190,9 +221,20 @@ t.test('a config consumer replaces a run-time grant of the same name, logs it, e
   reg.setConfigConsumers([{ name: 'agent', profiles: ['ci'], tokenFile: '/run/secrets/agent', token: 'config-token-0123456789abcdef' }])
   t.equal(outcome(reg, token, 'dev'), 'unauthenticated/unknown', 'the run-time token no longer works')
   t.equal(outcome(reg, 'config-token-0123456789abcdef', 'ci'), 'allowed')
-  t.same(reg.list().map((g) => [g.name, g.kind]), [['agent', 'config']])
-  t.ok(logger.entries.some((e) => e.level === 'warn' && /grant "agent" made at run time is replaced by the consumer of the same name in the config/.test(e.msg)))
-  t.same(ended.map((g) => [g.name, g.kind]), [['agent', 'runtime']], 'onEnded for the replaced run-time grant')
+  t.same(
+    reg.list().map((g) => [g.name, g.kind]),
+    [['agent', 'config']],
+  )
+  t.ok(
+    logger.entries.some(
+      (e) => e.level === 'warn' && /grant "agent" made at run time is replaced by the consumer of the same name in the config/.test(e.msg),
+    ),
+  )
+  t.same(
+    ended.map((g) => [g.name, g.kind]),
+    [['agent', 'runtime']],
+    'onEnded for the replaced run-time grant',
+  )
   await reg.flush()
   t.same(store.names(), [], 'the replaced run-time grant is no longer saved (else a restart without that consumer would bring it back)')
   t.equal(clock.pending(), 0, 'no timer left for the replaced grant')
@@ -220,7 +262,13 @@ t.test('exec grants are not saved; runtime and env grants are', async (t) => {
   reg.revoke('exec-1')
   await reg.flush()
   t.equal(store.saves.length, before, 'revoking an exec grant does not save either')
-  t.same(reg.list().map((g) => g.name).sort(), ['default-kind', 'env-1', 'rt'])
+  t.same(
+    reg
+      .list()
+      .map((g) => g.name)
+      .sort(),
+    ['default-kind', 'env-1', 'rt'],
+  )
 })
 
 t.test('load() restores saved grants and drops the ones that ended while the daemon was down', async (t) => {
@@ -235,7 +283,14 @@ t.test('load() restores saved grants and drops the ones that ended while the dae
   ])
   const { reg, logger } = setup({ clock, store })
   await reg.load()
-  t.same(reg.list().map((g) => g.name).sort(), ['forever', 'live'], 'expired exactly at load time: dropped')
+  t.same(
+    reg
+      .list()
+      .map((g) => g.name)
+      .sort(),
+    ['forever', 'live'],
+    'expired exactly at load time: dropped',
+  )
   t.equal(outcome(reg, live, 'dev'), 'allowed')
   t.equal(outcome(reg, dead, 'dev'), 'unauthenticated/unknown')
   t.equal(outcome(reg, 'forever-token-0123456789abcdef', 'ci'), 'allowed')
@@ -281,7 +336,11 @@ t.test('a token given by the client is accepted once; the same token again is a 
   reg.setOwner('owner-token-0123456789abcdef')
   t.equal(grantError(() => reg.mint({ name: 'sneaky', profiles: ['dev'], token: 'owner-token-0123456789abcdef' }, kept)).status, 409)
 
-  for (const [bad, why] of [['Zq9x', /shorter than 16/], ['has a space in it 0123456789', /spaces/], ['line-break-0123456789\n', /line break/]] as const) {
+  for (const [bad, why] of [
+    ['Zq9x', /shorter than 16/],
+    ['has a space in it 0123456789', /spaces/],
+    ['line-break-0123456789\n', /line break/],
+  ] as const) {
     const e = grantError(() => reg.mint({ name: 'bad', profiles: ['dev'], token: bad }, kept))
     t.equal(e.status, 400)
     t.match(e.reason, why)
@@ -340,14 +399,23 @@ t.test('list never carries a digest or a token', async (t) => {
   reg.authorize(token, 'dev')
   const text = JSON.stringify(reg.list())
   t.notOk(/digest|"token"/.test(text))
-  for (const secret of [token, tokenDigest(token), 'owner-token-0123456789abcdef', tokenDigest('owner-token-0123456789abcdef'), 'ci-token-0123456789abcdef'])
+  for (const secret of [
+    token,
+    tokenDigest(token),
+    'owner-token-0123456789abcdef',
+    tokenDigest('owner-token-0123456789abcdef'),
+    'ci-token-0123456789abcdef',
+  ])
     t.notOk(text.includes(secret), 'no token or digest in the list')
 })
 
 t.test('a failed save is logged and the grant stays in force', async (t) => {
   const clock = new FakeClock()
   const logger = recordingLogger()
-  const store: GrantStore = { load: async () => [], save: async () => Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' })) }
+  const store: GrantStore = {
+    load: async () => [],
+    save: async () => Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' })),
+  }
   const reg = new GrantRegistry({ secrets, clock, codec: tokenCodec, store, logger })
   const { token } = reg.mint({ name: 'agent', profiles: ['dev'] }, kept)
   await reg.flush()
@@ -391,8 +459,14 @@ t.test('onEnded is called for revoke, expiry and replacement, once each', async 
   reg.revoke('revoked')
   await clock.advance(2000)
   reg.setConfigConsumers([{ name: 'replaced', profiles: ['ci'], tokenFile: '/s/r', token: 'replaced-token-0123456789abcdef' }])
-  t.same(ended.map((g) => g.name), ['revoked', 'expires', 'replaced'])
-  t.same(ended.map((g) => g.kind), ['runtime', 'runtime', 'runtime'])
+  t.same(
+    ended.map((g) => g.name),
+    ['revoked', 'expires', 'replaced'],
+  )
+  t.same(
+    ended.map((g) => g.kind),
+    ['runtime', 'runtime', 'runtime'],
+  )
 })
 
 t.test('a config reload that changes nothing about a consumer keeps it as it was: its last use, its start, no onEnded', async (t) => {
@@ -410,14 +484,21 @@ t.test('a config reload that changes nothing about a consumer keeps it as it was
   const view = (name: string) => reg.list().find((g) => g.name === name)
   t.equal(view('ci')?.lastUsedAt, used, 'the unchanged consumer keeps its last use')
   t.equal(view('ci')?.createdAt, created)
-  t.same(ended.map((g) => g.name), ['other'], 'only the changed consumer ended')
+  t.same(
+    ended.map((g) => g.name),
+    ['other'],
+    'only the changed consumer ended',
+  )
   t.same(view('other')?.profiles, ['dev', 'prod'], 'the changed consumer has its new profiles')
   t.equal(outcome(reg, other.token, 'prod'), 'allowed')
   // A new token in the file is a change.
   reg.setConfigConsumers([{ ...ci, token: 'ci-token-NEW-0123456789abcdef' }])
   t.equal(view('ci')?.lastUsedAt, undefined, 'a new token starts afresh')
   t.equal(outcome(reg, ci.token, 'ci'), 'unauthenticated/unknown')
-  t.same(ended.map((g) => g.name), ['other', 'ci', 'other'])
+  t.same(
+    ended.map((g) => g.name),
+    ['other', 'ci', 'other'],
+  )
 })
 
 t.test('one token, one grant: a consumer whose token another grant already has is left out, with the fix (fail closed)', async (t) => {
@@ -434,19 +515,34 @@ t.test('one token, one grant: a consumer whose token another grant already has i
   ])
   t.equal(outcome(reg, shared, 'dev'), 'allowed')
   t.equal(outcome(reg, shared, 'prod'), 'forbidden', "agent's token did not get ops' profile")
-  t.same(reg.list().map((g) => g.name).sort(), ['agent', 'owner'])
-  t.match(logger.entries.filter((e) => e.level === 'error').map((e) => e.msg), [
-    /consumer "ops" is left out: its token is also the token of "agent"; fix: give each consumer a token file of its own/,
-    /consumer "lazy" is left out: its token is also the token of "owner"/,
-  ])
+  t.same(
+    reg
+      .list()
+      .map((g) => g.name)
+      .sort(),
+    ['agent', 'owner'],
+  )
+  t.match(
+    logger.entries.filter((e) => e.level === 'error').map((e) => e.msg),
+    [
+      /consumer "ops" is left out: its token is also the token of "agent"; fix: give each consumer a token file of its own/,
+      /consumer "lazy" is left out: its token is also the token of "owner"/,
+    ],
+  )
   reg.setConfigConsumers([{ name: 'agent', profiles: ['dev'], tokenFile: '/shared/agent.token', token: shared }])
   t.equal(outcome(reg, owner, 'prod'), 'allowed', "the owner's token still works after the clashing consumer left")
 })
 
 t.test('names starting with env. and exec. are kept for env and exec', async (t) => {
   const { reg } = setup()
-  t.match(grantError(() => reg.mint({ name: 'env.dev', profiles: ['dev'] }, kept)), { status: 400, reason: /kept for aws-credd env/ })
-  t.match(grantError(() => reg.mint({ name: 'exec.1.ab', profiles: ['dev'], kind: 'runtime' }, kept)), { status: 400, reason: /kept for aws-credd exec/ })
+  t.match(
+    grantError(() => reg.mint({ name: 'env.dev', profiles: ['dev'] }, kept)),
+    { status: 400, reason: /kept for aws-credd env/ },
+  )
+  t.match(
+    grantError(() => reg.mint({ name: 'exec.1.ab', profiles: ['dev'], kind: 'runtime' }, kept)),
+    { status: 400, reason: /kept for aws-credd exec/ },
+  )
   t.equal(reg.mint({ name: 'env.dev', profiles: ['dev'], kind: 'env' }, kept).grant.kind, 'env')
   t.equal(reg.mint({ name: 'exec.1.ab', profiles: ['dev'], kind: 'exec' }, kept).grant.kind, 'exec')
 })

@@ -33,37 +33,40 @@ const setup = (seed = 1, before = 20 * MIN) => {
 }
 
 for (const lifetime of [60, 5 * 60, 15 * 60, 30 * 60, 3600, 12 * 3600]) {
-  t.test(`lifetime ${lifetime}s: outputs never expired, ≥15m left when granted ≥30m, renewed at most once per third of a lifetime`, async (t) => {
-    for (const seed of [1, 2, 3]) {
-      const { clock, upstream, outputs, refresher } = setup(seed)
-      upstream.lifetimes.set('sso:dev', lifetime)
-      refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
-      const horizon = Math.min(200 * lifetime * 1000, 48 * 3600_000)
-      let minLeft = Infinity
-      let checks = 0
-      await clock.advance(10, () => undefined) // first fetch
-      const check = (now: number): void => {
-        const c = outputs.get('dev')
-        checks++
-        if (!c || c.expiresAt === undefined) throw new Error(`no credentials served at ${now}`)
-        minLeft = Math.min(minLeft, c.expiresAt - now)
+  t.test(
+    `lifetime ${lifetime}s: outputs never expired, ≥15m left when granted ≥30m, renewed at most once per third of a lifetime`,
+    async (t) => {
+      for (const seed of [1, 2, 3]) {
+        const { clock, upstream, outputs, refresher } = setup(seed)
+        upstream.lifetimes.set('sso:dev', lifetime)
+        refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
+        const horizon = Math.min(200 * lifetime * 1000, 48 * 3600_000)
+        let minLeft = Infinity
+        let checks = 0
+        await clock.advance(10, () => undefined) // first fetch
+        const check = (now: number): void => {
+          const c = outputs.get('dev')
+          checks++
+          if (!c || c.expiresAt === undefined) throw new Error(`no credentials served at ${now}`)
+          minLeft = Math.min(minLeft, c.expiresAt - now)
+        }
+        // Checked right before every timer fires (where life left is lowest) and at regular samples.
+        const step = (lifetime * 1000) / 7
+        for (let elapsed = 0; elapsed < horizon; elapsed += step) await clock.advance(step, check)
+        t.ok(checks > 10, 'invariant checked at every timer')
+        t.ok(minLeft > 0, `never expired (min left ${minLeft}ms)`)
+        if (lifetime >= 30 * 60) t.ok(minLeft >= 15 * MIN, `≥15m left (min ${Math.round(minLeft / 1000)}s)`)
+        const at = upstream.callsFor('sso:dev')
+        for (let i = 1; i < at.length; i++) {
+          const gap = at[i]! - at[i - 1]!
+          if (gap < (lifetime * 1000) / 3) t.fail(`renewed after ${gap}ms, less than a third of ${lifetime}s`)
+        }
+        const expected = horizon / (lifetime * 1000)
+        t.ok(at.length <= expected * 3 + 2, `${at.length} fetches in ${expected} lifetimes`)
+        refresher.stop()
       }
-      // Checked right before every timer fires (where life left is lowest) and at regular samples.
-      const step = (lifetime * 1000) / 7
-      for (let elapsed = 0; elapsed < horizon; elapsed += step) await clock.advance(step, check)
-      t.ok(checks > 10, 'invariant checked at every timer')
-      t.ok(minLeft > 0, `never expired (min left ${minLeft}ms)`)
-      if (lifetime >= 30 * 60) t.ok(minLeft >= 15 * MIN, `≥15m left (min ${Math.round(minLeft / 1000)}s)`)
-      const at = upstream.callsFor('sso:dev')
-      for (let i = 1; i < at.length; i++) {
-        const gap = at[i]! - at[i - 1]!
-        if (gap < (lifetime * 1000) / 3) t.fail(`renewed after ${gap}ms, less than a third of ${lifetime}s`)
-      }
-      const expected = horizon / (lifetime * 1000)
-      t.ok(at.length <= expected * 3 + 2, `${at.length} fetches in ${expected} lifetimes`)
-      refresher.stop()
-    }
-  })
+    },
+  )
 }
 
 t.test('while renewals succeed, what the endpoints get is never under the serving floor (any lifetime)', async (t) => {
@@ -101,7 +104,10 @@ t.test('obtainedAt is stamped on what the refresher holds, not on what it hands 
 t.test('renewals are spread with jitter across profiles', async (t) => {
   const { clock, upstream, refresher } = setup(7)
   const links = [...Array(20).keys()].map((i) => ssoLink(`p${i}`))
-  refresher.update(graphOf(links, Object.fromEntries(links.map((l) => [l.profile, l.id]))), links.map((l) => l.profile))
+  refresher.update(
+    graphOf(links, Object.fromEntries(links.map((l) => [l.profile, l.id]))),
+    links.map((l) => l.profile),
+  )
   await clock.advance(10)
   await clock.advance(3600_000)
   const second = links.map((l) => upstream.callsFor(l.id)[1]!)
@@ -113,7 +119,10 @@ t.test('a source shared by ten role profiles is fetched once per its own lifetim
   const { clock, upstream, outputs, refresher } = setup(3)
   const src = ssoLink('base')
   const roles = [...Array(10).keys()].map((i) => roleLink(`r${i}`, src.id))
-  refresher.update(graphOf([src, ...roles], Object.fromEntries(roles.map((r) => [r.profile, r.id]))), roles.map((r) => r.profile))
+  refresher.update(
+    graphOf([src, ...roles], Object.fromEntries(roles.map((r) => [r.profile, r.id]))),
+    roles.map((r) => r.profile),
+  )
   await clock.advance(10)
   t.equal(upstream.callsFor(src.id).length, 1, 'first resolution fetched the source once')
   t.equal(outputs.size, 10)
@@ -186,7 +195,10 @@ t.test('after a suspend longer than the credentials live, renewal follows within
   t.ok(after!.expiresAt! > clock.now(), 'with live credentials')
   const renewedAt = upstream.callsFor('sso:dev')[1]!
   t.ok(renewedAt - woke <= 30_000, `within ${renewedAt - woke}ms of waking`)
-  t.ok(writes.every((w) => w.creds === null || w.creds.expiresAt! > w.at), 'nothing expired was ever handed to an output')
+  t.ok(
+    writes.every((w) => w.creds === null || w.creds.expiresAt! > w.at),
+    'nothing expired was ever handed to an output',
+  )
 })
 
 t.test('a wall-clock jump of two hours renews at once on wake', async (t) => {
@@ -210,7 +222,10 @@ t.test('a chain renews its expired source before assuming the role', async (t) =
   upstream.lifetimes.set('assume-role:app', 3600)
   refresher.update(graphOf([src, roleLink('app', src.id)], { app: 'assume-role:app' }), ['app'])
   await clock.advance(6 * 3600_000)
-  t.notOk(upstream.calls.some((c) => !c.ok), 'never signed with expired source credentials')
+  t.notOk(
+    upstream.calls.some((c) => !c.ok),
+    'never signed with expired source credentials',
+  )
   t.ok(outputs.get('app'))
 })
 
@@ -222,12 +237,26 @@ t.test('updating the graph keeps unchanged links and refetches changed ones', as
   refresher.update(graphOf([staticLink('base'), roleLink('app', 'static:base')], { app: 'assume-role:app' }), ['app'])
   await clock.advance(10)
   t.equal(upstream.callsFor('assume-role:app').length, 1, 'same definition: no new call')
-  refresher.update(graphOf([staticLink('base'), roleLink('app', 'static:base', { externalId: 'x' } as never)], { app: 'assume-role:app' }), ['app'])
-  t.notOk(writes.some((w) => w.creds === null), 'same role: its valid credentials keep serving meanwhile')
+  refresher.update(
+    graphOf([staticLink('base'), roleLink('app', 'static:base', { externalId: 'x' } as never)], { app: 'assume-role:app' }),
+    ['app'],
+  )
+  t.notOk(
+    writes.some((w) => w.creds === null),
+    'same role: its valid credentials keep serving meanwhile',
+  )
   await clock.advance(10)
   t.equal(upstream.callsFor('assume-role:app').length, 2, 'changed definition: fetched again')
-  refresher.update(graphOf([staticLink('base'), roleLink('app', 'static:base', { roleArn: 'arn:aws:iam::123456789012:role/other' } as never)], { app: 'assume-role:app' }), ['app'])
-  t.ok(writes.some((w) => w.creds === null), 'another role: the old identity is withdrawn at once')
+  refresher.update(
+    graphOf([staticLink('base'), roleLink('app', 'static:base', { roleArn: 'arn:aws:iam::123456789012:role/other' } as never)], {
+      app: 'assume-role:app',
+    }),
+    ['app'],
+  )
+  t.ok(
+    writes.some((w) => w.creds === null),
+    'another role: the old identity is withdrawn at once',
+  )
   await clock.advance(10)
   t.equal(upstream.callsFor('assume-role:app').length, 3)
 })
@@ -249,7 +278,10 @@ t.test('a permanent failure before anything was obtained withdraws what a previo
   upstream.fault.set('sso:dev', 'permanent')
   refresher.update(graphOf([ssoLink('dev')], { dev: 'sso:dev' }), ['dev'])
   await clock.advance(10)
-  t.same(writes.map((w) => w.creds), [null])
+  t.same(
+    writes.map((w) => w.creds),
+    [null],
+  )
 })
 
 t.test('profile errors are reported once per distinct message', async (t) => {

@@ -17,9 +17,22 @@ const secrets = new SecretRegistry()
 const MIN = 60_000
 const HOUR = 60 * MIN
 
-const dev: SsoSessionInfo = { ssoSession: 'dev', startUrl: 'https://example.awsapps.com/start', region: 'us-east-1', cacheKey: 'dev', label: 'dev', scopes: ['sso:account:access'], profiles: ['app', 'ops'] }
+const dev: SsoSessionInfo = {
+  ssoSession: 'dev',
+  startUrl: 'https://example.awsapps.com/start',
+  region: 'us-east-1',
+  cacheKey: 'dev',
+  label: 'dev',
+  scopes: ['sso:account:access'],
+  profiles: ['app', 'ops'],
+}
 
-const setup = async (t: Tap, token: ReturnType<typeof cachedToken> | undefined, deviceLogin: 'off' | 'alert' = 'off', session: SsoSessionInfo = dev) => {
+const setup = async (
+  t: Tap,
+  token: ReturnType<typeof cachedToken> | undefined,
+  deviceLogin: 'off' | 'alert' = 'off',
+  session: SsoSessionInfo = dev,
+) => {
   const clock = new FakeClock()
   const cache = new MemorySsoCache()
   if (token) cache.files.set('dev', token)
@@ -29,7 +42,12 @@ const setup = async (t: Tap, token: ReturnType<typeof cachedToken> | undefined, 
   const logger = recordingLogger()
   const keeper = new SsoKeeper({
     secrets,
-    clock, logger, random: seeded(1), oidc, cache, policy: defaultSsoPolicy(),
+    clock,
+    logger,
+    random: seeded(1),
+    oidc,
+    cache,
+    policy: defaultSsoPolicy(),
     alerting: { warnBefore: 30 * MIN, repeat: HOUR, failingAfter: 10 * MIN, deviceLogin },
     alert: (a) => alerts.push(a),
     onTokenChanged: (s) => changed.push(s.label),

@@ -73,8 +73,24 @@ t.test('a failure at any step leaves the old file and no temp file', async (t) =
   const faults: Array<[string, (fs: FsOps) => FsOps]> = [
     ['write', (fs) => ({ ...fs, open: async (p, f, m) => wrapHandle(await fs.open(p, f, m), 'writeFile') })],
     ['fsync', (fs) => ({ ...fs, open: async (p, f, m) => wrapHandle(await fs.open(p, f, m), 'sync') })],
-    ['rename', (fs) => ({ ...fs, renameSync: () => { throw eio('rename') } })],
-    ['open', (fs) => ({ ...fs, open: async () => { throw eio('open') } })],
+    [
+      'rename',
+      (fs) => ({
+        ...fs,
+        renameSync: () => {
+          throw eio('rename')
+        },
+      }),
+    ],
+    [
+      'open',
+      (fs) => ({
+        ...fs,
+        open: async () => {
+          throw eio('open')
+        },
+      }),
+    ],
   ]
   for (const [step, inject] of faults) {
     const dir = t.testdir({ credentials: 'old\n' })
@@ -87,7 +103,10 @@ t.test('a failure at any step leaves the old file and no temp file', async (t) =
 const wrapHandle = <H extends object>(h: H, failing: string): H =>
   new Proxy(h, {
     get: (target, prop, recv) => {
-      if (prop === failing) return async () => { throw eio(String(prop)) }
+      if (prop === failing)
+        return async () => {
+          throw eio(String(prop))
+        }
       const v = Reflect.get(target, prop, recv)
       return typeof v === 'function' ? v.bind(target) : v
     },
@@ -98,19 +117,24 @@ t.test('stale temp files: only ours, only older than a minute', async (t) => {
     '.credentials.123.0123456789ab.tmp': 'old',
     '.credentials.456.abcdefabcdef.tmp': 'fresh',
     '.credentials.bak': 'not ours',
-    '.config.123.0123456789ab.tmp': 'another file\'s',
+    '.config.123.0123456789ab.tmp': "another file's",
     credentials: '',
   })
   const now = Date.now()
   const ago = (s: number): Date => new Date(now - s * 1000)
-  for (const n of ['.credentials.123.0123456789ab.tmp', '.credentials.bak', '.config.123.0123456789ab.tmp']) utimesSync(join(dir, n), ago(120), ago(120))
+  for (const n of ['.credentials.123.0123456789ab.tmp', '.credentials.bak', '.config.123.0123456789ab.tmp'])
+    utimesSync(join(dir, n), ago(120), ago(120))
   const target = join(dir, 'credentials')
   t.ok(isTempFileOf(target, '.credentials.123.0123456789ab.tmp'))
   t.notOk(isTempFileOf(target, '.credentials.bak'))
   t.notOk(isTempFileOf(target, '.credentials.x.0123456789ab.tmp'))
   t.same(await removeStaleTempFiles(target, now), [join(dir, '.credentials.123.0123456789ab.tmp')])
   t.same(readdirSync(dir).sort(), ['.config.123.0123456789ab.tmp', '.credentials.456.abcdefabcdef.tmp', '.credentials.bak', 'credentials'])
-  t.same(await removeStaleTempFiles(target, now + 120_000), [join(dir, '.credentials.456.abcdefabcdef.tmp')], 'a minute later the other one too')
+  t.same(
+    await removeStaleTempFiles(target, now + 120_000),
+    [join(dir, '.credentials.456.abcdefabcdef.tmp')],
+    'a minute later the other one too',
+  )
 })
 
 // A separate process reads the file in a tight loop while we replace it: every read must be
@@ -121,7 +145,11 @@ t.test('a concurrent reader never sees a partial file', async (t) => {
   const stop = join(dir, 'stop')
   const version = (n: number): string => `[app]\ngen = ${n}\npad = ${'x'.repeat(200 + (n % 7) * 900)}\nend = ${n}\n`
   await writeFileAtomic(file, version(0))
-  const reader = spawn(process.execPath, ['-e', `
+  const reader = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const fs = require('node:fs')
     const [file, stop] = process.argv.slice(1)
     let reads = 0, bad = 0
@@ -137,7 +165,12 @@ t.test('a concurrent reader never sees a partial file', async (t) => {
       }
     }
     process.stdout.write(JSON.stringify({ reads, bad, distinct: seen.size }) + '\\n')
-  `, file, stop], { stdio: ['ignore', 'pipe', 'inherit'] })
+  `,
+      file,
+      stop,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   let out = ''
   reader.stdout.on('data', (d) => (out += d))
   await new Promise<void>((r) => reader.stdout.once('data', () => r()))

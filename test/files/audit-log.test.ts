@@ -2,7 +2,21 @@
 // into one JSON line each; a stranger's profile text cut and escaped; a flood of distinct
 // names bounded; 0600; rotated past its size; flushed on close. Time is injected (`now`);
 // the 1 s flush timer is real, so the tests flush and close explicitly instead of waiting.
-import { chmodSync, chownSync, existsSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { mock } from 'node:test'
 import t, { type Test as Tap } from 'tap'
@@ -23,7 +37,12 @@ interface Line {
 }
 
 const lines = (file: string): Line[] =>
-  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line) : []
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Line)
+    : []
 
 /** The writes queued so far, settled (the class queues them on a private promise chain). */
 const written = async (log: AuditLog): Promise<void> => {
@@ -59,7 +78,15 @@ t.test('many answers in one second: one line per key, with its count', async (t)
   await log.close()
   t.same(lines(file), [
     { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'agent', profile: 'dev', status: 200, outcome: 'served', count: 500 },
-    { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'agent', profile: 'prod', status: 403, outcome: 'forbidden', count: 7 },
+    {
+      time: '2026-01-01T12:00:00Z',
+      listener: 'container',
+      consumer: 'agent',
+      profile: 'prod',
+      status: 403,
+      outcome: 'forbidden',
+      count: 7,
+    },
     { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'anonymous', status: 401, outcome: 'unauthenticated', count: 3 },
     { time: '2026-01-01T12:00:00Z', listener: 'imds', consumer: 'anonymous', status: 404, outcome: 'not-found', count: 1 },
     { time: '2026-01-01T12:00:00Z', listener: 'control', consumer: 'owner', profile: 'dev', status: 200, outcome: 'served', count: 1 },
@@ -77,17 +104,24 @@ t.test('a new second writes the previous one, stamped with its own second', asyn
   clock.t = T0 + 1000
   log.record(ev('dev'))
   await written(log)
-  t.same(lines(file).map((l) => [l.time, l.count]), [['2026-01-01T12:00:00Z', 2]], 'the first second is written when the next one starts')
+  t.same(
+    lines(file).map((l) => [l.time, l.count]),
+    [['2026-01-01T12:00:00Z', 2]],
+    'the first second is written when the next one starts',
+  )
   clock.t = T0 + 5500
   log.record(ev('dev'))
   log.record(ev('ci'))
   await log.close()
-  t.same(lines(file).map((l) => [l.time, l.profile, l.count]), [
-    ['2026-01-01T12:00:00Z', 'dev', 2],
-    ['2026-01-01T12:00:01Z', 'dev', 1],
-    ['2026-01-01T12:00:05Z', 'dev', 1],
-    ['2026-01-01T12:00:05Z', 'ci', 1],
-  ])
+  t.same(
+    lines(file).map((l) => [l.time, l.profile, l.count]),
+    [
+      ['2026-01-01T12:00:00Z', 'dev', 2],
+      ['2026-01-01T12:00:01Z', 'dev', 1],
+      ['2026-01-01T12:00:05Z', 'dev', 1],
+      ['2026-01-01T12:00:05Z', 'ci', 1],
+    ],
+  )
 })
 
 t.test('nothing recorded: nothing written, no file made', async (t) => {
@@ -131,10 +165,24 @@ t.test('past 1000 distinct keys in a second, the rest are counted under "(other)
   const got = lines(file)
   const first = got.filter((l) => l.time === '2026-01-01T12:00:00Z')
   t.equal(first.length, 1001, '1000 named keys and one "(other)"')
-  t.same(first.find((l) => l.profile === '(other)'), { time: '2026-01-01T12:00:00Z', listener: 'container', consumer: 'anonymous', profile: '(other)', status: 404, outcome: 'not-found', count: 250 })
+  t.same(
+    first.find((l) => l.profile === '(other)'),
+    {
+      time: '2026-01-01T12:00:00Z',
+      listener: 'container',
+      consumer: 'anonymous',
+      profile: '(other)',
+      status: 404,
+      outcome: 'not-found',
+      count: 250,
+    },
+  )
   t.equal(first.find((l) => l.profile === 'profile-7')?.count, 2)
   t.notOk(first.some((l) => l.profile === 'profile-1000'))
-  t.same(got.filter((l) => l.time === '2026-01-01T12:00:01Z').map((l) => l.profile), ['dev'])
+  t.same(
+    got.filter((l) => l.time === '2026-01-01T12:00:01Z').map((l) => l.profile),
+    ['dev'],
+  )
 })
 
 t.test('the file is made 0600 in a 0700 folder, and a later run appends to it', async (t) => {
@@ -148,7 +196,10 @@ t.test('the file is made 0600 in a 0700 folder, and a later run appends to it', 
   const again = new AuditLog({ file, now: () => T0 + 60_000 })
   again.record(ev('ci'))
   await again.close()
-  t.same(lines(file).map((l) => l.profile), ['dev', 'ci'])
+  t.same(
+    lines(file).map((l) => l.profile),
+    ['dev', 'ci'],
+  )
   t.equal(mode(file), 0o600)
 })
 
@@ -169,7 +220,11 @@ t.test('past maxBytes the file is rotated to FILE.1 and a new 0600 file started 
   await log.close()
   t.ok(existsSync(`${file}.1`), 'rotated')
   t.equal(lines(`${file}.1`).length, before, 'the old lines moved whole')
-  t.same(lines(file).map((l) => l.profile), ['after'], 'the new file starts afresh')
+  t.same(
+    lines(file).map((l) => l.profile),
+    ['after'],
+    'the new file starts afresh',
+  )
   t.equal(mode(file), 0o600)
   t.equal(mode(`${file}.1`), 0o600)
 })
@@ -183,7 +238,10 @@ t.test('the size of an existing file counts towards rotation', async (t) => {
   again.record(ev('second'))
   await again.close()
   t.ok(existsSync(`${file}.1`), 'rotated on the first write after a restart')
-  t.same(lines(file).map((l) => l.profile), ['second'])
+  t.same(
+    lines(file).map((l) => l.profile),
+    ['second'],
+  )
 })
 
 t.test('close() flushes what is pending and clears the timer; a write failure goes to onError', async (t) => {
@@ -237,14 +295,26 @@ t.test('under steady load each second is written once per key: the timer waits f
     log.record(ev('dev'))
   }
   await at(3800)
-  t.same(lines(file).map((l) => [l.time, l.count]), [
-    ['2026-01-01T12:00:00Z', 7],
-    ['2026-01-01T12:00:01Z', 10],
-    ['2026-01-01T12:00:02Z', 10],
-  ], 'one line per second, each whole')
+  t.same(
+    lines(file).map((l) => [l.time, l.count]),
+    [
+      ['2026-01-01T12:00:00Z', 7],
+      ['2026-01-01T12:00:01Z', 10],
+      ['2026-01-01T12:00:02Z', 10],
+    ],
+    'one line per second, each whole',
+  )
   // Then nobody asks: the last second is written soon after it ends, and no timer is left.
   await at(4100)
-  t.same(lines(file).at(-1), { time: '2026-01-01T12:00:03Z', listener: 'container', consumer: 'agent', profile: 'dev', status: 200, outcome: 'served', count: 8 })
+  t.same(lines(file).at(-1), {
+    time: '2026-01-01T12:00:03Z',
+    listener: 'container',
+    consumer: 'agent',
+    profile: 'dev',
+    status: 200,
+    outcome: 'served',
+    count: 8,
+  })
   t.equal(lines(file).length, 4)
   t.equal((log as unknown as { timer?: unknown }).timer, undefined, 'no timer while idle')
 })
@@ -276,10 +346,22 @@ t.test('three rotations are kept: FILE.1 (newest) to FILE.3; the oldest is dropp
     await written(log)
   }
   await log.close()
-  t.same(lines(file).map((l) => l.profile), ['second-5'])
-  t.same(lines(`${file}.1`).map((l) => l.profile), ['second-4'])
-  t.same(lines(`${file}.2`).map((l) => l.profile), ['second-3'])
-  t.same(lines(`${file}.3`).map((l) => l.profile), ['second-2'])
+  t.same(
+    lines(file).map((l) => l.profile),
+    ['second-5'],
+  )
+  t.same(
+    lines(`${file}.1`).map((l) => l.profile),
+    ['second-4'],
+  )
+  t.same(
+    lines(`${file}.2`).map((l) => l.profile),
+    ['second-3'],
+  )
+  t.same(
+    lines(`${file}.3`).map((l) => l.profile),
+    ['second-2'],
+  )
   t.notOk(existsSync(`${file}.4`), 'no fourth')
   for (const f of [file, `${file}.1`, `${file}.2`, `${file}.3`]) t.equal(mode(f), 0o600, f)
 })
@@ -302,7 +384,7 @@ const sharedSetup = (t: Tap) => {
   const log = new AuditLog({ file, now: () => clock.t, onError: (e) => errors.push(e) })
   t.teardown(() => log.close())
   const untouched = (): void => {
-    t.equal(readFileSync(victim, 'utf8'), VICTIM, 'the victim\'s bytes are unchanged')
+    t.equal(readFileSync(victim, 'utf8'), VICTIM, "the victim's bytes are unchanged")
     t.equal(statSync(victim).mode & 0o777, 0o644, 'its mode is unchanged')
   }
   /** Records one answer in the next second and waits for its write. */
@@ -315,27 +397,33 @@ const sharedSetup = (t: Tap) => {
   return { dir, shared, victim, file, errors, log, clock, untouched, tick }
 }
 
-t.test('a symlink another user planted at the log path is not appended to or chmodded through; reported once, counting goes on', async (t) => {
-  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
-  const s = sharedSetup(t)
-  symlinkSync(s.victim, s.file)
-  lchownSync(s.file, NOBODY, NOBODY)
-  for (let i = 0; i < 3; i++) await s.tick()
-  s.untouched()
-  t.equal(s.errors.length, 1, 'reported once, not once a second')
-  t.match(s.errors[0], { code: 'ForeignSymlinkTarget', message: new RegExp(`${s.file} is a symlink that belongs to uid ${NOBODY}`) })
-  t.ok(lstatSync(s.file).isSymbolicLink(), 'the link is left alone')
-  // Once the link is gone, logging resumes in a file of our own.
-  rmSync(s.file)
-  s.log.record(ev('after'))
-  await s.log.close()
-  t.same(lines(s.file).map((l) => l.profile), ['after'])
-  t.equal(statSync(s.file).uid, 0)
-  t.equal(mode(s.file), 0o600)
-  t.equal(s.errors.length, 1)
-})
+t.test(
+  'a symlink another user planted at the log path is not appended to or chmodded through; reported once, counting goes on',
+  async (t) => {
+    if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
+    const s = sharedSetup(t)
+    symlinkSync(s.victim, s.file)
+    lchownSync(s.file, NOBODY, NOBODY)
+    for (let i = 0; i < 3; i++) await s.tick()
+    s.untouched()
+    t.equal(s.errors.length, 1, 'reported once, not once a second')
+    t.match(s.errors[0], { code: 'ForeignSymlinkTarget', message: new RegExp(`${s.file} is a symlink that belongs to uid ${NOBODY}`) })
+    t.ok(lstatSync(s.file).isSymbolicLink(), 'the link is left alone')
+    // Once the link is gone, logging resumes in a file of our own.
+    rmSync(s.file)
+    s.log.record(ev('after'))
+    await s.log.close()
+    t.same(
+      lines(s.file).map((l) => l.profile),
+      ['after'],
+    )
+    t.equal(statSync(s.file).uid, 0)
+    t.equal(mode(s.file), 0o600)
+    t.equal(s.errors.length, 1)
+  },
+)
 
-t.test('a symlink of root\'s to a file of root\'s is written through (a log kept elsewhere)', async (t) => {
+t.test("a symlink of root's to a file of root's is written through (a log kept elsewhere)", async (t) => {
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = sharedSetup(t)
   const real = join(s.dir, 'real.log')

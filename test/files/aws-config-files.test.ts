@@ -25,21 +25,40 @@ const setup = (t: T, files: { config?: string; credentials?: string }) => {
 }
 
 t.test('awsPaths', async (t) => {
-  t.same(awsPaths({ HOME: '/h' }), {
-    configFile: '/h/.aws/config', credentialsFile: '/h/.aws/credentials', ssoCacheDir: '/h/.aws/sso/cache',
-  }, 'defaults under HOME')
-  t.same(awsPaths({ HOME: '/h', AWS_CONFIG_FILE: '/etc/c', AWS_SHARED_CREDENTIALS_FILE: '/etc/k' }), {
-    configFile: '/etc/c', credentialsFile: '/etc/k', ssoCacheDir: '/h/.aws/sso/cache',
-  }, 'env overrides the files but not the SSO cache')
+  t.same(
+    awsPaths({ HOME: '/h' }),
+    {
+      configFile: '/h/.aws/config',
+      credentialsFile: '/h/.aws/credentials',
+      ssoCacheDir: '/h/.aws/sso/cache',
+    },
+    'defaults under HOME',
+  )
+  t.same(
+    awsPaths({ HOME: '/h', AWS_CONFIG_FILE: '/etc/c', AWS_SHARED_CREDENTIALS_FILE: '/etc/k' }),
+    {
+      configFile: '/etc/c',
+      credentialsFile: '/etc/k',
+      ssoCacheDir: '/h/.aws/sso/cache',
+    },
+    'env overrides the files but not the SSO cache',
+  )
   t.equal(awsPaths({ HOME: '/h', AWS_CONFIG_FILE: '~/alt/config' }).configFile, '/h/alt/config', '~/ expanded like the SDK')
-  t.equal(awsPaths({ HOME: '', AWS_CONFIG_FILE: '' , USERPROFILE: '/u' }).configFile, '/u/.aws/config', 'empty values are unset')
+  t.equal(awsPaths({ HOME: '', AWS_CONFIG_FILE: '', USERPROFILE: '/u' }).configFile, '/u/.aws/config', 'empty values are unset')
   t.equal(homeDirOf({ HOMEDRIVE: 'D:', HOMEPATH: '\\Users\\x' }), 'D:\\Users\\x')
 })
 
 t.test('missing files are empty files', async (t) => {
   const { env } = setup(t, {})
   const files = await readAwsFiles(env)
-  t.same(files, { configFile: env.AWS_CONFIG_FILE, credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE, profiles: {}, ssoSessions: {}, services: {}, warnings: [] })
+  t.same(files, {
+    configFile: env.AWS_CONFIG_FILE,
+    credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE,
+    profiles: {},
+    ssoSessions: {},
+    services: {},
+    warnings: [],
+  })
 })
 
 const CONFIG = `# comment
@@ -83,16 +102,26 @@ aws_access_key_id = ${KEY}
 t.test('parses and merges like the SDK', async (t) => {
   const { env } = setup(t, { config: CONFIG, credentials: CREDENTIALS })
   const files = await readAwsFiles(env)
-  t.same(files.profiles.default, { region: 'us-west-2', aws_access_key_id: KEY, aws_secret_access_key: SECRET }, '[default] from both files')
-  t.same(files.profiles.dev, { region: 'eu-west-1', aws_access_key_id: 'AKIACREDSEXAMPLE000', output: 'json', aws_secret_access_key: SECRET },
-    'credentials-file keys override config-file keys, other config keys stay')
+  t.same(
+    files.profiles.default,
+    { region: 'us-west-2', aws_access_key_id: KEY, aws_secret_access_key: SECRET },
+    '[default] from both files',
+  )
+  t.same(
+    files.profiles.dev,
+    { region: 'eu-west-1', aws_access_key_id: 'AKIACREDSEXAMPLE000', output: 'json', aws_secret_access_key: SECRET },
+    'credentials-file keys override config-file keys, other config keys stay',
+  )
   t.ok(files.profiles['creds-only'], 'a profile only in the credentials file')
   t.notOk('not-a-profile' in files.profiles, '[x] without "profile " is not a profile in the config file')
   t.ok(files.profiles['with.dots'], 'dots in names survive')
   t.ok(files.profiles['profile.prefixed'] && !files.profiles.prefixed, '[profile x] in the credentials file is not profile x (SDK quirk)')
   t.same(files.ssoSessions, { corp: { sso_start_url: 'https://example.awsapps.com/start', sso_region: 'eu-central-1' } })
   t.same(files.services, { local: { 'sts.endpoint_url': 'http://127.0.0.1:4566', 'sso_oidc.endpoint_url': 'http://127.0.0.1:4567' } })
-  t.notOk(Object.keys(files.profiles).some((k) => k.startsWith('sso-session.') || k.startsWith('services.')), 'sections are not profiles')
+  t.notOk(
+    Object.keys(files.profiles).some((k) => k.startsWith('sso-session.') || k.startsWith('services.')),
+    'sections are not profiles',
+  )
 
   // The SDK's own merge, minus the non-profile sections, must be identical.
   const sdk = await parseKnownFiles({ filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE, ignoreCache: true })
@@ -125,16 +154,47 @@ t.test('profile names that are Object.prototype keys stay data', async (t) => {
 
 t.test('unreadable or unparsable files are errors naming the file', async (t) => {
   const cases: Array<[string, (dir: string) => Record<string, string>, RegExp]> = [
-    ['directory', (dir) => { mkdirSync(join(dir, 'cfgdir')); return { AWS_CONFIG_FILE: join(dir, 'cfgdir') } }, /is a directory/],
-    ['parent is a file', (dir) => { writeFileSync(join(dir, 'plain'), ''); return { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'plain', 'credentials') } }, /not a directory/],
-    ['__proto__ section', (dir) => { writeFileSync(join(dir, 'config'), '[profile __proto__]\nregion = x\n'); return {} }, /__proto__/],
-    ['binary', (dir) => { writeFileSync(join(dir, 'credentials'), Buffer.from([0x5b, 0x00, 0x5d])); return {} }, /not a text file/],
+    [
+      'directory',
+      (dir) => {
+        mkdirSync(join(dir, 'cfgdir'))
+        return { AWS_CONFIG_FILE: join(dir, 'cfgdir') }
+      },
+      /is a directory/,
+    ],
+    [
+      'parent is a file',
+      (dir) => {
+        writeFileSync(join(dir, 'plain'), '')
+        return { AWS_SHARED_CREDENTIALS_FILE: join(dir, 'plain', 'credentials') }
+      },
+      /not a directory/,
+    ],
+    [
+      '__proto__ section',
+      (dir) => {
+        writeFileSync(join(dir, 'config'), '[profile __proto__]\nregion = x\n')
+        return {}
+      },
+      /__proto__/,
+    ],
+    [
+      'binary',
+      (dir) => {
+        writeFileSync(join(dir, 'credentials'), Buffer.from([0x5b, 0x00, 0x5d]))
+        return {}
+      },
+      /not a text file/,
+    ],
   ]
   for (const [name, make, re] of cases) {
     const { dir, env } = setup(t, {})
     const over = make(dir)
     const full = { ...env, ...over }
-    const err = await readAwsFiles(full).then(() => undefined, (e: unknown) => e)
+    const err = await readAwsFiles(full).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     t.ok(err instanceof AwsFileError, `${name}: AwsFileError`)
     if (!(err instanceof AwsFileError)) continue
     t.match(err.message, re, name)
@@ -157,8 +217,13 @@ t.test('permission denied', async (t) => {
   const want = { code: 'AwsFileUnreadable', message: /permission denied.*fix: .*chmod/ }
   if (process.getuid?.() !== 0) return void (await t.rejects(readAwsFiles(env), want))
   if (!requireOrSkip(t, `the build (${BUILT}; npm run build)`, existsSync(BUILT))) return
-  const script = 'const m = await import(process.argv[1]); await m.readAwsFiles(JSON.parse(process.argv[2])).then(() => console.log("{}"), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))'
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(BUILT).href, JSON.stringify(env)], { uid: 65534, gid: 65534, encoding: 'utf8' })
+  const script =
+    'const m = await import(process.argv[1]); await m.readAwsFiles(JSON.parse(process.argv[2])).then(() => console.log("{}"), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))'
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(BUILT).href, JSON.stringify(env)], {
+    uid: 65534,
+    gid: 65534,
+    encoding: 'utf8',
+  })
   t.equal(r.status, 0, r.stderr)
   t.match(JSON.parse(r.stdout), want, 'read as uid 65534')
 })

@@ -1,7 +1,18 @@
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import lockfile from 'proper-lockfile'
@@ -24,10 +35,16 @@ const fresh = (token = true): Credentials => ({
 const LONG_TERM = '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n'
 const mode = (p: string): number => statSync(p).mode & 0o777
 const read = (p: string): string => readFileSync(p, 'utf8')
-const keysOf = (c: Credentials): Record<string, string | undefined> =>
-  ({ aws_access_key_id: c.accessKeyId, aws_secret_access_key: c.secretAccessKey, aws_session_token: c.sessionToken })
-const appKeys = (s: Record<string, string> | undefined): Record<string, string | undefined> =>
-  ({ aws_access_key_id: s?.aws_access_key_id, aws_secret_access_key: s?.aws_secret_access_key, aws_session_token: s?.aws_session_token })
+const keysOf = (c: Credentials): Record<string, string | undefined> => ({
+  aws_access_key_id: c.accessKeyId,
+  aws_secret_access_key: c.secretAccessKey,
+  aws_session_token: c.sessionToken,
+})
+const appKeys = (s: Record<string, string> | undefined): Record<string, string | undefined> => ({
+  aws_access_key_id: s?.aws_access_key_id,
+  aws_secret_access_key: s?.aws_secret_access_key,
+  aws_session_token: s?.aws_session_token,
+})
 
 /** Both readers must read exactly these keys from [app]. */
 const bothRead = async (t: Test, file: string, want: Record<string, string | undefined>): Promise<void> => {
@@ -53,7 +70,10 @@ t.test('creates folder 0700 and file 0600; both readers see the keys; a second w
   writeFileSync(file, mine + read(file))
   chmodSync(file, 0o644)
   const c2 = fresh(false)
-  await w.apply([{ section: 'app', profile: 'app-admin', credentials: c2 }, { section: 'other', profile: 'o', credentials: c1 }])
+  await w.apply([
+    { section: 'app', profile: 'app-admin', credentials: c2 },
+    { section: 'other', profile: 'o', credentials: c1 },
+  ])
   t.ok(read(file).startsWith(mine), 'bytes of other programs kept')
   t.equal(mode(file), 0o600, 'mode tightened')
   await bothRead(t, file, { ...keysOf(c2), aws_session_token: undefined })
@@ -79,7 +99,9 @@ t.test('null removes our keys, keeps header, marker and the rest', async (t) => 
 })
 
 t.test('refuses a section holding long-term keys it did not write; the marker makes them ours', async (t) => {
-  const dir = t.testdir({ credentials: `${LONG_TERM}\n[app]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n` })
+  const dir = t.testdir({
+    credentials: `${LONG_TERM}\n[app]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`,
+  })
   const file = join(dir, 'credentials')
   const before = read(file)
   const w = new CredentialsFileWriter({ path: file })
@@ -96,7 +118,13 @@ t.test('refuses a section holding long-term keys it did not write; the marker ma
   t.equal(read(file), before, 'file untouched')
 
   const other = fresh()
-  await t.rejects(w.apply([{ section: 'app', profile: 'dev', credentials: fresh() }, { section: 'ok', profile: 'ok', credentials: other }]), { code: 'UnmanagedLongTermKeys' })
+  await t.rejects(
+    w.apply([
+      { section: 'app', profile: 'dev', credentials: fresh() },
+      { section: 'ok', profile: 'ok', credentials: other },
+    ]),
+    { code: 'UnmanagedLongTermKeys' },
+  )
   t.equal((await sdkRead(file)).ok?.aws_access_key_id, other.accessKeyId, 'the other sections of the same apply are still written')
 
   // Regression: `aws configure set aws_access_key_id AKIA… --profile app` keeps our
@@ -143,17 +171,25 @@ t.test('a change made between our read and our rename is never lost', async (t) 
   await bothRead(t, file, keysOf(c))
 
   edits = 0
-  const err = await new CredentialsFileWriter({ path: file, fs: racing(100), maxAttempts: 3 }).apply([{ section: 'app', profile: 'p', credentials: fresh() }]).catch((e) => e)
+  const err = await new CredentialsFileWriter({ path: file, fs: racing(100), maxAttempts: 3 })
+    .apply([{ section: 'app', profile: 'p', credentials: fresh() }])
+    .catch((e) => e)
   t.match(err, { code: 'CredentialsFileBusy', kind: 'transient', file })
-  t.match(read(file), '[edit-3]', 'the other program\'s last save is there')
-  t.same(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'no temp file left')
+  t.match(read(file), '[edit-3]', "the other program's last save is there")
+  t.same(
+    readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temp file left',
+  )
 })
 
 t.test('lock: waits for, then reports, another holder; takes over a stale lock', async (t) => {
   const dir = t.testdir({})
   const file = join(dir, 'credentials')
   const release = await lockfile.lock(file, { realpath: false })
-  const err = await new CredentialsFileWriter({ path: file, lockRetries: 1 }).apply([{ section: 'app', profile: 'p', credentials: fresh() }]).catch((e) => e)
+  const err = await new CredentialsFileWriter({ path: file, lockRetries: 1 })
+    .apply([{ section: 'app', profile: 'p', credentials: fresh() }])
+    .catch((e) => e)
   t.match(err, { code: 'CredentialsFileLocked', kind: 'transient', file })
   t.notOk(existsSync(file))
   const waiting = new CredentialsFileWriter({ path: file }).apply([{ section: 'app', profile: 'p', credentials: fresh() }])
@@ -189,21 +225,39 @@ t.test('refuses what it cannot write faithfully, naming the file, without secret
     t.same(existsSync(file) ? readFileSync(file) : undefined, before, `${code}: file untouched`)
   }
   const file = join(dir, 'x')
-  await t.rejects(new CredentialsFileWriter({ path: file }).apply([
-    { section: 'my app', profile: 'dev', credentials: c }, { section: 'app', profile: 'ok', credentials: c },
-  ]), { code: 'InvalidSectionName' })
+  await t.rejects(
+    new CredentialsFileWriter({ path: file }).apply([
+      { section: 'my app', profile: 'dev', credentials: c },
+      { section: 'app', profile: 'ok', credentials: c },
+    ]),
+    { code: 'InvalidSectionName' },
+  )
   t.equal((await sdkRead(file)).app?.aws_access_key_id, c.accessKeyId, 'a bad update does not hold back the others')
 })
 
 t.test('I/O failures become CredentialsFileError, transient or permanent', async (t) => {
   const dir = t.testdir({ credentials: LONG_TERM })
   const file = join(dir, 'credentials')
-  for (const [code, kind] of [['EIO', 'transient'], ['EACCES', 'permanent']] as const) {
-    const fs: FsOps = { ...realFs, renameSync: () => { throw Object.assign(new Error('injected'), { code }) } }
-    const err = await new CredentialsFileWriter({ path: file, fs }).apply([{ section: 'app', profile: 'p', credentials: fresh() }]).catch((e) => e)
+  for (const [code, kind] of [
+    ['EIO', 'transient'],
+    ['EACCES', 'permanent'],
+  ] as const) {
+    const fs: FsOps = {
+      ...realFs,
+      renameSync: () => {
+        throw Object.assign(new Error('injected'), { code })
+      },
+    }
+    const err = await new CredentialsFileWriter({ path: file, fs })
+      .apply([{ section: 'app', profile: 'p', credentials: fresh() }])
+      .catch((e) => e)
     t.match(err, { code: 'CredentialsFileWriteFailed', kind, file, message: new RegExp(code) })
     t.equal(read(file), LONG_TERM)
-    t.same(readdirSync(dir).filter((n) => n !== 'credentials'), [], 'no temp file, no lock left')
+    t.same(
+      readdirSync(dir).filter((n) => n !== 'credentials'),
+      [],
+      'no temp file, no lock left',
+    )
   }
 })
 
@@ -214,9 +268,16 @@ t.test('100 applies while another process keeps editing other sections', async (
   const dir = t.testdir({})
   const file = join(dir, 'credentials')
   const stop = join(dir, 'stop')
-  writeFileSync(file, `# my keys\r\n${LONG_TERM.replaceAll('\n', '\r\n')}\r\n[app]\r\n${defaultMarker('p')}\r\naws_access_key_id = ASIAOLD\r\n\r\n`)
+  writeFileSync(
+    file,
+    `# my keys\r\n${LONG_TERM.replaceAll('\n', '\r\n')}\r\n[app]\r\n${defaultMarker('p')}\r\naws_access_key_id = ASIAOLD\r\n\r\n`,
+  )
   // Like an editor or `aws configure set`: read, change its own sections, save via rename.
-  const editor = spawn(process.execPath, ['-e', `
+  const editor = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const fs = require('node:fs')
     const [file, stop] = process.argv.slice(1)
     const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
@@ -240,7 +301,12 @@ t.test('100 applies while another process keeps editing other sections', async (
       pause()
     }
     process.stdout.write(JSON.stringify({ i, lost, last: last.text }))
-  `, file, stop], { stdio: ['ignore', 'pipe', 'inherit'] })
+  `,
+      file,
+      stop,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
   let out = ''
   editor.stdout.on('data', (d) => (out += d))
   const exited = new Promise((r) => editor.on('exit', r))
@@ -274,7 +340,8 @@ t.test('100 applies while another process keeps editing other sections', async (
 
 t.test('killed with SIGKILL mid-loop: old or new content, at most one recognisable temp file, cleaned later', async (t) => {
   if (!requireOrSkip(t, 'the tap TypeScript loader (run the file with tap)', tsImport !== undefined)) return
-  const dir = t.testdir({ 'child.mjs': `
+  const dir = t.testdir({
+    'child.mjs': `
     const { CredentialsFileWriter } = await import(process.argv[2])
     const w = new CredentialsFileWriter({ path: process.argv[3] })
     const id = (n) => 'ASIA' + String(n).padStart(16, '0')
@@ -282,7 +349,8 @@ t.test('killed with SIGKILL mid-loop: old or new content, at most one recognisab
       await w.apply([{ section: 'app', profile: 'p', credentials: { accessKeyId: id(n), secretAccessKey: 'secret' + n, sessionToken: 'token' + n } }])
       process.stdout.write(n + '\\n')
     }
-  ` })
+  `,
+  })
   const file = join(dir, 'credentials')
   writeFileSync(file, LONG_TERM)
   const child = spawn(process.execPath, [tsImport!, join(dir, 'child.mjs'), SRC, file], {
@@ -299,9 +367,20 @@ t.test('killed with SIGKILL mid-loop: old or new content, at most one recognisab
   child.kill('SIGKILL')
   await exited
 
-  const versions = Array.from({ length: last + 2 }, (_, n) => n === 0 ? LONG_TERM : upsertSection(LONG_TERM, 'app', [
-    ['aws_access_key_id', 'ASIA' + String(n).padStart(16, '0')], ['aws_secret_access_key', `secret${n}`], ['aws_session_token', `token${n}`],
-  ], defaultMarker('p')))
+  const versions = Array.from({ length: last + 2 }, (_, n) =>
+    n === 0
+      ? LONG_TERM
+      : upsertSection(
+          LONG_TERM,
+          'app',
+          [
+            ['aws_access_key_id', 'ASIA' + String(n).padStart(16, '0')],
+            ['aws_secret_access_key', `secret${n}`],
+            ['aws_session_token', `token${n}`],
+          ],
+          defaultMarker('p'),
+        ),
+  )
   const content = read(file)
   t.ok(versions.slice(-3).includes(content), 'the file is one whole recent version')
   const temps = readdirSync(dir).filter((n) => n.endsWith('.tmp'))
@@ -314,6 +393,10 @@ t.test('killed with SIGKILL mid-loop: old or new content, at most one recognisab
   for (const n of temps) utimesSync(join(dir, n), old, old)
   const c = fresh()
   await new CredentialsFileWriter({ path: file, lockRetries: 0 }).apply([{ section: 'app', profile: 'p', credentials: c }])
-  t.same(readdirSync(dir).filter((n) => n.endsWith('.tmp')), [], 'stale temp file removed by the next write')
+  t.same(
+    readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+    [],
+    'stale temp file removed by the next write',
+  )
   await bothRead(t, file, keysOf(c))
 })

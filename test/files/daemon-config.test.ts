@@ -30,7 +30,10 @@ t.test('reads and validates a good file', async (t) => {
 })
 
 t.test('syntax errors name line and column', async (t) => {
-  t.equal(await failure(t, '{\n  "refresh": { "before": "20m" }\n  "log": {}\n}'), "line 3, column 3: expected ',' between entries; fix: correct the JSON there (comments and trailing commas are not allowed)")
+  t.equal(
+    await failure(t, '{\n  "refresh": { "before": "20m" }\n  "log": {}\n}'),
+    "line 3, column 3: expected ',' between entries; fix: correct the JSON there (comments and trailing commas are not allowed)",
+  )
   t.match(await failure(t, '{\n  "profiles": [],\n}\n'), /^line 3, column 1: expected a "key" \(a trailing comma\?\)/)
   t.match(await failure(t, '{\n  // my profiles\n  "profiles": []\n}'), /^line 2, column 3: comments are not allowed in JSON/)
   t.match(await failure(t, '{ "log": { "level": info } }'), /^line 1, column 21: not a JSON value/)
@@ -52,7 +55,10 @@ t.test('schema errors come through with the file name', async (t) => {
 t.test('missing file: error with a fix, or defaults when asked', async (t) => {
   const dir = t.testdir({})
   const file = join(dir, 'nope.json')
-  await t.rejects(readConfigFile(file), { name: 'ConfigError', message: `${file}: config file not found; fix: create it (see config.example.json) or leave out --config to run with defaults` })
+  await t.rejects(readConfigFile(file), {
+    name: 'ConfigError',
+    message: `${file}: config file not found; fix: create it (see config.example.json) or leave out --config to run with defaults`,
+  })
   t.strictSame(await readConfigFile(file, { ifMissing: 'defaults' }), defaultConfig())
   await t.rejects(readConfigFile(dir), { name: 'ConfigError', message: /is a directory/ })
 })

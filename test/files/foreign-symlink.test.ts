@@ -6,7 +6,19 @@
 // checked with an injected uid, which runs as any user.
 import t, { type Test } from 'tap'
 import { isRoot, requireOrSkip } from '../helpers/prerequisites.js'
-import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chownSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  chownSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { CredentialsFileError, CreddError } from '../../src/core/errors.js'
 import { ForeignSymlinkError, resolveOwnedTarget, writeFileAtomic } from '../../src/files/atomic-write.js'
@@ -39,7 +51,7 @@ const foreignSetup = (dir: string) => {
   symlinkSync(foreign, link)
   const unchanged = (t: Test): void => {
     const st = statSync(foreign)
-    t.equal(readFileSync(foreign, 'utf8'), FOREIGN_BYTES, 'the foreign file\'s bytes are unchanged')
+    t.equal(readFileSync(foreign, 'utf8'), FOREIGN_BYTES, "the foreign file's bytes are unchanged")
     t.equal(st.mode & 0o777, 0o644, 'its mode is unchanged')
     t.equal(st.uid, NOBODY, 'its owner is unchanged')
     t.ok(lstatSync(link).isSymbolicLink(), 'the symlink is left as it is')
@@ -48,15 +60,20 @@ const foreignSetup = (dir: string) => {
   return { foreign, link, aws, elsewhere, unchanged }
 }
 
-t.test('the atomic writer refuses a symlink to another user\'s file', async (t) => {
+t.test("the atomic writer refuses a symlink to another user's file", async (t) => {
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = foreignSetup(t.testdir({}))
-  const e = await writeFileAtomic(s.link, 'keys\n').then(() => undefined, (x: unknown) => x)
+  const e = await writeFileAtomic(s.link, 'keys\n').then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.type(e, ForeignSymlinkError)
   t.match(e, { code: 'ForeignSymlinkTarget', kind: 'permanent', ownerUid: NOBODY, path: s.link, foreign: s.foreign })
-  t.equal((e as CreddError).message,
+  t.equal(
+    (e as CreddError).message,
     `${s.link} is a symlink to ${s.foreign}, which belongs to uid ${NOBODY}, not to this daemon's user (uid 0): aws-credd never writes or chmods another user's file through a symlink; ` +
-    `fix: point ${s.link} at a file owned by uid 0, or replace the symlink with a file of your own (rm ${s.link}; aws-credd then creates it)`)
+      `fix: point ${s.link} at a file owned by uid 0, or replace the symlink with a file of your own (rm ${s.link}; aws-credd then creates it)`,
+  )
   s.unchanged(t)
 })
 
@@ -64,14 +81,25 @@ t.test('the credentials-file writer refuses it with a CredentialsFileError, befo
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   const s = foreignSetup(t.testdir({}))
   const writer = new CredentialsFileWriter({ path: s.link })
-  const write = await writer.apply([{ section: 'app', profile: 'deploy', credentials: creds }]).then(() => undefined, (x: unknown) => x)
+  const write = await writer.apply([{ section: 'app', profile: 'deploy', credentials: creds }]).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.type(write, CredentialsFileError)
   t.match(write, { code: 'ForeignSymlinkTarget', kind: 'permanent', file: s.link })
-  t.match((write as Error).message, new RegExp(`belongs to uid ${NOBODY}, not to this daemon's user \\(uid 0\\).*; fix: point .* at a file owned by uid 0, or replace the symlink with a file of your own`))
+  t.match(
+    (write as Error).message,
+    new RegExp(
+      `belongs to uid ${NOBODY}, not to this daemon's user \\(uid 0\\).*; fix: point .* at a file owned by uid 0, or replace the symlink with a file of your own`,
+    ),
+  )
   t.notOk((write as Error).message.includes(creds.secretAccessKey), 'no secret in the error')
   s.unchanged(t)
   // Removing keys from a section that is not there changes no byte: the writer would only chmod 0600. Not another user's file.
-  const clear = await writer.apply([{ section: 'absent', profile: 'deploy', credentials: null }]).then(() => undefined, (x: unknown) => x)
+  const clear = await writer.apply([{ section: 'absent', profile: 'deploy', credentials: null }]).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.match(clear, { code: 'ForeignSymlinkTarget' })
   s.unchanged(t)
 })
@@ -83,22 +111,31 @@ t.test('a symlink another user planted is not followed, even to a file of ours',
   const link = join(dir, 'credentials')
   symlinkSync(join(dir, 'mine'), link)
   lchownSync(link, NOBODY, NOBODY)
-  await t.rejects(writeFileAtomic(link, 'keys\n'), { code: 'ForeignSymlinkTarget', message: new RegExp(`^${link} is a symlink that belongs to uid ${NOBODY}, not to this daemon's user \\(uid 0\\) or root`) })
+  await t.rejects(writeFileAtomic(link, 'keys\n'), {
+    code: 'ForeignSymlinkTarget',
+    message: new RegExp(`^${link} is a symlink that belongs to uid ${NOBODY}, not to this daemon's user \\(uid 0\\) or root`),
+  })
   t.equal(readFileSync(join(dir, 'mine'), 'utf8'), 'ours\n')
   t.equal(statSync(join(dir, 'mine')).mode & 0o777, 0o644)
   // Also one link further down a chain.
   const chain = join(dir, 'chain')
   symlinkSync(link, chain)
-  await t.rejects(writeFileAtomic(chain, 'keys\n'), { code: 'ForeignSymlinkTarget', message: new RegExp(`^${chain} leads through the symlink ${link}, which belongs to uid ${NOBODY}`) })
+  await t.rejects(writeFileAtomic(chain, 'keys\n'), {
+    code: 'ForeignSymlinkTarget',
+    message: new RegExp(`^${chain} leads through the symlink ${link}, which belongs to uid ${NOBODY}`),
+  })
 })
 
-t.test('a symlink into another user\'s folder is refused (its owner could swap the file under us)', async (t) => {
+t.test("a symlink into another user's folder is refused (its owner could swap the file under us)", async (t) => {
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
-  const dir = t.testdir({ theirs: { 'creds': 'x\n' } })
+  const dir = t.testdir({ theirs: { creds: 'x\n' } })
   chownSync(join(dir, 'theirs'), NOBODY, NOBODY)
   const link = join(dir, 'credentials')
   symlinkSync(join(dir, 'theirs', 'creds'), link)
-  await t.rejects(writeFileAtomic(link, 'keys\n'), { code: 'ForeignSymlinkTarget', message: new RegExp(`is a symlink into ${join(dir, 'theirs')}, a folder that belongs to uid ${NOBODY}`) })
+  await t.rejects(writeFileAtomic(link, 'keys\n'), {
+    code: 'ForeignSymlinkTarget',
+    message: new RegExp(`is a symlink into ${join(dir, 'theirs')}, a folder that belongs to uid ${NOBODY}`),
+  })
   t.equal(readFileSync(join(dir, 'theirs', 'creds'), 'utf8'), 'x\n')
   const dangling = join(dir, 'later')
   symlinkSync(join(dir, 'theirs', 'not-yet'), dangling)
@@ -113,13 +150,25 @@ t.test('the SSO cache and token-file writers refuse it too', async (t) => {
   mkdirSync(cache, { recursive: true })
   const cached = join(cache, 'abc.json')
   symlinkSync(s.foreign, cached)
-  const e = await writeSsoToken(cached, { startUrl: 'https://example.awsapps.com/start', region: 'us-east-1', accessToken: 'secret-access-token', expiresAt: '2026-01-01T13:00:00Z' }).then(() => undefined, (x: unknown) => x)
+  const e = await writeSsoToken(cached, {
+    startUrl: 'https://example.awsapps.com/start',
+    region: 'us-east-1',
+    accessToken: 'secret-access-token',
+    expiresAt: '2026-01-01T13:00:00Z',
+  }).then(
+    () => undefined,
+    (x: unknown) => x,
+  )
   t.match(e, { code: 'ForeignSymlinkTarget', kind: 'permanent' }, 'the typed refusal, not a generic "cannot write"')
   t.notOk((e as Error).message.includes('secret-access-token'))
   s.unchanged(t)
   const token = join(s.aws, 'token')
   symlinkSync(s.foreign, token)
-  await t.rejects(loadOrCreateAuthToken(token), { code: 'InvalidAuthTokenFile', message: /is not a regular file/ }, 'a token file that is a symlink is refused')
+  await t.rejects(
+    loadOrCreateAuthToken(token),
+    { code: 'InvalidAuthTokenFile', message: /is not a regular file/ },
+    'a token file that is a symlink is refused',
+  )
   s.unchanged(t)
 })
 
@@ -139,8 +188,16 @@ t.test('the rule with an injected uid (runs as any user)', async (t) => {
   const link = join(dir, 'link')
   symlinkSync(join(dir, 'file'), link)
   t.equal(await resolveOwnedTarget(link, realFs, me), join(dir, 'file'), 'ours: followed')
-  await t.rejects(resolveOwnedTarget(link, realFs, other), { code: 'ForeignSymlinkTarget' }, 'as another user: our symlink is theirs to refuse')
-  t.equal(await resolveOwnedTarget(join(dir, 'file'), realFs, other), join(dir, 'file'), 'a plain path is not judged (sudo editing a user\'s own file)')
+  await t.rejects(
+    resolveOwnedTarget(link, realFs, other),
+    { code: 'ForeignSymlinkTarget' },
+    'as another user: our symlink is theirs to refuse',
+  )
+  t.equal(
+    await resolveOwnedTarget(join(dir, 'file'), realFs, other),
+    join(dir, 'file'),
+    "a plain path is not judged (sudo editing a user's own file)",
+  )
   t.equal(await resolveOwnedTarget(join(dir, 'missing'), realFs, other), join(dir, 'missing'), 'nor a missing one')
   t.equal(await resolveOwnedTarget(link, realFs, undefined), join(dir, 'file'), 'no uid (Windows): no check')
 })

@@ -17,8 +17,22 @@ const mode = (p: string): number => statSync(p).mode & 0o777
 const T0 = Date.UTC(2026, 0, 1)
 
 const sample: StoredGrant[] = [
-  { name: 'agent', kind: 'runtime', profiles: ['dev', 'ci'], createdAt: T0, expiresAt: T0 + 20_000, digest: tokenDigest('a-token-0123456789abcdef') },
-  { name: 'env-42-abc', kind: 'env', profiles: ['dev'], createdAt: T0 + 1, tokenFile: '/run/user/1000/aws-credd/grants/env-42-abc', digest: tokenDigest('b-token-0123456789abcdef') },
+  {
+    name: 'agent',
+    kind: 'runtime',
+    profiles: ['dev', 'ci'],
+    createdAt: T0,
+    expiresAt: T0 + 20_000,
+    digest: tokenDigest('a-token-0123456789abcdef'),
+  },
+  {
+    name: 'env-42-abc',
+    kind: 'env',
+    profiles: ['dev'],
+    createdAt: T0 + 1,
+    tokenFile: '/run/user/1000/aws-credd/grants/env-42-abc',
+    digest: tokenDigest('b-token-0123456789abcdef'),
+  },
 ]
 
 t.test('round-trip: what is saved loads back the same; the file is 0600 in a 0700 folder', async (t) => {
@@ -95,7 +109,11 @@ t.test('malformed JSON is ignored with a note; malformed entries are skipped one
   notes.length = 0
   writeFileSync(store.file, JSON.stringify({ version: 1, grants: [...bad, good, { ...sample[1], extra: 'ignored', tokenFile: '' }] }))
   const loaded = await store.load()
-  t.same(loaded.map((g) => g.name), ['agent', 'env-42-abc'], 'only the well-formed entries')
+  t.same(
+    loaded.map((g) => g.name),
+    ['agent', 'env-42-abc'],
+    'only the well-formed entries',
+  )
   t.same(loaded[0], good)
   t.notOk('extra' in loaded[1]!, 'unknown fields are not carried')
   t.notOk('tokenFile' in loaded[1]!, 'an empty tokenFile is dropped')
@@ -119,11 +137,23 @@ t.test('a grants file that cannot be read is an error, not an empty list', async
 t.test('defaultStateDir: STATE_DIRECTORY, then XDG_STATE_HOME (absolute only), then HOME', async (t) => {
   const rows: Array<[string, NodeJS.ProcessEnv, string]> = [
     ['systemd StateDirectory', { STATE_DIRECTORY: '/var/lib/aws-credd', XDG_STATE_HOME: '/x', HOME: '/home/u' }, '/var/lib/aws-credd'],
-    ['systemd with several folders: the first', { STATE_DIRECTORY: '/var/lib/aws-credd:/var/lib/other', HOME: '/home/u' }, '/var/lib/aws-credd'],
-    ['a relative STATE_DIRECTORY is ignored', { STATE_DIRECTORY: 'var/lib/aws-credd', XDG_STATE_HOME: '/xdg', HOME: '/home/u' }, '/xdg/aws-credd'],
+    [
+      'systemd with several folders: the first',
+      { STATE_DIRECTORY: '/var/lib/aws-credd:/var/lib/other', HOME: '/home/u' },
+      '/var/lib/aws-credd',
+    ],
+    [
+      'a relative STATE_DIRECTORY is ignored',
+      { STATE_DIRECTORY: 'var/lib/aws-credd', XDG_STATE_HOME: '/xdg', HOME: '/home/u' },
+      '/xdg/aws-credd',
+    ],
     ['an empty STATE_DIRECTORY is ignored', { STATE_DIRECTORY: '', HOME: '/home/u' }, '/home/u/.local/state/aws-credd'],
     ['XDG_STATE_HOME', { XDG_STATE_HOME: '/home/u/.state', HOME: '/home/u' }, '/home/u/.state/aws-credd'],
-    ['a relative XDG_STATE_HOME is ignored (the XDG spec)', { XDG_STATE_HOME: '.state', HOME: '/home/u' }, '/home/u/.local/state/aws-credd'],
+    [
+      'a relative XDG_STATE_HOME is ignored (the XDG spec)',
+      { XDG_STATE_HOME: '.state', HOME: '/home/u' },
+      '/home/u/.local/state/aws-credd',
+    ],
     ['HOME', { HOME: '/home/u' }, '/home/u/.local/state/aws-credd'],
   ]
   for (const [what, env, want] of rows) t.equal(defaultStateDir(env), want, what)

@@ -86,7 +86,9 @@ const pokeUntil = async (ev: Events, poke: (n: number) => void, cond: () => bool
  * unlinkDir), so the test waits for those events, never for a length of time.
  */
 const removeAndSettle = async (ev: Events, dir: string): Promise<void> => {
-  const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => [e.isDirectory() ? 'unlinkDir' : 'unlink', join(e.parentPath, e.name)] as const)
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).map(
+    (e) => [e.isDirectory() ? 'unlinkDir' : 'unlink', join(e.parentPath, e.name)] as const,
+  )
   rmSync(dir, { recursive: true })
   const gone: Array<readonly [string, string]> = [['unlinkDir', dir], ...entries]
   await ev.until(() => gone.every(([event, path]) => ev.sawRaw(event, path)), `the removal of ${dir} and everything in it reported`)
@@ -109,7 +111,12 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   t.pass('config created inside a folder that did not exist')
   // Also proves ~/.aws itself is watched now: sso/ made before that would be listed silently.
   m = ev.mark()
-  await pokeUntil(ev, (n) => writeFileSync(config, `[default]\nregion = us-east-${n}\n`), () => ev.changedSince(m, config, ['add', 'change']), 'an edit of config')
+  await pokeUntil(
+    ev,
+    (n) => writeFileSync(config, `[default]\nregion = us-east-${n}\n`),
+    () => ev.changedSince(m, config, ['add', 'change']),
+    'an edit of config',
+  )
   t.pass('edits of config in the new ~/.aws are seen')
 
   m = ev.mark()
@@ -117,7 +124,12 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   await ev.until(() => ev.changedSince(m, cache, ['addDir']), 'the folders on the way to sso/cache appear')
   t.pass('the SSO cache folder appearing is reported (a reader then lists it)')
   m = ev.mark()
-  await pokeUntil(ev, (n) => writeFileSync(join(cache, `abc-${n}.json`), '{}'), () => ev.changedSince(m, cache, ['add']), 'a file added in sso/cache')
+  await pokeUntil(
+    ev,
+    (n) => writeFileSync(join(cache, `abc-${n}.json`), '{}'),
+    () => ev.changedSince(m, cache, ['add']),
+    'a file added in sso/cache',
+  )
   t.pass('file in the SSO cache')
 
   m = ev.mark()
@@ -131,7 +143,12 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   t.ok(ev.changedSince(m, cache, ['unlinkDir']), 'sso/ removed: reported for the cache inside it')
   m = ev.mark()
   mkdirSync(cache, { recursive: true })
-  await pokeUntil(ev, (n) => writeFileSync(join(cache, `def-${n}.json`), '{}'), () => ev.changedSince(m, cache, ['add']), 'a file in the recreated sso/cache')
+  await pokeUntil(
+    ev,
+    (n) => writeFileSync(join(cache, `def-${n}.json`), '{}'),
+    () => ev.changedSince(m, cache, ['add']),
+    'a file in the recreated sso/cache',
+  )
   t.pass('cache folder deleted and recreated is still watched')
 
   // The whole ~/.aws removed and made again (a dotfiles reset): still watched afterwards.
@@ -144,11 +161,21 @@ t.test('sees files and folders appear, change, vanish and come back', async (t) 
   await ev.until(() => ev.changedSince(m, config), 'config in the recreated ~/.aws')
   t.pass('config in a recreated ~/.aws')
   m = ev.mark()
-  await pokeUntil(ev, (n) => writeFileSync(config, `[default]\nregion = eu-west-${n}\n`), () => ev.changedSince(m, config, ['add', 'change']), 'an edit of config')
+  await pokeUntil(
+    ev,
+    (n) => writeFileSync(config, `[default]\nregion = eu-west-${n}\n`),
+    () => ev.changedSince(m, config, ['add', 'change']),
+    'an edit of config',
+  )
   t.pass('later edits in the recreated ~/.aws are seen too')
   m = ev.mark()
   mkdirSync(cache, { recursive: true })
-  await pokeUntil(ev, (n) => writeFileSync(join(cache, `ghi-${n}.json`), '{}'), () => ev.changedSince(m, cache, ['add']), 'a file in the new sso/cache')
+  await pokeUntil(
+    ev,
+    (n) => writeFileSync(join(cache, `ghi-${n}.json`), '{}'),
+    () => ev.changedSince(m, cache, ['add']),
+    'a file in the new sso/cache',
+  )
   t.pass('and a new sso/cache inside it')
 
   // The event for the unrelated file itself is the barrier: its handling is finished when it is reported.
@@ -174,7 +201,12 @@ t.test('sso/cache made right after ~/.aws, while the watch on ~/.aws is being se
   await ev.until(() => ev.changedSince(made, cache), 'the new cache folder is reported')
   // A file written into it is seen once its watch is set up: never, if sso/ went unnoticed.
   const written = ev.mark()
-  await pokeUntil(ev, (n) => writeFileSync(join(cache, `token-${n}.json`), '{}'), () => ev.changedSince(written, cache, ['add']), 'a token file in the new cache folder')
+  await pokeUntil(
+    ev,
+    (n) => writeFileSync(join(cache, `token-${n}.json`), '{}'),
+    () => ev.changedSince(written, cache, ['add']),
+    'a token file in the new cache folder',
+  )
   t.pass('a token file in it is seen')
 })
 
@@ -185,7 +217,10 @@ t.test('re-armed while closing (a late event, a late setTargets): no watch handl
   if (!requireOrSkip(t, `the build (${BUILT}; npm run build)`, existsSync(BUILT))) return
   // A process of its own ends by itself only when no handle is left: a leaked fs.watch keeps it alive
   // (the CI hang this guards against), so its exit is the proof, and LIMIT turns a hang into a failure.
-  const home = t.testdir({ '.aws': { config: '' }, other: {}, 'child.mjs': `
+  const home = t.testdir({
+    '.aws': { config: '' },
+    other: {},
+    'child.mjs': `
     const { PathWatcher } = await import(process.argv[2])
     const home = process.argv[3]
     const w = new PathWatcher(() => undefined)
@@ -195,8 +230,12 @@ t.test('re-armed while closing (a late event, a late setTargets): no watch handl
     w.setTargets([{ path: home + '/other/x' }])
     await closing
     process.stdout.write('closed\\n')
-  ` })
-  const child = spawn(process.execPath, [join(home, 'child.mjs'), BUILT, home], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+  `,
+  })
+  const child = spawn(process.execPath, [join(home, 'child.mjs'), BUILT, home], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr.on('data', (d: Buffer) => (out += d.toString()))

@@ -17,7 +17,9 @@ export const writeSsoToken = (cacheDir: string, key: string, token: Record<strin
 
 /** A section of a credentials file as the SDK reads it. */
 export const sectionOf = async (file: string, section: string): Promise<Record<string, string | undefined> | undefined> =>
-  (await loadSharedConfigFiles({ filepath: file, configFilepath: join(file, '..', 'no-such-config'), ignoreCache: true })).credentialsFile[section]
+  (await loadSharedConfigFiles({ filepath: file, configFilepath: join(file, '..', 'no-such-config'), ignoreCache: true })).credentialsFile[
+    section
+  ]
 
 export const readText = (file: string): string => {
   try {

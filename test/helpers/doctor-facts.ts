@@ -29,11 +29,23 @@ export const DAEMON_CONFIG = '/home/u/.config/aws-credd/config.json'
 export const makeFacts = (i: FactsInput = {}): DoctorFacts => {
   const facts: DoctorFacts = {
     env: i.env ?? {},
-    config: { path: CONFIG, exists: true, mode: 0o600, profiles: i.config ?? {}, lint: [], ssoSessions: i.ssoSessions ?? {}, services: i.services ?? {} },
+    config: {
+      path: CONFIG,
+      exists: true,
+      mode: 0o600,
+      profiles: i.config ?? {},
+      lint: [],
+      ssoSessions: i.ssoSessions ?? {},
+      services: i.services ?? {},
+    },
     credentials: { path: CREDENTIALS, exists: true, mode: 0o600, profiles: i.credentials ?? {}, lint: [], managed: i.managed ?? [] },
     ssoSessions: i.sessions ?? [],
     ssoCacheFiles: [],
-    daemonConfig: { ...(i.writeTo ? { path: DAEMON_CONFIG } : {}), writeTo: i.writeTo ?? [], tokenFile: { path: '/run/user/1/aws-credd/token', exists: false } },
+    daemonConfig: {
+      ...(i.writeTo ? { path: DAEMON_CONFIG } : {}),
+      writeTo: i.writeTo ?? [],
+      tokenFile: { path: '/run/user/1/aws-credd/token', exists: false },
+    },
     ...(i.network ? { network: i.network } : {}),
   }
   i.patch?.(facts)
@@ -43,7 +55,10 @@ export const makeFacts = (i: FactsInput = {}): DoctorFacts => {
 export const keys = (id: string, extra: Section = {}): Section => ({ aws_access_key_id: id, aws_secret_access_key: SECRET, ...extra })
 
 /** Whatever a rule says: no secret key, no session token, no whole access key id. */
-export const assertNoSecrets = (t: { notMatch: (found: unknown, re: RegExp | string, msg: string) => unknown }, findings: unknown): void => {
+export const assertNoSecrets = (
+  t: { notMatch: (found: unknown, re: RegExp | string, msg: string) => unknown },
+  findings: unknown,
+): void => {
   const text = JSON.stringify(findings)
   t.notMatch(text, SECRET, 'no secret key')
   t.notMatch(text, TOKEN, 'no session token')

@@ -6,6 +6,7 @@ const removeAll = process.removeAllListeners
 process.removeAllListeners = function (event, ...rest) {
   const result = removeAll.call(this, event, ...rest)
   // The daemon adds its own handler in the same turn; the warning comes on a later one.
-  if (event === 'warning') setTimeout(() => process.emitWarning('something in a dependency is deprecated', 'DeprecationWarning'), 100).unref()
+  if (event === 'warning')
+    setTimeout(() => process.emitWarning('something in a dependency is deprecated', 'DeprecationWarning'), 100).unref()
   return result
 }

@@ -2,7 +2,11 @@
 // order, and promises settle between timers so async renewals complete.
 import type { Clock, TimerHandle } from '../../src/engine/ports.js'
 
-interface Timer { id: number; at: number; fn: () => void }
+interface Timer {
+  id: number
+  at: number
+  fn: () => void
+}
 
 export const settle = async (rounds = 8): Promise<void> => {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r))
@@ -13,7 +17,9 @@ export class FakeClock implements Clock {
   private seq = 0
   constructor(public t = Date.UTC(2026, 0, 1)) {}
 
-  now(): number { return this.t }
+  now(): number {
+    return this.t
+  }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const timer = { id: ++this.seq, at: this.t + Math.max(0, ms), fn }
@@ -25,7 +31,9 @@ export class FakeClock implements Clock {
     this.timers = this.timers.filter((x) => x.id !== handle)
   }
 
-  pending(): number { return this.timers.length }
+  pending(): number {
+    return this.timers.length
+  }
 
   /** Move time forward by `ms`, firing due timers in order; `before` runs at each firing time first. */
   async advance(ms: number, before?: (now: number) => void): Promise<void> {

@@ -25,7 +25,11 @@ let n = 0
 const fresh = (prefix: string): string => `${prefix}${++n}`
 
 /** A cached token valid for `seconds`, refreshable unless told otherwise. */
-export const cachedToken = (now: number, seconds: number, opts: { refreshable?: boolean; registrationSeconds?: number } = {}): SsoCachedToken => ({
+export const cachedToken = (
+  now: number,
+  seconds: number,
+  opts: { refreshable?: boolean; registrationSeconds?: number } = {},
+): SsoCachedToken => ({
   startUrl: 'https://example.awsapps.com/start',
   region: 'us-east-1',
   accessToken: fresh('access-'),
@@ -55,7 +59,13 @@ export class FakeSsoOidc implements SsoOidc {
 
   private fail(session: SsoSessionInfo, code: OAuthCode): never {
     const permanent = code === 'invalid_grant' || code === 'invalid_client' || code === 'access_denied'
-    throw new OidcError(session.label, code, `SSO session "${session.label}": fake ${code}`, permanent ? 'permanent' : 'transient', permanent ? 'log in' : undefined)
+    throw new OidcError(
+      session.label,
+      code,
+      `SSO session "${session.label}": fake ${code}`,
+      permanent ? 'permanent' : 'transient',
+      permanent ? 'log in' : undefined,
+    )
   }
 
   async refresh(session: SsoSessionInfo, _t: { clientId: string; clientSecret: string; refreshToken: string }): Promise<TokenAnswer> {

@@ -13,18 +13,30 @@ export class FakeUpstream implements Upstream {
   /** Seconds of life per link id (default for any link: `defaultLifetime`). */
   lifetimes = new Map<LinkId, number>()
   fault = new Map<LinkId, Fault>()
-  constructor(private clock: Clock, public defaultLifetime = 3600) {}
+  constructor(
+    private clock: Clock,
+    public defaultLifetime = 3600,
+  ) {}
 
   async fetch(link: Link, source: Credentials | undefined): Promise<Credentials> {
     const at = this.clock.now()
     const fault = this.fault.get(link.id)
     if (source?.expiresAt !== undefined && source.expiresAt <= at) {
       this.calls.push({ link: link.id, at, sourceKey: source.accessKeyId, ok: false })
-      throw new UpstreamError(link.profile, 'ExpiredToken: source credentials expired', { code: externalCode('ExpiredToken'), kind: 'permanent' })
+      throw new UpstreamError(link.profile, 'ExpiredToken: source credentials expired', {
+        code: externalCode('ExpiredToken'),
+        kind: 'permanent',
+      })
     }
     this.calls.push({ link: link.id, at, sourceKey: source?.accessKeyId, ok: !fault })
-    if (fault === 'transient') throw new UpstreamError(link.profile, 'Throttling: Rate exceeded', { code: externalCode('Throttling'), kind: 'transient' })
-    if (fault === 'permanent') throw new UpstreamError(link.profile, 'AccessDenied: not authorized', { code: externalCode('AccessDenied'), kind: 'permanent', fix: 'fix the trust policy' })
+    if (fault === 'transient')
+      throw new UpstreamError(link.profile, 'Throttling: Rate exceeded', { code: externalCode('Throttling'), kind: 'transient' })
+    if (fault === 'permanent')
+      throw new UpstreamError(link.profile, 'AccessDenied: not authorized', {
+        code: externalCode('AccessDenied'),
+        kind: 'permanent',
+        fix: 'fix the trust policy',
+      })
     if (link.kind === 'static') return { accessKeyId: link.accessKeyId, secretAccessKey: link.secretAccessKey }
     const life = this.lifetimes.get(link.id) ?? this.defaultLifetime
     return {
@@ -35,7 +47,9 @@ export class FakeUpstream implements Upstream {
     }
   }
 
-  callsFor(id: LinkId): number[] { return this.calls.filter((c) => c.link === id).map((c) => c.at) }
+  callsFor(id: LinkId): number[] {
+    return this.calls.filter((c) => c.link === id).map((c) => c.at)
+  }
 }
 
 export const isCreddError = (e: unknown): e is CreddError => e instanceof CreddError

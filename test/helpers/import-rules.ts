@@ -8,20 +8,26 @@ import ts from 'typescript'
 
 /** A layer is a folder under src/, except that the engine's ports file is a layer of its own (adapters may import it). */
 export type Layer =
-  | 'core' | 'engine/ports' | 'engine' | 'files' | 'aws' | 'alerts' | 'runtime' | 'serve'
-  | 'root' | 'cli' | 'demo' | 'emulator'
+  'core' | 'engine/ports' | 'engine' | 'files' | 'aws' | 'alerts' | 'runtime' | 'serve' | 'root' | 'cli' | 'demo' | 'emulator'
 
 const ADAPTERS = ['files', 'aws', 'alerts', 'runtime', 'serve'] as const
-const ALL_LAYERS: readonly Layer[] = [
-  'core', 'engine/ports', 'engine', ...ADAPTERS, 'root', 'cli', 'demo', 'emulator',
-]
+const ALL_LAYERS: readonly Layer[] = ['core', 'engine/ports', 'engine', ...ADAPTERS, 'root', 'cli', 'demo', 'emulator']
 
 /** Packages with no I/O and no global state, which core (and the ports) may use. */
 export const PURE_PACKAGES = ['zod', 'ms', 'jsonc-parser', 'string-width'] as const
 /** Node builtins that reach the file system, network, processes or host: the engine gets these only through ports. */
 export const IO_BUILTINS = ['fs', 'net', 'http', 'https', 'http2', 'child_process', 'dgram', 'dns', 'tls', 'os'] as const
 /** Packages that do I/O (or wrap it): adapters' business, never the engine's. */
-export const IO_PACKAGES = [/^@aws-sdk\//, /^@smithy\//, /^winston$/, /^chokidar$/, /^prom-client$/, /^node-cron$/, /^proper-lockfile$/, /^write-file-atomic$/]
+export const IO_PACKAGES = [
+  /^@aws-sdk\//,
+  /^@smithy\//,
+  /^winston$/,
+  /^chokidar$/,
+  /^prom-client$/,
+  /^node-cron$/,
+  /^proper-lockfile$/,
+  /^write-file-atomic$/,
+]
 
 interface Rule {
   /** The layers (folders) this layer may import from; its own is listed where allowed. */
@@ -59,7 +65,11 @@ export const RULES: Record<Layer, Rule> = {
  * files, only from this folder: anything else across adapters is still a violation.
  */
 export const ALLOWED_EDGES: ReadonlyArray<{ from: Layer; to: string; why: string }> = [
-  { from: 'serve', to: 'src/files/atomic-write.ts', why: 'the token file and socket folders use the one safe write (symlink refusal, 0600, fsync, rename), not a copy' },
+  {
+    from: 'serve',
+    to: 'src/files/atomic-write.ts',
+    why: 'the token file and socket folders use the one safe write (symlink refusal, 0600, fsync, rename), not a copy',
+  },
   { from: 'serve', to: 'src/files/fs-ops.ts', why: 'the file-system seam atomic-write takes; serve passes the real one' },
 ]
 
@@ -93,7 +103,11 @@ export function findImports(fileName: string, text: string): ImportSite[] {
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
   const out: ImportSite[] = []
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       out.push({ specifier: node.moduleSpecifier.text, line: lineOf(sf, node) })
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const e = node.moduleReference.expression
@@ -165,12 +179,15 @@ export function checkSource(file: string, text: string): Violation[] {
   const rule = RULES[layer]
   const out: Violation[] = []
   for (const { specifier, line } of findImports(file, text)) {
-    const bad = (why: string): void => { out.push({ file, line, what: `${layer} imports '${specifier}': ${why}` }) }
+    const bad = (why: string): void => {
+      out.push({ file, line, what: `${layer} imports '${specifier}': ${why}` })
+    }
     if (specifier.startsWith('.')) {
       const target = resolveRelative(file, specifier)
       const to = layerOf(target)
       if (!to) bad(`it resolves to ${target}, outside the layers of src/`)
-      else if (!rule.may.includes(to) && !ALLOWED_EDGES.some((e) => e.from === layer && e.to === target)) bad(`${layer} may import only ${rule.may.join(', ')}; ${target} is ${to}`)
+      else if (!rule.may.includes(to) && !ALLOWED_EDGES.some((e) => e.from === layer && e.to === target))
+        bad(`${layer} may import only ${rule.may.join(', ')}; ${target} is ${to}`)
     } else if (specifier === '<computed import()>') {
       bad('a computed import() cannot be checked; use a literal specifier')
     } else if (isBuiltin(specifier)) {
@@ -189,7 +206,11 @@ export function checkSource(file: string, text: string): Violation[] {
   }
   if (rule.pure) {
     for (const { specifier, line } of findWorldUses(file, text)) {
-      out.push({ file, line, what: `${layer} uses the outside world (${specifier}...): take it as an argument (now, random, a port) instead` })
+      out.push({
+        file,
+        line,
+        what: `${layer} uses the outside world (${specifier}...): take it as an argument (now, random, a port) instead`,
+      })
     }
   }
   return out

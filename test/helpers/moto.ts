@@ -52,7 +52,8 @@ const killGroup = (child: ChildProcess, signal: NodeJS.Signals): void => {
  * `missing` is true when moto_server is not installed (not on PATH, or a shim that cannot find it).
  */
 export const startMoto = async (env: NodeJS.ProcessEnv, noAuthActions = SEED_CALLS, readyMs = 15_000): Promise<MotoStart> => {
-  if (!findOnPath('moto_server', env.PATH)) return { ok: false, missing: true, reason: 'moto_server is not on PATH (pip install "moto[server]>=5.2")' }
+  if (!findOnPath('moto_server', env.PATH))
+    return { ok: false, missing: true, reason: 'moto_server is not on PATH (pip install "moto[server]>=5.2")' }
   const port = await freePort()
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     env: { ...env, INITIAL_NO_AUTH_ACTION_COUNT: String(noAuthActions) },
@@ -88,8 +89,13 @@ export const startMoto = async (env: NodeJS.ProcessEnv, noAuthActions = SEED_CAL
   }
   await stop()
   const failed = exit as { code: number | null; error?: Error } | undefined
-  if (failed?.error || failed?.code === 127) return { ok: false, missing: true, reason: `moto_server could not run: ${failed.error?.message ?? out.trim().split('\n')[0]}` }
-  return { ok: false, missing: false, reason: `moto_server ${failed ? `exited with ${failed.code}` : `was not listening after ${readyMs}ms`} on port ${port}; output:\n${out}` }
+  if (failed?.error || failed?.code === 127)
+    return { ok: false, missing: true, reason: `moto_server could not run: ${failed.error?.message ?? out.trim().split('\n')[0]}` }
+  return {
+    ok: false,
+    missing: false,
+    reason: `moto_server ${failed ? `exited with ${failed.code}` : `was not listening after ${readyMs}ms`} on port ${port}; output:\n${out}`,
+  }
 }
 
 export interface MotoChain {
@@ -129,13 +135,16 @@ print(json.dumps({'userArn': user['Arn'], 'accessKeyId': key['AccessKeyId'], 'se
  */
 export const seedChain = async (url: string, env: NodeJS.ProcessEnv, sessionA: string, externalId: string): Promise<MotoChain> => {
   const r = await runTool('python3', ['-c', SEED, url, sessionA, externalId], env)
-  if (r.code !== 0) throw new Error(`seeding moto at ${url} failed (python3 with boto3 needed): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+  if (r.code !== 0)
+    throw new Error(`seeding moto at ${url} failed (python3 with boto3 needed): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
   return JSON.parse(r.stdout) as MotoChain
 }
 
 /** moto's own record of every AssumeRole it granted (GET /moto-api/data.json is not an AWS action and is not counted). */
 export const assumedRoles = async (url: string): Promise<Array<{ role_arn: string; session_name: string; external_id: string | null }>> => {
   const res = await fetch(`${url}/moto-api/data.json`)
-  const data = (await res.json()) as { sts?: { AssumedRole?: Array<{ role_arn: string; session_name: string; external_id: string | null }> } }
+  const data = (await res.json()) as {
+    sts?: { AssumedRole?: Array<{ role_arn: string; session_name: string; external_id: string | null }> }
+  }
   return data.sts?.AssumedRole ?? []
 }

@@ -14,7 +14,8 @@ export const underCi = (env: Env = process.env): boolean => {
 }
 
 /** What to do about a prerequisite: run (it is there), skip (missing, not CI) or fail (missing under CI). */
-export const prerequisiteVerdict = (ok: boolean, env: Env = process.env): 'run' | 'skip' | 'fail' => (ok ? 'run' : underCi(env) ? 'fail' : 'skip')
+export const prerequisiteVerdict = (ok: boolean, env: Env = process.env): 'run' | 'skip' | 'fail' =>
+  ok ? 'run' : underCi(env) ? 'fail' : 'skip'
 
 /**
  * Call first thing in a test body: true when `what` is there and the test should go on. Otherwise
@@ -23,7 +24,8 @@ export const prerequisiteVerdict = (ok: boolean, env: Env = process.env): 'run' 
  */
 export const requireOrSkip = (t: Pick<Test, 'fail' | 'plan'>, what: string, ok: boolean, env: Env = process.env): boolean => {
   const verdict = prerequisiteVerdict(ok, env)
-  if (verdict === 'fail') t.fail(`missing prerequisite: ${what} (CI=true: a missing prerequisite fails instead of skipping; .ci/run installs it)`)
+  if (verdict === 'fail')
+    t.fail(`missing prerequisite: ${what} (CI=true: a missing prerequisite fails instead of skipping; .ci/run installs it)`)
   else if (verdict === 'skip') t.plan(0, `skip: missing ${what} (under CI=true this fails)`)
   return verdict === 'run'
 }

@@ -40,7 +40,10 @@ const childCoverageEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
   // the CLI reaches, such as cli/run.ts, then show no coverage).
   const covered = process.env._TAPJS_PROCESSINFO_COVERAGE_ === '1' && process.env.CREDD_TEST_CHILD_COVERAGE !== '0'
   if (!covered) return { NODE_OPTIONS: kept }
-  return { NODE_OPTIONS: `${kept} --import=${CHILD_COVERAGE}`.trim(), CREDD_CHILD_COVERAGE_ROOT: process.env._TAPJS_PROCESSINFO_CWD_ ?? process.cwd() }
+  return {
+    NODE_OPTIONS: `${kept} --import=${CHILD_COVERAGE}`.trim(),
+    CREDD_CHILD_COVERAGE_ROOT: process.env._TAPJS_PROCESSINFO_CWD_ ?? process.cwd(),
+  }
 }
 
 export interface Sandbox {
@@ -97,7 +100,9 @@ export interface Running {
  */
 export const runCli = (args: string[], env: NodeJS.ProcessEnv, cli = CLI, wrap: string[] = []): Running => {
   const argv = [process.execPath, cli, ...args]
-  const child = wrap.length ? spawn(wrap[0]!, [...wrap.slice(1), ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = wrap.length
+    ? spawn(wrap[0]!, [...wrap.slice(1), ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const waiters: Array<{ re: RegExp; resolve: (m: string) => void }> = []
   const onData = (d: Buffer): void => {
@@ -112,7 +117,9 @@ export const runCli = (args: string[], env: NodeJS.ProcessEnv, cli = CLI, wrap: 
   }
   child.stdout!.on('data', onData)
   child.stderr!.on('data', onData)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  )
   return {
     child,
     output: () => out,
@@ -133,7 +140,12 @@ export const runCli = (args: string[], env: NodeJS.ProcessEnv, cli = CLI, wrap: 
 }
 
 /** Run a command to completion (the AWS CLI, python3), capturing output. */
-export const runTool = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+export const runTool = (
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''

@@ -37,7 +37,10 @@ export const roleCredentials = async (emu: Emulator, name: string): Promise<{ cr
 }
 
 /** A signed GetCallerIdentity with whatever credentials (or provider) a client produced. */
-export const whoAmI = async (emu: Emulator, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider): Promise<string | undefined> => {
+export const whoAmI = async (
+  emu: Emulator,
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+): Promise<string | undefined> => {
   const sts = new STSClient({ endpoint: emu.url, region: REGION, credentials, maxAttempts: 1 })
   try {
     return (await sts.send(new GetCallerIdentityCommand({}))).Arn

@@ -16,11 +16,21 @@ t.test('a two-hour jump of the wall clock: one log line, renewals at once', { ti
   t.teardown(() => emu.close())
   const user = emu.addUser('u')
   const role = emu.addRole({ name: 'R', trust: [user.arn] })
-  const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url, NODE_OPTIONS: `--import=${PRELOAD}`, CLOCK_JUMP_MS: String(2 * 3600_000), CLOCK_JUMP_AFTER_MS: '3000',
+  const sb = sandbox(t.testdir({}), {
+    AWS_ENDPOINT_URL: emu.url,
+    NODE_OPTIONS: `--import=${PRELOAD}`,
+    CLOCK_JUMP_MS: String(2 * 3600_000),
+    CLOCK_JUMP_AFTER_MS: '3000',
     // The jump waits for the first renewal (and the cron's start right after it); the first
     // cron slot is put 6 s after start, so the look comes seconds after the jump, not up to 30.
-    CLOCK_JUMP_ON: 'obtained assume-role credentials', CLOCK_SLOT_MS: '6000' })
-  writeAws(sb, `[profile r]\nrole_arn = ${role.arn}\nsource_profile = base\n`, `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
+    CLOCK_JUMP_ON: 'obtained assume-role credentials',
+    CLOCK_SLOT_MS: '6000',
+  })
+  writeAws(
+    sb,
+    `[profile r]\nrole_arn = ${role.arn}\nsource_profile = base\n`,
+    `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+  )
   const d = runCli(['run', '--log-format', 'json'], sb.env)
   t.teardown(() => d.stop())
   await d.waitFor(/"msg":"obtained assume-role credentials/)
@@ -33,8 +43,11 @@ t.test('a two-hour jump of the wall clock: one log line, renewals at once', { ti
   // The credentials (1 h) are two hours past their expiry for the daemon: it asks for new ones.
   t.ok(await until(() => assumes() > before, 15_000), 'AssumeRole called again after the jump')
   t.comment(`jump noticed after ${(noticedAfter / 1000).toFixed(1)} s (the next 30-second slot)`)
-  t.notMatch(d.output(), /NODE-CRON|missed execution/, "no node-cron warning lines (they bypass the logger)")
-  const lines = d.output().split('\n').filter((l) => l.startsWith('{'))
+  t.notMatch(d.output(), /NODE-CRON|missed execution/, 'no node-cron warning lines (they bypass the logger)')
+  const lines = d
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
   t.equal(lines.filter((l) => l.includes('the wall clock jumped')).length, 1, 'one line for the jump')
 })
 

@@ -52,14 +52,24 @@ process.on('exit', () => void d.child.kill())
 await d.waitFor(/\[dev\] obtained/, 15_000)
 await d.waitFor(/\[prod\] obtained/, 15_000)
 const url = /container endpoint on (http:\/\/127\.0\.0\.1:\d+)/.exec(d.output())![1]!
-const cli = (args: string[], env: NodeJS.ProcessEnv = sb.env) => runTool(process.execPath, [join(process.cwd(), 'dist', 'cli', 'main.js'), ...args], env)
-const get = (profile: string, token: string): Promise<number> => fetch(`${url}/v1/credentials/${profile}`, { headers: { authorization: token } }).then((r) => r.status)
+const cli = (args: string[], env: NodeJS.ProcessEnv = sb.env) =>
+  runTool(process.execPath, [join(process.cwd(), 'dist', 'cli', 'main.js'), ...args], env)
+const get = (profile: string, token: string): Promise<number> =>
+  fetch(`${url}/v1/credentials/${profile}`, { headers: { authorization: token } }).then((r) => r.status)
 
 /** botocore with nothing but the container variables, calling the emulator's STS. */
 const botocoreArn = async (vars: Record<string, string>): Promise<string> => {
   writeFileSync(join(sb.home, 'empty'), '')
-  const env = cleanPythonEnv(sb.home, { AWS_CONFIG_FILE: join(sb.home, 'empty'), AWS_SHARED_CREDENTIALS_FILE: join(sb.home, 'empty'), ...vars })
-  const r = await runTool('python3', ['-c', `import boto3\nprint(boto3.client('sts', endpoint_url='${emu.url}').get_caller_identity()['Arn'])`], env)
+  const env = cleanPythonEnv(sb.home, {
+    AWS_CONFIG_FILE: join(sb.home, 'empty'),
+    AWS_SHARED_CREDENTIALS_FILE: join(sb.home, 'empty'),
+    ...vars,
+  })
+  const r = await runTool(
+    'python3',
+    ['-c', `import boto3\nprint(boto3.client('sts', endpoint_url='${emu.url}').get_caller_identity()['Arn'])`],
+    env,
+  )
   return r.code === 0 ? r.stdout.trim() : `exit ${r.code}: ${r.stderr.split('\n').filter(Boolean).pop()}`
 }
 
@@ -67,7 +77,13 @@ const botocoreArn = async (vars: Record<string, string>): Promise<string> => {
 const started = Date.now()
 const ttlGrant = await cli(['grant', '--profile', 'dev', '--name', 'ttl20', '--ttl', '20s', '--json'])
 t.equal(ttlGrant.code, 0, ttlGrant.stderr)
-const ttl = JSON.parse(ttlGrant.stdout) as { name: string; profiles: string[]; expiresAt: string; tokenFile: null; env: Record<string, string> }
+const ttl = JSON.parse(ttlGrant.stdout) as {
+  name: string
+  profiles: string[]
+  expiresAt: string
+  tokenFile: null
+  env: Record<string, string>
+}
 t.same([ttl.name, ttl.profiles, ttl.tokenFile], ['ttl20', ['dev'], null])
 t.match(ttl.expiresAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
 const ttlToken = ttl.env.AWS_CONTAINER_AUTHORIZATION_TOKEN!
@@ -78,8 +94,15 @@ t.test('a config consumer: its token file is made 0600; botocore reads it and ge
   t.equal(statSync(file).mode & 0o777, 0o600)
   const token = readFileSync(file, 'utf8')
   t.match(token, /^[A-Za-z0-9_-]{43}$/, 'no newline')
-  t.match(await botocoreArn({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/v1/credentials/dev`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file }), /assumed-role\/Dev\//)
-  t.match(await botocoreArn({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/v1/credentials/prod`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file }), /^exit 1: .*(403|Forbidden|not granted)/s, 'botocore is refused prod')
+  t.match(
+    await botocoreArn({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/v1/credentials/dev`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file }),
+    /assumed-role\/Dev\//,
+  )
+  t.match(
+    await botocoreArn({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${url}/v1/credentials/prod`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file }),
+    /^exit 1: .*(403|Forbidden|not granted)/s,
+    'botocore is refused prod',
+  )
   t.equal(await get('prod', token), 403)
   t.equal(await get('no-such-profile', token), 403, 'the same answer for a profile that does not exist')
 })
@@ -100,7 +123,10 @@ t.test('a Kubernetes Secret mount (symlink into ..data) works, and a kubelet-sty
 t.test('grants lists every grant with its last use; revoke ends one within a second', async (t) => {
   const made = await cli(['grant', '--profile', 'prod', '--name', 'agent'])
   t.equal(made.code, 0, made.stderr)
-  t.match(made.stdout, new RegExp(`^AWS_CONTAINER_CREDENTIALS_FULL_URI=${url}/v1/credentials/prod\nAWS_CONTAINER_AUTHORIZATION_TOKEN=[A-Za-z0-9_-]{43}\n$`))
+  t.match(
+    made.stdout,
+    new RegExp(`^AWS_CONTAINER_CREDENTIALS_FULL_URI=${url}/v1/credentials/prod\nAWS_CONTAINER_AUTHORIZATION_TOKEN=[A-Za-z0-9_-]{43}\n$`),
+  )
   t.match(made.stderr, /"agent" opens "prod" until revoked; end it with: aws-credd revoke agent/)
   const token = /AWS_CONTAINER_AUTHORIZATION_TOKEN=(\S+)/.exec(made.stdout)![1]!
   t.equal(await get('prod', token), 200)
@@ -116,7 +142,10 @@ t.test('grants lists every grant with its last use; revoke ends one within a sec
   t.ok(await until(async () => (await get('prod', token)) === 401, 1000, 20), 'refused within a second')
   t.comment(`revoked after ${Date.now() - revokedAt} ms`)
   t.equal((await cli(['revoke', 'agent'])).code, 1, 'a second revoke: no such grant')
-  t.match((await cli(['revoke', 'litellm'])).stderr, /is a consumer from the config; fix: remove it from "consumers", or rotate its token file/)
+  t.match(
+    (await cli(['revoke', 'litellm'])).stderr,
+    /is a consumer from the config; fix: remove it from "consumers", or rotate its token file/,
+  )
 })
 
 t.test("exec: the command's token opens its profile only, and gets 401 once the command has exited", async (t) => {
@@ -137,7 +166,10 @@ t.test('the AWS CLI v2 from Debian (2.9 series) works through aws-credd exec', a
   t.match(version.stdout + version.stderr, /^aws-cli\/2\./)
   const env = { ...sb.env }
   delete env.AWS_ENDPOINT_URL // 2.9 predates AWS_ENDPOINT_URL: the emulator is passed explicitly
-  const r = await cli(['exec', 'dev', '--', aws2, 'sts', 'get-caller-identity', '--endpoint-url', emu.url, '--query', 'Arn', '--output', 'text'], env)
+  const r = await cli(
+    ['exec', 'dev', '--', aws2, 'sts', 'get-caller-identity', '--endpoint-url', emu.url, '--query', 'Arn', '--output', 'text'],
+    env,
+  )
   t.equal(r.code, 0, r.stderr)
   t.match(r.stdout.trim(), /^arn:aws:sts::\d+:assumed-role\/Dev\//)
 })
@@ -149,7 +181,10 @@ t.test("rotating a token file: a consumer's to bad content fails closed; the own
   // Rotated because it leaked, but written with a trailing newline (which botocore refuses): the old token must die anyway.
   writeFileSync(file, 'a-new-token-that-ends-with-a-newline-0123\n')
   t.ok(await until(async () => (await get('dev', old)) === 401, 5000, 100), 'the old token stops within 5 s')
-  t.ok(await until(() => /consumer "litellm": auth token file \S+ contains a line break/.test(d.output()), 5000), 'and the log says why, the reason visible')
+  t.ok(
+    await until(() => /consumer "litellm": auth token file \S+ contains a line break/.test(d.output()), 5000),
+    'and the log says why, the reason visible',
+  )
   const fixed = 'a-new-token-without-a-newline-0123456789'
   writeFileSync(file, fixed)
   t.ok(await until(async () => (await get('dev', fixed)) === 200, 5000, 100), 'fixed: the new token works')
@@ -173,18 +208,28 @@ t.test('a grant with a 20 s TTL opened its profile for 20 s and then nothing', a
   await new Promise((r) => setTimeout(r, Math.max(0, expiresAt + 1100 - Date.now())))
   t.equal(await get('dev', ttlToken), 401, 'nothing after')
   const listed = JSON.parse((await cli(['grants', '--json'])).stdout) as { grants: Array<{ name: string }> }
-  t.notOk(listed.grants.some((g) => g.name === 'ttl20'), 'and it is gone from the list')
+  t.notOk(
+    listed.grants.some((g) => g.name === 'ttl20'),
+    'and it is gone from the list',
+  )
 })
 
 t.test('every answer is in the audit log (no secret)', async (t) => {
   await d.stop()
   await emu.close()
   const audit = readFileSync(join(sb.home, '.local', 'state', 'aws-credd', 'audit.log'), 'utf8')
-  const lines = audit.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  const lines = audit
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
   t.ok(lines.some((l) => l.consumer === 'litellm' && l.profile === 'prod' && l.status === 403 && l.outcome === 'forbidden'))
   t.ok(lines.some((l) => l.consumer === 'pod' && l.profile === 'prod' && l.status === 200 && l.outcome === 'served'))
   t.ok(lines.some((l) => l.consumer === 'anonymous' && l.status === 401))
-  t.ok(lines.some((l) => l.consumer === 'ttl20' && l.profile === 'dev' && l.status === 200), 'a run-time grant is named')
-  for (const secret of [TOKEN_V1, TOKEN_V2, ttlToken, readFileSync(join(shared, 'litellm.token'), 'utf8')]) t.notOk(audit.includes(secret), 'no token in the audit log')
+  t.ok(
+    lines.some((l) => l.consumer === 'ttl20' && l.profile === 'dev' && l.status === 200),
+    'a run-time grant is named',
+  )
+  for (const secret of [TOKEN_V1, TOKEN_V2, ttlToken, readFileSync(join(shared, 'litellm.token'), 'utf8')])
+    t.notOk(audit.includes(secret), 'no token in the audit log')
   t.equal(statSync(join(sb.home, '.local', 'state', 'aws-credd', 'audit.log')).mode & 0o777, 0o600)
 })

@@ -32,7 +32,9 @@ t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SI
   await demo.waitFor(/\[demo-role\] renewed assume-role credentials/, 20_000)
   await demo.waitFor(/\[demo-chain\] renewed assume-role credentials/, 20_000)
   await demo.waitFor(/SSO session "demo": token refreshed/, 20_000)
-  const link = (await demo.waitFor(/verificationUriComplete="http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z]{4}-[A-Z]{4}"/, 20_000)).match(/"(http[^"]+)"/)![1]!
+  const link = (
+    await demo.waitFor(/verificationUriComplete="http:\/\/127\.0\.0\.1:\d+\/device\?user_code=[A-Z]{4}-[A-Z]{4}"/, 20_000)
+  ).match(/"(http[^"]+)"/)![1]!
   t.match(demo.output(), /SSO session "demo-lapsed" needs login: open the link/)
   const approved = await fetch(link)
   t.equal(approved.status, 200, 'the emulator approves the code when the link is opened')
@@ -45,7 +47,11 @@ t.test('renewals, an SSO refresh and a re-login link; the link logs in again; SI
   t.match(demo.output(), new RegExp(`aws-credd demo: stopped the daemon and the emulator; removed ${folder}`), 'says what it removed')
   t.notOk(existsSync(folder), 'the temporary folder is gone')
   t.equal(leftovers(folder), '', 'no process of the demo is left')
-  t.same(readdirSync(home).filter((f) => f !== '.aws'), [], 'nothing written to the HOME it was started with')
+  t.same(
+    readdirSync(home).filter((f) => f !== '.aws'),
+    [],
+    'nothing written to the HOME it was started with',
+  )
   t.same(readdirSync(join(home, '.aws')), [], 'nor to its ~/.aws')
 })
 
@@ -61,9 +67,19 @@ const LOG_ABOVE = /\x1b\[\d+A\r\x1b\[J\S* ?\d{4}-\d\d-\d\dT\S+ info  \[demo-role
 const ptyUntil = (wanted: Array<[RegExp, number]>): string => JSON.stringify(wanted.map(([re, n]) => [re.source, n]))
 t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and cleans up', async (t) => {
   if (!requireOrSkip(t, 'python3 (its pty module makes a pseudo-terminal)', python !== undefined)) return
-  const until = ptyUntil([[HEADER, 1], [/PROFILE\s+SOURCE\s+STATE\s+EXPIRES IN\s+NEXT RENEWAL/, 1], [CHAIN_ROW, 1], [SSO_HEADER, 1], [REDRAW, 3], [LOG_ABOVE, 1]])
+  const until = ptyUntil([
+    [HEADER, 1],
+    [/PROFILE\s+SOURCE\s+STATE\s+EXPIRES IN\s+NEXT RENEWAL/, 1],
+    [CHAIN_ROW, 1],
+    [SSO_HEADER, 1],
+    [REDRAW, 3],
+    [LOG_ABOVE, 1],
+  ])
   const sb = sandbox(t.testdir({}), { PTY_SECONDS: '30', PTY_COLUMNS: '110', TERM: 'xterm', PTY_UNTIL: until })
-  const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], {
+    env: sb.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   const code = await new Promise<number | null>((r) => child.on('exit', r))
@@ -83,8 +99,20 @@ t.test('on a terminal: the live table is drawn and redrawn; Ctrl-C stops it and 
 t.test('closing the terminal window (SIGHUP) still removes everything', async (t) => {
   if (!requireOrSkip(t, 'python3 (its pty module makes a pseudo-terminal)', python !== undefined)) return
   // The window is closed once the demo is up (its folder named, the table drawn), or after 30 s.
-  const sb = sandbox(t.testdir({}), { PTY_SECONDS: '30', PTY_COLUMNS: '110', TERM: 'xterm', PTY_HANGUP: '1', PTY_UNTIL: ptyUntil([[/a sample ~\/\.aws lives in \S+ \(removed/, 1], [HEADER, 1]]) })
-  const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], { env: sb.env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const sb = sandbox(t.testdir({}), {
+    PTY_SECONDS: '30',
+    PTY_COLUMNS: '110',
+    TERM: 'xterm',
+    PTY_HANGUP: '1',
+    PTY_UNTIL: ptyUntil([
+      [/a sample ~\/\.aws lives in \S+ \(removed/, 1],
+      [HEADER, 1],
+    ]),
+  })
+  const child = spawn(python!, [join(process.cwd(), 'test', 'helpers', 'pty-run.py'), process.execPath, CLI, 'demo', '--lifetime', '12'], {
+    env: sb.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let out = ''
   child.stdout.on('data', (d: Buffer) => (out += d.toString()))
   // (Node itself may end with SIGABRT when it exits after its terminal is gone; the status is not the point.)

@@ -12,7 +12,7 @@ import { runCli, sandbox, until } from '../helpers/sandbox.js'
 
 const NOBODY = 65534
 
-t.test('a writeTo profile never writes through a symlink to another user\'s file; the refusal is logged once with the fix', async (t) => {
+t.test("a writeTo profile never writes through a symlink to another user's file; the refusal is logged once with the fix", async (t) => {
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
   // 6-second credentials: several renewals (each a write attempt) within the test, ~2.5 s apart.
   const emu = await startEmulator({ credentialLifetimeSeconds: 6 })
@@ -36,7 +36,8 @@ t.test('a writeTo profile never writes through a symlink to another user\'s file
   writeFileSync(cfg, JSON.stringify({ profiles: [{ profile: 'r', writeTo: 'app' }], alerts: { desktop: false } }))
   const d = runCli(['run', '--config', cfg, '--log-format', 'text'], sb.env)
   t.teardown(() => d.stop())
-  const refusal = /is a symlink to \S+their-credentials, which belongs to uid 65534, not to this daemon's user \(uid 0\): aws-credd never writes or chmods another user's file through a symlink; fix: point \S+ at a file owned by uid 0, or replace the symlink with a file of your own/
+  const refusal =
+    /is a symlink to \S+their-credentials, which belongs to uid 65534, not to this daemon's user \(uid 0\): aws-credd never writes or chmods another user's file through a symlink; fix: point \S+ at a file owned by uid 0, or replace the symlink with a file of your own/
   await d.waitFor(refusal, 10_000)
   // Let at least two more renewals (each a write attempt) happen.
   const assumed = (): number => emu.calls.filter((c) => c.action === 'AssumeRole').length
@@ -46,11 +47,14 @@ t.test('a writeTo profile never writes through a symlink to another user\'s file
   t.equal(served.status, 200, 'the profile is still kept fresh and served')
   await d.stop()
 
-  const lines = d.output().split('\n').filter((l) => refusal.test(l))
+  const lines = d
+    .output()
+    .split('\n')
+    .filter((l) => refusal.test(l))
   t.equal(lines.length, 1, 'logged once')
   t.match(lines[0], /error/i, 'as an error')
   const st = statSync(foreign)
-  t.equal(readFileSync(foreign, 'utf8'), bytes, 'the foreign file\'s bytes are unchanged')
+  t.equal(readFileSync(foreign, 'utf8'), bytes, "the foreign file's bytes are unchanged")
   t.equal(st.mode & 0o777, 0o644, 'its mode is unchanged')
   t.equal(st.uid, NOBODY, 'its owner is unchanged')
   t.same(readdirSync(elsewhere), ['their-credentials'], 'no temp file or lock left beside it')

@@ -25,13 +25,21 @@ const startDaemon = async (t: Test, wrap: string[] = []) => {
   const sb: Sandbox = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })
   const user = emu.addUser('dev-user')
   const role = emu.addRole({ name: 'Deploy', trust: [user.arn] })
-  writeAws(sb, `[profile deploy]\nrole_arn = ${role.arn}\nsource_profile = keys\n`, `[keys]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
+  writeAws(
+    sb,
+    `[profile deploy]\nrole_arn = ${role.arn}\nsource_profile = keys\n`,
+    `[keys]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+  )
   const cfg = join(sb.home, 'config.json')
   writeFileSync(cfg, JSON.stringify({ profiles: [{ profile: 'deploy' }], metrics: { listen: '127.0.0.1:0' }, alerts: { desktop: false } }))
   const d: Running = runCli(['run', '--config', cfg, '--log-format', 'text'], sb.env, CLI, wrap)
   t.teardown(() => d.stop())
-  const endpoint = /container endpoint on (http:\/\/127\.0\.0\.1:(\d+))/.exec(await d.waitFor(/container endpoint on http:\/\/127\.0\.0\.1:\d+/, 15_000))!
-  const metrics = /metrics on (http:\/\/127\.0\.0\.1:(\d+))\/metrics/.exec(await d.waitFor(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/, 15_000))!
+  const endpoint = /container endpoint on (http:\/\/127\.0\.0\.1:(\d+))/.exec(
+    await d.waitFor(/container endpoint on http:\/\/127\.0\.0\.1:\d+/, 15_000),
+  )!
+  const metrics = /metrics on (http:\/\/127\.0\.0\.1:(\d+))\/metrics/.exec(
+    await d.waitFor(/metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/, 15_000),
+  )!
   await d.waitFor(/\[deploy\] obtained/, 15_000)
   const socket = controlSocketPath(sb.env)
   const status = await askDaemon(socket, 'GET', '/v1/status')
@@ -59,68 +67,79 @@ const metricValue = (text: string, name: string, labels = ''): number => {
   return m ? Number(m[1]) : 0
 }
 
-t.test(`fd limit ${FD_LIMIT}: hundreds of idle and stalled connections, and a client with the token is served within a second`, async (t) => {
-  if (!requireOrSkip(t, 'prlimit (util-linux)', hasPrlimit)) return
-  const { sb, d, token, socket, url, port, metricsUrl, metricsPort } = await startDaemon(t, ['prlimit', `--nofile=${FD_LIMIT}:${FD_LIMIT}`, '--'])
-  const limits = readFileSync(`/proc/${d.child.pid}/limits`, 'utf8')
-  t.match(limits, new RegExp(`^Max open files\\s+${FD_LIMIT}\\s+${FD_LIMIT}\\s`, 'm'), 'the daemon runs under the limit (soft and hard)')
-  const before = await (await fetch(`${metricsUrl}/metrics`)).text()
-  const cap = metricValue(before, 'aws_credd_connections_max')
-  t.equal(cap, FD_LIMIT - 64, 'the budget: the limit less a quarter')
+t.test(
+  `fd limit ${FD_LIMIT}: hundreds of idle and stalled connections, and a client with the token is served within a second`,
+  async (t) => {
+    if (!requireOrSkip(t, 'prlimit (util-linux)', hasPrlimit)) return
+    const { sb, d, token, socket, url, port, metricsUrl, metricsPort } = await startDaemon(t, [
+      'prlimit',
+      `--nofile=${FD_LIMIT}:${FD_LIMIT}`,
+      '--',
+    ])
+    const limits = readFileSync(`/proc/${d.child.pid}/limits`, 'utf8')
+    t.match(limits, new RegExp(`^Max open files\\s+${FD_LIMIT}\\s+${FD_LIMIT}\\s`, 'm'), 'the daemon runs under the limit (soft and hard)')
+    const before = await (await fetch(`${metricsUrl}/metrics`)).text()
+    const cap = metricValue(before, 'aws_credd_connections_max')
+    t.equal(cap, FD_LIMIT - 64, 'the budget: the limit less a quarter')
 
-  const open: Socket[] = []
-  t.teardown(() => open.forEach((c) => c.destroy()))
-  const flood = async (): Promise<void> => {
-    const partialGet = `GET /v1/credentials/deploy HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthoriz`
-    const jobs: Array<Promise<void>> = []
-    for (let i = 0; i < 400; i++) jobs.push(hold(open, { port }, i % 4 === 3 ? partialGet : i % 4 === 2 ? 'GET /v1/cre' : undefined))
-    for (let i = 0; i < 40; i++) jobs.push(hold(open, { path: socket }, i % 2 ? 'GET /v1/sta' : undefined))
-    for (let i = 0; i < 40; i++) jobs.push(hold(open, { port: metricsPort }, i % 2 ? 'GET /metrics HTTP/1.1\r\n' : undefined))
-    await Promise.all(jobs)
-    await new Promise((r) => setTimeout(r, 300)) // the daemon has accepted them all
-  }
-  await flood()
-  const alive = open.filter((c) => !c.destroyed).length
-  t.comment(`${open.length} connections opened, ${alive} still open (cap ${cap})`)
-  t.ok(alive <= cap, 'no more connections held open than the budget')
+    const open: Socket[] = []
+    t.teardown(() => open.forEach((c) => c.destroy()))
+    const flood = async (): Promise<void> => {
+      const partialGet = `GET /v1/credentials/deploy HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthoriz`
+      const jobs: Array<Promise<void>> = []
+      for (let i = 0; i < 400; i++) jobs.push(hold(open, { port }, i % 4 === 3 ? partialGet : i % 4 === 2 ? 'GET /v1/cre' : undefined))
+      for (let i = 0; i < 40; i++) jobs.push(hold(open, { path: socket }, i % 2 ? 'GET /v1/sta' : undefined))
+      for (let i = 0; i < 40; i++) jobs.push(hold(open, { port: metricsPort }, i % 2 ? 'GET /metrics HTTP/1.1\r\n' : undefined))
+      await Promise.all(jobs)
+      await new Promise((r) => setTimeout(r, 300)) // the daemon has accepted them all
+    }
+    await flood()
+    const alive = open.filter((c) => !c.destroyed).length
+    t.comment(`${open.length} connections opened, ${alive} still open (cap ${cap})`)
+    t.ok(alive <= cap, 'no more connections held open than the budget')
 
-  const started = performance.now()
-  const res = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token } })
-  const body = (await res.json()) as { AccessKeyId?: string }
-  const took = performance.now() - started
-  t.equal(res.status, 200, 'served')
-  t.match(body.AccessKeyId, /^ASIA/)
-  t.comment(`served under the flood in ${took.toFixed(1)} ms`)
-  t.ok(took < 1000, `within a second (${took.toFixed(0)} ms)`)
+    const started = performance.now()
+    const res = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token } })
+    const body = (await res.json()) as { AccessKeyId?: string }
+    const took = performance.now() - started
+    t.equal(res.status, 200, 'served')
+    t.match(body.AccessKeyId, /^ASIA/)
+    t.comment(`served under the flood in ${took.toFixed(1)} ms`)
+    t.ok(took < 1000, `within a second (${took.toFixed(0)} ms)`)
 
-  const status = runCli(['status'], sb.env)
-  const { code } = await status.exited
-  t.equal(code, 0, `aws-credd status answers with its normal code: ${status.output().slice(0, 300)}`)
+    const status = runCli(['status'], sb.env)
+    const { code } = await status.exited
+    t.equal(code, 0, `aws-credd status answers with its normal code: ${status.output().slice(0, 300)}`)
 
-  const scrape = await fetch(`${metricsUrl}/metrics`)
-  t.equal(scrape.status, 200, 'metrics answer')
-  const text = await scrape.text()
-  const evicted = ['container', 'control', 'metrics'].map((l) => metricValue(text, 'aws_credd_connections_evicted_total', `listener="${l}"`))
-  t.comment(`evicted: container ${evicted[0]}, control ${evicted[1]}, metrics ${evicted[2]}; rejected ${metricValue(text, 'aws_credd_connections_rejected_total', 'listener="container"')}`)
-  t.ok(evicted[0]! > 0, 'idle and stalled container connections were evicted')
-  t.ok(evicted.reduce((a, b) => a + b, 0) >= open.length - cap, 'at least as many as were over the budget')
-  t.ok(metricValue(text, 'aws_credd_connections_open', 'listener="container"') <= cap)
-  t.equal((await fetch(`${metricsUrl}/healthz`)).status, 200)
+    const scrape = await fetch(`${metricsUrl}/metrics`)
+    t.equal(scrape.status, 200, 'metrics answer')
+    const text = await scrape.text()
+    const evicted = ['container', 'control', 'metrics'].map((l) =>
+      metricValue(text, 'aws_credd_connections_evicted_total', `listener="${l}"`),
+    )
+    t.comment(
+      `evicted: container ${evicted[0]}, control ${evicted[1]}, metrics ${evicted[2]}; rejected ${metricValue(text, 'aws_credd_connections_rejected_total', 'listener="container"')}`,
+    )
+    t.ok(evicted[0]! > 0, 'idle and stalled container connections were evicted')
+    t.ok(evicted.reduce((a, b) => a + b, 0) >= open.length - cap, 'at least as many as were over the budget')
+    t.ok(metricValue(text, 'aws_credd_connections_open', 'listener="container"') <= cap)
+    t.equal((await fetch(`${metricsUrl}/healthz`)).status, 200)
 
-  // A second wave while those are still open: served again.
-  await flood()
-  const again = performance.now()
-  const second = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token } })
-  await second.arrayBuffer()
-  const took2 = performance.now() - again
-  t.equal(second.status, 200)
-  t.comment(`second wave: served in ${took2.toFixed(1)} ms`)
-  t.ok(took2 < 1000, 'within a second again')
-  t.equal(d.child.exitCode, null, 'the daemon is still running')
-  for (const c of open) c.destroy()
-  open.length = 0
-  t.same(await d.stop(), { code: 0, signal: null }, 'and stops cleanly')
-})
+    // A second wave while those are still open: served again.
+    await flood()
+    const again = performance.now()
+    const second = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token } })
+    await second.arrayBuffer()
+    const took2 = performance.now() - again
+    t.equal(second.status, 200)
+    t.comment(`second wave: served in ${took2.toFixed(1)} ms`)
+    t.ok(took2 < 1000, 'within a second again')
+    t.equal(d.child.exitCode, null, 'the daemon is still running')
+    for (const c of open) c.destroy()
+    open.length = 0
+    t.same(await d.stop(), { code: 0, signal: null }, 'and stops cleanly')
+  },
+)
 
 /** CPU time a process has used (user + system, in clock ticks), from /proc/PID/stat. */
 const cpuTicks = (pid: number): number => {
@@ -152,7 +171,11 @@ t.test(
   `fd limit ${PIPELINE_FD_LIMIT}: connections pipelining thousands of requests with a bogus token and never reading the answers, and a client with the token is served within a second`,
   async (t) => {
     if (!requireOrSkip(t, 'prlimit (util-linux)', hasPrlimit)) return
-    const { sb, d, token, url, port, metricsUrl } = await startDaemon(t, ['prlimit', `--nofile=${PIPELINE_FD_LIMIT}:${PIPELINE_FD_LIMIT}`, '--'])
+    const { sb, d, token, url, port, metricsUrl } = await startDaemon(t, [
+      'prlimit',
+      `--nofile=${PIPELINE_FD_LIMIT}:${PIPELINE_FD_LIMIT}`,
+      '--',
+    ])
     const pid = d.child.pid!
     const cap = metricValue(await (await fetch(`${metricsUrl}/metrics`)).text(), 'aws_credd_connections_max')
     t.equal(cap, PIPELINE_FD_LIMIT - 32, 'the budget: the limit less 32')
@@ -166,7 +189,9 @@ t.test(
     // shows it over a unix socket.)
     const PER_CONNECTION = 2_500
     const connections = cap + 8
-    const flood = Buffer.from(`GET /v1/credentials/deploy HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: not-a-token\r\n\r\n`.repeat(PER_CONNECTION))
+    const flood = Buffer.from(
+      `GET /v1/credentials/deploy HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: not-a-token\r\n\r\n`.repeat(PER_CONNECTION),
+    )
     const open: Socket[] = []
     t.teardown(() => open.forEach((c) => c.destroy()))
     const started = performance.now()
@@ -192,14 +217,18 @@ t.test(
     t.comment(`during the flood: served in ${(performance.now() - during).toFixed(1)} ms`)
 
     t.ok(await quiet(pid), 'the daemon settles')
-    t.comment(`${connections} connections × ${PER_CONNECTION} pipelined GETs (${(flood.length / 1024).toFixed(0)} KB each); settled after ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    t.comment(
+      `${connections} connections × ${PER_CONNECTION} pipelined GETs (${(flood.length / 1024).toFixed(0)} KB each); settled after ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    )
     const asked = performance.now()
     const res = await fetch(`${url}/v1/credentials/deploy`, { headers: { authorization: token }, signal: AbortSignal.timeout(5000) })
     const body = (await res.json()) as { AccessKeyId?: string }
     const took = performance.now() - asked
     t.equal(res.status, 200, 'the client with the token is served')
     t.match(body.AccessKeyId, /^ASIA/)
-    t.comment(`after the flood: served in ${took.toFixed(1)} ms; daemon RSS ${rssBefore.toFixed(0)} MB before, ${rssMb(pid).toFixed(0)} MB after`)
+    t.comment(
+      `after the flood: served in ${took.toFixed(1)} ms; daemon RSS ${rssBefore.toFixed(0)} MB before, ${rssMb(pid).toFixed(0)} MB after`,
+    )
     t.ok(took < 1000, `within a second (${took.toFixed(0)} ms)`)
 
     const status = runCli(['status'], sb.env)
@@ -207,7 +236,9 @@ t.test(
 
     const text = await (await fetch(`${metricsUrl}/metrics`)).text()
     const evicted = metricValue(text, 'aws_credd_connections_evicted_total', 'listener="container"')
-    t.comment(`evicted: container ${evicted}; rejected ${metricValue(text, 'aws_credd_connections_rejected_total', 'listener="container"')}`)
+    t.comment(
+      `evicted: container ${evicted}; rejected ${metricValue(text, 'aws_credd_connections_rejected_total', 'listener="container"')}`,
+    )
     t.ok(evicted >= connections - cap, 'the non-readers were closed, at least as many as were over the budget')
     t.ok(metricValue(text, 'aws_credd_connections_open', 'listener="container"') <= cap)
     t.equal(d.child.exitCode, null, 'the daemon is still running')
@@ -229,13 +260,28 @@ t.test('malformed control-socket requests never stop the daemon', async (t) => {
       c.setTimeout(5000, () => c.destroy())
       c.end(bytes)
     })
-  const targets = ['//x:99999', '//x', 'http://[::1', 'http://localhost:99999/v1/status', 'http://localhost/v1/status', '*', '/%', '/v1/credentials/%E0%A4%A', '/%%%zz', `/${'a'.repeat(20_000)}`]
+  const targets = [
+    '//x:99999',
+    '//x',
+    'http://[::1',
+    'http://localhost:99999/v1/status',
+    'http://localhost/v1/status',
+    '*',
+    '/%',
+    '/v1/credentials/%E0%A4%A',
+    '/%%%zz',
+    `/${'a'.repeat(20_000)}`,
+  ]
   for (const target of targets) {
     const answer = await send(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`)
     t.match(answer, /^HTTP\/1\.1 4\d\d /, `GET ${target.slice(0, 40)} → ${answer.split('\r\n')[0]}`)
   }
   t.match(await send('CONNECT localhost:80 HTTP/1.1\r\nHost: localhost\r\n\r\n'), /^HTTP\/1\.1 405 /, 'CONNECT')
-  t.match(await send('POST /v1/mfa HTTP/1.1\r\nHost: localhost\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"profil'), /^HTTP\/1\.1 400 /, 'a broken mfa body')
+  t.match(
+    await send('POST /v1/mfa HTTP/1.1\r\nHost: localhost\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{"profil'),
+    /^HTTP\/1\.1 400 /,
+    'a broken mfa body',
+  )
   t.equal(d.child.exitCode, null, 'still running')
   const status = runCli(['status'], sb.env)
   t.equal((await status.exited).code, 0, 'aws-credd status answers')

@@ -26,9 +26,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const user = emu.addUser('u')
     const role = emu.addRole({ name: 'Deploy', trust: [user.arn] })
     const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })
-    writeAws(sb, `[profile deploy]\nrole_arn = ${role.arn}\nsource_profile = keys\nregion = us-east-1\n`, `[keys]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
+    writeAws(
+      sb,
+      `[profile deploy]\nrole_arn = ${role.arn}\nsource_profile = keys\nregion = us-east-1\n`,
+      `[keys]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+    )
     const socket = join(sb.env.XDG_RUNTIME_DIR!, 'endpoint.sock')
-    const good = { profiles: [{ profile: 'deploy', writeTo: 'app' }], server: { socket }, imds: { listen: '127.0.0.1:0', profile: 'deploy' }, metrics: { listen: '127.0.0.1:0' } }
+    const good = {
+      profiles: [{ profile: 'deploy', writeTo: 'app' }],
+      server: { socket },
+      imds: { listen: '127.0.0.1:0', profile: 'deploy' },
+      metrics: { listen: '127.0.0.1:0' },
+    }
     const configFile = join(sb.home, 'credd.json')
     writeFileSync(configFile, JSON.stringify(good))
     const d = runCli(['run', '--config', configFile, '--log-format', 'text'], sb.env)

@@ -24,14 +24,27 @@ t.test('mfa-required alert, a code via `aws-credd mfa`, then renewals from the M
   t.teardown(() => hook.close())
   const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url })
   const serial = 'arn:aws:iam::123456789012:mfa/u'
-  writeAws(sb, `[profile admin]\nrole_arn = ${role.arn}\nsource_profile = base\nmfa_serial = ${serial}\n`, `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
+  writeAws(
+    sb,
+    `[profile admin]\nrole_arn = ${role.arn}\nsource_profile = base\nmfa_serial = ${serial}\n`,
+    `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+  )
   const cfg = join(sb.home, 'c.json')
-  writeFileSync(cfg, JSON.stringify({ profiles: [{ profile: 'admin', writeTo: 'app' }], alerts: { desktop: false, webhook: { url: `http://127.0.0.1:${(hook.address() as { port: number }).port}/h` } } }))
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      profiles: [{ profile: 'admin', writeTo: 'app' }],
+      alerts: { desktop: false, webhook: { url: `http://127.0.0.1:${(hook.address() as { port: number }).port}/h` } },
+    }),
+  )
   const d = runCli(['run', '--config', cfg, '--log-format', 'text'], sb.env)
   t.teardown(() => d.stop())
 
   t.ok(await until(async () => bodies.some((b) => b.event === 'mfa-required'), 10_000), d.output())
-  t.match(bodies.find((b) => b.event === 'mfa-required')!, { profile: 'admin', fix: /aws-credd mfa admin CODE/ })
+  t.match(
+    bodies.find((b) => b.event === 'mfa-required')!,
+    { profile: 'admin', fix: /aws-credd mfa admin CODE/ },
+  )
 
   const bad = runCli(['mfa', 'admin', '12345'], sb.env)
   t.equal((await bad.exited).code, 2, 'five digits are refused before asking the daemon')
@@ -41,13 +54,22 @@ t.test('mfa-required alert, a code via `aws-credd mfa`, then renewals from the M
 
   const ok = runCli(['mfa', 'admin', '123456'], sb.env)
   t.equal((await ok.exited).code, 0, ok.output())
-  t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id?.startsWith('ASIA') === true, 5000), d.output())
+  t.ok(
+    await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id?.startsWith('ASIA') === true, 5000),
+    d.output(),
+  )
   const gst = emu.calls.filter((c) => c.action === 'GetSessionToken' && c.status === 200).length
   t.equal(gst, 1, 'one MFA session')
   const first = (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id
   // 10-second credentials: a renewal comes within ~6 s, from the MFA session, without a new code.
-  t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== first, 20_000), 'renewed without a new code')
-  t.ok(bodies.some((b) => b.event === 'recovered'), 'recovered after the code')
+  t.ok(
+    await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== first, 20_000),
+    'renewed without a new code',
+  )
+  t.ok(
+    bodies.some((b) => b.event === 'recovered'),
+    'recovered after the code',
+  )
 })
 
 t.test('`aws-credd mfa` with no daemon running says so (exit 3)', async (t) => {

@@ -63,19 +63,40 @@ if (!started.ok) {
     const toB = granted.filter((g) => g.role_arn === chain.roleB)
     t.ok(toB.length >= 1, 'moto granted role B')
     t.same(new Set(toB.map((g) => g.external_id)), new Set([EXTERNAL_ID]), 'every AssumeRole B carried the ExternalId')
-    t.ok(granted.some((g) => g.role_arn === chain.roleA && g.session_name === SESSION_A), 'role A assumed as the configured session')
+    t.ok(
+      granted.some((g) => g.role_arn === chain.roleA && g.session_name === SESSION_A),
+      'role A assumed as the configured session',
+    )
 
     // Negative controls: without them a permissive server would make the positive check worthless.
     const tampered = (keys: Record<string, string>): NodeJS.ProcessEnv => {
       const file = join(sb.home, `tampered-${Math.random().toString(36).slice(2)}`)
-      writeFileSync(file, `[app]\n${Object.entries(keys).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`, { mode: 0o600 })
+      writeFileSync(
+        file,
+        `[app]\n${Object.entries(keys)
+          .map(([k, v]) => `${k} = ${v}`)
+          .join('\n')}\n`,
+        { mode: 0o600 },
+      )
       return { ...env, AWS_SHARED_CREDENTIALS_FILE: file }
     }
     const [badSecret, badToken, badExternalId] = await Promise.all([
-      runTool('aws', ['sts', 'get-caller-identity', '--profile', 'app'], tampered({ ...app, aws_secret_access_key: flip(app.aws_secret_access_key!) })),
-      runTool('aws', ['sts', 'get-caller-identity', '--profile', 'app'], tampered({ ...app, aws_session_token: flip(app.aws_session_token!, 20) })),
+      runTool(
+        'aws',
+        ['sts', 'get-caller-identity', '--profile', 'app'],
+        tampered({ ...app, aws_secret_access_key: flip(app.aws_secret_access_key!) }),
+      ),
+      runTool(
+        'aws',
+        ['sts', 'get-caller-identity', '--profile', 'app'],
+        tampered({ ...app, aws_session_token: flip(app.aws_session_token!, 20) }),
+      ),
       // The AWS CLI itself assumes A from [base], then asks for B with the wrong ExternalId.
-      runTool('aws', ['sts', 'assume-role', '--profile', 'a', '--role-arn', chain.roleB, '--role-session-name', 'probe', '--external-id', 'wrong'], env),
+      runTool(
+        'aws',
+        ['sts', 'assume-role', '--profile', 'a', '--role-arn', chain.roleB, '--role-session-name', 'probe', '--external-id', 'wrong'],
+        env,
+      ),
     ])
     t.not(badSecret.code, 0, 'a corrupted secret is refused')
     t.match(badSecret.stderr, /SignatureDoesNotMatch/, 'moto checks the signature')

@@ -19,9 +19,18 @@ import { assertClean, plantedText } from '../helpers/planted.js'
 /** What upstream text looks like once cleaned: proof it reached the exit at all. */
 const REACHED = 'upstream says'
 
-interface Http { status: number; text: string }
+interface Http {
+  status: number
+  text: string
+}
 
-const http = (opts: { url?: string; socketPath?: string; path: string; method?: string; headers?: Record<string, string> }): Promise<Http> =>
+const http = (opts: {
+  url?: string
+  socketPath?: string
+  path: string
+  method?: string
+  headers?: Record<string, string>
+}): Promise<Http> =>
   new Promise((resolve, reject) => {
     const base = opts.url ? new URL(opts.url) : undefined
     const req = request(
@@ -123,7 +132,10 @@ for (const format of ['text', 'json'] as const) {
     t.teardown(() => d.stop())
 
     // The refresh-failing alert, delivered by every channel.
-    const files = (prefix: string): string[] => readdirSync(capture).filter((f) => f.startsWith(prefix)).map((f) => join(capture, f))
+    const files = (prefix: string): string[] =>
+      readdirSync(capture)
+        .filter((f) => f.startsWith(prefix))
+        .map((f) => join(capture, f))
     const delivered = await until(() => hook.bodies.length > 0 && files('env-').length > 0 && files('notify-').length > 0, 30_000, 100)
     t.ok(delivered, `the alert reached webhook, command and desktop; output so far:\n${d.output()}`)
     if (!delivered) return
@@ -136,9 +148,18 @@ for (const format of ['text', 'json'] as const) {
     const token = readFileSync(view.containerEndpoint.tokenFile, 'utf8')
     const container = await http({ url: view.containerEndpoint.url, path: '/v1/credentials/r', headers: { authorization: token } })
     t.equal(container.status, 503, 'container endpoint: nothing to serve')
-    const session = await http({ url: view.imdsEndpoint, path: '/latest/api/token', method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } })
+    const session = await http({
+      url: view.imdsEndpoint,
+      path: '/latest/api/token',
+      method: 'PUT',
+      headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+    })
     t.equal(session.status, 200)
-    const imds = await http({ url: view.imdsEndpoint, path: '/latest/meta-data/iam/security-credentials/r', headers: { 'x-aws-ec2-metadata-token': session.text } })
+    const imds = await http({
+      url: view.imdsEndpoint,
+      path: '/latest/meta-data/iam/security-credentials/r',
+      headers: { 'x-aws-ec2-metadata-token': session.text },
+    })
     t.equal(imds.status, 503, 'IMDS endpoint: nothing to serve')
     const controlCreds = await http({ socketPath, path: '/v1/credentials/r' })
     t.equal(controlCreds.status, 503)
@@ -171,15 +192,35 @@ for (const format of ['text', 'json'] as const) {
     for (const [where, text] of Object.entries(exits)) assertClean(t, where, text, registered)
 
     // Each exit shows the upstream text (cleaned), so the checks above looked at the real thing.
-    for (const where of [`daemon log (${format})`, 'container 503 body', 'IMDS 503 body', 'control socket status JSON', 'control socket credentials 503', 'aws-credd status', 'aws-credd status --json', 'aws-credd process (stderr)'])
+    for (const where of [
+      `daemon log (${format})`,
+      'container 503 body',
+      'IMDS 503 body',
+      'control socket status JSON',
+      'control socket credentials 503',
+      'aws-credd status',
+      'aws-credd status --json',
+      'aws-credd process (stderr)',
+    ])
       t.match(exits[where], REACHED, `${where}: carries the upstream text`)
     t.match(log, 'password=[redacted]', 'the log says a password was there')
     t.match(log, format === 'json' ? '\\\\x1b[31mRED' : '\\x1b[31mRED', 'the log shows the escape as text')
-    if (format === 'json') for (const line of log.split('\n').filter((l) => l.startsWith('{'))) t.doesNotThrow(() => JSON.parse(line), 'JSON log lines stay valid')
+    if (format === 'json')
+      for (const line of log.split('\n').filter((l) => l.startsWith('{')))
+        t.doesNotThrow(() => JSON.parse(line), 'JSON log lines stay valid')
     const webhook = hook.bodies.map((b) => JSON.parse(b) as { event: string; message: string; text: string })
-    t.ok(webhook.some((w) => w.event === 'refresh-failing' && w.message.includes(REACHED) && w.text.includes(REACHED)), 'webhook: the refresh-failing alert with the upstream text')
-    t.ok(Object.entries(exits).some(([k, v]) => k === 'command env AWS_CREDD_MESSAGE' && v.includes(REACHED)), 'command channel: AWS_CREDD_MESSAGE with the upstream text')
-    t.ok(Object.entries(exits).some(([k, v]) => k.startsWith('notify-send arg') && v.includes(REACHED)), 'notify-send: the body with the upstream text')
+    t.ok(
+      webhook.some((w) => w.event === 'refresh-failing' && w.message.includes(REACHED) && w.text.includes(REACHED)),
+      'webhook: the refresh-failing alert with the upstream text',
+    )
+    t.ok(
+      Object.entries(exits).some(([k, v]) => k === 'command env AWS_CREDD_MESSAGE' && v.includes(REACHED)),
+      'command channel: AWS_CREDD_MESSAGE with the upstream text',
+    )
+    t.ok(
+      Object.entries(exits).some(([k, v]) => k.startsWith('notify-send arg') && v.includes(REACHED)),
+      'notify-send: the body with the upstream text',
+    )
     t.match(exits['aws-credd status'], '\\x1b[31mRED', 'status shows the escape as text')
     t.ok(existsSync(view.containerEndpoint.tokenFile))
   })

@@ -41,7 +41,11 @@ t.test('a role chain with ExternalId is renewed into [app] and works for the AWS
 
   const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts')
   const { fromIni } = await import('@aws-sdk/credential-providers')
-  const sts = new STSClient({ region: 'us-east-1', endpoint: emu.url, credentials: fromIni({ profile: 'app', filepath: sb.credentialsFile, configFilepath: sb.configFile }) })
+  const sts = new STSClient({
+    region: 'us-east-1',
+    endpoint: emu.url,
+    credentials: fromIni({ profile: 'app', filepath: sb.credentialsFile, configFilepath: sb.configFile }),
+  })
   const id = await sts.send(new GetCallerIdentityCommand({}))
   t.match(id.Arn, /assumed-role\/B\/chain$/, 'the JS SDK is role B')
 
@@ -51,7 +55,12 @@ t.test('a role chain with ExternalId is renewed into [app] and works for the AWS
   t.ok(assumeB.length >= 3, `role B assumed again (${assumeB.length} AssumeRole calls)`)
 
   await d.stop()
-  const secrets = [user.secretAccessKey, first.aws_secret_access_key!, first.aws_session_token!, (await appKeys(sb.credentialsFile))!.aws_session_token!]
+  const secrets = [
+    user.secretAccessKey,
+    first.aws_secret_access_key!,
+    first.aws_session_token!,
+    (await appKeys(sb.credentialsFile))!.aws_session_token!,
+  ]
   const log = d.output()
   t.ok(log.length > 200, 'the daemon logged')
   for (const s of secrets) t.notOk(log.includes(s), 'no secret in the log')

@@ -14,7 +14,11 @@ import { runCli, sandbox, until, writeAws, type Sandbox } from '../helpers/sandb
 const START = 'https://example.awsapps.com/start'
 const CONFIG = `[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = ${START}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n`
 
-interface Hook { url: string; bodies: Array<Record<string, unknown>>; close: () => Promise<void> }
+interface Hook {
+  url: string
+  bodies: Array<Record<string, unknown>>
+  close: () => Promise<void>
+}
 const webhook = async (): Promise<Hook> => {
   const bodies: Array<Record<string, unknown>> = []
   const server = createServer((req, res) => {
@@ -36,8 +40,14 @@ const loggedIn = (emu: Emulator, sb: Sandbox, expiresInSeconds: number) => {
   const refreshToken = emu.issueRefreshToken(client.clientId)
   const tok = emu.issueSsoAccessToken({ expiresInSeconds })
   writeSsoToken(sb.ssoCacheDir, 'corp', {
-    startUrl: START, region: 'us-east-1', accessToken: tok.accessToken, expiresAt: awsTime(expiresInSeconds > 0 ? tok.expiresAt : Date.now() + expiresInSeconds * 1000),
-    clientId: client.clientId, clientSecret: client.clientSecret, registrationExpiresAt: awsTime(client.expiresAt), refreshToken,
+    startUrl: START,
+    region: 'us-east-1',
+    accessToken: tok.accessToken,
+    expiresAt: awsTime(expiresInSeconds > 0 ? tok.expiresAt : Date.now() + expiresInSeconds * 1000),
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    registrationExpiresAt: awsTime(client.expiresAt),
+    refreshToken,
   })
   return { refreshToken }
 }
@@ -47,8 +57,11 @@ const cacheFile = (sb: Sandbox): string => join(sb.ssoCacheDir, `${createHash('s
 const botocoreCallerIdentity = (sb: Sandbox, emu: Emulator): Promise<string> =>
   new Promise((resolve, reject) => {
     const script = `import boto3\ns = boto3.Session(profile_name='dev')\nprint(s.client('sts', endpoint_url='${emu.url}').get_caller_identity()['Arn'])`
-    execFile('python3', ['-c', script], { env: { ...sb.env, AWS_ENDPOINT_URL_SSO: emu.url, AWS_ENDPOINT_URL_SSO_OIDC: emu.url } }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim()),
+    execFile(
+      'python3',
+      ['-c', script],
+      { env: { ...sb.env, AWS_ENDPOINT_URL_SSO: emu.url, AWS_ENDPOINT_URL_SSO_OIDC: emu.url } },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout.trim())),
     )
   })
 
@@ -75,7 +88,11 @@ t.test('a token with 60 s left is refreshed, written back as the CLI writes it, 
   const text = readFileSync(cacheFile(sb), 'utf8')
   t.not(text, before)
   const tok = JSON.parse(text) as Record<string, string>
-  t.match(text, /^\{"startUrl": "https:\/\/example\.awsapps\.com\/start", "region": "us-east-1", "accessToken": "/, 'python json.dumps layout, CLI key order')
+  t.match(
+    text,
+    /^\{"startUrl": "https:\/\/example\.awsapps\.com\/start", "region": "us-east-1", "accessToken": "/,
+    'python json.dumps layout, CLI key order',
+  )
   t.match(tok.expiresAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'no fractional seconds')
   t.ok(Date.parse(tok.expiresAt) - Date.now() > 50 * 60_000, 'an hour-long token now')
   t.equal(statSync(cacheFile(sb)).mode & 0o777, 0o600)
@@ -141,7 +158,16 @@ t.test('aws-credd login writes a cache file botocore accepts (browser opened thr
   t.match(await botocoreCallerIdentity(sb, emu), /assumed-role\/AWSReservedSSO_Dev/)
   const text = readFileSync(cacheFile(sb), 'utf8')
   const tok = JSON.parse(text) as Record<string, string>
-  t.same(Object.keys(tok), ['startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'])
+  t.same(Object.keys(tok), [
+    'startUrl',
+    'region',
+    'accessToken',
+    'expiresAt',
+    'clientId',
+    'clientSecret',
+    'registrationExpiresAt',
+    'refreshToken',
+  ])
   t.notMatch(login.output(), tok.accessToken, 'the token is not printed')
 
   // A second login reuses the cached registration (no RegisterClient).

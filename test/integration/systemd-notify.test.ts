@@ -51,7 +51,11 @@ t.test('READY=1 after the first resolution, then STATUS=, RELOADING=1, STOPPING=
   const user = emu.addUser('u')
   const role = emu.addRole({ name: 'R', trust: [user.arn] })
   const sb = sandbox(t.testdir({}), { AWS_ENDPOINT_URL: emu.url, NOTIFY_SOCKET: socketPath })
-  writeAws(sb, `[profile r]\nrole_arn = ${role.arn}\nsource_profile = base\n`, `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
+  writeAws(
+    sb,
+    `[profile r]\nrole_arn = ${role.arn}\nsource_profile = base\n`,
+    `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+  )
   const d = runCli(['run', '--log-format', 'text'], sb.env)
   t.teardown(() => d.stop())
   t.ok(await until(async () => messages.some((m) => /^READY=1$/m.test(m.text)), 10_000), 'READY=1 sent')
@@ -60,8 +64,14 @@ t.test('READY=1 after the first resolution, then STATUS=, RELOADING=1, STOPPING=
   t.match(d.output(), /\[r\] obtained/, 'after the first credentials were obtained')
 
   // A broken profile appears: the status line changes.
-  writeAws(sb, `[profile r]\nrole_arn = ${role.arn}\nsource_profile = base\n\n[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/Nope\nsource_profile = base\n`)
-  t.ok(await until(async () => messages.some((m) => /^STATUS=1 profile fresh, 1 without credentials$/m.test(m.text)), 10_000), 'STATUS= follows changes')
+  writeAws(
+    sb,
+    `[profile r]\nrole_arn = ${role.arn}\nsource_profile = base\n\n[profile broken]\nrole_arn = arn:aws:iam::123456789012:role/Nope\nsource_profile = base\n`,
+  )
+  t.ok(
+    await until(async () => messages.some((m) => /^STATUS=1 profile fresh, 1 without credentials$/m.test(m.text)), 10_000),
+    'STATUS= follows changes',
+  )
 
   d.child.kill('SIGHUP')
   t.ok(await until(async () => messages.some((m) => /^RELOADING=1$/m.test(m.text)), 5000), 'RELOADING=1 on SIGHUP')
@@ -80,7 +90,11 @@ t.test('notify message format and watchdog interval', async (t) => {
 t.test('without the unix-dgram addon, the systemd-notify tool delivers the same fields', async (t) => {
   const { socketPath, messages } = await fakeNotifySocket(t)
   const errors: string[] = []
-  const n = createNotifier({ NOTIFY_SOCKET: socketPath }, (m) => void errors.push(m), () => undefined)
+  const n = createNotifier(
+    { NOTIFY_SOCKET: socketPath },
+    (m) => void errors.push(m),
+    () => undefined,
+  )
   t.equal(n.via, 'systemd-notify')
   n.send({ READY: '1', STATUS: '2 profiles fresh', MAINPID: '4242' })
   t.ok(await until(async () => messages.some((m) => /^READY=1$/m.test(m.text)), 10_000), `READY=1 arrives (${errors.join('; ')})`)
@@ -88,7 +102,11 @@ t.test('without the unix-dgram addon, the systemd-notify tool delivers the same 
   t.match(text, /^STATUS=2 profiles fresh$/m)
   t.match(text, /^MAINPID=4242$/m)
   t.same(errors, [])
-  const broken = createNotifier({ NOTIFY_SOCKET: socketPath }, (m) => void errors.push(m), () => undefined)
+  const broken = createNotifier(
+    { NOTIFY_SOCKET: socketPath },
+    (m) => void errors.push(m),
+    () => undefined,
+  )
   const old = process.env.PATH
   process.env.PATH = '/nonexistent' // the tool is looked up on our PATH
   t.teardown(() => void (process.env.PATH = old))
@@ -96,5 +114,13 @@ t.test('without the unix-dgram addon, the systemd-notify tool delivers the same 
   process.env.PATH = old
   t.ok(await until(async () => errors.length > 0, 5000), 'a missing tool is reported')
   t.match(errors[0], /systemd-notify failed.*fix: set NotifyAccess=all/)
-  t.equal(createNotifier({}, () => undefined, () => undefined).via, 'none', 'outside systemd: nothing')
+  t.equal(
+    createNotifier(
+      {},
+      () => undefined,
+      () => undefined,
+    ).via,
+    'none',
+    'outside systemd: nothing',
+  )
 })

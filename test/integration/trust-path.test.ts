@@ -35,9 +35,20 @@ const impostor = async (t: Tap, socket: string): Promise<{ requests: Array<{ met
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', body })
       const answer = req.url?.startsWith('/v1/credentials/')
-        ? { Version: 1, AccessKeyId: IMPOSTOR_KEY, SecretAccessKey: IMPOSTOR_SECRET, SessionToken: IMPOSTOR_TOKEN, Expiration: new Date(Date.now() + 3600_000).toISOString() }
+        ? {
+            Version: 1,
+            AccessKeyId: IMPOSTOR_KEY,
+            SecretAccessKey: IMPOSTOR_SECRET,
+            SessionToken: IMPOSTOR_TOKEN,
+            Expiration: new Date(Date.now() + 3600_000).toISOString(),
+          }
         : req.url === '/v1/status'
-          ? { pid: 4242, profiles: [{ profile: 'x', source: 'sso', health: 'fresh', expiresAt: Date.now() + 3600_000 }], ssoSessions: [], containerEndpoint: { url: 'http://127.0.0.1:9', tokenFile: '/tmp/impostor-token' } }
+          ? {
+              pid: 4242,
+              profiles: [{ profile: 'x', source: 'sso', health: 'fresh', expiresAt: Date.now() + 3600_000 }],
+              ssoSessions: [],
+              containerEndpoint: { url: 'http://127.0.0.1:9', tokenFile: '/tmp/impostor-token' },
+            }
           : { message: 'code accepted' }
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify(answer))
@@ -54,7 +65,18 @@ const everyCommandRefuses = async (t: Tap, sb: Sandbox, line: RegExp, requests: 
   const commands: Array<[string, string[]]> = [
     ['process', ['process', 'x']],
     ['env', ['env', 'x']],
-    ['exec', ['exec', 'x', '--', process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI || "")', marker]],
+    [
+      'exec',
+      [
+        'exec',
+        'x',
+        '--',
+        process.execPath,
+        '-e',
+        'require("fs").writeFileSync(process.argv[1], process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI || "")',
+        marker,
+      ],
+    ],
     ['status', ['status']],
     ['mfa', ['mfa', 'x', '123456']],
     // The grant commands: an impostor would otherwise receive a grant request, or hand out a token of its own.
@@ -75,7 +97,8 @@ const everyCommandRefuses = async (t: Tap, sb: Sandbox, line: RegExp, requests: 
     const lines = r.stderr.split('\n').filter(Boolean)
     t.equal(lines.length, 1, `${name}: one line`)
     t.match(lines[0], line, `${name}: names the path and the fix`)
-    for (const secret of [IMPOSTOR_KEY, IMPOSTOR_SECRET, IMPOSTOR_TOKEN, 'impostor-token']) t.notOk(`${r.stdout}${r.stderr}`.includes(secret), `${name}: none of the impostor's answers`)
+    for (const secret of [IMPOSTOR_KEY, IMPOSTOR_SECRET, IMPOSTOR_TOKEN, 'impostor-token'])
+      t.notOk(`${r.stdout}${r.stderr}`.includes(secret), `${name}: none of the impostor's answers`)
   }
   t.notOk(existsSync(marker), 'exec never started the program')
   t.same(requests, [], 'nothing reached the impostor: no request, no MFA code')
@@ -90,7 +113,9 @@ t.test('another user owns the runtime folder and answers on control.sock: every 
   const { requests } = await impostor(t, socket)
   lchownSync(socket, NOBODY, NOBODY)
   chownSync(dir, NOBODY, NOBODY)
-  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${dir} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: .*XDG_RUNTIME_DIR`)
+  const line = new RegExp(
+    `^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${dir} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: .*XDG_RUNTIME_DIR`,
+  )
   await everyCommandRefuses(t, sb, line, requests)
 })
 
@@ -103,12 +128,20 @@ t.test('the runtime folder is ours but the socket in it belongs to another user:
   const socket = join(dir, 'control.sock')
   const { requests } = await impostor(t, socket)
   lchownSync(socket, NOBODY, NOBODY)
-  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: have root remove ${socket}`)
+  const line = new RegExp(
+    `^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, so another user could answer in the daemon's place; fix: have root remove ${socket}`,
+  )
   await everyCommandRefuses(t, sb, line, requests)
   // `run` finds the socket in use and, instead of asking it for a pid to name, says whose it is.
   const run = await runTool(process.execPath, [CLI, 'run', '--log-format', 'text'], sb.env)
   t.equal(run.code, 1)
-  t.match(run.stderr, new RegExp(`^aws-credd: refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, .*; fix: have root remove ${socket}`, 'm'))
+  t.match(
+    run.stderr,
+    new RegExp(
+      `^aws-credd: refusing the control socket ${socket}: ${socket} belongs to uid ${NOBODY}, not ${ME}, .*; fix: have root remove ${socket}`,
+      'm',
+    ),
+  )
   t.same(requests, [], 'run asked the impostor nothing')
 })
 
@@ -119,7 +152,9 @@ t.test('a runtime folder open to others (no root needed): every command refuses'
   chmodSync(dir, 0o777)
   const socket = join(dir, 'control.sock')
   const { requests } = await impostor(t, socket)
-  const line = new RegExp(`^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${dir} is open to others \\(mode 777, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`)
+  const line = new RegExp(
+    `^aws-credd (process|env|exec|status|mfa|grant|grants|revoke): refusing the control socket ${socket}: ${dir} is open to others \\(mode 777, expected 700\\), so another user could answer in the daemon's place; fix: chmod 700 ${dir}$`,
+  )
   await everyCommandRefuses(t, sb, line, requests)
 })
 
@@ -135,9 +170,18 @@ const withoutXdg = (t: Tap): { sb: Sandbox; temp: string; state: string } => {
 }
 
 const squats: Array<[string, boolean, (temp: string) => void, RegExp]> = [
-  ['another user made the temp runtime folder first', true, (temp) => (mkdirSync(temp, { mode: 0o700 }), chownSync(temp, NOBODY, NOBODY)),
-    new RegExp(`belongs to uid ${NOBODY}, not ${ME} \\(another user made it first\\)`)],
-  ['the temp runtime folder is open to others', false, (temp) => (mkdirSync(temp), chmodSync(temp, 0o777)), /is open to others \(mode 777, expected 700\)/],
+  [
+    'another user made the temp runtime folder first',
+    true,
+    (temp) => (mkdirSync(temp, { mode: 0o700 }), chownSync(temp, NOBODY, NOBODY)),
+    new RegExp(`belongs to uid ${NOBODY}, not ${ME} \\(another user made it first\\)`),
+  ],
+  [
+    'the temp runtime folder is open to others',
+    false,
+    (temp) => (mkdirSync(temp), chmodSync(temp, 0o777)),
+    /is open to others \(mode 777, expected 700\)/,
+  ],
 ]
 for (const [name, needsRoot, plant, why] of squats) {
   t.test(`${name}: run starts in ~/.local/state/aws-credd/run with a warning, and status finds it there`, async (t) => {
@@ -160,6 +204,10 @@ for (const [name, needsRoot, plant, why] of squats) {
     t.equal(stop.code, 0)
     const none = await runTool(process.execPath, [CLI, 'status'], sb.env)
     t.equal(none.code, 3)
-    t.match(none.stderr, `no aws-credd daemon is running (nothing at ${join(state, 'control.sock')}; ${temp} `, 'no daemon: the message names both folders')
+    t.match(
+      none.stderr,
+      `no aws-credd daemon is running (nothing at ${join(state, 'control.sock')}; ${temp} `,
+      'no daemon: the message names both folders',
+    )
   })
 }

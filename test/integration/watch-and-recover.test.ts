@@ -30,7 +30,12 @@ t.test('zero-config: waits in one line for a temporary profile, then picks one u
   t.teardown(() => d.stop())
   await d.waitFor(/no profiles with temporary credentials in .*config yet; watching it/)
   const tok = emu.issueSsoAccessToken()
-  writeSsoToken(sb.ssoCacheDir, 'corp', { startUrl: START, region: 'us-east-1', accessToken: tok.accessToken, expiresAt: awsTime(tok.expiresAt) })
+  writeSsoToken(sb.ssoCacheDir, 'corp', {
+    startUrl: START,
+    region: 'us-east-1',
+    accessToken: tok.accessToken,
+    expiresAt: awsTime(tok.expiresAt),
+  })
   writeAws(sb, ssoProfile('dev-sso'))
   await d.waitFor(/\[dev-sso\] obtained sso credentials/, 5000)
   t.notOk(existsSync(sb.credentialsFile), 'nothing written to the credentials file')
@@ -50,13 +55,19 @@ t.test('a broken ~/.aws/config keeps the last good state; a fixed one is picked 
   writeFileSync(sb.configFile, 'garbage\u0000\n[profile r]\n')
   await d.waitFor(/config.*keeping the last good state/, 3000)
   const before = (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id
-  t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== before, 8000), 'still renewed while the file is broken')
+  t.ok(
+    await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== before, 8000),
+    'still renewed while the file is broken',
+  )
 
   // An edit that leaves the profile unresolvable: reported, the last good chain keeps working.
   writeFileSync(sb.configFile, '[profile r]\nsource_profile = base\n')
   await d.waitFor(/profile "r"/, 3000)
   const mid = (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id
-  t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== mid, 8000), 'still renewed with the last good chain')
+  t.ok(
+    await until(async () => (await sectionOf(sb.credentialsFile, 'app'))?.aws_access_key_id !== mid, 8000),
+    'still renewed with the last good chain',
+  )
 })
 
 t.test('the daemon config is re-read on change; a bad edit keeps the old one', async (t) => {

@@ -13,7 +13,9 @@ import { sectionOf } from '../helpers/aws-fixtures.js'
 
 const run = (cmd: string, args: string[], opts: ExecFileOptions = {}): Promise<string> =>
   new Promise((resolve, reject) =>
-    execFile(cmd, args, { maxBuffer: 16 << 20, ...opts }, (err, out, errOut) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(String(out)))),
+    execFile(cmd, args, { maxBuffer: 16 << 20, ...opts }, (err, out, errOut) =>
+      err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${errOut}`)) : resolve(String(out)),
+    ),
   )
 
 t.test('npm pack → production-only install → --version and a run', { timeout: 400_000 }, async (t) => {
@@ -30,7 +32,9 @@ t.test('npm pack → production-only install → --version and a run', { timeout
   // As in the Dockerfile: production dependencies only, nothing from the source tree.
   // --prefer-offline: what `npm ci` already cached is used without asking the registry again (a
   // package missing from the cache is still fetched).
-  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(dir, 'pkg', tarball)], { cwd: join(dir, 'app') })
+  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(dir, 'pkg', tarball)], {
+    cwd: join(dir, 'app'),
+  })
   const bin = join(dir, 'app', 'node_modules', '.bin', 'aws-credd')
   t.ok(existsSync(bin), 'the bin is installed')
   t.notOk(existsSync(join(dir, 'app', 'node_modules', 'tap')), 'no dev dependencies')
@@ -43,16 +47,31 @@ t.test('npm pack → production-only install → --version and a run', { timeout
   const user = emu.addUser('u')
   const role = emu.addRole({ name: 'Sidecar', trust: [user.arn] })
   const sb = sandbox(join(dir, 'home'), { AWS_ENDPOINT_URL: emu.url })
-  writeAws(sb, `[profile app]\nrole_arn = ${role.arn}\nsource_profile = base\n`, `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`)
+  writeAws(
+    sb,
+    `[profile app]\nrole_arn = ${role.arn}\nsource_profile = base\n`,
+    `[base]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\n`,
+  )
   const cfg = join(dir, 'config.json')
   writeFileSync(cfg, JSON.stringify({ profiles: [{ profile: 'app', writeTo: 'app-creds' }], alerts: { desktop: false } }))
-  const d = runCli(['run', '--config', cfg, '--log-format', 'text'], sb.env, join(dir, 'app', 'node_modules', 'aws-credd', 'dist', 'cli', 'main.js'))
+  const d = runCli(
+    ['run', '--config', cfg, '--log-format', 'text'],
+    sb.env,
+    join(dir, 'app', 'node_modules', 'aws-credd', 'dist', 'cli', 'main.js'),
+  )
   t.teardown(() => d.stop())
-  t.ok(await until(async () => (await sectionOf(sb.credentialsFile, 'app-creds'))?.aws_access_key_id?.startsWith('ASIA') === true, 15_000), d.output())
+  t.ok(
+    await until(async () => (await sectionOf(sb.credentialsFile, 'app-creds'))?.aws_access_key_id?.startsWith('ASIA') === true, 15_000),
+    d.output(),
+  )
   t.equal((await d.stop()).code, 0)
 
   // The demo's emulator ships in the package, not only in the repository's test folder.
-  const demo = runCli(['demo', '--no-tty', '--lifetime', '10'], sb.env, join(dir, 'app', 'node_modules', 'aws-credd', 'dist', 'cli', 'main.js'))
+  const demo = runCli(
+    ['demo', '--no-tty', '--lifetime', '10'],
+    sb.env,
+    join(dir, 'app', 'node_modules', 'aws-credd', 'dist', 'cli', 'main.js'),
+  )
   t.teardown(() => demo.stop('SIGKILL'))
   await demo.waitFor(/\[demo-chain\] obtained assume-role credentials/, 15_000)
   t.same(await demo.stop('SIGINT'), { code: 0, signal: null }, demo.output())

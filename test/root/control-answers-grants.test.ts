@@ -78,7 +78,13 @@ t.test('a mint answer carries the token once; the list never carries a token or 
   const a = api.grant({ name: 'agent', profiles: ['dev', 'prod'], ttlMs: 20_000, tokenFile: '/tmp/agent.token' })
   t.equal(a[0], 200)
   const minted = body(a)
-  t.match(minted, { name: 'agent', kind: 'runtime', profiles: ['dev', 'prod'], tokenFile: '/tmp/agent.token', token: /^[A-Za-z0-9_-]{43}$/ })
+  t.match(minted, {
+    name: 'agent',
+    kind: 'runtime',
+    profiles: ['dev', 'prod'],
+    tokenFile: '/tmp/agent.token',
+    token: /^[A-Za-z0-9_-]{43}$/,
+  })
   t.notOk('digest' in minted, 'no digest in the mint answer')
   const e = body(api.grant({ name: 'exec-1', kind: 'exec', profiles: ['dev'] }))
   t.equal(e.kind, 'exec')
@@ -87,7 +93,10 @@ t.test('a mint answer carries the token once; the list never carries a token or 
   const [status, listed] = api.grants()
   t.equal(status, 200)
   const grants = (listed as { grants: Array<Record<string, unknown>> }).grants
-  t.same(grants.map((g) => g.name), ['owner', 'ci', 'agent', 'exec-1'])
+  t.same(
+    grants.map((g) => g.name),
+    ['owner', 'ci', 'agent', 'exec-1'],
+  )
   for (const g of grants) {
     t.notOk('token' in g, `${String(g.name)}: no token`)
     t.notOk('digest' in g, `${String(g.name)}: no digest`)

@@ -38,7 +38,11 @@ t.test('process answers credentials with 15 s or more left, refuses under the fl
   now = T0 + 3600_000 - 15_000
   const [status, body] = api.credentials('app')
   t.equal(status, 200, 'exactly at the floor')
-  t.same(Object.keys(body), ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'], 'obtainedAt is not part of the answer')
+  t.same(
+    Object.keys(body),
+    ['Version', 'AccessKeyId', 'SecretAccessKey', 'SessionToken', 'Expiration'],
+    'obtainedAt is not part of the answer',
+  )
   now += 1
   const [s2, b2] = api.credentials('app')
   t.equal(s2, 503)
@@ -68,7 +72,14 @@ t.test('long-term keys still answer (credential_process serves them)', async (t)
 t.test('an unavailable profile: namesProfile says, from the error as data, whether the reason names the profile', async (t) => {
   const { ProfileError, UpstreamError } = await import('../../src/core/errors.js')
   const failures = new Map<string, InstanceType<typeof ProfileError> | InstanceType<typeof UpstreamError>>([
-    ['own', new UpstreamError('own', 'profile "own": AssumeRole failed: AccessDenied: no', { code: 'Timeout', kind: 'permanent', fix: 'check the trust policy' })],
+    [
+      'own',
+      new UpstreamError('own', 'profile "own": AssumeRole failed: AccessDenied: no', {
+        code: 'Timeout',
+        kind: 'permanent',
+        fix: 'check the trust policy',
+      }),
+    ],
     ['chained', new UpstreamError('base', 'profile "base": AssumeRole failed: AccessDenied: no', { code: 'Timeout', kind: 'permanent' })],
     ['cycle', new ProfileError('cycle', 'profiles form a cycle: cycle → cycle', 'change source_profile', 'ProfileCycle', false)],
   ])
@@ -76,7 +87,11 @@ t.test('an unavailable profile: namesProfile says, from the error as data, wheth
     keeps: (p: string) => failures.has(p) || p === 'sso' || p === 'new',
     refresher: { current: () => undefined },
     status: () => ({
-      profiles: [...[...failures].map(([profile, e]) => ({ profile, lastError: e.message })), { profile: 'sso', ssoSession: 'corp' }, { profile: 'new' }],
+      profiles: [
+        ...[...failures].map(([profile, e]) => ({ profile, lastError: e.message })),
+        { profile: 'sso', ssoSession: 'corp' },
+        { profile: 'new' },
+      ],
       ssoSessions: [{ label: 'corp', ssoSession: 'corp', state: 'relogin-required' }],
     }),
     lastFailure: (p: string) => failures.get(p),
@@ -88,5 +103,8 @@ t.test('an unavailable profile: namesProfile says, from the error as data, wheth
   t.same(answer('chained')[1].namesProfile, false, 'the error names the source profile, not this one')
   t.same(answer('cycle')[1].namesProfile, false, 'a reason that does not name it')
   t.same(answer('sso'), [503, { message: 'SSO session corp needs login: run aws-credd login --sso-session corp', namesProfile: false }])
-  t.same(answer('new')[1], { message: 'profile "new" has no credentials yet (the first renewal is under way); try again in a moment', namesProfile: true })
+  t.same(answer('new')[1], {
+    message: 'profile "new" has no credentials yet (the first renewal is under way); try again in a moment',
+    namesProfile: true,
+  })
 })

@@ -9,7 +9,11 @@ import { defaultConfig } from '../../src/core/config/schema.js'
 import { configReader } from '../../src/root/daemon-config.js'
 
 /** The error a read rejects with (undefined when it resolves). */
-const failure = async (read: () => Promise<unknown>): Promise<unknown> => read().then(() => undefined, (e: unknown) => e)
+const failure = async (read: () => Promise<unknown>): Promise<unknown> =>
+  read().then(
+    () => undefined,
+    (e: unknown) => e,
+  )
 
 t.test('no file: the defaults; the overrides apply', async (t) => {
   t.same(await configReader(undefined, {}, {})(), defaultConfig())
@@ -32,7 +36,11 @@ t.test('a file is read afresh on each call, the overrides kept', async (t) => {
 t.test('AWS_CREDD_SERVER_LISTEN: an address, off, or a ConfigError naming it', async (t) => {
   t.same((await configReader(undefined, {}, { AWS_CREDD_SERVER_LISTEN: '0.0.0.0:9911' })()).server.listen, { host: '0.0.0.0', port: 9911 })
   t.equal((await configReader(undefined, {}, { AWS_CREDD_SERVER_LISTEN: 'off' })()).server.listen, false)
-  t.same((await configReader(undefined, {}, { AWS_CREDD_SERVER_LISTEN: '' })()).server.listen, defaultConfig().server.listen, 'empty: the config decides')
+  t.same(
+    (await configReader(undefined, {}, { AWS_CREDD_SERVER_LISTEN: '' })()).server.listen,
+    defaultConfig().server.listen,
+    'empty: the config decides',
+  )
   const e = await failure(configReader(undefined, {}, { AWS_CREDD_SERVER_LISTEN: 'bad' }))
   t.ok(e instanceof ConfigError, 'a ConfigError: exit 2')
   t.match((e as ConfigError).message, /^AWS_CREDD_SERVER_LISTEN: "bad" .*; fix: unset it or write host:port$/)

@@ -45,7 +45,11 @@ t.test('a line written in pieces is shown once complete; the erase follows the f
 
 t.test('the frame gets the terminal width and is redrawn on resize', async (t) => {
   const listeners: Array<() => void> = []
-  const out = { ...fakeOut(), on: (_e: 'resize', fn: () => void) => void listeners.push(fn), off: (_e: 'resize', fn: () => void) => void listeners.splice(listeners.indexOf(fn), 1) }
+  const out = {
+    ...fakeOut(),
+    on: (_e: 'resize', fn: () => void) => void listeners.push(fn),
+    off: (_e: 'resize', fn: () => void) => void listeners.splice(listeners.indexOf(fn), 1),
+  }
   const widths: number[] = []
   const live = new LiveTerminal({ out, render: (c) => (widths.push(c), ['x']), intervalMs: 0 })
   live.start()

@@ -8,13 +8,23 @@ const TIME = Date.parse('2026-11-23T08:00:00.123Z')
 const none = (): SecretRegistry => new SecretRegistry()
 
 t.test('text: time to the second, padded level, [profile], message, key=value fields', async (t) => {
-  const line = formatLine({ time: TIME, level: 'info', msg: 'renewed', fields: { profile: 'dev', n: 3, words: 'a b', ok: true, gone: undefined } }, 'text', { secrets: none() })
+  const line = formatLine(
+    { time: TIME, level: 'info', msg: 'renewed', fields: { profile: 'dev', n: 3, words: 'a b', ok: true, gone: undefined } },
+    'text',
+    { secrets: none() },
+  )
   t.equal(line, '2026-11-23T08:00:00Z info  [dev] renewed n=3 words="a b" ok=true')
-  t.equal(formatLine({ time: TIME, level: 'warn', msg: 'x', fields: { profile: 7 } }, 'text', { secrets: none() }), '2026-11-23T08:00:00Z warn  x profile=7', 'a profile that is no string is a field')
+  t.equal(
+    formatLine({ time: TIME, level: 'warn', msg: 'x', fields: { profile: 7 } }, 'text', { secrets: none() }),
+    '2026-11-23T08:00:00Z warn  x profile=7',
+    'a profile that is no string is a field',
+  )
 })
 
 t.test('json: built-in keys first, a field named like one is kept under field.', async (t) => {
-  const line = formatLine({ time: TIME, level: 'error', msg: 'two\nlines', fields: { level: 'x', profile: 'p' } }, 'json', { secrets: none() })
+  const line = formatLine({ time: TIME, level: 'error', msg: 'two\nlines', fields: { level: 'x', profile: 'p' } }, 'json', {
+    secrets: none(),
+  })
   t.strictSame(JSON.parse(line), { time: '2026-11-23T08:00:00.123Z', level: 'error', msg: 'two\nlines', 'field.level': 'x', profile: 'p' })
 })
 
@@ -29,7 +39,12 @@ t.test('stacks only when asked', async (t) => {
 t.test('only the registry passed in is redacted, in message, field names and values, in both formats', async (t) => {
   const secrets = new SecretRegistry()
   secrets.register('registered-secret-value-1')
-  const input = { time: TIME, level: 'info' as const, msg: 'a registered-secret-value-1 b', fields: { 'registered-secret-value-1': 'k', v: 'x registered-secret-value-1' } }
+  const input = {
+    time: TIME,
+    level: 'info' as const,
+    msg: 'a registered-secret-value-1 b',
+    fields: { 'registered-secret-value-1': 'k', v: 'x registered-secret-value-1' },
+  }
   for (const format of ['text', 'json'] as const) {
     const line = formatLine(input, format, { secrets })
     t.notMatch(line, 'registered-secret-value-1', format)

@@ -13,7 +13,11 @@ const cases: [string, unknown][] = [
   ['a two-line message', new TypeError('first\nsecond')],
   [
     'a cause chain, to a non-Error cause',
-    new UpstreamError('dev', 'profile "dev": no answer', { code: 'Timeout', kind: 'transient', cause: new Error('socket hang up', { cause: 'ECONNRESET' }) }),
+    new UpstreamError('dev', 'profile "dev": no answer', {
+      code: 'Timeout',
+      kind: 'transient',
+      cause: new Error('socket hang up', { cause: 'ECONNRESET' }),
+    }),
   ],
 ]
 

@@ -94,7 +94,8 @@ t.test('secret field names are redacted whatever their value', async (t) => {
       region: 'eu-west-1',
     })
     const out = text()
-    for (const w of ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten']) t.notMatch(out, `plainword${w}`, `${format}: ${w}`)
+    for (const w of ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'])
+      t.notMatch(out, `plainword${w}`, `${format}: ${w}`)
     t.match(out, 'eu-west-1', `${format}: other fields kept`)
     t.match(out, /secretAccessKey.{1,4}\[redacted\]/, `${format}: the key name stays`)
   }
@@ -129,7 +130,8 @@ t.test('redaction keeps ordinary text', async (t) => {
 })
 
 t.test('upstream text: password= values and escape sequences never reach a line, in either format', async (t) => {
-  const upstream = 'InternalFailure: password=hunter2-is-my-password token: abcdef0123456789abcdef \x1b[31mRED\x1b[0m \x1b]0;title\x07 cr\rhere \u009b2J \u202eevil'
+  const upstream =
+    'InternalFailure: password=hunter2-is-my-password token: abcdef0123456789abcdef \x1b[31mRED\x1b[0m \x1b]0;title\x07 cr\rhere \u009b2J \u202eevil'
   for (const format of ['json', 'text'] as const) {
     const { logger, text, lines } = capture({ format })
     logger.child({ profile: 'p\x1b[2J' }).warn(`renewal failed: ${upstream}`, {
@@ -140,7 +142,8 @@ t.test('upstream text: password= values and escape sequences never reach a line,
     })
     const out = text()
     t.equal(lines().length, 1, `${format}: one line`)
-    for (const bad of ['hunter2', 'abcdef0123456789abcdef', '\x1b', '\r', '\u009b', '\x07', '\u202e']) t.notOk(out.includes(bad), `${format}: no ${JSON.stringify(bad)}`)
+    for (const bad of ['hunter2', 'abcdef0123456789abcdef', '\x1b', '\r', '\u009b', '\x07', '\u202e'])
+      t.notOk(out.includes(bad), `${format}: no ${JSON.stringify(bad)}`)
     t.match(out, 'password=[redacted]', `${format}: the name stays, the value goes`)
     t.match(out, format === 'json' ? '\\\\x1b[31mRED' : '\\x1b[31mRED', `${format}: the escape is visible`)
     if (format === 'json') t.doesNotThrow(() => JSON.parse(lines()[0]!), 'still valid JSON')
@@ -193,7 +196,10 @@ t.test('levels filter, children merge fields', async (t) => {
   child.warn('yes')
   child.error('yes', { extra: 'x' })
   const parsed = lines().map((l) => JSON.parse(l))
-  t.same(parsed.map((p) => p.level), ['warn', 'error'])
+  t.same(
+    parsed.map((p) => p.level),
+    ['warn', 'error'],
+  )
   t.has(parsed[1], { msg: 'yes', profile: 'a', chain: 2, extra: 'x' })
 })
 

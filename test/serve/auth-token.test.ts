@@ -38,7 +38,10 @@ t.test('a file with CR or LF is refused with the fix', async (t) => {
     writeFileSync(file, content, { mode: 0o600 })
     const err = await loadOrCreateAuthToken(file).catch((e: unknown) => e)
     t.ok(err instanceof CreddError, 'a typed error')
-    t.match((err as Error).message, /^auth token file .*token contains a line break \(CR or LF\), which SDKs refuse in a header; fix: .*printf/)
+    t.match(
+      (err as Error).message,
+      /^auth token file .*token contains a line break \(CR or LF\), which SDKs refuse in a header; fix: .*printf/,
+    )
     t.notOk((err as Error).message.includes('abcdefghijkl'), 'the token itself is not in the message')
     t.equal((err as Error).message.split('\n').length, 1, 'one line')
   }
@@ -66,7 +69,8 @@ t.test('tokenProblem and the checker', async (t) => {
   t.match(tokenProblem('a\tbcdefghijklmnopq'), /printable ASCII/)
   const matches = tokenChecker('secret-token-0123456789')
   t.equal(matches('secret-token-0123456789'), true)
-  for (const wrong of ['', 'secret-token-012345678', 'secret-token-01234567890', 'SECRET-TOKEN-0123456789', 'x'.repeat(10_000)]) t.equal(matches(wrong), false, `refuses ${wrong.slice(0, 30)}`)
+  for (const wrong of ['', 'secret-token-012345678', 'secret-token-01234567890', 'SECRET-TOKEN-0123456789', 'x'.repeat(10_000)])
+    t.equal(matches(wrong), false, `refuses ${wrong.slice(0, 30)}`)
 })
 
 t.test("the owner's token is read through one no-follow handle: a file swapped for a link after the check is not read", async (t) => {
@@ -78,14 +82,16 @@ t.test("the owner's token is read through one no-follow handle: a file swapped f
   symlinkSync(elsewhere, join(dir, 'link'))
   // Right after the first look at the file (lstat, stat or open), the file is replaced by a symlink.
   let swapped = false
-  const swapAfter = <A extends unknown[], R>(f: (p: string, ...a: A) => Promise<R>) => async (p: string, ...a: A): Promise<R> => {
-    const r = await f(p, ...a)
-    if (!swapped && String(p) === file) {
-      swapped = true
-      renameSync(join(dir, 'link'), file)
+  const swapAfter =
+    <A extends unknown[], R>(f: (p: string, ...a: A) => Promise<R>) =>
+    async (p: string, ...a: A): Promise<R> => {
+      const r = await f(p, ...a)
+      if (!swapped && String(p) === file) {
+        swapped = true
+        renameSync(join(dir, 'link'), file)
+      }
+      return r
     }
-    return r
-  }
   const mod = await t.mockImport<typeof import('../../src/serve/auth-token.js')>('../../src/serve/auth-token.js', {
     'node:fs/promises': { ...fsp, stat: swapAfter(fsp.stat), lstat: swapAfter(fsp.lstat), open: swapAfter(fsp.open) },
   })
@@ -112,5 +118,8 @@ t.test('the logged line for a refused `….token` file still shows the reason af
   t.match(line, `auth token file ${file} contains a line break (CR or LF)`, 'the reason survives the redaction')
   t.notOk(line.includes(REDACTED), 'nothing in it mistaken for a secret')
   // What the old wording did: the rule `token: value` took the word after the colon.
-  t.match(outgoingText(`auth token file ${file}: contains a line break`, { secrets: new SecretRegistry() }), `litellm.token: ${REDACTED} a line break`)
+  t.match(
+    outgoingText(`auth token file ${file}: contains a line break`, { secrets: new SecretRegistry() }),
+    `litellm.token: ${REDACTED} a line break`,
+  )
 })

@@ -48,16 +48,28 @@ t.test('botocore', async (t) => {
   const served = new Map<string, Lookup>([['app', { kind: 'ok', creds: app.creds }]])
   const tokenFile = join(home, 'run', 'aws-credd', 'container-token')
   const token = await loadOrCreateAuthToken(tokenFile)
-  const container = await startContainerEndpoint({ secrets, listen: { port: 0 }, token, lookup: { lookup: (p) => served.get(p) ?? { kind: 'unknown' } }, now: Date.now })
+  const container = await startContainerEndpoint({
+    secrets,
+    listen: { port: 0 },
+    token,
+    lookup: { lookup: (p) => served.get(p) ?? { kind: 'unknown' } },
+    now: Date.now,
+  })
   t.teardown(() => container.close())
 
   t.test('container provider: full URI and token in the environment', async (t) => {
-    const out = await botocore(home, emu.url, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${container.url}/v1/credentials/app`, AWS_CONTAINER_AUTHORIZATION_TOKEN: token })
+    const out = await botocore(home, emu.url, {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${container.url}/v1/credentials/app`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
+    })
     t.same(out, { method: 'container-role', arn: app.arn })
   })
 
   t.test('container provider: the token file as written (botocore refuses a trailing newline)', async (t) => {
-    const out = await botocore(home, emu.url, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${container.url}/v1/credentials/app`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile })
+    const out = await botocore(home, emu.url, {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${container.url}/v1/credentials/app`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    })
     t.same(out, { method: 'container-role', arn: app.arn })
   })
 
@@ -74,7 +86,10 @@ t.test('botocore', async (t) => {
       now: Date.now,
     })
     t.teardown(() => rotating.close())
-    const out = await botocore(home, emu.url, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${rotating.url}/v1/credentials/rotating`, AWS_CONTAINER_AUTHORIZATION_TOKEN: token })
+    const out = await botocore(home, emu.url, {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${rotating.url}/v1/credentials/rotating`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
+    })
     t.equal(out.arn, next.arn, 'signed with the renewed keys')
     t.ok(asked >= 2, `asked the endpoint again (${asked} requests)`)
   })

@@ -2,7 +2,20 @@
 // when present, followed through symlinks (the Kubernetes Secret layout, swapped by
 // renaming `..data`) as long as the file it finally names is owned by the daemon's user or
 // root and nobody else can write it; and the digest the registry knows tokens by.
-import { chmodSync, chownSync, lchownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test as Tap } from 'tap'
@@ -76,7 +89,11 @@ t.test('the Kubernetes Secret layout works through symlinks, and a swap of ..dat
   symlinkSync('..2026_01_01_00_05_00.000000002', join(dir, '..data_tmp'))
   renameSync(join(dir, '..data_tmp'), join(dir, '..data'))
   t.equal(await loadOrCreateConsumerToken(file), 'second-token-0123456789abcdef', 'the new token after the swap')
-  t.equal(readFileSync(join(dir, '..2026_01_01_00_05_00.000000002', 'token'), 'utf8'), 'second-token-0123456789abcdef', 'nothing was written')
+  t.equal(
+    readFileSync(join(dir, '..2026_01_01_00_05_00.000000002', 'token'), 'utf8'),
+    'second-token-0123456789abcdef',
+    'nothing was written',
+  )
 })
 
 // Needs root to make a root-owned file; under CI (run as root) it always runs.
@@ -220,7 +237,10 @@ t.test('the red-team repro: a symlink another user planted in a sticky 1777 fold
   symlinkSync(known, file)
   lchownSync(file, NOBODY, NOBODY)
   const e = await refusal(t, file)
-  t.equal(e.reason, `auth token file ${file} is a symlink that belongs to uid ${NOBODY}, not to this daemon's user (uid 0) or root: another user could point it anywhere`)
+  t.equal(
+    e.reason,
+    `auth token file ${file} is a symlink that belongs to uid ${NOBODY}, not to this daemon's user (uid 0) or root: another user could point it anywhere`,
+  )
   t.match(e.fix, new RegExp(`remove ${file}`))
   t.notOk(e.message.includes(PLANTED), 'the planted content is not in the message')
   t.equal(readFileSync(known, 'utf8'), PLANTED, 'the file it points at is untouched')
@@ -253,10 +273,16 @@ t.test('a folder on the way that another user owns, or that others can write wit
   writeFileSync(join(theirs, 'token'), TOKEN)
   chmodSync(join(theirs, 'token'), 0o644)
   chownSync(theirs, NOBODY, NOBODY)
-  t.match((await refusal(t, join(theirs, 'token'))).reason, new RegExp(`leads through the folder ${theirs}, which belongs to uid ${NOBODY}, not to this daemon's user \\(uid 0\\) or root`))
+  t.match(
+    (await refusal(t, join(theirs, 'token'))).reason,
+    new RegExp(`leads through the folder ${theirs}, which belongs to uid ${NOBODY}, not to this daemon's user \\(uid 0\\) or root`),
+  )
   // A link of ours into it.
   symlinkSync(join(theirs, 'token'), join(dir, 'via-link'))
-  t.match((await refusal(t, join(dir, 'via-link'))).reason, new RegExp(`leads through the folder ${theirs}, which belongs to uid ${NOBODY}`))
+  t.match(
+    (await refusal(t, join(dir, 'via-link'))).reason,
+    new RegExp(`leads through the folder ${theirs}, which belongs to uid ${NOBODY}`),
+  )
   // A root-owned folder anyone can write, without the sticky bit: anyone can rename entries in it.
   const open = join(dir, 'open')
   mkdirSync(open)
@@ -268,7 +294,11 @@ t.test('a folder on the way that another user owns, or that others can write wit
   chmodSync(open, 0o1777)
   t.equal(await loadOrCreateConsumerToken(join(open, 'token')), TOKEN, 'with the sticky bit, our own entry is trusted')
   chownSync(join(open, 'token'), NOBODY, NOBODY)
-  t.match((await refusal(t, join(open, 'token'), 4242)).reason, new RegExp(`is owned by uid ${NOBODY} in the shared folder ${open} \\(mode 1777\\)`), 'but not another user\'s entry there')
+  t.match(
+    (await refusal(t, join(open, 'token'), 4242)).reason,
+    new RegExp(`is owned by uid ${NOBODY} in the shared folder ${open} \\(mode 1777\\)`),
+    "but not another user's entry there",
+  )
 })
 
 t.test('a hard link in a sticky folder to a root-owned file is refused', async (t) => {
@@ -339,19 +369,24 @@ t.test('read through one no-follow handle: a file swapped for a planted link aft
   lchownSync(evil, NOBODY, NOBODY)
   // Right after the first look at the file (stat, lstat or open), another user renames their link over it.
   let swapped = false
-  const swapAfter = <A extends unknown[], R>(f: (p: string, ...a: A) => Promise<R>) => async (p: string, ...a: A): Promise<R> => {
-    const r = await f(p, ...a)
-    if (!swapped && String(p) === file) {
-      swapped = true
-      renameSync(evil, file)
+  const swapAfter =
+    <A extends unknown[], R>(f: (p: string, ...a: A) => Promise<R>) =>
+    async (p: string, ...a: A): Promise<R> => {
+      const r = await f(p, ...a)
+      if (!swapped && String(p) === file) {
+        swapped = true
+        renameSync(evil, file)
+      }
+      return r
     }
-    return r
-  }
   const mod = await t.mockImport<typeof import('../../src/serve/auth-token.js')>('../../src/serve/auth-token.js', {
     'node:fs/promises': { ...fsp, stat: swapAfter(fsp.stat), lstat: swapAfter(fsp.lstat), open: swapAfter(fsp.open) },
     '../../src/files/fs-ops.js': { realFs: { ...realFs, lstat: swapAfter(realFs.lstat) } },
   })
-  const got = await mod.loadOrCreateConsumerToken(file).then((v) => v, (e: unknown) => e)
+  const got = await mod.loadOrCreateConsumerToken(file).then(
+    (v) => v,
+    (e: unknown) => e,
+  )
   t.ok(swapped, 'the swap happened')
   t.not(got, PLANTED, 'the planted content was not accepted')
   // The open (O_NOFOLLOW) meets the link, the path is walked again, and the link is refused.
@@ -391,7 +426,9 @@ t.test('the logged line for a refused `….token` file still shows the reason af
   writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 })
   const e = await refusal(t, file)
   // As src/root/serving.ts logs it; the logger passes every line through outgoingText.
-  const line = outgoingText(`consumer "litellm": ${errorLine(e)} (it gets no access until this is fixed)`, { secrets: new SecretRegistry() })
+  const line = outgoingText(`consumer "litellm": ${errorLine(e)} (it gets no access until this is fixed)`, {
+    secrets: new SecretRegistry(),
+  })
   t.match(line, `auth token file ${file} contains a line break (CR or LF)`, 'the reason survives')
   t.notOk(line.includes(REDACTED), 'nothing in it mistaken for a secret')
   t.notOk(line.includes(TOKEN))

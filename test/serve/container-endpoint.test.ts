@@ -22,7 +22,10 @@ const profiles = new Map<string, Lookup>([
   ['app', { kind: 'ok', creds }],
   ['my app', { kind: 'ok', creds: fakeCreds(T0 + 900_000) }],
   ['sso-dev', { kind: 'unavailable', reason: 'SSO session dev needs login: run aws-credd login --sso-session dev' }],
-  ['long-term', { kind: 'ok', creds: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } }],
+  [
+    'long-term',
+    { kind: 'ok', creds: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } },
+  ],
   ['upstream-broken', { kind: 'unavailable', reason: plantedText('registered-source-secret-0123') }],
 ])
 const lookup: CredentialLookup = {
@@ -48,7 +51,10 @@ const get = (path: string, headers: Record<string, string> = { authorization: TO
 
 /** No refusal or error may carry any part of the credentials or the token. */
 const noSecrets = (t: Test, a: RawAnswer, c: Credentials = creds): void => {
-  t.notOk([c.secretAccessKey, c.sessionToken!, c.accessKeyId, TOKEN].some((s) => a.body.includes(s)), 'no secret in the body')
+  t.notOk(
+    [c.secretAccessKey, c.sessionToken!, c.accessKeyId, TOKEN].some((s) => a.body.includes(s)),
+    'no secret in the body',
+  )
 }
 
 t.beforeEach(() => {
@@ -68,7 +74,10 @@ t.test('serves the credentials in the container format, never cached, no CORS', 
   })
   t.equal(a.headers['content-type'], 'application/json')
   t.equal(a.headers['cache-control'], 'no-store')
-  t.notOk(Object.keys(a.headers).some((h) => h.startsWith('access-control-')), 'no CORS header')
+  t.notOk(
+    Object.keys(a.headers).some((h) => h.startsWith('access-control-')),
+    'no CORS header',
+  )
   t.equal(ep.url, `http://127.0.0.1:${port}`)
 })
 
@@ -98,10 +107,28 @@ t.test('token: missing 401, wrong 401 (a token nobody issued) (whatever its leng
 })
 
 t.test('Host must name this machine, even with the right token (DNS rebinding)', async (t) => {
-  for (const host of ['localhost', `localhost:${port}`, 'LocalHost', '127.0.0.1', `127.0.0.1:${port}`, '127.8.9.10:80', '[::1]', `[::1]:${port}`]) {
+  for (const host of [
+    'localhost',
+    `localhost:${port}`,
+    'LocalHost',
+    '127.0.0.1',
+    `127.0.0.1:${port}`,
+    '127.8.9.10:80',
+    '[::1]',
+    `[::1]:${port}`,
+  ]) {
     t.equal((await get('/v1/credentials/app', { authorization: TOKEN, host })).status, 200, `Host: ${host}`)
   }
-  for (const host of ['evil.example', `evil.example:${port}`, 'localhost.evil.example', '127.0.0.1.nip.io', '0.0.0.0', '127.0.0.256', '[::2]', 'localhost:port']) {
+  for (const host of [
+    'evil.example',
+    `evil.example:${port}`,
+    'localhost.evil.example',
+    '127.0.0.1.nip.io',
+    '0.0.0.0',
+    '127.0.0.256',
+    '[::2]',
+    'localhost:port',
+  ]) {
     const a = await get('/v1/credentials/app', { authorization: TOKEN, host })
     t.equal(a.status, 403, `Host: ${JSON.stringify(host)}`)
     t.match(a.json?.message, /Host/)
@@ -114,7 +141,11 @@ t.test('Host must name this machine, even with the right token (DNS rebinding)',
 
 t.test('browsers are refused: any Origin, or Sec-Fetch-* headers', async (t) => {
   const browserHeaders: Array<Record<string, string>> = [
-    { origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://localhost:${port}` }, { 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-dest': 'document' },
+    { origin: 'https://evil.example' },
+    { origin: 'null' },
+    { origin: `http://localhost:${port}` },
+    { 'sec-fetch-site': 'same-origin' },
+    { 'sec-fetch-dest': 'document' },
   ]
   for (const extra of browserHeaders) {
     const a = await get('/v1/credentials/app', { authorization: TOKEN, ...extra })
@@ -146,7 +177,8 @@ t.test('method, path, unknown and unavailable profiles', async (t) => {
   const post = await get('/v1/credentials/app', { authorization: TOKEN }, 'POST')
   t.equal(post.status, 405)
   t.equal(post.headers.allow, 'GET')
-  for (const path of ['/', '/v1/credentials/', '/v1/credentials/app/x', '/v1/credentials', '/latest/meta-data/']) t.equal((await get(path)).status, 404, path)
+  for (const path of ['/', '/v1/credentials/', '/v1/credentials/app/x', '/v1/credentials', '/latest/meta-data/'])
+    t.equal((await get(path)).status, 404, path)
   const unknown = await get('/v1/credentials/nobody')
   t.equal(unknown.status, 404)
   t.match(unknown.json, { message: /profile "nobody" is not served/ })
@@ -175,7 +207,10 @@ t.test('expired credentials are never served, whatever the lookup says', async (
   const dying = await get('/v1/credentials/app')
   t.equal(dying.status, 503, 'under 15 s left: a client would cache them and fail moments later')
   t.equal(dying.json?.code, 'CredentialsUnavailable')
-  t.match(dying.json?.message, /^credentials of profile "app" expire in 14\.9 s, under the 15 s floor .*a renewal is under way: retry in a few seconds/)
+  t.match(
+    dying.json?.message,
+    /^credentials of profile "app" expire in 14\.9 s, under the 15 s floor .*a renewal is under way: retry in a few seconds/,
+  )
   noSecrets(t, dying)
   now = creds.expiresAt! - 1
   t.equal((await get('/v1/credentials/app')).status, 503, 'one millisecond before expiry')
@@ -228,7 +263,11 @@ t.test('consumer grants: their profiles only; 403 outside the grant tells nothin
   const { GrantRegistry } = await import('../../src/engine/grant-registry.js')
   const { tokenCodec } = await import('../../src/serve/auth-token.js')
   let clock = T0
-  const grants = new GrantRegistry({ secrets, clock: { now: () => clock, setTimeout: () => undefined, clearTimeout: () => undefined }, codec: tokenCodec })
+  const grants = new GrantRegistry({
+    secrets,
+    clock: { now: () => clock, setTimeout: () => undefined, clearTimeout: () => undefined },
+    codec: tokenCodec,
+  })
   grants.setOwner(TOKEN)
   const { token } = grants.mint({ name: 'agent', profiles: ['app'], ttlMs: 20_000 }, () => true)
   const notes: Array<[number, unknown]> = []
@@ -246,10 +285,16 @@ t.test('consumer grants: their profiles only; 403 outside the grant tells nothin
   t.equal((await ask('/v1/credentials/app', token)).status, 200)
   // Outside the grant: a kept profile, an unavailable one and one that does not exist answer alike.
   const outside = await Promise.all(['my%20app', 'sso-dev', 'no-such-profile'].map((x) => ask(`/v1/credentials/${x}`, token)))
-  t.same(outside.map((a) => a.status), [403, 403, 403])
+  t.same(
+    outside.map((a) => a.status),
+    [403, 403, 403],
+  )
   t.same(new Set(outside.map((a) => a.body)).size, 1, 'the same bytes whatever the profile')
   t.equal((await ask('/v1/credentials/my%20app', TOKEN)).status, 200, "the owner's token still opens every profile")
-  t.same(notes.slice(0, 2), [[200, { profile: 'app', consumer: 'agent', consumerLabel: 'agent' }], [403, { profile: 'my app', consumer: 'agent', consumerLabel: 'agent' }]])
+  t.same(notes.slice(0, 2), [
+    [200, { profile: 'app', consumer: 'agent', consumerLabel: 'agent' }],
+    [403, { profile: 'my app', consumer: 'agent', consumerLabel: 'agent' }],
+  ])
   clock = T0 + 20_000
   const expired = await ask('/v1/credentials/app', token)
   t.equal(expired.status, 401)

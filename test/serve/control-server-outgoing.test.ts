@@ -18,10 +18,19 @@ const REGISTERED = 'registered-source-secret-0123'
 secrets.register(REGISTERED)
 const planted = plantedText(REGISTERED)
 const creds = fakeCreds(Date.UTC(2026, 0, 1, 13))
-const credentialAnswer = { Version: 1, AccessKeyId: creds.accessKeyId, SecretAccessKey: creds.secretAccessKey, SessionToken: creds.sessionToken, Expiration: '2026-01-01T13:00:00Z' }
+const credentialAnswer = {
+  Version: 1,
+  AccessKeyId: creds.accessKeyId,
+  SecretAccessKey: creds.secretAccessKey,
+  SessionToken: creds.sessionToken,
+  Expiration: '2026-01-01T13:00:00Z',
+}
 
 const api: ControlApi = {
-  status: () => [200, { profiles: [{ profile: 'r', source: 'assume-role ← static', health: 'unavailable', lastError: planted }], ssoSessions: [], pid: 1 }],
+  status: () => [
+    200,
+    { profiles: [{ profile: 'r', source: 'assume-role ← static', health: 'unavailable', lastError: planted }], ssoSessions: [], pid: 1 },
+  ],
   credentials: (profile) => (profile === 'ok' ? [200, credentialAnswer] : [503, { message: planted }]),
   mfa: () => [400, { message: planted }],
 }

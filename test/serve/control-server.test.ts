@@ -86,7 +86,13 @@ t.test('anything the API throws is a 500 without detail; the server keeps servin
   boom = 'credentials'
   t.equal((await raw({ socketPath: socket, path: '/v1/credentials/x' })).status, 500, 'an answer that cannot be written')
   boom = 'mfa'
-  const m = await raw({ socketPath: socket, method: 'POST', path: '/v1/mfa', headers: { 'content-type': 'application/json' }, body: '{"profile":"p","code":"123456"}' })
+  const m = await raw({
+    socketPath: socket,
+    method: 'POST',
+    path: '/v1/mfa',
+    headers: { 'content-type': 'application/json' },
+    body: '{"profile":"p","code":"123456"}',
+  })
   t.equal(m.status, 500, 'the async mfa branch too')
   t.notMatch(m.body, /SECRET|bug/)
   boom = 'none'
@@ -97,7 +103,9 @@ t.test('anything the API throws is a 500 without detail; the server keeps servin
 
 t.test('mfa bodies: malformed JSON 400, oversized cut off, a client that leaves mid-body', async (t) => {
   t.equal((await raw({ socketPath: socket, method: 'POST', path: '/v1/mfa', body: '{"profile":' })).status, 400)
-  const big = await send(`POST /v1/mfa HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n${'x'.repeat(100_000)}`).catch((e: Error) => e.message)
+  const big = await send(
+    `POST /v1/mfa HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n${'x'.repeat(100_000)}`,
+  ).catch((e: Error) => e.message)
   t.notMatch(big, /^HTTP\/1\.1 200/, 'not accepted')
   const c = connect(socket)
   c.on('error', () => {})

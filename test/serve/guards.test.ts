@@ -1,12 +1,22 @@
 // The request checks as plain functions, for the cases a loopback test socket cannot
 // produce: remote peers, wildcard and named listen hosts, unix sockets.
 import t from 'tap'
-import { checkHost, checkNoBody, checkNotBrowser, checkRemoteAddress, guardRequest, hostName, isLoopbackAddress, requestGuard } from '../../src/serve/guards.js'
+import {
+  checkHost,
+  checkNoBody,
+  checkNotBrowser,
+  checkRemoteAddress,
+  guardRequest,
+  hostName,
+  isLoopbackAddress,
+  requestGuard,
+} from '../../src/serve/guards.js'
 import { guardConfigFor, isLoopbackHost } from '../../src/serve/listener.js'
 
 t.test('loopback addresses', async (t) => {
   for (const a of ['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1']) t.ok(isLoopbackAddress(a), a)
-  for (const a of ['10.0.0.1', '0.0.0.0', '::', '128.0.0.1', '127.0.0', '127.0.0.1.5', '::ffff:10.0.0.1', 'localhost']) t.notOk(isLoopbackAddress(a), a)
+  for (const a of ['10.0.0.1', '0.0.0.0', '::', '128.0.0.1', '127.0.0', '127.0.0.1.5', '::ffff:10.0.0.1', 'localhost'])
+    t.notOk(isLoopbackAddress(a), a)
   t.ok(isLoopbackHost('localhost') && isLoopbackHost('[::1]') && isLoopbackHost('127.0.0.2'))
   t.notOk(isLoopbackHost('0.0.0.0') || isLoopbackHost('example.com'))
 })

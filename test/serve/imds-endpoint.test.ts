@@ -33,7 +33,8 @@ const ep = await start()
 t.teardown(() => ep.close())
 const port = (ep.address as { port: number }).port
 
-const call = (method: string, path: string, headers: Record<string, string> = {}, p = port): Promise<RawAnswer> => raw({ port: p, method, path, headers })
+const call = (method: string, path: string, headers: Record<string, string> = {}, p = port): Promise<RawAnswer> =>
+  raw({ port: p, method, path, headers })
 const session = async (ttl = '21600', p = port): Promise<string> => {
   const a = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }, p)
   if (a.status !== 200) throw new Error(`token request answered ${a.status}: ${a.body}`)
@@ -70,7 +71,10 @@ t.test('token, role list, credentials: what EC2 answers', async (t) => {
     AccountId: '123456789012',
   })
   t.equal(got.headers['cache-control'], 'no-store')
-  t.ok(asked.every((p) => p === 'ec2-app'), 'always the configured profile')
+  t.ok(
+    asked.every((p) => p === 'ec2-app'),
+    'always the configured profile',
+  )
   t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/other-role', h)).status, 404, 'another role name')
   t.equal((await call('GET', '/latest/meta-data/instance-id', h)).status, 404, 'paths the SDKs do not need')
 })
@@ -81,7 +85,10 @@ t.test('GETs need a session token: missing, unknown or expired → 401', async (
   t.equal(none.status, 401)
   t.match(none.json?.message, /X-aws-ec2-metadata-token/)
   t.equal((await call('GET', '/latest/meta-data/iam/security-credentials/')).status, 401, 'the role list too')
-  t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': 'made-up-token-made-up-token-made-up-token00'.padEnd(75, 'x') })).status, 401)
+  t.equal(
+    (await call('GET', path, { 'x-aws-ec2-metadata-token': 'made-up-token-made-up-token-made-up-token00'.padEnd(75, 'x') })).status,
+    401,
+  )
   const token = await session('60')
   t.equal((await call('GET', path, { 'x-aws-ec2-metadata-token': token })).status, 200, 'within its TTL')
   now = T0 + 59_999
@@ -98,7 +105,8 @@ t.test('TTL must be a whole number of seconds from 1 to 21600', async (t) => {
     t.equal(a.status, 400, `ttl ${JSON.stringify(ttl)}`)
   }
   t.equal((await call('PUT', '/latest/api/token')).status, 400, 'missing')
-  for (const ttl of ['1', '21600', '00060']) t.equal((await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl })).status, 200, `ttl ${ttl}`)
+  for (const ttl of ['1', '21600', '00060'])
+    t.equal((await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl })).status, 200, `ttl ${ttl}`)
 })
 
 t.test('a token PUT through a proxy (X-Forwarded-For) is refused', async (t) => {
@@ -131,7 +139,13 @@ t.test('the shared guards apply: Host, browsers, bodies', async (t) => {
   }
   const rebound = await call('PUT', '/latest/api/token', { host: 'evil.example', 'x-aws-ec2-metadata-token-ttl-seconds': '60' })
   t.equal(rebound.status, 403, 'a rebinding page cannot even get a session token')
-  const withBody = await raw({ port, method: 'PUT', path: '/latest/api/token', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'content-length': '2' }, body: 'hi' })
+  const withBody = await raw({
+    port,
+    method: 'PUT',
+    path: '/latest/api/token',
+    headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'content-length': '2' },
+    body: 'hi',
+  })
   t.equal(withBody.status, 400)
 })
 
@@ -194,7 +208,14 @@ const ROLE_PATH = '/latest/meta-data/iam/security-credentials/ec2-app'
 
 t.test('session tokens are stateless: 5,000 more PUTs leave the first session working', async (t) => {
   let clock = T0
-  const decide = imdsDecider({ secrets, profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: false })
+  const decide = imdsDecider({
+    secrets,
+    profile: 'ec2-app',
+    lookup: { lookup: () => ({ kind: 'ok', creds }) },
+    now: () => clock,
+    guard: {},
+    tokenRateLimit: false,
+  })
   const put = (ttl = '600') => decide(fakeReq('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }))
   const first = put()
   t.equal(first.status, 200)
@@ -249,7 +270,14 @@ t.test('an expired token is refused at its expiry, by the injected clock', async
 
 t.test('token issuance is bounded for all clients together: 429 with Retry-After', async (t) => {
   let clock = T0
-  const decide = imdsDecider({ secrets, profile: 'ec2-app', lookup: { lookup: () => ({ kind: 'ok', creds }) }, now: () => clock, guard: {}, tokenRateLimit: { perSecond: 2, burst: 3 } })
+  const decide = imdsDecider({
+    secrets,
+    profile: 'ec2-app',
+    lookup: { lookup: () => ({ kind: 'ok', creds }) },
+    now: () => clock,
+    guard: {},
+    tokenRateLimit: { perSecond: 2, burst: 3 },
+  })
   const put = () => decide(fakeReq('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }))
   const first = put()
   t.same([put().status, put().status], [200, 200], 'the burst')
@@ -257,7 +285,11 @@ t.test('token issuance is bounded for all clients together: 429 with Retry-After
   t.equal(refused.status, 429)
   t.equal(refused.headers['retry-after'], '1')
   t.notOk(refused.body.toString().includes(first.body.toString()), 'no token in the refusal')
-  t.equal(decide(fakeReq('GET', ROLE_PATH, { 'x-aws-ec2-metadata-token': first.body.toString() })).status, 200, 'issued sessions keep working')
+  t.equal(
+    decide(fakeReq('GET', ROLE_PATH, { 'x-aws-ec2-metadata-token': first.body.toString() })).status,
+    200,
+    'issued sessions keep working',
+  )
   clock += 500
   t.equal(put().status, 200, 'refilled at 2 a second')
   t.ok(IMDS_TOKEN_RATE_LIMIT.burst >= 100, 'the default lets many processes start together')
@@ -268,13 +300,19 @@ t.test('starting on TCP carries ONE warning: who can read which profile (IMDS ha
     ep.warning,
     `IMDS endpoint on 127.0.0.1:${port} serves profile "ec2-app" to ANY local user or process that can connect (IMDS has no authentication); use the container endpoint with its token where that matters`,
   )
-  const wide = await startImdsEndpoint({ secrets, listen: { host: '0.0.0.0', port: 0 }, profile: 'ec2-app', lookup: { lookup: () => answer }, now: () => now })
+  const wide = await startImdsEndpoint({
+    secrets,
+    listen: { host: '0.0.0.0', port: 0 },
+    profile: 'ec2-app',
+    lookup: { lookup: () => answer },
+    now: () => now,
+  })
   t.teardown(() => wide.close())
   const p = (wide.address as { port: number }).port
   t.equal(
     wide.warning,
     `IMDS endpoint on 0.0.0.0:${p} serves profile "ec2-app" to ANY user, process or other machine that can connect to 0.0.0.0:${p} (IMDS has no authentication); listen on 127.0.0.1, and use the container endpoint with its token where that matters`,
-    'one warning replaces the listener\'s generic one',
+    "one warning replaces the listener's generic one",
   )
   t.match(imdsExposureWarning({ host: '::1', port: 1 }, 'x'), /to ANY local user or process/)
 })

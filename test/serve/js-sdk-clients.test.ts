@@ -52,7 +52,10 @@ const container = await startContainerEndpoint({
 t.teardown(() => container.close())
 
 t.test('fromHttp with a full URI and a token', async (t) => {
-  const provider = fromHttp({ awsContainerCredentialsFullUri: `${container.url}/v1/credentials/app`, awsContainerAuthorizationToken: token })
+  const provider = fromHttp({
+    awsContainerCredentialsFullUri: `${container.url}/v1/credentials/app`,
+    awsContainerAuthorizationToken: token,
+  })
   const c = await provider()
   t.equal(c.accessKeyId, app.creds.accessKeyId)
   t.equal(c.expiration?.getTime(), Math.floor(app.creds.expiresAt! / 1000) * 1000)
@@ -60,12 +63,19 @@ t.test('fromHttp with a full URI and a token', async (t) => {
 })
 
 t.test('fromHttp with the token file and a percent-encoded profile name', async (t) => {
-  const provider = fromHttp({ awsContainerCredentialsFullUri: `${container.url}/v1/credentials/team%20app`, awsContainerAuthorizationTokenFile: join(home, 'run', 'token') })
+  const provider = fromHttp({
+    awsContainerCredentialsFullUri: `${container.url}/v1/credentials/team%20app`,
+    awsContainerAuthorizationTokenFile: join(home, 'run', 'token'),
+  })
   t.equal(await whoAmI(emu, provider), app.arn)
 })
 
 t.test('fromHttp with a wrong token gets nothing', async (t) => {
-  const provider = fromHttp({ awsContainerCredentialsFullUri: `${container.url}/v1/credentials/app`, awsContainerAuthorizationToken: 'x'.repeat(43), maxRetries: 0 })
+  const provider = fromHttp({
+    awsContainerCredentialsFullUri: `${container.url}/v1/credentials/app`,
+    awsContainerAuthorizationToken: 'x'.repeat(43),
+    maxRetries: 0,
+  })
   await t.rejects(provider(), /status: 401/)
 })
 
@@ -83,7 +93,10 @@ t.test('the SDK refreshes from the endpoint by itself when the keys near expiry'
   const next = await roleCredentials(emu, 'served-next')
   // Claim the first keys expire in 4 minutes: inside the SDK's 5-minute refresh window.
   served.set('rotating', { kind: 'ok', creds: { ...app.creds, expiresAt: Date.now() + 240_000 } })
-  const provider = fromHttp({ awsContainerCredentialsFullUri: `${container.url}/v1/credentials/rotating`, awsContainerAuthorizationToken: token })
+  const provider = fromHttp({
+    awsContainerCredentialsFullUri: `${container.url}/v1/credentials/rotating`,
+    awsContainerAuthorizationToken: token,
+  })
   const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts')
   const sts = new STSClient({ endpoint: emu.url, region: 'us-east-1', credentials: provider, maxAttempts: 1 })
   t.teardown(() => sts.destroy())

@@ -39,7 +39,11 @@ t.test('unix socket: 0600 in a new 0700 folder, served, removed at close', async
   t.equal(ep.warning, undefined)
   const a = await raw({ socketPath: socket, path: '/v1/credentials/app', headers: { authorization: TOKEN, host: 'whatever' } })
   t.equal(a.status, 200, 'served (Host is not checked: no browser reaches a socket)')
-  t.equal((await raw({ socketPath: socket, path: '/v1/credentials/app', headers: { authorization: TOKEN, origin: 'https://x' } })).status, 403, 'browser headers still refused')
+  t.equal(
+    (await raw({ socketPath: socket, path: '/v1/credentials/app', headers: { authorization: TOKEN, origin: 'https://x' } })).status,
+    403,
+    'browser headers still refused',
+  )
   await ep.close()
   t.notOk(existsSync(socket), 'socket removed')
   await ep.close() // idempotent
@@ -50,7 +54,10 @@ t.test('a stale socket is replaced; a live one or a plain file is refused and le
   writeFileSync(join(dir, 'not-a-socket'), 'keep me')
   const stale = join(dir, 'stale.sock')
   // A daemon killed with SIGKILL leaves its socket file behind.
-  spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`])
+  spawnSync(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ])
   t.ok(statSync(stale).isSocket(), 'the stale socket file exists')
   const ep = await startContainerEndpoint({ secrets, socket: stale, token: TOKEN, lookup, now: Date.now })
   t.equal((await raw({ socketPath: stale, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status, 200)
@@ -58,16 +65,26 @@ t.test('a stale socket is replaced; a live one or a plain file is refused and le
   const second = await startContainerEndpoint({ secrets, socket: stale, token: TOKEN, lookup, now: Date.now }).catch((e: unknown) => e)
   t.ok(second instanceof CreddError)
   t.match((second as Error).message, /in use by another process; fix: /)
-  t.equal((await raw({ socketPath: stale, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status, 200, 'the live one still answers')
+  t.equal(
+    (await raw({ socketPath: stale, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status,
+    200,
+    'the live one still answers',
+  )
   await ep.close()
 
-  await t.rejects(startContainerEndpoint({ secrets, socket: join(dir, 'not-a-socket'), token: TOKEN, lookup, now: Date.now }), /exists and is not a socket/)
+  await t.rejects(
+    startContainerEndpoint({ secrets, socket: join(dir, 'not-a-socket'), token: TOKEN, lookup, now: Date.now }),
+    /exists and is not a socket/,
+  )
   t.ok(existsSync(join(dir, 'not-a-socket')))
 })
 
 t.test('a socket path too long for bind is refused rather than cut short', async (t) => {
   const long = join(socketDir(t), 'x'.repeat(120), 'container.sock')
-  await t.rejects(startContainerEndpoint({ secrets, socket: long, token: TOKEN, lookup, now: Date.now }), /bytes, over the \d+ this system allows; fix: choose a shorter socket path/)
+  await t.rejects(
+    startContainerEndpoint({ secrets, socket: long, token: TOKEN, lookup, now: Date.now }),
+    /bytes, over the \d+ this system allows; fix: choose a shorter socket path/,
+  )
 })
 
 t.test('TCP: loopback by default, a warning off loopback, a clear error when the port is taken', async (t) => {
@@ -83,7 +100,10 @@ t.test('TCP: loopback by default, a warning off loopback, a clear error when the
   t.teardown(() => open.close())
   t.match(open.warning, /^listening on 0\.0\.0\.0:\d+, which other machines can reach/)
   t.match(open.url, /^http:\/\/127\.0\.0\.1:\d+$/)
-  t.equal((await raw({ port: (open.address as { port: number }).port, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status, 200)
+  t.equal(
+    (await raw({ port: (open.address as { port: number }).port, path: '/v1/credentials/app', headers: { authorization: TOKEN } })).status,
+    200,
+  )
 })
 
 t.test('close() ends idle keep-alive and half-sent requests instead of waiting for them', async (t) => {
@@ -99,7 +119,16 @@ t.test('close() ends idle keep-alive and half-sent requests instead of waiting f
   const closed = sockets.map((s) => new Promise((r) => s.once('close', r)))
   // A loose hang guard, not a timing: without closeAllConnections the idle socket alone lingers 5 s.
   const hang = new Promise<string>((r) => setTimeout(() => r('still open after 3 s'), 3000).unref())
-  t.equal(await Promise.race([l.close().then(() => Promise.all(closed)).then(() => 'closed'), hang]), 'closed')
+  t.equal(
+    await Promise.race([
+      l
+        .close()
+        .then(() => Promise.all(closed))
+        .then(() => 'closed'),
+      hang,
+    ]),
+    'closed',
+  )
   t.equal(answered, 1)
 })
 
@@ -122,7 +151,10 @@ t.test('a handler that throws costs one 500 without detail, not the process; CON
   t.equal(a.status, 500)
   t.same(a.json, { message: 'internal error; see the aws-credd log', code: 'InternalError' })
   t.notMatch(a.body, /SECRET|bug/)
-  const late = await raw({ port, path: '/throw-late' }).then((r) => `answered ${r.status}`, (e: NodeJS.ErrnoException) => e.code ?? e.message)
+  const late = await raw({ port, path: '/throw-late' }).then(
+    (r) => `answered ${r.status}`,
+    (e: NodeJS.ErrnoException) => e.code ?? e.message,
+  )
   t.not(late, 'answered 200 with a whole body', `an answer already started is cut off (${late})`)
   t.equal((await raw({ port, path: '/' })).body, 'ok', 'still serving')
   const connectAnswer = await rawBytes(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n')
@@ -140,12 +172,15 @@ t.test('runtime folder: XDG_RUNTIME_DIR, else a private folder in the temp dir',
   t.equal(await ensureRuntimeDir(made), made, 'an existing private folder is fine')
 })
 
-t.test('runtime folder: refused if open to others, a symlink, or someone else\'s', async (t) => {
+t.test("runtime folder: refused if open to others, a symlink, or someone else's", async (t) => {
   const dir = t.testdir({ real: {} })
   const open = join(dir, 'open')
   mkdirSync(open)
   chmodSync(open, 0o755)
-  await t.rejects(ensureRuntimeDir(open), { code: 'UnsafeRuntimeDir', message: /is open to others \(mode 755, expected 700\); fix: chmod 700 / })
+  await t.rejects(ensureRuntimeDir(open), {
+    code: 'UnsafeRuntimeDir',
+    message: /is open to others \(mode 755, expected 700\); fix: chmod 700 /,
+  })
   const link = join(dir, 'link')
   symlinkSync(join(dir, 'real'), link)
   await t.rejects(ensureRuntimeDir(link), /not a folder/)

@@ -62,7 +62,10 @@ t.test('GET /metrics answers the exposition text with the registry content type'
   t.ok(lines.includes('aws_credd_profile_healthy{profile="app",health="fresh"} 1'))
   t.ok(lines.includes('aws_credd_renewals_total{profile="app"} 1'))
   t.ok(lines.includes('# TYPE aws_credd_renewals_total counter'))
-  t.ok(lines.some((l) => l.startsWith('process_cpu_user_seconds_total ')), 'process metrics too')
+  t.ok(
+    lines.some((l) => l.startsWith('process_cpu_user_seconds_total ')),
+    'process metrics too',
+  )
   t.equal(a.headers['content-length'], String(Buffer.byteLength(a.body)))
   t.ok(a.body.endsWith('\n'))
   t.match((await get('/metrics?x=1')).body, /aws_credd_renewals_total/, 'a query string is ignored')
@@ -129,7 +132,10 @@ t.test('other paths are 404, other methods 405', async (t) => {
     t.equal(a.status, 405, method)
     t.equal(a.headers.allow, 'GET')
   }
-  t.ok(logged.some((l) => l === 'debug metrics endpoint answered 405'), 'refusals are logged at debug level')
+  t.ok(
+    logged.some((l) => l === 'debug metrics endpoint answered 405'),
+    'refusals are logged at debug level',
+  )
 })
 
 t.test('a failure while answering is a bare 500 and an error log line', async (t) => {
@@ -152,7 +158,10 @@ t.test('a failure while answering is a bare 500 and an error log line', async (t
 t.test('a non-loopback host carries one warning saying what is exposed, and accepts its own name as Host', async (t) => {
   const wide = await startMetricsEndpoint({ secrets, listen: { host: '0.0.0.0', port: 0 }, metrics, ready: () => readiness })
   t.teardown(() => wide.close())
-  t.match(wide.warning, /^metrics endpoint on 0\.0\.0\.0:\d+, which other machines can reach, shows every kept profile and SSO session name, their expiry and health to anyone who can connect \(no authentication\); set metrics\.tokenFile to require a bearer token, or listen on 127\.0\.0\.1$/)
+  t.match(
+    wide.warning,
+    /^metrics endpoint on 0\.0\.0\.0:\d+, which other machines can reach, shows every kept profile and SSO session name, their expiry and health to anyone who can connect \(no authentication\); set metrics\.tokenFile to require a bearer token, or listen on 127\.0\.0\.1$/,
+  )
   t.notMatch(wide.warning, /ask for credentials/, 'not the generic credentials warning of the listener')
   const p = (wide.address as { port: number }).port
   t.equal((await raw({ port: p, path: '/healthz', headers: { host: `192.0.2.7:${p}` } })).status, 200, 'an IP literal cannot be rebound')
@@ -178,7 +187,17 @@ t.test('bearerCheck (decider level): 401 without a header, 403 for anything but 
   const missing = check(undefined)!
   t.equal(missing.status, 401)
   t.equal(missing.headers['www-authenticate'], 'Bearer realm="aws-credd metrics"')
-  for (const wrong of ['', TOKEN, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Bearer  ${TOKEN}`, `Basic ${TOKEN}`, `Bearer`, `Bearer ${TOKEN} `, 'Bearer x']) {
+  for (const wrong of [
+    '',
+    TOKEN,
+    `Bearer ${TOKEN}x`,
+    `Bearer ${TOKEN.slice(0, -1)}`,
+    `Bearer  ${TOKEN}`,
+    `Basic ${TOKEN}`,
+    `Bearer`,
+    `Bearer ${TOKEN} `,
+    'Bearer x',
+  ]) {
     const a = check(wrong)
     t.equal(a?.status, 403, JSON.stringify(wrong))
     t.notOk(a?.body.toString().includes(TOKEN), 'the token is never echoed')
@@ -186,35 +205,43 @@ t.test('bearerCheck (decider level): 401 without a header, 403 for anything but 
   t.throws(() => bearerCheck('short'), /bearer token is shorter than 16 characters/)
 })
 
-t.test('with a token file: /metrics needs the bearer token (as Prometheus sends it from credentials_file); health checks stay open', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'credd-metrics-'))
-  const tokenFile = join(dir, 'metrics-token')
-  const token = await loadOrCreateAuthToken(tokenFile)
-  t.equal(statSync(tokenFile).mode & 0o777, 0o600, 'a missing token file is created 0600')
-  const ep2 = await startMetricsEndpoint({ secrets, listen: { port: 0 }, metrics, ready: () => readiness, logger, token, tokenFile })
-  t.teardown(() => ep2.close())
-  t.equal(ep2.warning, undefined, 'loopback: nothing to warn about')
-  const p = (ep2.address as { port: number }).port
-  const ask = (path: string, headers: Record<string, string> = {}): Promise<RawAnswer> => raw({ port: p, path, headers: { host: `127.0.0.1:${p}`, ...headers } })
+t.test(
+  'with a token file: /metrics needs the bearer token (as Prometheus sends it from credentials_file); health checks stay open',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'credd-metrics-'))
+    const tokenFile = join(dir, 'metrics-token')
+    const token = await loadOrCreateAuthToken(tokenFile)
+    t.equal(statSync(tokenFile).mode & 0o777, 0o600, 'a missing token file is created 0600')
+    const ep2 = await startMetricsEndpoint({ secrets, listen: { port: 0 }, metrics, ready: () => readiness, logger, token, tokenFile })
+    t.teardown(() => ep2.close())
+    t.equal(ep2.warning, undefined, 'loopback: nothing to warn about')
+    const p = (ep2.address as { port: number }).port
+    const ask = (path: string, headers: Record<string, string> = {}): Promise<RawAnswer> =>
+      raw({ port: p, path, headers: { host: `127.0.0.1:${p}`, ...headers } })
 
-  const none = await ask('/metrics')
-  t.equal(none.status, 401)
-  t.equal(none.json?.code, 'Unauthorized')
-  t.equal(none.headers['www-authenticate'], 'Bearer realm="aws-credd metrics"')
-  t.notMatch(none.body, /aws_credd_|"app"|dev/, 'no metric, profile or session name without the token')
-  const wrong = await ask('/metrics', { authorization: 'Bearer not-the-token-at-all-0123' })
-  t.equal(wrong.status, 403)
-  t.equal(wrong.json?.code, 'Forbidden')
-  t.equal((await ask('/metrics', { authorization: token })).status, 403, 'the bare token without the Bearer scheme')
-  // What Prometheus does with `authorization: { credentials_file: FILE }`: reads the file (trimmed) and sends "Bearer <content>".
-  const fromFile = readFileSync(tokenFile, 'utf8').trim()
-  const ok = await ask('/metrics', { authorization: `Bearer ${fromFile}` })
-  t.equal(ok.status, 200)
-  t.match(ok.body, /aws_credd_profile_healthy\{profile="app"/)
+    const none = await ask('/metrics')
+    t.equal(none.status, 401)
+    t.equal(none.json?.code, 'Unauthorized')
+    t.equal(none.headers['www-authenticate'], 'Bearer realm="aws-credd metrics"')
+    t.notMatch(none.body, /aws_credd_|"app"|dev/, 'no metric, profile or session name without the token')
+    const wrong = await ask('/metrics', { authorization: 'Bearer not-the-token-at-all-0123' })
+    t.equal(wrong.status, 403)
+    t.equal(wrong.json?.code, 'Forbidden')
+    t.equal((await ask('/metrics', { authorization: token })).status, 403, 'the bare token without the Bearer scheme')
+    // What Prometheus does with `authorization: { credentials_file: FILE }`: reads the file (trimmed) and sends "Bearer <content>".
+    const fromFile = readFileSync(tokenFile, 'utf8').trim()
+    const ok = await ask('/metrics', { authorization: `Bearer ${fromFile}` })
+    t.equal(ok.status, 200)
+    t.match(ok.body, /aws_credd_profile_healthy\{profile="app"/)
 
-  t.equal((await ask('/healthz')).status, 200, '/healthz needs no token (probes send none)')
-  readiness = { ready: true }
-  t.equal((await ask('/readyz')).status, 200, '/readyz needs no token')
-  t.equal((await ask('/nope', { authorization: `Bearer ${fromFile}` })).status, 404)
-  t.equal((await ask('/metrics', { origin: 'https://evil.example', authorization: `Bearer ${fromFile}` })).status, 403, 'a browser is refused even with the token')
-})
+    t.equal((await ask('/healthz')).status, 200, '/healthz needs no token (probes send none)')
+    readiness = { ready: true }
+    t.equal((await ask('/readyz')).status, 200, '/readyz needs no token')
+    t.equal((await ask('/nope', { authorization: `Bearer ${fromFile}` })).status, 404)
+    t.equal(
+      (await ask('/metrics', { origin: 'https://evil.example', authorization: `Bearer ${fromFile}` })).status,
+      403,
+      'a browser is refused even with the token',
+    )
+  },
+)

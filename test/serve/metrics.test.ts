@@ -9,7 +9,11 @@ import type { StatusView } from '../../src/engine/ports.js'
 import { DaemonMetrics, MAX_REASONS } from '../../src/serve/metrics.js'
 import { fakeCreds } from '../helpers/serve.js'
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
+interface Sample {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
 
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/y
 const unescape = (s: string): string => s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
@@ -53,7 +57,9 @@ const parse = (text: string): Sample[] => {
 const pick = (samples: Sample[], name: string): Sample[] => samples.filter((s) => s.name === name)
 /** The value of the one sample with exactly these labels, or undefined. */
 const valueOf = (samples: Sample[], name: string, labels: Record<string, string>): number | undefined => {
-  const hits = pick(samples, name).filter((s) => JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()))
+  const hits = pick(samples, name).filter(
+    (s) => JSON.stringify(Object.entries(s.labels).sort()) === JSON.stringify(Object.entries(labels).sort()),
+  )
   if (hits.length > 1) throw new Error(`duplicate series ${name} ${JSON.stringify(labels)}`)
   return hits[0]?.value
 }
@@ -63,7 +69,13 @@ const SECRET = fakeCreds(T0)
 const view: StatusView = {
   profiles: [
     { profile: 'app', source: 'assume-role ← static', health: 'fresh', expiresAt: T0 + 1234_000 },
-    { profile: 'my "odd" app', source: 'sso', health: 'renewing-failed', expiresAt: T0 + 60_500, lastError: `failed with ${SECRET.secretAccessKey}` },
+    {
+      profile: 'my "odd" app',
+      source: 'sso',
+      health: 'renewing-failed',
+      expiresAt: T0 + 60_500,
+      lastError: `failed with ${SECRET.secretAccessKey}`,
+    },
     { profile: 'static', source: 'static', health: 'fresh' },
     { profile: 'broken', source: '-', health: 'unavailable', lastError: `token ${SECRET.sessionToken}` },
     { profile: 'new', source: 'sso', health: 'pending' },
@@ -71,17 +83,37 @@ const view: StatusView = {
   ssoSessions: [
     { label: 'dev', ssoSession: 'dev', state: 'fresh', reason: 'ok', profiles: ['my "odd" app'], tokenExpiresAt: T0 + 7200_000 },
     { label: 'profile legacy', state: 'relogin-required', reason: 'expired', profiles: [], tokenExpiresAt: T0 - 30_000 },
-    { label: 'nocache', ssoSession: 'nocache', state: 'logging-in', reason: 'device code', profiles: [], verificationUriComplete: 'https://device.example/?code=SECRETCODE' },
+    {
+      label: 'nocache',
+      ssoSession: 'nocache',
+      state: 'logging-in',
+      reason: 'device code',
+      profiles: [],
+      verificationUriComplete: 'https://device.example/?code=SECRETCODE',
+    },
   ],
 }
 
-const renewed = (profile: string): EngineEvent => ({ type: 'renewed', link: `l:${profile}`, profile, kind: 'assume-role', expiresAt: T0 + 3600_000, first: false })
+const renewed = (profile: string): EngineEvent => ({
+  type: 'renewed',
+  link: `l:${profile}`,
+  profile,
+  kind: 'assume-role',
+  expiresAt: T0 + 3600_000,
+  first: false,
+})
 const failed = (profile: string, code: string, kind: FailureKind, message = 'refused'): EngineEvent => ({
-  type: 'failed', link: `l:${profile}`, profile, kind, attempt: 1, repeated: false,
+  type: 'failed',
+  link: `l:${profile}`,
+  profile,
+  kind,
+  attempt: 1,
+  repeated: false,
   error: new UpstreamError(profile, message, { code: externalCode(code), kind }),
 })
 
-const make = (v: StatusView = view, now = T0, defaultMetrics = false): DaemonMetrics => new DaemonMetrics({ view: () => v, now: () => now, defaultMetrics })
+const make = (v: StatusView = view, now = T0, defaultMetrics = false): DaemonMetrics =>
+  new DaemonMetrics({ view: () => v, now: () => now, defaultMetrics })
 
 t.test('state gauges come from the view at the injected time', async (t) => {
   const s = parse(await make().text())
@@ -93,7 +125,11 @@ t.test('state gauges come from the view at the injected time', async (t) => {
   for (const [profile, health] of view.profiles.map((p) => [p.profile, p.health])) {
     const series = pick(s, 'aws_credd_profile_healthy').filter((x) => x.labels.profile === profile)
     t.equal(series.length, 4, `${profile}: one series per health value`)
-    t.same(series.filter((x) => x.value === 1).map((x) => x.labels.health), [health], `${profile}: only its health is 1`)
+    t.same(
+      series.filter((x) => x.value === 1).map((x) => x.labels.health),
+      [health],
+      `${profile}: only its health is 1`,
+    )
     t.ok(series.every((x) => x.value === 0 || x.value === 1))
   }
 
@@ -200,7 +236,10 @@ t.test('error-code labels are cleaned, truncated and capped', async (t) => {
   const weird = reasons.find((r) => r.labels.reason!.startsWith('Weird'))!
   t.equal(weird.labels.reason, `Weird_code__${'x'.repeat(52)}`)
   t.equal(weird.labels.reason!.length, 64)
-  t.ok(reasons.some((r) => r.labels.reason === 'unknown'), 'an empty code is "unknown"')
+  t.ok(
+    reasons.some((r) => r.labels.reason === 'unknown'),
+    'an empty code is "unknown"',
+  )
   t.equal(new Set(reasons.map((r) => r.labels.reason)).size, MAX_REASONS + 1, 'at most MAX_REASONS distinct codes, plus "other"')
   t.equal(reasons.find((r) => r.labels.reason === 'other')!.value, 12, 'codes past the cap are counted as other')
   t.equal(reasons.find((r) => r.labels.reason === 'Code0')!.value, 2, 'known codes keep counting')
@@ -226,5 +265,9 @@ t.test('no secret appears in the output', async (t) => {
   const text = await m.text()
   for (const secret of [SECRET.secretAccessKey, SECRET.sessionToken!, 'SECRETCODE', 'refused'])
     t.notOk(text.includes(secret), `${secret.slice(0, 8)}… absent`)
-  t.match(text, /aws_credd_renewal_failures_total\{profile="my \\"odd\\" app",reason="ExpiredToken",kind="permanent"\} 1/, 'label values are escaped')
+  t.match(
+    text,
+    /aws_credd_renewal_failures_total\{profile="my \\"odd\\" app",reason="ExpiredToken",kind="permanent"\} 1/,
+    'label values are escaped',
+  )
 })

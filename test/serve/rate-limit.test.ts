@@ -8,7 +8,11 @@ const T0 = Date.UTC(2026, 0, 1)
 t.test('a burst, then the steady rate; Retry-After says when the next one passes', async (t) => {
   let now = T0
   const rl = new RateLimiter({ perSecond: 10, burst: 5 }, () => now)
-  t.same(Array.from({ length: 5 }, () => rl.take('a')), [0, 0, 0, 0, 0], 'the burst passes')
+  t.same(
+    Array.from({ length: 5 }, () => rl.take('a')),
+    [0, 0, 0, 0, 0],
+    'the burst passes',
+  )
   t.equal(rl.take('a'), 1, 'then refused: retry in a second (rounded up)')
   now += 100
   t.equal(rl.take('a'), 0, '100 ms later one more (10 a second)')

@@ -42,17 +42,33 @@ t.test('verifyControlSocket on real paths', async (t) => {
   const base = short(t)
   const { socket } = await server(t, join(base, 'run'))
   t.equal(verifyControlSocket(socket, ME), undefined, 'our private folder, our socket')
-  t.match(verifyControlSocket(socket, ME + 1), { path: join(base, 'run'), reason: `belongs to uid ${ME}, not ${ME + 1}` }, 'another caller: the folder is not theirs')
+  t.match(
+    verifyControlSocket(socket, ME + 1),
+    { path: join(base, 'run'), reason: `belongs to uid ${ME}, not ${ME + 1}` },
+    'another caller: the folder is not theirs',
+  )
   for (const mode of [0o777, 0o770, 0o755]) {
     chmodSync(join(base, 'run'), mode)
-    t.match(verifyControlSocket(socket, ME), { reason: `is open to others (mode ${mode.toString(8)}, expected 700)` }, `mode ${mode.toString(8)}`)
+    t.match(
+      verifyControlSocket(socket, ME),
+      { reason: `is open to others (mode ${mode.toString(8)}, expected 700)` },
+      `mode ${mode.toString(8)}`,
+    )
   }
   chmodSync(join(base, 'run'), 0o700)
   symlinkSync(join(base, 'run'), join(base, 'link'))
-  t.match(verifyControlSocket(join(base, 'link', 'control.sock'), ME), { path: join(base, 'link'), reason: 'is not a folder (it is a symlink)' }, 'a symlinked folder')
+  t.match(
+    verifyControlSocket(join(base, 'link', 'control.sock'), ME),
+    { path: join(base, 'link'), reason: 'is not a folder (it is a symlink)' },
+    'a symlinked folder',
+  )
   mkdirSync(join(base, 'plain'), { mode: 0o700 })
   writeFileSync(join(base, 'plain', 'control.sock'), '')
-  t.match(verifyControlSocket(join(base, 'plain', 'control.sock'), ME), { reason: 'is not a socket (it is a file)' }, 'a file where the socket should be')
+  t.match(
+    verifyControlSocket(join(base, 'plain', 'control.sock'), ME),
+    { reason: 'is not a socket (it is a file)' },
+    'a file where the socket should be',
+  )
   t.equal(verifyControlSocket(join(base, 'absent', 'control.sock'), ME), undefined, 'nothing there: no daemon, not a trust problem')
   // The socket owned by someone else, through the facts: needs no root.
   const otherSocket = (p: string, follow?: boolean): PathFacts => {
@@ -74,10 +90,13 @@ t.test('askDaemon sends nothing to a socket that fails the check, and says why i
   t.equal(hits(), 1, 'the MFA code never reached the socket')
   const reason = open.status === 'untrusted' ? open.reason : ''
   t.notMatch(reason, /\n/, 'one line')
-  t.match(reason, `refusing the control socket ${socket}: ${join(base, 'run')} is open to others (mode 777, expected 700), so another user could answer in the daemon's place; fix: chmod 700 ${join(base, 'run')}`)
+  t.match(
+    reason,
+    `refusing the control socket ${socket}: ${join(base, 'run')} is open to others (mode 777, expected 700), so another user could answer in the daemon's place; fix: chmod 700 ${join(base, 'run')}`,
+  )
   chmodSync(join(base, 'run'), 0o700)
   const other = await askDaemon(socket, 'GET', '/v1/status', undefined, { uid: ME + 1 })
-  t.match(other, { status: 'untrusted', reason: new RegExp(`belongs to uid ${ME}, not ${ME + 1}`) }, 'a caller uid that is not the owner\'s')
+  t.match(other, { status: 'untrusted', reason: new RegExp(`belongs to uid ${ME}, not ${ME + 1}`) }, "a caller uid that is not the owner's")
   t.equal(hits(), 1)
   t.equal(UNTRUSTED_EXIT, 4)
 })
@@ -87,10 +106,18 @@ t.test('real other owners (chown)', async (t) => {
   const base = short(t)
   const { socket, hits } = await server(t, join(base, 'run'))
   lchownSync(socket, NOBODY, NOBODY)
-  t.match(await askDaemon(socket, 'GET', '/v1/status'), { status: 'untrusted', reason: new RegExp(`${socket} belongs to uid ${NOBODY}, not ${ME}`) }, 'the socket')
+  t.match(
+    await askDaemon(socket, 'GET', '/v1/status'),
+    { status: 'untrusted', reason: new RegExp(`${socket} belongs to uid ${NOBODY}, not ${ME}`) },
+    'the socket',
+  )
   lchownSync(socket, ME, ME)
   chownSync(join(base, 'run'), NOBODY, NOBODY)
-  t.match(await askDaemon(socket, 'GET', '/v1/status'), { status: 'untrusted', reason: new RegExp(`${join(base, 'run')} belongs to uid ${NOBODY}, not ${ME}`) }, 'the folder')
+  t.match(
+    await askDaemon(socket, 'GET', '/v1/status'),
+    { status: 'untrusted', reason: new RegExp(`${join(base, 'run')} belongs to uid ${NOBODY}, not ${ME}`) },
+    'the folder',
+  )
   t.equal(hits(), 0)
 })
 
@@ -120,13 +147,26 @@ t.test('without XDG_RUNTIME_DIR, a temp folder open to others: daemon and client
   const state = join(base, 'home', '.local', 'state', 'aws-credd', 'run')
   const prepared = await prepareRuntimeDir(env)
   t.equal(prepared.dir, state)
-  t.equal(prepared.warning, `the temp runtime folder ${temp} is open to others (mode 777, expected 700): using ${state} instead; set XDG_RUNTIME_DIR to a private folder to choose another`)
+  t.equal(
+    prepared.warning,
+    `the temp runtime folder ${temp} is open to others (mode 777, expected 700): using ${state} instead; set XDG_RUNTIME_DIR to a private folder to choose another`,
+  )
   t.equal(statSync(state).mode & 0o777, 0o700)
   t.equal(controlSocket(env).path, join(state, 'control.sock'), 'the clients agree')
   const answer = await askDaemon(controlSocket(env), 'GET', '/v1/status')
-  t.match(answer, { status: 'no-daemon', reason: `no aws-credd daemon is running (nothing at ${join(state, 'control.sock')}; ${temp} is open to others (mode 777, expected 700), so aws-credd uses ${state} instead)` },
-    'when something fails, the message names both')
-  t.equal(runtimeDirChoice({ ...env, XDG_STATE_HOME: join(base, 'xs') }).dir, join(base, 'xs', 'aws-credd', 'run'), 'XDG_STATE_HOME when set')
+  t.match(
+    answer,
+    {
+      status: 'no-daemon',
+      reason: `no aws-credd daemon is running (nothing at ${join(state, 'control.sock')}; ${temp} is open to others (mode 777, expected 700), so aws-credd uses ${state} instead)`,
+    },
+    'when something fails, the message names both',
+  )
+  t.equal(
+    runtimeDirChoice({ ...env, XDG_STATE_HOME: join(base, 'xs') }).dir,
+    join(base, 'xs', 'aws-credd', 'run'),
+    'XDG_STATE_HOME when set',
+  )
 })
 
 t.test('without XDG_RUNTIME_DIR, a temp folder another user made first: the state folder, the warning names the owner', async (t) => {
@@ -159,7 +199,11 @@ t.test('a state folder too long for a unix socket: the daemon refuses with the f
   const temp = join(base, 'tmp', `aws-credd-${ME}`)
   mkdirSync(temp)
   chmodSync(temp, 0o755)
-  await t.rejects(prepareRuntimeDir(env), { code: 'UnsafeRuntimeDir', message: /^the control socket .*control.sock would be \d+ bytes, over the 107 .* \(.* is open to others .*\); fix: set XDG_RUNTIME_DIR to a short private folder/ })
+  await t.rejects(prepareRuntimeDir(env), {
+    code: 'UnsafeRuntimeDir',
+    message:
+      /^the control socket .*control.sock would be \d+ bytes, over the 107 .* \(.* is open to others .*\); fix: set XDG_RUNTIME_DIR to a short private folder/,
+  })
   t.notOk(existsSync(join(base, 'h'.repeat(100))), 'nothing made')
   t.match(controlTarget(env).note, /control.sock is \d+ bytes, over the 107 a unix socket path may have \(fix: set XDG_RUNTIME_DIR/)
 })

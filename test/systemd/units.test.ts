@@ -27,7 +27,18 @@ for (const u of units) {
     t.equal(r.code, 0, r.out)
     t.equal(r.out.trim(), '', 'no warnings')
     const text = readFileSync(file, 'utf8')
-    for (const line of ['Type=notify', 'ExecReload=/bin/kill -HUP $MAINPID', 'Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes', 'UMask=0077', 'SystemCallFilter=@system-service', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'NotifyAccess=all']) {
+    for (const line of [
+      'Type=notify',
+      'ExecReload=/bin/kill -HUP $MAINPID',
+      'Restart=on-failure',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'PrivateTmp=yes',
+      'UMask=0077',
+      'SystemCallFilter=@system-service',
+      'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
+      'NotifyAccess=all',
+    ]) {
       t.match(text, new RegExp(`^${line.replace(/[$()]/g, '\\$&')}$`, 'm'), line)
     }
     t.match(text, /^ReadWritePaths=.*\.aws/m, 'writes only the AWS folder (and the runtime folder)')
@@ -38,7 +49,9 @@ t.test('a broken unit is refused (the check can fail)', async (t) => {
   const dir = t.testdir({})
   const file = join(dir, 'broken.service')
   copyFileSync(join('systemd', 'aws-credd.service'), file)
-  const text = readFileSync(file, 'utf8').replace('Type=notify', 'Type=notfy').replace(/^ExecStart=.*$/m, 'ExecStart=relative-path run')
+  const text = readFileSync(file, 'utf8')
+    .replace('Type=notify', 'Type=notfy')
+    .replace(/^ExecStart=.*$/m, 'ExecStart=relative-path run')
   const { writeFileSync } = await import('node:fs')
   writeFileSync(file, text)
   const r = await verify(file)

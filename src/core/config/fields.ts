@@ -44,7 +44,6 @@ export const didYouMean = (word: string, choices: readonly string[]): string | u
   return best !== undefined && bestScore <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined
 }
 
-
 /** A strict object whose "unknown key" message suggests the key that was meant. */
 export const section = <T extends z.ZodRawShape>(shape: T) =>
   z.strictObject(shape, {
@@ -93,7 +92,9 @@ export const iniName = (what: string) =>
   z
     .string()
     .min(1, { error: `must not be empty; write the ${what}` })
-    .refine((s) => !/[[\]\r\n]/.test(s), { error: (iss) => `${show(iss.input)} cannot be a ${what}: it must not contain brackets or line breaks` })
+    .refine((s) => !/[[\]\r\n]/.test(s), {
+      error: (iss) => `${show(iss.input)} cannot be a ${what}: it must not contain brackets or line breaks`,
+    })
     .refine((s) => s.trim() === s, { error: (iss) => `${show(iss.input)} has spaces at the start or end; remove them` })
     .meta({ pattern: INI_NAME_PATTERN })
 
@@ -107,5 +108,8 @@ export const listenAddress = (description: string, defaultText?: string) => {
     return z.NEVER
   })
   const meta = { description: `${description} "host:port", or "off".`, type: 'string' } as const
-  return (defaultText === undefined ? base.optional() : base.prefault(defaultText)).meta({ ...meta, ...(defaultText ? { default: defaultText } : {}) })
+  return (defaultText === undefined ? base.optional() : base.prefault(defaultText)).meta({
+    ...meta,
+    ...(defaultText ? { default: defaultText } : {}),
+  })
 }

@@ -15,7 +15,9 @@ const spellOutDefaults = (node: JsonSchemaNode): void => {
   for (const child of Object.values(node.properties)) spellOutDefaults(child)
   if (node.default === undefined || JSON.stringify(node.default) !== '{}') return
   node.default = Object.fromEntries(
-    Object.entries(node.properties).filter(([, c]) => c.default !== undefined).map(([k, c]) => [k, c.default]),
+    Object.entries(node.properties)
+      .filter(([, c]) => c.default !== undefined)
+      .map(([k, c]) => [k, c.default]),
   )
 }
 

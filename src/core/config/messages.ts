@@ -24,7 +24,9 @@ const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)
 /** Values under these keys may be credentials (a webhook's Authorization header, a Slack webhook URL): named by type only. */
 const SECRET_PATH = /^(headers|webhook|.*(token|secret|password|authorization).*)$/i
 const showAt = (path: readonly PropertyKey[], value: unknown): string =>
-  path.some((k) => typeof k === 'string' && SECRET_PATH.test(k)) ? `the ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value} value` : show(value)
+  path.some((k) => typeof k === 'string' && SECRET_PATH.test(k))
+    ? `the ${value === null ? 'null' : Array.isArray(value) ? 'list' : typeof value} value`
+    : show(value)
 
 const describeIssue = (iss: z.core.$ZodIssue, json: unknown): string => {
   const value = valueAt(json, iss.path)

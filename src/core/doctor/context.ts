@@ -39,7 +39,9 @@ export const keyFile = (ctx: DoctorContext, name: string): 'credentials' | 'conf
 
 /** `the credentials file [p]` / `the config file [profile p]`, naming the path. */
 export const sectionName = (ctx: DoctorContext, file: 'credentials' | 'config', profile: string): string =>
-  file === 'credentials' ? `[${profile}] of ${ctx.facts.credentials.path}` : `${profile === 'default' ? '[default]' : `[profile ${profile}]`} of ${ctx.facts.config.path}`
+  file === 'credentials'
+    ? `[${profile}] of ${ctx.facts.credentials.path}`
+    : `${profile === 'default' ? '[default]' : `[profile ${profile}]`} of ${ctx.facts.config.path}`
 
 /** What doctor's signed check said of these keys, if it ran. */
 export const keyCheckFor = (ctx: DoctorContext, owner: KeyOwner): KeyCheckResult | undefined =>

@@ -45,26 +45,38 @@ export interface CredentialChoice {
   fix?: string
 }
 
+export const envKeys = (env: DoctorContext['facts']['env']): { id?: string; secret: boolean } => ({
+  ...(isSet(env.AWS_ACCESS_KEY_ID) ? { id: env.AWS_ACCESS_KEY_ID } : {}),
+  secret: isSet(env.AWS_SECRET_ACCESS_KEY),
+})
 
-export const envKeys = (env: DoctorContext['facts']['env']): { id?: string; secret: boolean } =>
-  ({ ...(isSet(env.AWS_ACCESS_KEY_ID) ? { id: env.AWS_ACCESS_KEY_ID } : {}), secret: isSet(env.AWS_SECRET_ACCESS_KEY) })
-
-const envChoice = (client: Client, id: string): CredentialChoice =>
-  ({ client, source: 'env', accessKeyId: id, detail: `the environment keys AWS_ACCESS_KEY_ID=${describeKey(id)}` })
+const envChoice = (client: Client, id: string): CredentialChoice => ({
+  client,
+  source: 'env',
+  accessKeyId: id,
+  detail: `the environment keys AWS_ACCESS_KEY_ID=${describeKey(id)}`,
+})
 
 const staticDetail = (ctx: DoctorContext, profile: string, id: string, file: 'credentials' | 'config' | undefined): string =>
   `static keys ${describeKey(id)} from ${file ? sectionName(ctx, file, profile) : `profile ${profile}`}`
 
 const linkDetail = (ctx: DoctorContext, link: Link): string => {
   switch (link.kind) {
-    case 'static': return staticDetail(ctx, link.profile, link.accessKeyId, keyFile(ctx, link.profile))
-    case 'assume-role': return `assumes ${link.roleArn} (AssumeRole)`
-    case 'mfa-session': return `an MFA session (GetSessionToken) for ${link.mfaSerial}`
-    case 'sso': return `SSO ${link.ssoSession ? `session ${link.ssoSession}` : link.startUrl}, account ${link.accountId}, role ${link.roleName}`
-    case 'web-identity': return `web identity ${link.roleArn} with ${link.webIdentityTokenFile}`
+    case 'static':
+      return staticDetail(ctx, link.profile, link.accessKeyId, keyFile(ctx, link.profile))
+    case 'assume-role':
+      return `assumes ${link.roleArn} (AssumeRole)`
+    case 'mfa-session':
+      return `an MFA session (GetSessionToken) for ${link.mfaSerial}`
+    case 'sso':
+      return `SSO ${link.ssoSession ? `session ${link.ssoSession}` : link.startUrl}, account ${link.accountId}, role ${link.roleName}`
+    case 'web-identity':
+      return `web identity ${link.roleArn} with ${link.webIdentityTokenFile}`
     // Not the command line itself: it may carry a secret.
-    case 'process': return 'its credential_process'
-    case 'credential-source': return `credential_source ${link.credentialSource}`
+    case 'process':
+      return 'its credential_process'
+    case 'credential-source':
+      return `credential_source ${link.credentialSource}`
   }
 }
 
@@ -90,15 +102,26 @@ export const containerUrlRefusal = (raw: string, client: Client): string | undef
 const remote = (ctx: DoctorContext, client: Client): CredentialChoice => {
   const env = ctx.facts.env
   if (isSet(env.AWS_CONTAINER_CREDENTIALS_FULL_URI) || isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)) {
-    const which = isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' : 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
-    const refusal = which === 'AWS_CONTAINER_CREDENTIALS_FULL_URI' ? containerUrlRefusal(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, client) : undefined
+    const which = isSet(env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
+      ? 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'
+      : 'AWS_CONTAINER_CREDENTIALS_FULL_URI'
+    const refusal =
+      which === 'AWS_CONTAINER_CREDENTIALS_FULL_URI' ? containerUrlRefusal(env.AWS_CONTAINER_CREDENTIALS_FULL_URI!, client) : undefined
     if (refusal) {
-      return { client, source: 'container', detail: `the container endpoint (${which})`, failure: refusal,
-        fix: 'over plain HTTP the URL must be loopback: share the sidecar\'s network namespace and use http://127.0.0.1:9911/v1/credentials/PROFILE (or serve HTTPS)' }
+      return {
+        client,
+        source: 'container',
+        detail: `the container endpoint (${which})`,
+        failure: refusal,
+        fix: "over plain HTTP the URL must be loopback: share the sidecar's network namespace and use http://127.0.0.1:9911/v1/credentials/PROFILE (or serve HTTPS)",
+      }
     }
     return { client, source: 'container', detail: `the container endpoint (${which})` }
   }
-  const disabled = client === 'botocore' ? (env.AWS_EC2_METADATA_DISABLED ?? '').toLowerCase() === 'true' : isSet(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED !== 'false'
+  const disabled =
+    client === 'botocore'
+      ? (env.AWS_EC2_METADATA_DISABLED ?? '').toLowerCase() === 'true'
+      : isSet(env.AWS_EC2_METADATA_DISABLED) && env.AWS_EC2_METADATA_DISABLED !== 'false'
   if (disabled) return { client, source: 'none', detail: 'every provider came up empty, and IMDS is disabled by AWS_EC2_METADATA_DISABLED' }
   const at = isSet(env.AWS_EC2_METADATA_SERVICE_ENDPOINT) ? env.AWS_EC2_METADATA_SERVICE_ENDPOINT : 'http://169.254.169.254'
   return { client, source: 'imds', detail: `the instance metadata service at ${at} (off EC2 it finds nothing)` }
@@ -107,7 +130,11 @@ const remote = (ctx: DoctorContext, client: Client): CredentialChoice => {
 const webIdentityEnv = (ctx: DoctorContext, client: Client): CredentialChoice | undefined => {
   const env = ctx.facts.env
   if (!isSet(env.AWS_WEB_IDENTITY_TOKEN_FILE) || !isSet(env.AWS_ROLE_ARN)) return undefined
-  return { client, source: 'web-identity-env', detail: `web identity ${env.AWS_ROLE_ARN} with AWS_WEB_IDENTITY_TOKEN_FILE=${env.AWS_WEB_IDENTITY_TOKEN_FILE}` }
+  return {
+    client,
+    source: 'web-identity-env',
+    detail: `web identity ${env.AWS_ROLE_ARN} with AWS_WEB_IDENTITY_TOKEN_FILE=${env.AWS_WEB_IDENTITY_TOKEN_FILE}`,
+  }
 }
 
 const defined = (ctx: DoctorContext): string => {
@@ -127,13 +154,26 @@ const jsChoice = (ctx: DoctorContext): CredentialChoice => {
   const profile = named ?? 'default'
   const error = ctx.graph.errors.get(profile)
   if (error && !PASS_ON.has(error.code)) {
-    return { client, source: 'profile', profile, detail: `profile ${profile}, which fails`, failure: error.reason, ...(error.fix ? { fix: error.fix } : {}) }
+    return {
+      client,
+      source: 'profile',
+      profile,
+      detail: `profile ${profile}, which fails`,
+      failure: error.reason,
+      ...(error.fix ? { fix: error.fix } : {}),
+    }
   }
   const rootId = ctx.graph.roots.get(profile)
   const root = rootId === undefined ? undefined : ctx.graph.links.get(rootId)
   if (root) {
     const why = named !== undefined ? ' (AWS_PROFILE)' : ''
-    return { client, source: 'profile', profile, detail: `profile ${profile}${why}: ${linkDetail(ctx, root)}`, ...(root.kind === 'static' ? { accessKeyId: root.accessKeyId } : {}) }
+    return {
+      client,
+      source: 'profile',
+      profile,
+      detail: `profile ${profile}${why}: ${linkDetail(ctx, root)}`,
+      ...(root.kind === 'static' ? { accessKeyId: root.accessKeyId } : {}),
+    }
   }
   const next = webIdentityEnv(ctx, client) ?? remote(ctx, client)
   const missing = !hasProfile(ctx, profile)
@@ -147,31 +187,56 @@ const botocoreChoice = (ctx: DoctorContext): CredentialChoice => {
   // configparser refuses the whole file: every command stops before any provider is tried.
   const refused = [ctx.facts.config, ctx.facts.credentials].find((f) => f.lint.length > 0)
   if (refused) {
-    return { client, source: 'none', detail: refused.path, failure: `ConfigParseError: Unable to parse config file: ${refused.path}`,
-      fix: `fix line ${/ line (\d+):/.exec(refused.lint[0]!)?.[1] ?? '?'} of ${refused.path} (the warning above says what is wrong there)` }
+    return {
+      client,
+      source: 'none',
+      detail: refused.path,
+      failure: `ConfigParseError: Unable to parse config file: ${refused.path}`,
+      fix: `fix line ${/ line (\d+):/.exec(refused.lint[0]!)?.[1] ?? '?'} of ${refused.path} (the warning above says what is wrong there)`,
+    }
   }
   const named = env.AWS_DEFAULT_PROFILE ?? env.AWS_PROFILE
   const variable = env.AWS_DEFAULT_PROFILE !== undefined ? 'AWS_DEFAULT_PROFILE' : 'AWS_PROFILE'
   if (named !== undefined && !hasProfile(ctx, named)) {
-    return { client, source: 'none', profile: named, detail: `profile "${named}" (${variable})`, failure: `ProfileNotFound: The config profile (${named}) could not be found`,
-      fix: `set ${variable} to a defined profile${defined(ctx)}, or add ${configHeader(named)} to ${ctx.facts.config.path}` }
+    return {
+      client,
+      source: 'none',
+      profile: named,
+      detail: `profile "${named}" (${variable})`,
+      failure: `ProfileNotFound: The config profile (${named}) could not be found`,
+      fix: `set ${variable} to a defined profile${defined(ctx)}, or add ${configHeader(named)} to ${ctx.facts.config.path}`,
+    }
   }
   const keys = envKeys(env)
   if (keys.id !== undefined && !keys.secret) {
-    return { client, source: 'env', detail: 'the environment keys', accessKeyId: keys.id, failure: 'PartialCredentialsError: Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY',
-      fix: 'export AWS_SECRET_ACCESS_KEY too, or unset AWS_ACCESS_KEY_ID' }
+    return {
+      client,
+      source: 'env',
+      detail: 'the environment keys',
+      accessKeyId: keys.id,
+      failure: 'PartialCredentialsError: Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY',
+      fix: 'export AWS_SECRET_ACCESS_KEY too, or unset AWS_ACCESS_KEY_ID',
+    }
   }
   if (keys.id !== undefined) return envChoice(client, keys.id)
   const profile = named ?? 'default'
   const d = profileData(ctx, profile)
-  const from = (detail: string, accessKeyId?: string): CredentialChoice =>
-    ({ client, source: 'profile', profile, detail: `profile ${profile}${named !== undefined ? ` (${variable})` : ''}: ${detail}`, ...(accessKeyId ? { accessKeyId } : {}) })
+  const from = (detail: string, accessKeyId?: string): CredentialChoice => ({
+    client,
+    source: 'profile',
+    profile,
+    detail: `profile ${profile}${named !== undefined ? ` (${variable})` : ''}: ${detail}`,
+    ...(accessKeyId ? { accessKeyId } : {}),
+  })
   if (d.role_arn !== undefined && d.web_identity_token_file === undefined) return from(`assumes ${d.role_arn} (AssumeRole)`)
   const web = webIdentityEnv(ctx, client)
   if (web) return web
-  if (d.role_arn !== undefined && d.web_identity_token_file !== undefined) return from(`web identity ${d.role_arn} with ${d.web_identity_token_file}`)
+  if (d.role_arn !== undefined && d.web_identity_token_file !== undefined)
+    return from(`web identity ${d.role_arn} with ${d.web_identity_token_file}`)
   if (d.sso_account_id !== undefined || d.sso_role_name !== undefined) {
-    return from(`SSO ${d.sso_session ? `session ${d.sso_session}` : d.sso_start_url ?? ''}, account ${d.sso_account_id ?? '?'}, role ${d.sso_role_name ?? '?'}`)
+    return from(
+      `SSO ${d.sso_session ? `session ${d.sso_session}` : (d.sso_start_url ?? '')}, account ${d.sso_account_id ?? '?'}, role ${d.sso_role_name ?? '?'}`,
+    )
   }
   const cred = ctx.facts.credentials.profiles[profile]
   if (cred && Object.prototype.hasOwnProperty.call(ctx.facts.credentials.profiles, profile) && cred.aws_access_key_id !== undefined) {

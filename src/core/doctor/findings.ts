@@ -52,11 +52,18 @@ export const summarize = (findings: Finding[]): Summary => ({
 /** 0 nothing to do, 1 warnings, 2 errors. */
 export const exitCodeOf = (s: Summary): number => (s.errors > 0 ? 2 : s.warnings > 0 ? 1 : 0)
 
-export const scopeKey = (s: Scope): string => (s === 'environment' ? 'environment' : 'profile' in s ? `profile:${s.profile}` : `sso-session:${s.ssoSession}`)
+export const scopeKey = (s: Scope): string =>
+  s === 'environment' ? 'environment' : 'profile' in s ? `profile:${s.profile}` : `sso-session:${s.ssoSession}`
 
 /** Finding builders, so rules read as data. */
-export const finding = (severity: Severity, scope: Scope, code: string, message: string, fix?: string, data?: Finding['data']): Finding =>
-  ({ severity, scope, code, message, ...(fix !== undefined ? { fix } : {}), ...(data !== undefined ? { data } : {}) })
+export const finding = (
+  severity: Severity,
+  scope: Scope,
+  code: string,
+  message: string,
+  fix?: string,
+  data?: Finding['data'],
+): Finding => ({ severity, scope, code, message, ...(fix !== undefined ? { fix } : {}), ...(data !== undefined ? { data } : {}) })
 
 /** A profile's section header as a person finds it in the config file. */
 export const configHeader = (profile: string): string => (profile === 'default' ? '[default]' : `[profile ${profile}]`)

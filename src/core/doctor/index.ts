@@ -32,20 +32,42 @@ const rank = (f: Finding): number => (f.scope === 'environment' ? 0 : 'profile' 
 
 export const runDoctor = (facts: DoctorFacts, now: number, opts: DoctorOptions = {}): DoctorReport => {
   const ctx = buildContext(facts, now)
-  let findings = [...envRules(ctx), ...fileRules(ctx), ...runtimeRules(ctx), ...networkRules(ctx), ...profileRules(ctx), ...writeToRules(ctx), ...ssoRules(ctx)]
+  let findings = [
+    ...envRules(ctx),
+    ...fileRules(ctx),
+    ...runtimeRules(ctx),
+    ...networkRules(ctx),
+    ...profileRules(ctx),
+    ...writeToRules(ctx),
+    ...ssoRules(ctx),
+  ]
   const only = opts.profile
   if (only !== undefined) {
     const sessions = new Set(facts.ssoSessions.filter((s) => s.info.profiles.includes(only)).map((s) => s.info.label))
     // A writeTo finding is scoped to the section, and concerns the profile that writes it too.
-    findings = findings.filter((f) => f.scope === 'environment' || f.data?.profile === only || ('profile' in f.scope ? f.scope.profile === only : sessions.has(f.scope.ssoSession)))
+    findings = findings.filter(
+      (f) =>
+        f.scope === 'environment' ||
+        f.data?.profile === only ||
+        ('profile' in f.scope ? f.scope.profile === only : sessions.has(f.scope.ssoSession)),
+    )
     if (!hasProfile(ctx, only) && !facts.daemonConfig.writeTo.some((w) => w.section === only)) {
-      findings.push(finding('error', { profile: only }, 'profile-not-found', `profile "${only}" is not defined in ${facts.config.path} or ${facts.credentials.path}`,
-        `add ${configHeader(only)} to ${facts.config.path} (aws configure --profile ${only}), or check the name`))
+      findings.push(
+        finding(
+          'error',
+          { profile: only },
+          'profile-not-found',
+          `profile "${only}" is not defined in ${facts.config.path} or ${facts.credentials.path}`,
+          `add ${configHeader(only)} to ${facts.config.path} (aws configure --profile ${only}), or check the name`,
+        ),
+      )
     }
   }
   // Group by scope, keeping the order in which each scope first appears.
   const order = new Map<string, number>()
-  findings.forEach((f, i) => { if (!order.has(scopeKey(f.scope))) order.set(scopeKey(f.scope), i) })
+  findings.forEach((f, i) => {
+    if (!order.has(scopeKey(f.scope))) order.set(scopeKey(f.scope), i)
+  })
   findings = findings
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f) - rank(b.f) || order.get(scopeKey(a.f.scope))! - order.get(scopeKey(b.f.scope))! || a.i - b.i)

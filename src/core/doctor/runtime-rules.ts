@@ -12,10 +12,13 @@ const ENV = 'environment' as const
 const PRIVATE_FOLDER = 'set XDG_RUNTIME_DIR to a private folder of yours (mode 700)'
 
 const why = (via: RuntimeVia, squatted: boolean): string =>
-  via === 'XDG_RUNTIME_DIR' ? 'from XDG_RUNTIME_DIR'
-    : via === 'temp' ? 'in the temp folder, as XDG_RUNTIME_DIR is unset'
-      : squatted ? 'in the state folder, as XDG_RUNTIME_DIR is unset and the temp folder is not usable'
-        : 'in the state folder, where a daemon\'s socket is, as XDG_RUNTIME_DIR is unset and the temp folder is gone'
+  via === 'XDG_RUNTIME_DIR'
+    ? 'from XDG_RUNTIME_DIR'
+    : via === 'temp'
+      ? 'in the temp folder, as XDG_RUNTIME_DIR is unset'
+      : squatted
+        ? 'in the state folder, as XDG_RUNTIME_DIR is unset and the temp folder is not usable'
+        : "in the state folder, where a daemon's socket is, as XDG_RUNTIME_DIR is unset and the temp folder is gone"
 
 export const runtimeRules = (ctx: DoctorContext): Finding[] => {
   const r = ctx.facts.runtime
@@ -27,31 +30,70 @@ export const runtimeRules = (ctx: DoctorContext): Finding[] => {
   const data = { dir: choice.dir, via: choice.via }
   const s = choice.squatted
   if (s) {
-    out.push(finding('warning', ENV, 'runtime-dir-squatted',
-      `the temp runtime folder ${s.path} ${s.reason}${s.owner !== undefined ? ' (another user made it first)' : ''}: aws-credd uses ${choice.dir} instead`,
-      s.owner !== undefined ? `have root remove ${s.path} (and find out why uid ${s.owner} made it), or ${PRIVATE_FOLDER}` : s.fix,
-      { path: s.path, ...(s.owner !== undefined ? { owner: s.owner } : {}), dir: choice.dir }))
+    out.push(
+      finding(
+        'warning',
+        ENV,
+        'runtime-dir-squatted',
+        `the temp runtime folder ${s.path} ${s.reason}${s.owner !== undefined ? ' (another user made it first)' : ''}: aws-credd uses ${choice.dir} instead`,
+        s.owner !== undefined ? `have root remove ${s.path} (and find out why uid ${s.owner} made it), or ${PRIVATE_FOLDER}` : s.fix,
+        { path: s.path, ...(s.owner !== undefined ? { owner: s.owner } : {}), dir: choice.dir },
+      ),
+    )
   }
   const long = choice.tooLong
   if (long) {
-    out.push(finding('error', ENV, 'runtime-dir-too-long',
-      `the control socket ${long.socket} would be ${long.bytes} bytes, over the ${long.max} a unix socket path may have: aws-credd run cannot start there`,
-      'set XDG_RUNTIME_DIR to a short private folder of yours (mode 700), e.g. /run/user/UID', data))
+    out.push(
+      finding(
+        'error',
+        ENV,
+        'runtime-dir-too-long',
+        `the control socket ${long.socket} would be ${long.bytes} bytes, over the ${long.max} a unix socket path may have: aws-credd run cannot start there`,
+        'set XDG_RUNTIME_DIR to a short private folder of yours (mode 700), e.g. /run/user/UID',
+        data,
+      ),
+    )
   }
   const folder = folderProblem(choice.dir, r.folder, r.parent, uid)
   if (folder) {
-    return [...out, finding('error', ENV, 'runtime-dir-unsafe',
-      `runtime folder ${where} ${folder.reason}: aws-credd run refuses it, and the commands refuse to talk to a daemon there`, folder.fix,
-      { ...data, ...(folder.owner !== undefined ? { owner: folder.owner } : {}) })]
+    return [
+      ...out,
+      finding(
+        'error',
+        ENV,
+        'runtime-dir-unsafe',
+        `runtime folder ${where} ${folder.reason}: aws-credd run refuses it, and the commands refuse to talk to a daemon there`,
+        folder.fix,
+        { ...data, ...(folder.owner !== undefined ? { owner: folder.owner } : {}) },
+      ),
+    ]
   }
   if (r.folder.kind === 'missing') {
-    return [...out, finding('info', ENV, 'runtime-dir', `runtime folder ${where} does not exist yet; aws-credd run creates it (mode 700)`, undefined, data)]
+    return [
+      ...out,
+      finding(
+        'info',
+        ENV,
+        'runtime-dir',
+        `runtime folder ${where} does not exist yet; aws-credd run creates it (mode 700)`,
+        undefined,
+        data,
+      ),
+    ]
   }
   out.push(finding('ok', ENV, 'runtime-dir', `runtime folder ${where} is yours and private (mode 700)`, undefined, data))
   const sock = socketProblem(socket, r.socket, uid)
   if (sock) {
-    out.push(finding('error', ENV, 'control-socket-untrusted', `control socket ${socket} ${sock.reason}: the commands refuse to talk to it`, sock.fix,
-      { socket, ...(sock.owner !== undefined ? { owner: sock.owner } : {}) }))
+    out.push(
+      finding(
+        'error',
+        ENV,
+        'control-socket-untrusted',
+        `control socket ${socket} ${sock.reason}: the commands refuse to talk to it`,
+        sock.fix,
+        { socket, ...(sock.owner !== undefined ? { owner: sock.owner } : {}) },
+      ),
+    )
   } else if (r.socket.kind !== 'missing') {
     out.push(finding('ok', ENV, 'control-socket', `control socket ${socket} is yours`, undefined, { socket }))
   }

@@ -19,8 +19,20 @@ const sessionFindings = (s: SsoSessionFacts, now: number): Finding[] => {
     const severity = s.info.profiles.length > 0 ? 'error' : 'info'
     return [finding(severity, scope, 'sso-not-logged-in', `not logged in: no cached token at ${s.cacheFile}${users}`, fix, data)]
   }
-  const refreshable = t.hasRefreshToken && t.hasClientRegistration && (t.registrationExpiresAt === undefined || t.registrationExpiresAt > now)
-  const d = decideSsoSession({ token: { expiresAt: t.expiresAt, refreshable, ...(t.registrationExpiresAt !== undefined ? { registrationExpiresAt: t.registrationExpiresAt } : {}) } }, now, defaultSsoPolicy(), 0)
+  const refreshable =
+    t.hasRefreshToken && t.hasClientRegistration && (t.registrationExpiresAt === undefined || t.registrationExpiresAt > now)
+  const d = decideSsoSession(
+    {
+      token: {
+        expiresAt: t.expiresAt,
+        refreshable,
+        ...(t.registrationExpiresAt !== undefined ? { registrationExpiresAt: t.registrationExpiresAt } : {}),
+      },
+    },
+    now,
+    defaultSsoPolicy(),
+    0,
+  )
   const at = awsTimestamp(t.expiresAt)
   const withData = { ...data, expiresAt: at }
   if (d.state === 'relogin-required') {
@@ -28,14 +40,33 @@ const sessionFindings = (s: SsoSessionFacts, now: number): Finding[] => {
     return [finding('error', scope, 'sso-login-required', `needs a login: ${d.reason}${when}${users}`, fix, withData)]
   }
   if (d.state === 'expiring') {
-    const need = d.loginNeededAt !== undefined ? `; a login is needed in ${span(d.loginNeededAt - now)}, at ${awsTimestamp(d.loginNeededAt)}` : ''
+    const need =
+      d.loginNeededAt !== undefined ? `; a login is needed in ${span(d.loginNeededAt - now)}, at ${awsTimestamp(d.loginNeededAt)}` : ''
     return [finding('warning', scope, 'sso-expiring', `${d.reason}${need}${users}`, fix, withData)]
   }
   if (t.expiresAt <= now) {
-    return [finding('info', scope, 'sso-token-refreshable', `the access token expired at ${at}, but the refresh token renews it on next use (aws-credd, the AWS CLI v2 and the SDKs do)${users}`, undefined, withData)]
+    return [
+      finding(
+        'info',
+        scope,
+        'sso-token-refreshable',
+        `the access token expired at ${at}, but the refresh token renews it on next use (aws-credd, the AWS CLI v2 and the SDKs do)${users}`,
+        undefined,
+        withData,
+      ),
+    ]
   }
   const until = refreshable ? ', refreshable with its refresh token' : ', then a login is needed (no refresh token)'
-  return [finding('ok', scope, 'sso-session', `logged in; the access token is valid for ${span(t.expiresAt - now)} (until ${at})${until}${users}`, undefined, withData)]
+  return [
+    finding(
+      'ok',
+      scope,
+      'sso-session',
+      `logged in; the access token is valid for ${span(t.expiresAt - now)} (until ${at})${until}${users}`,
+      undefined,
+      withData,
+    ),
+  ]
 }
 
 export const ssoRules = (ctx: DoctorContext): Finding[] => ctx.facts.ssoSessions.flatMap((s) => sessionFindings(s, ctx.now))

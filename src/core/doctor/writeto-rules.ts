@@ -21,7 +21,10 @@ const WRITTEN = new Set(['aws_access_key_id', 'aws_secret_access_key', 'aws_sess
 /** The provider botocore picks before the credentials-file keys, with the keys that make it. */
 export const botocoreShadow = (d: Section): { provider: string; keys: string[] } | undefined => {
   if (d.role_arn !== undefined && d.web_identity_token_file === undefined) {
-    return { provider: 'the assume-role provider', keys: ['role_arn', ...['source_profile', 'credential_source'].filter((k) => d[k] !== undefined)] }
+    return {
+      provider: 'the assume-role provider',
+      keys: ['role_arn', ...['source_profile', 'credential_source'].filter((k) => d[k] !== undefined)],
+    }
   }
   if (d.role_arn !== undefined) return { provider: 'the web-identity provider', keys: ['role_arn', 'web_identity_token_file'] }
   const sso = ['sso_account_id', 'sso_role_name'].filter((k) => d[k] !== undefined)
@@ -43,23 +46,48 @@ export const writeToRules = (ctx: DoctorContext): Finding[] => {
     const others = Object.fromEntries(Object.entries(credsSection).filter(([k]) => !WRITTEN.has(k)))
     const d = { ...fromConfig, ...others }
     const shadow = botocoreShadow(d)
-    const where = Object.keys(others).some((k) => shadow?.keys.includes(k)) ? `[${section}] of ${credentials.path}` : `${configHeader(section)} of ${config.path}`
+    const where = Object.keys(others).some((k) => shadow?.keys.includes(k))
+      ? `[${section}] of ${credentials.path}`
+      : `${configHeader(section)} of ${config.path}`
     if (shadow) {
       const js = jsShadows(d)
         ? ', and so does the JS SDK v3 (it assumes role_arn before using static keys)'
         : '; the JS SDK v3 still uses the keys (static keys come first there)'
-      out.push(finding('error', scope, 'writeto-shadowed',
-        `aws-credd writes profile ${profile}'s keys to [${section}] of ${credentials.path}, but ${where} also sets ${shadow.keys.join(', ')}: botocore and the AWS CLI use ${shadow.provider} for "${section}", which comes before the credentials-file keys in botocore's chain${js}`,
-        `choose another "writeTo" than "${section}" in ${daemonConfig.path ?? 'the daemon config'}, or remove ${shadow.keys.join(', ')} from ${where}`,
-        { profile, section, provider: shadow.provider }))
+      out.push(
+        finding(
+          'error',
+          scope,
+          'writeto-shadowed',
+          `aws-credd writes profile ${profile}'s keys to [${section}] of ${credentials.path}, but ${where} also sets ${shadow.keys.join(', ')}: botocore and the AWS CLI use ${shadow.provider} for "${section}", which comes before the credentials-file keys in botocore's chain${js}`,
+          `choose another "writeTo" than "${section}" in ${daemonConfig.path ?? 'the daemon config'}, or remove ${shadow.keys.join(', ')} from ${where}`,
+          { profile, section, provider: shadow.provider },
+        ),
+      )
       continue
     }
     if (!hasProfile(ctx, section)) {
-      out.push(finding('info', scope, 'writeto-not-written', `[${section}] (writeTo of profile ${profile}) is not in ${credentials.path} yet: aws-credd writes it once it has resolved ${profile}`, 'aws-credd run'))
+      out.push(
+        finding(
+          'info',
+          scope,
+          'writeto-not-written',
+          `[${section}] (writeTo of profile ${profile}) is not in ${credentials.path} yet: aws-credd writes it once it has resolved ${profile}`,
+          'aws-credd run',
+        ),
+      )
       continue
     }
     const note = d.credential_process !== undefined ? ' (its credential_process comes after the keys in both chains)' : ''
-    out.push(finding('ok', scope, 'writeto', `[${section}] receives profile ${profile}'s keys; botocore and the JS SDK v3 both read them${note}`, undefined, { profile, section }))
+    out.push(
+      finding(
+        'ok',
+        scope,
+        'writeto',
+        `[${section}] receives profile ${profile}'s keys; botocore and the JS SDK v3 both read them${note}`,
+        undefined,
+        { profile, section },
+      ),
+    )
   }
   return out
 }

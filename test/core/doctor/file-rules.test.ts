@@ -9,25 +9,97 @@ const run = (patch: (f: DoctorFacts) => void, config = {}) => fileRules(buildCon
 const cacheFile = '/home/u/.aws/sso/cache/abc.json'
 const tokenFile = '/run/user/1/aws-credd/token'
 
-const cases: Array<[string, (f: DoctorFacts) => void, Record<string, Record<string, string>>, Array<{ severity: string; code: string; message?: RegExp; fix?: string }>]> = [
+const cases: Array<
+  [
+    string,
+    (f: DoctorFacts) => void,
+    Record<string, Record<string, string>>,
+    Array<{ severity: string; code: string; message?: RegExp; fix?: string }>,
+  ]
+> = [
   ['all 0600', () => {}, {}, []],
-  ['credentials 0644', (f) => { f.credentials.mode = 0o644 }, {},
-    [{ severity: 'warning', code: 'file-mode', message: /is mode 644: other users can read your keys/, fix: `chmod 600 ${CREDENTIALS}` }]],
-  ['credentials 0640', (f) => { f.credentials.mode = 0o640 }, {}, [{ severity: 'warning', code: 'file-mode' }]],
-  ['config 0644 without keys is fine', (f) => { f.config.mode = 0o644 }, { x: { region: 'eu-west-1' } }, []],
-  ['config 0644 with keys', (f) => { f.config.mode = 0o644 }, { x: keys(PROFILE_KEY) },
-    [{ severity: 'warning', code: 'file-mode', message: /holds keys/, fix: `chmod 600 ${CONFIG}` }]],
-  ['config group-writable', (f) => { f.config.mode = 0o664 }, {}, [{ severity: 'warning', code: 'file-mode', message: /other users can change it/ }]],
-  ['SSO cache file 0644', (f) => { f.ssoCacheFiles = [{ path: cacheFile, exists: true, mode: 0o644 }] }, {},
-    [{ severity: 'warning', code: 'file-mode', message: /SSO token/, fix: `chmod 600 ${cacheFile}` }]],
-  ['daemon token file 0640', (f) => { f.daemonConfig.tokenFile = { path: tokenFile, exists: true, mode: 0o640 } }, {},
-    [{ severity: 'error', code: 'file-mode', message: /refuses to start/, fix: `chmod 600 ${tokenFile}` }]],
-  ['credentials unreadable', (f) => { f.credentials.unreadable = 'cannot read it (EACCES)'; f.credentials.unreadableFix = 'chmod 600 it' }, {},
-    [{ severity: 'error', code: 'file-unreadable', message: /^the AWS credentials file: cannot read it/, fix: 'chmod 600 it' }]],
-  ['a line botocore refuses', (f) => { f.config.lint = [`${CONFIG} line 3: section header "[profile b" has no closing ]`] }, {},
-    [{ severity: 'warning', code: 'ini-refused', message: /line 3/ }]],
-  ['daemon config invalid', (f) => { f.daemonConfig.error = 'config.json: refresh.befor: unknown key (did you mean "before"?)'; f.daemonConfig.errorFix = undefined }, {},
-    [{ severity: 'error', code: 'daemon-config', message: /befor/ }]],
+  [
+    'credentials 0644',
+    (f) => {
+      f.credentials.mode = 0o644
+    },
+    {},
+    [{ severity: 'warning', code: 'file-mode', message: /is mode 644: other users can read your keys/, fix: `chmod 600 ${CREDENTIALS}` }],
+  ],
+  [
+    'credentials 0640',
+    (f) => {
+      f.credentials.mode = 0o640
+    },
+    {},
+    [{ severity: 'warning', code: 'file-mode' }],
+  ],
+  [
+    'config 0644 without keys is fine',
+    (f) => {
+      f.config.mode = 0o644
+    },
+    { x: { region: 'eu-west-1' } },
+    [],
+  ],
+  [
+    'config 0644 with keys',
+    (f) => {
+      f.config.mode = 0o644
+    },
+    { x: keys(PROFILE_KEY) },
+    [{ severity: 'warning', code: 'file-mode', message: /holds keys/, fix: `chmod 600 ${CONFIG}` }],
+  ],
+  [
+    'config group-writable',
+    (f) => {
+      f.config.mode = 0o664
+    },
+    {},
+    [{ severity: 'warning', code: 'file-mode', message: /other users can change it/ }],
+  ],
+  [
+    'SSO cache file 0644',
+    (f) => {
+      f.ssoCacheFiles = [{ path: cacheFile, exists: true, mode: 0o644 }]
+    },
+    {},
+    [{ severity: 'warning', code: 'file-mode', message: /SSO token/, fix: `chmod 600 ${cacheFile}` }],
+  ],
+  [
+    'daemon token file 0640',
+    (f) => {
+      f.daemonConfig.tokenFile = { path: tokenFile, exists: true, mode: 0o640 }
+    },
+    {},
+    [{ severity: 'error', code: 'file-mode', message: /refuses to start/, fix: `chmod 600 ${tokenFile}` }],
+  ],
+  [
+    'credentials unreadable',
+    (f) => {
+      f.credentials.unreadable = 'cannot read it (EACCES)'
+      f.credentials.unreadableFix = 'chmod 600 it'
+    },
+    {},
+    [{ severity: 'error', code: 'file-unreadable', message: /^the AWS credentials file: cannot read it/, fix: 'chmod 600 it' }],
+  ],
+  [
+    'a line botocore refuses',
+    (f) => {
+      f.config.lint = [`${CONFIG} line 3: section header "[profile b" has no closing ]`]
+    },
+    {},
+    [{ severity: 'warning', code: 'ini-refused', message: /line 3/ }],
+  ],
+  [
+    'daemon config invalid',
+    (f) => {
+      f.daemonConfig.error = 'config.json: refresh.befor: unknown key (did you mean "before"?)'
+      f.daemonConfig.errorFix = undefined
+    },
+    {},
+    [{ severity: 'error', code: 'daemon-config', message: /befor/ }],
+  ],
 ]
 
 for (const [name, patch, config, want] of cases) {

@@ -7,25 +7,87 @@ import { makeFacts, NOW } from '../../helpers/doctor-facts.js'
 
 const MIN = 60_000
 const session = (token?: SsoTokenFacts, extra: Partial<SsoSessionFacts> = {}, profiles = ['dev']): SsoSessionFacts => ({
-  info: { ssoSession: 'corp', label: 'corp', cacheKey: 'corp', startUrl: 'https://corp.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access'], profiles },
+  info: {
+    ssoSession: 'corp',
+    label: 'corp',
+    cacheKey: 'corp',
+    startUrl: 'https://corp.awsapps.com/start',
+    region: 'us-east-1',
+    scopes: ['sso:account:access'],
+    profiles,
+  },
   cacheFile: '/home/u/.aws/sso/cache/abc.json',
   ...(token ? { token } : {}),
   ...extra,
 })
 const legacy = (expiresAt: number): SsoTokenFacts => ({ expiresAt, hasRefreshToken: false, hasClientRegistration: false })
-const refreshable = (expiresAt: number, registrationExpiresAt = NOW + 80 * 24 * 60 * MIN): SsoTokenFacts => ({ expiresAt, hasRefreshToken: true, hasClientRegistration: true, registrationExpiresAt })
+const refreshable = (expiresAt: number, registrationExpiresAt = NOW + 80 * 24 * 60 * MIN): SsoTokenFacts => ({
+  expiresAt,
+  hasRefreshToken: true,
+  hasClientRegistration: true,
+  registrationExpiresAt,
+})
 const LOGIN = 'aws-credd login --sso-session corp (or aws sso login --sso-session corp)'
 
 const cases: Array<[string, SsoSessionFacts, string, string, RegExp, boolean]> = [
-  ['expired, no refresh token', session(legacy(NOW - 90 * MIN)), 'error', 'sso-login-required', /needs a login: the SSO access token expired and cannot be refreshed \(there is no refresh token\); the access token expired 90 min ago, at 2026-01-31T10:30:00Z \(used by dev\)/, true],
-  ['expires in 20 minutes, no refresh token', session(legacy(NOW + 20 * MIN)), 'warning', 'sso-expiring', /a login is needed in 20 min, at 2026-01-31T12:20:00Z/, true],
-  ['valid for hours, no refresh token', session(legacy(NOW + 6 * 60 * MIN)), 'ok', 'sso-session', /valid for 6 h .*then a login is needed/, false],
+  [
+    'expired, no refresh token',
+    session(legacy(NOW - 90 * MIN)),
+    'error',
+    'sso-login-required',
+    /needs a login: the SSO access token expired and cannot be refreshed \(there is no refresh token\); the access token expired 90 min ago, at 2026-01-31T10:30:00Z \(used by dev\)/,
+    true,
+  ],
+  [
+    'expires in 20 minutes, no refresh token',
+    session(legacy(NOW + 20 * MIN)),
+    'warning',
+    'sso-expiring',
+    /a login is needed in 20 min, at 2026-01-31T12:20:00Z/,
+    true,
+  ],
+  [
+    'valid for hours, no refresh token',
+    session(legacy(NOW + 6 * 60 * MIN)),
+    'ok',
+    'sso-session',
+    /valid for 6 h .*then a login is needed/,
+    false,
+  ],
   ['expired but refreshable', session(refreshable(NOW - 5 * MIN)), 'info', 'sso-token-refreshable', /refresh token renews it/, false],
-  ['registration expired', session(refreshable(NOW - 5 * MIN, NOW - MIN)), 'error', 'sso-login-required', /client registration expired/, true],
-  ['registration expires in 10 minutes', session(refreshable(NOW + 50 * MIN, NOW + 10 * MIN)), 'warning', 'sso-expiring', /registration expires soon/, true],
-  ['no token, used by a profile', session(), 'error', 'sso-not-logged-in', /not logged in: no cached token at \/home\/u\/.aws\/sso\/cache\/abc.json \(used by dev\)/, true],
+  [
+    'registration expired',
+    session(refreshable(NOW - 5 * MIN, NOW - MIN)),
+    'error',
+    'sso-login-required',
+    /client registration expired/,
+    true,
+  ],
+  [
+    'registration expires in 10 minutes',
+    session(refreshable(NOW + 50 * MIN, NOW + 10 * MIN)),
+    'warning',
+    'sso-expiring',
+    /registration expires soon/,
+    true,
+  ],
+  [
+    'no token, used by a profile',
+    session(),
+    'error',
+    'sso-not-logged-in',
+    /not logged in: no cached token at \/home\/u\/.aws\/sso\/cache\/abc.json \(used by dev\)/,
+    true,
+  ],
   ['no token, used by nobody', session(undefined, {}, []), 'info', 'sso-not-logged-in', /not logged in/, true],
-  ['cache unreadable', session(undefined, { unreadable: '/home/u/.aws/sso/cache/abc.json: the SSO token cache is not valid JSON' }), 'error', 'sso-cache-unreadable', /not valid JSON/, true],
+  [
+    'cache unreadable',
+    session(undefined, { unreadable: '/home/u/.aws/sso/cache/abc.json: the SSO token cache is not valid JSON' }),
+    'error',
+    'sso-cache-unreadable',
+    /not valid JSON/,
+    true,
+  ],
 ]
 
 for (const [name, s, severity, code, message, hasFix] of cases) {
