@@ -95,6 +95,17 @@ t.test('"Test prerequisites" names every outside program the tests run', async (
   t.match(section, /```sh\n[^`]*apt-get install[^`]*pip install[^`]*```/, 'with the command that installs them')
   // .ci/run checks the same things (and installs the Debian ones).
   const ci = readFileSync('.ci/run', 'utf8')
-  for (const tool of ['moto_server', 'python3', 'systemd-analyze', 'prlimit', 'script', 'pgrep', 'yaml', 'boto3', '/usr/bin/aws'])
+  for (const tool of [
+    'moto_server',
+    'python3',
+    'systemd-analyze',
+    'prlimit',
+    'setpriv',
+    'script',
+    'pgrep',
+    'yaml',
+    'boto3',
+    '/usr/bin/aws',
+  ])
     t.match(ci, tool, `.ci/run checks ${tool}`)
 })

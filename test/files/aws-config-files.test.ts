@@ -216,16 +216,30 @@ t.test('permission denied', async (t) => {
   chmodSync(env.AWS_SHARED_CREDENTIALS_FILE, 0o000)
   const want = { code: 'AwsFileUnreadable', message: /permission denied.*fix: .*chmod/ }
   if (process.getuid?.() !== 0) return void (await t.rejects(readAwsFiles(env), want))
+  // Root reads anything (CAP_DAC_OVERRIDE): the reader runs in a child that is still root but
+  // lost the two capabilities that bypass file modes (setpriv, util-linux), so it meets EACCES
+  // as any user would, while it can still load the build and node_modules wherever the clone is.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
+  if (!requireOrSkip(t, 'setpriv (util-linux), to drop the capabilities that bypass file modes', setpriv !== undefined)) return
   if (!requireOrSkip(t, `the build (${BUILT}; npm run build)`, existsSync(BUILT))) return
   const script =
     'const m = await import(process.argv[1]); await m.readAwsFiles(JSON.parse(process.argv[2])).then(() => console.log("{}"), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })))'
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(BUILT).href, JSON.stringify(env)], {
-    uid: 65534,
-    gid: 65534,
-    encoding: 'utf8',
-  })
+  const r = spawnSync(
+    setpriv!,
+    [
+      '--bounding-set',
+      '-dac_override,-dac_read_search',
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      script,
+      pathToFileURL(BUILT).href,
+      JSON.stringify(env),
+    ],
+    { encoding: 'utf8' },
+  )
   t.equal(r.status, 0, r.stderr)
-  t.match(JSON.parse(r.stdout), want, 'read as uid 65534')
+  t.match(JSON.parse(r.stdout), want, 'read by root without CAP_DAC_OVERRIDE')
 })
 
 t.test('lines botocore would refuse come back as warnings naming file and line', async (t) => {
