@@ -357,16 +357,24 @@ t.test('creating: a symlink planted at the final name right before is neither fo
   t.match((await refusal(t, file)).reason, /is a symlink that belongs to uid 65534/)
 })
 
-t.test('read through one no-follow handle: a file swapped for a planted link after the check is not read', async (t) => {
-  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
+/**
+ * Our token file in a sticky shared folder, beside another user's link to a root file: what
+ * the handle tests rename over the token file at the moment the loader looks at it.
+ */
+const tokenBesidePlantedLink = (t: Tap): { file: string; evil: string } => {
   const dir = t.testdir()
-  const known = knownRootFile(dir)
   const shared = stickyFolder(dir)
   const file = join(shared, 'ci.token')
   writeFileSync(file, TOKEN, { mode: 0o600 })
   const evil = join(shared, 'evil')
-  symlinkSync(known, evil)
+  symlinkSync(knownRootFile(dir), evil)
   lchownSync(evil, NOBODY, NOBODY)
+  return { file, evil }
+}
+
+t.test('read through one no-follow handle: a file swapped for a planted link after the check is not read', async (t) => {
+  if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
+  const { file, evil } = tokenBesidePlantedLink(t)
   // Right after the first look at the file (stat, lstat or open), another user renames their link over it.
   let swapped = false
   const swapAfter =
@@ -395,14 +403,7 @@ t.test('read through one no-follow handle: a file swapped for a planted link aft
 
 t.test('read through one no-follow handle: a swap after the open changes nothing read', async (t) => {
   if (!requireOrSkip(t, 'root (chown to another uid; CI runs as root)', isRoot())) return
-  const dir = t.testdir()
-  const known = knownRootFile(dir)
-  const shared = stickyFolder(dir)
-  const file = join(shared, 'ci.token')
-  writeFileSync(file, TOKEN, { mode: 0o600 })
-  const evil = join(shared, 'evil')
-  symlinkSync(known, evil)
-  lchownSync(evil, NOBODY, NOBODY)
+  const { file, evil } = tokenBesidePlantedLink(t)
   let swapped = false
   const mod = await t.mockImport<typeof import('../../src/serve/auth-token.js')>('../../src/serve/auth-token.js', {
     'node:fs/promises': {
